@@ -1,0 +1,43 @@
+namespace Highwater.Storage;
+
+/// <summary>
+/// One object in a store: its key relative to the store's root (always '/'-separated),
+/// an opaque version tag (S3 ETag, or a content hash for local files), its size and when it arrived.
+/// </summary>
+public sealed record StoredObject(string Key, string ETag, long Size, DateTimeOffset LastModified);
+
+/// <summary>
+/// The small storage surface every stage goes through. Two real implementations:
+/// <see cref="LocalFolderStore"/> and the S3 store. Keys are relative to the store's root
+/// (a folder, or an S3 bucket plus prefix) and use '/' as separator.
+/// </summary>
+public interface IObjectStore
+{
+    /// <summary>Where this store points, for messages (never contains secrets).</summary>
+    string Description { get; }
+
+    /// <summary>
+    /// Every object whose key starts with <paramref name="prefix"/>, recursively (no delimiter),
+    /// in ordinal key order. When <paramref name="startAfter"/> is given, only keys ordinally greater.
+    /// </summary>
+    IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default);
+
+    /// <summary>The object's metadata, or null when there is none under that key.</summary>
+    Task<StoredObject?> HeadAsync(string key, CancellationToken ct = default);
+
+    /// <summary>Opens the object for streaming reads. Throws <see cref="ObjectNotFoundException"/> when missing.</summary>
+    Task<Stream> OpenReadAsync(string key, CancellationToken ct = default);
+
+    /// <summary>
+    /// Writes the object whole: readers see either the previous version or the new one, never a part.
+    /// </summary>
+    Task PutAsync(string key, Stream content, CancellationToken ct = default);
+
+    /// <summary>
+    /// Creates the object only if no object exists under the key. Returns false when one already does.
+    /// </summary>
+    Task<bool> PutIfAbsentAsync(string key, Stream content, CancellationToken ct = default);
+
+    /// <summary>Removes the object; removing a missing object is not an error.</summary>
+    Task DeleteAsync(string key, CancellationToken ct = default);
+}

@@ -1,0 +1,144 @@
+namespace Highwater.Storage;
+
+/// <summary>
+/// A folder on the local file system as an object store. Writes go to a temporary file beside the
+/// target and are renamed into place, so a reader never sees half an object.
+/// The version tag of a file is derived from its size and modification time (cheap to list);
+/// a re-upload under the same name changes it.
+/// </summary>
+public sealed class LocalFolderStore : IObjectStore
+{
+    internal const string TempMarker = ".hw-tmp-";
+    private readonly string _root;
+
+    public LocalFolderStore(string root)
+    {
+        _root = Path.GetFullPath(root);
+    }
+
+    public string Root => _root;
+
+    public string Description => _root;
+
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await Task.CompletedTask;
+        // Start from the deepest folder the prefix names, then filter by the full prefix.
+        var slash = prefix.LastIndexOf('/');
+        var folder = slash < 0 ? _root : Path.Combine(_root, prefix[..slash]);
+        if (!Directory.Exists(folder)) yield break;
+
+        var keys = new List<string>();
+        foreach (var path in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+        {
+            var key = Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/');
+            if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            if (Path.GetFileName(key).Contains(TempMarker, StringComparison.Ordinal)) continue;
+            if (startAfter is not null && string.CompareOrdinal(key, startAfter) <= 0) continue;
+            keys.Add(key);
+        }
+        keys.Sort(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            ct.ThrowIfCancellationRequested();
+            var info = new FileInfo(Path.Combine(_root, key));
+            if (!info.Exists) continue; // removed while listing
+            yield return Describe(key, info);
+        }
+    }
+
+    public Task<StoredObject?> HeadAsync(string key, CancellationToken ct = default)
+    {
+        var info = new FileInfo(PathOf(key));
+        return Task.FromResult(info.Exists ? Describe(key, info) : null);
+    }
+
+    public Task<Stream> OpenReadAsync(string key, CancellationToken ct = default)
+    {
+        var path = PathOf(key);
+        try
+        {
+            Stream s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+                bufferSize: 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            return Task.FromResult(s);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ObjectNotFoundException(Description, key);
+        }
+    }
+
+    public async Task PutAsync(string key, Stream content, CancellationToken ct = default)
+    {
+        var temp = await WriteTempAsync(key, content, ct);
+        File.Move(temp, PathOf(key), overwrite: true);
+    }
+
+    public async Task<bool> PutIfAbsentAsync(string key, Stream content, CancellationToken ct = default)
+    {
+        var temp = await WriteTempAsync(key, content, ct);
+        try
+        {
+            // Without overwrite the rename fails atomically when the target exists.
+            File.Move(temp, PathOf(key), overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(PathOf(key)))
+        {
+            File.Delete(temp);
+            return false;
+        }
+    }
+
+    public Task DeleteAsync(string key, CancellationToken ct = default)
+    {
+        var path = PathOf(key);
+        if (File.Exists(path)) File.Delete(path);
+        // Tidy empty partition folders so listings stay small.
+        var dir = Path.GetDirectoryName(path);
+        while (dir is not null && dir.Length > _root.Length && Directory.Exists(dir)
+               && !Directory.EnumerateFileSystemEntries(dir).Any())
+        {
+            Directory.Delete(dir);
+            dir = Path.GetDirectoryName(dir);
+        }
+        return Task.CompletedTask;
+    }
+
+    private async Task<string> WriteTempAsync(string key, Stream content, CancellationToken ct)
+    {
+        var target = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var temp = Path.Combine(Path.GetDirectoryName(target)!, Path.GetFileName(target) + TempMarker + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                await content.CopyToAsync(fs, ct);
+                await fs.FlushAsync(ct);
+                fs.Flush(flushToDisk: true);
+            }
+            return temp;
+        }
+        catch
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+            throw;
+        }
+    }
+
+    private string PathOf(string key)
+    {
+        if (key.Length == 0 || key.StartsWith('/') || key.Split('/').Any(p => p is ".." or "."))
+            throw new ArgumentException($"'{key}' is not a valid object key.", nameof(key));
+        return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    private static StoredObject Describe(string key, FileInfo info)
+    {
+        var modified = new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero);
+        var etag = $"{info.Length:x}-{modified.UtcTicks:x}";
+        return new StoredObject(key, etag, info.Length, modified);
+    }
+}
