@@ -1,1 +1,5 @@
-Console.WriteLine("hi");
+using Highwater;
+using Highwater.Cli;
+using Highwater.Storage;
+
+return await HighwaterCommand.RunAsync(args, Console.Out, Console.Error);

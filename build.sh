@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Bootstraps Highwater and runs a Cake target: ./build.sh [--target=PublishMart] [Cake and pipeline options]
+#  1. restores the pinned Cake tool (.config/dotnet-tools.json) when it is not yet installed;
+#  2. publishes the highwater CLI (ReadyToRun) into artifacts/highwater only when its sources changed;
+#  3. puts the top-level cake.config in force and runs build/build.cake with every argument passed through.
+# Exits with the CLI's exit code when a stage fails (see README, "Exit codes").
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+cake_version="$(sed -n 's/.*"version": *"\([0-9.]*\)".*/\1/p' .config/dotnet-tools.json | tail -n 1)"
+if [ ! -d "${NUGET_PACKAGES:-$HOME/.nuget/packages}/cake.tool/$cake_version" ]; then
+  dotnet tool restore >/dev/null
+fi
+
+# The CLI is rebuilt only when a source, project or package pin changed.
+source_hash="$( { find src -type f \( -name '*.cs' -o -name '*.csproj' \) -not -path '*/bin/*' -not -path '*/obj/*' -print0 \
+  | sort -z | xargs -0 sha256sum; sha256sum Directory.Build.props Directory.Packages.props; } | sha256sum | cut -c1-64)"
+stamp=artifacts/highwater/.source-hash
+if [ ! -x artifacts/highwater/highwater ] || [ "$(cat "$stamp" 2>/dev/null)" != "$source_hash" ]; then
+  echo "build.sh: publishing the highwater CLI (sources changed)..."
+  rm -rf artifacts/highwater && mkdir -p artifacts
+  dotnet publish src/Highwater.Cli/Highwater.Cli.csproj -c Release -r linux-x64 --self-contained false \
+    -p:PublishReadyToRun=true -o artifacts/highwater -nologo -v quiet >artifacts/publish.log 2>&1 \
+    || { cat artifacts/publish.log; exit 1; }
+  echo "$source_hash" > "$stamp"
+fi
+
+cp cake.config build/cake.config
+work="${HIGHWATER_WORK:-.highwater}"
+for arg in "$@"; do case "$arg" in --work=*) work="${arg#--work=}";; esac; done
+set +e
+dotnet cake build/build.cake "$@"
+code=$?
+set -e
+if [ "$code" -ne 0 ] && [ -f "$work/last-exit-code" ]; then
+  code="$(cat "$work/last-exit-code")"
+fi
+exit "$code"

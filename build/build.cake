@@ -1,0 +1,117 @@
+// Highwater's build graph: a thin layer of Cake targets over the `highwater` CLI.
+// Every stage's logic lives in compiled, unit-tested code (src/); each target runs one CLI command as a
+// process and fails when it exits non-zero. Up-to-date checks are file based: Discover writes the batch id
+// (keyed on the manifest version and the new file versions) to .highwater/batch-id, and each stage stamps
+// .highwater/stamps/<stage> with the batch id it completed. A stage whose stamp matches is skipped.
+
+var target = Argument("target", "PublishMart");
+var root = MakeAbsolute(Directory(".."));   // Cake's working directory is the script's folder
+var work = root.Combine(Argument("work", EnvironmentVariable("HIGHWATER_WORK") ?? ".highwater"));
+var cli = root.CombineWithFilePath(IsRunningOnWindows() ? "artifacts/highwater/highwater.exe" : "artifacts/highwater/highwater");
+
+// Pipeline arguments, passed through to every stage when given (else the CLI's defaults or HIGHWATER_* apply).
+var passThrough = new[] { "landing", "users", "warehouse", "contracts" }
+    .Where(name => HasArgument(name))
+    .Select(name => $"--{name}={Quote(Argument<string>(name))}")
+    .ToList();
+passThrough.Add($"--work={Quote(work.FullPath)}");
+
+string Quote(string value) => value.Contains(' ') ? $"\"{value}\"" : value;
+
+string BatchId()
+{
+    var file = work.CombineWithFilePath("batch-id");
+    return FileExists(file) ? System.IO.File.ReadAllText(file.FullPath).Trim() : "none";
+}
+
+// True when Discover found something new and the stage has not completed this batch yet.
+bool Pending(string stage)
+{
+    var batch = BatchId();
+    if (batch == "none") return false;
+    var stamp = work.Combine("stamps").CombineWithFilePath(stage);
+    return !FileExists(stamp) || System.IO.File.ReadAllText(stamp.FullPath).Trim() != batch;
+}
+
+void Highwater(string command, params string[] extra)
+{
+    var verbosity = Context.Log.Verbosity >= Verbosity.Verbose ? "diagnostic" : "normal";
+    var args = string.Join(" ", new[] { command }.Concat(passThrough).Concat(extra).Append($"--verbosity={verbosity}"));
+    Verbose($"{cli} {args}");
+    var exit = StartProcess(cli, new ProcessSettings { Arguments = args, WorkingDirectory = root });
+    if (exit != 0)
+    {
+        // build.sh / build.ps1 exit with the CLI's own code, so CI can tell a failed gate from a storage error.
+        System.IO.File.WriteAllText(work.CombineWithFilePath("last-exit-code").FullPath, exit.ToString());
+        throw new Exception($"highwater {command} failed with exit code {exit} (see the message above).");
+    }
+}
+
+// A stage target: skipped (and shown as skipped) when it is up to date, unless it is the target asked
+// for — Cake fails a run whose own target is skipped, so then it runs and reports that it has nothing to do.
+CakeTaskBuilder Stage(string name, string command) =>
+    Task(name)
+        .WithCriteria(() => target == name || Pending(command), $"{name} is up to date: nothing new, or this batch is done")
+        .Does(() =>
+        {
+            if (!Pending(command)) { Information($"{name}: up to date, nothing to do (batch {BatchId()})."); return; }
+            Highwater(command);
+        });
+
+Setup(_ =>
+{
+    EnsureDirectoryExists(work);
+    var exitFile = work.CombineWithFilePath("last-exit-code");
+    if (FileExists(exitFile)) DeleteFile(exitFile);
+    if (!FileExists(cli)) throw new Exception($"{cli} is missing: run ./build.sh (or ./build.ps1), which publishes it.");
+});
+
+Task("Discover")
+    .Description("List the landing zone and plan every file version not yet processed.")
+    .Does(() => Highwater("discover"));
+
+Stage("Extract", "extract")
+    .Description("Stream the new files into the columnar staging batch; quarantine malformed lines.")
+    .IsDependentOn("Discover");
+
+Stage("Transform", "transform")
+    .Description("Join to users, compute total_price and dt, rebuild touched partitions and daily KPIs.")
+    .IsDependentOn("Extract");
+
+Stage("QualityGate", "gate")
+    .Description("Check the rebuilt partitions against data-contracts/; an error-level failure stops the run.")
+    .IsDependentOn("Transform");
+
+Stage("PublishMart", "publish")
+    .Description("Commit the partitions to gold/ atomically, then advance the manifest.")
+    .IsDependentOn("QualityGate");
+
+Task("ValidateContracts")
+    .Description("Validate every YAML contract in data-contracts/ (file, line and column on error).")
+    .Does(() => Highwater("validate-contracts"));
+
+Task("Status")
+    .Description("Watermark, last run, pending files, partitions, last gate verdict (--format=json for scripts).")
+    .Does(() => Highwater("status", HasArgument("format") ? $"--format={Argument<string>("format")}" : "--format=text"));
+
+Task("Clean")
+    .Description("Remove the local work area and build artifacts (the warehouse is left alone).")
+    .Does(() =>
+    {
+        if (DirectoryExists(work)) DeleteDirectory(work, new DeleteDirectorySettings { Recursive = true, Force = true });
+        Information($"Removed {work}");
+    });
+
+Task("Test")
+    .Description("Run every test: unit, contract, snapshot, end-to-end (build.sh as a process) and S3 (s3rver).")
+    .Does(() =>
+    {
+        var exit = StartProcess("dotnet", new ProcessSettings
+        {
+            Arguments = $"test {root.CombineWithFilePath("Highwater.slnx")} -c Release --logger \"console;verbosity=normal\"",
+            WorkingDirectory = root,
+        });
+        if (exit != 0) throw new Exception($"dotnet test failed with exit code {exit}.");
+    });
+
+RunTarget(target);

@@ -1,0 +1,73 @@
+namespace Highwater.Cli;
+
+/// <summary>
+/// The command line: a command followed by <c>--name=value</c> or <c>--name value</c> options.
+/// Every option can also come from an environment variable (HIGHWATER_NAME); the command line wins.
+/// </summary>
+public sealed class CliArguments
+{
+    public static readonly IReadOnlyDictionary<string, string> Options = new Dictionary<string, string>
+    {
+        ["landing"] = "raw events root holding events/YYYY-MM-DD/*.json (folder or s3://bucket/prefix)",
+        ["users"] = "user dimension: Parquet files (folder or s3://bucket/prefix)",
+        ["warehouse"] = "warehouse root: gold/, quarantine/ and the pipeline state (folder or s3://bucket/prefix)",
+        ["work"] = "local work area for the batch between stages",
+        ["contracts"] = "folder of YAML data contracts",
+        ["verbosity"] = "quiet | minimal | normal | verbose | diagnostic",
+        ["format"] = "text | json (status)",
+    };
+
+    private readonly Dictionary<string, string> _values;
+
+    private CliArguments(string command, Dictionary<string, string> values)
+    {
+        Command = command;
+        _values = values;
+    }
+
+    public string Command { get; }
+
+    public static CliArguments Parse(string[] args, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        if (args.Length == 0 || args[0].StartsWith('-'))
+            throw new ConfigurationException("No command given. " + Usage);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 1; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+                throw new ConfigurationException($"Unexpected argument '{arg}'. Options are written --name=value.");
+            var eq = arg.IndexOf('=');
+            string name, value;
+            if (eq > 0)
+            {
+                name = arg[2..eq];
+                value = arg[(eq + 1)..];
+            }
+            else
+            {
+                name = arg[2..];
+                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    throw new ConfigurationException($"--{name} needs a value.");
+                value = args[++i];
+            }
+            if (!Options.ContainsKey(name))
+                throw new ConfigurationException($"Unknown option --{name}. Options: {string.Join(", ", Options.Keys.Select(k => "--" + k))}.");
+            values[name] = value;
+        }
+        foreach (var name in Options.Keys)
+        {
+            if (values.ContainsKey(name)) continue;
+            var fromEnv = environment("HIGHWATER_" + name.ToUpperInvariant());
+            if (!string.IsNullOrEmpty(fromEnv)) values[name] = fromEnv;
+        }
+        return new CliArguments(args[0], values);
+    }
+
+    public string Get(string name, string fallback) => _values.TryGetValue(name, out var v) ? v : fallback;
+
+    public static string Usage =>
+        "Usage: highwater <discover|extract|transform|gate|publish|run|status|validate-contracts|clean> [--option=value ...]\n" +
+        string.Join("\n", Options.Select(o => $"  --{o.Key,-11} {o.Value}"));
+}

@@ -1,0 +1,13 @@
+namespace Highwater.Cli;
+
+/// <summary>Process exit codes CI can branch on. Documented in README ("Exit codes").</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Unexpected = 1;
+    public const int Configuration = 2;
+    public const int QualityGateFailed = 3;
+    public const int Storage = 4;
+    public const int Data = 5;
+    public const int PipelineState = 6;
+}

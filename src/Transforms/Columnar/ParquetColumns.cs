@@ -1,0 +1,100 @@
+using Parquet;
+using Parquet.Schema;
+
+namespace Highwater.Columnar;
+
+/// <summary>
+/// Column-at-a-time reads and writes over Parquet.Net row groups, shared by every dataset file class.
+/// Reads look fields up by name in the file's own schema, so a file written by another tool
+/// (with nullable columns where ours are required) is read too, and a missing or retyped column
+/// is reported with the file and column name.
+/// </summary>
+public static class ParquetColumns
+{
+    /// <summary>Rows per row group when writing: large groups compress and scan well.</summary>
+    public const int RowGroupRows = 1_000_000;
+
+    public static readonly ParquetOptions WriteOptions = new()
+    {
+        CompressionMethod = CompressionMethod.Snappy,
+    };
+
+    public static Task Write<TRow, T>(ParquetRowGroupWriter g, DataField field, IReadOnlyList<TRow> rows, int from, int count, Func<TRow, T> select)
+        where T : struct
+    {
+        if (field.IsNullable) return WriteNullable(g, field, rows, from, count, r => (T?)select(r));
+        var values = new T[count];
+        for (var i = 0; i < count; i++) values[i] = select(rows[from + i]);
+        return g.WriteAsync<T>(field, new ReadOnlyMemory<T>(values));
+    }
+
+    public static Task WriteNullable<TRow, T>(ParquetRowGroupWriter g, DataField field, IReadOnlyList<TRow> rows, int from, int count, Func<TRow, T?> select)
+        where T : struct
+    {
+        var values = new T?[count];
+        for (var i = 0; i < count; i++) values[i] = select(rows[from + i]);
+        return g.WriteAsync<T>(field, new ReadOnlyMemory<T?>(values));
+    }
+
+    public static Task WriteString<TRow>(ParquetRowGroupWriter g, DataField field, IReadOnlyList<TRow> rows, int from, int count, Func<TRow, string?> select)
+    {
+        var values = new string?[count];
+        for (var i = 0; i < count; i++) values[i] = select(rows[from + i]);
+        return g.WriteAsync(field, values!);
+    }
+
+    public static async Task<T[]> Read<T>(ParquetRowGroupReader g, ParquetSchema fileSchema, DataField expected, string file)
+        where T : struct
+    {
+        var field = Find(fileSchema, expected, file);
+        var count = checked((int)g.RowCount);
+        if (field.IsNullable)
+        {
+            var nullable = new T?[count];
+            await g.ReadAsync<T>(field, new Memory<T?>(nullable));
+            var values = new T[count];
+            for (var i = 0; i < count; i++)
+                values[i] = nullable[i] ?? throw new DataException($"{file}: column '{expected.Name}' holds a null in row {i + 1} of a row group, but it is required.");
+            return values;
+        }
+        var result = new T[count];
+        await g.ReadAsync<T>(field, new Memory<T>(result));
+        return result;
+    }
+
+    public static async Task<T?[]> ReadNullable<T>(ParquetRowGroupReader g, ParquetSchema fileSchema, DataField expected, string file)
+        where T : struct
+    {
+        var field = Find(fileSchema, expected, file);
+        var count = checked((int)g.RowCount);
+        var values = new T?[count];
+        if (field.IsNullable)
+        {
+            await g.ReadAsync<T>(field, new Memory<T?>(values));
+            return values;
+        }
+        var plain = new T[count];
+        await g.ReadAsync<T>(field, new Memory<T>(plain));
+        for (var i = 0; i < count; i++) values[i] = plain[i];
+        return values;
+    }
+
+    public static async Task<string?[]> ReadString(ParquetRowGroupReader g, ParquetSchema fileSchema, DataField expected, string file)
+    {
+        var field = Find(fileSchema, expected, file);
+        var values = new string?[checked((int)g.RowCount)];
+        await g.ReadAsync(field, new Memory<string?>(values));
+        return values;
+    }
+
+    private static DataField Find(ParquetSchema schema, DataField expected, string file)
+    {
+        var found = schema.DataFields.FirstOrDefault(f => f.Name == expected.Name)
+            ?? throw new DataException($"{file}: column '{expected.Name}' is missing (columns present: {string.Join(", ", schema.DataFields.Select(f => f.Name))}).");
+        var expectedType = Nullable.GetUnderlyingType(expected.ClrType) ?? expected.ClrType;
+        var foundType = Nullable.GetUnderlyingType(found.ClrType) ?? found.ClrType;
+        if (expectedType != foundType)
+            throw new DataException($"{file}: column '{expected.Name}' has type {foundType.Name}, expected {expectedType.Name}.");
+        return found;
+    }
+}

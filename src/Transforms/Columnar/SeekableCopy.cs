@@ -1,0 +1,20 @@
+namespace Highwater.Columnar;
+
+/// <summary>
+/// Parquet readers seek (the footer comes first), object-store bodies do not.
+/// Seekable streams pass through; others are copied to a temporary file that is deleted on dispose.
+/// </summary>
+public static class SeekableCopy
+{
+    public static async Task<Stream> OfAsync(Stream body, CancellationToken ct)
+    {
+        if (body.CanSeek) return body;
+        var path = Path.Combine(Path.GetTempPath(), "highwater-" + Guid.NewGuid().ToString("N") + ".parquet");
+        var copy = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        await body.CopyToAsync(copy, ct);
+        await body.DisposeAsync();
+        copy.Position = 0;
+        return copy;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Highwater.Manifest;
+using Highwater.Storage;
+
+namespace Highwater.Stages;
+
+/// <summary>
+/// Discover: lists the landing zone's <c>events/YYYY-MM-DD/</c> folders and plans every file version
+/// the manifest has not processed: new keys, late files in older folders, and re-uploads under a known
+/// key (a changed ETag or size). Writes the plan and batch id to the work area; rewrites them only when
+/// the batch changed, so later stages' stamps stay valid across reruns.
+/// </summary>
+public static partial class DiscoverStage
+{
+    public const string EventsPrefix = "events/";
+
+    [GeneratedRegex(@"^events/(\d{4}-\d{2}-\d{2})/[^/]+\.(json|jsonl|ndjson)(\.gz)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex EventKeyPattern();
+
+    /// <summary>True for keys of landed event files; other objects under events/ are ignored.</summary>
+    public static bool IsEventFile(string key)
+    {
+        var m = EventKeyPattern().Match(key);
+        return m.Success && DateOnly.TryParseExact(m.Groups[1].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+    }
+
+    public static async Task<BatchPlan> RunAsync(PipelineContext ctx, CancellationToken ct = default)
+    {
+        var started = ctx.Clock.GetTimestamp();
+        var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
+        var (files, listed) = await FindPendingAsync(ctx, manifest, ct);
+
+        var landing = ctx.Landing.Description;
+        var warehouse = ctx.Warehouse.Description;
+        var batchId = BatchPlan.ComputeBatchId(landing, warehouse, manifest.Version, files);
+        var current = File.Exists(ctx.Work.PlanFile) ? await TryLoad(ctx.Work.PlanFile) : null;
+        BatchPlan plan;
+        if (current is not null && current.BatchId == batchId && ctx.Work.ReadBatchId() == batchId)
+        {
+            plan = current; // unchanged: keep the file (and the stages' stamps) as they are
+        }
+        else
+        {
+            var now = ctx.Clock.GetUtcNow();
+            plan = new BatchPlan
+            {
+                BatchId = batchId,
+                RunId = batchId == BatchPlan.NothingNew ? "" : $"{now:yyyyMMdd'T'HHmmss'Z'}-{batchId[..8]}",
+                Landing = landing,
+                Warehouse = warehouse,
+                ManifestVersion = manifest.Version,
+                DiscoveredAt = now,
+                Files = files,
+            };
+            WorkArea.WriteAtomically(ctx.Work.PlanFile, plan.ToJson());
+            WorkArea.WriteAtomically(ctx.Work.BatchIdFile, batchId);
+        }
+
+        var elapsed = ctx.Clock.GetElapsedTime(started);
+        ctx.Log.Info(plan.IsEmpty
+            ? $"Discover: nothing new ({listed:N0} landed files, all processed; watermark {manifest.Watermark?.ToString("u") ?? "none"}) in {elapsed.TotalSeconds:F2} s"
+            : $"Discover: {plan.Files.Count:N0} file(s) to process, {plan.TotalBytes:N0} bytes ({plan.Files.Count(f => f.PreviousETag is not null)} re-uploaded) of {listed:N0} landed; batch {plan.BatchId} in {elapsed.TotalSeconds:F2} s");
+        return plan;
+    }
+
+    /// <summary>The landed event file versions the manifest has not processed, and how many event files are landed.</summary>
+    public static async Task<(List<PlannedFile> Pending, int Landed)> FindPendingAsync(
+        PipelineContext ctx, HighWatermarkManifest manifest, CancellationToken ct)
+    {
+        var files = new List<PlannedFile>();
+        var landed = 0;
+        await foreach (var obj in ctx.Landing.ListAsync(EventsPrefix, null, ct))
+        {
+            if (!IsEventFile(obj.Key))
+            {
+                ctx.Log.Diagnostic($"ignored {obj.Key} (not events/YYYY-MM-DD/*.json)");
+                continue;
+            }
+            landed++;
+            if (manifest.IsProcessed(obj)) continue;
+            var previous = manifest.Files.TryGetValue(obj.Key, out var seen) ? seen.ETag : null;
+            files.Add(new PlannedFile(obj.Key, obj.ETag, obj.Size, obj.LastModified, previous));
+            ctx.Log.Diagnostic(previous is null ? $"new {obj.Key} ({obj.Size:N0} bytes)" : $"re-uploaded {obj.Key} ({obj.Size:N0} bytes)");
+        }
+        return (files, landed);
+    }
+
+    private static async Task<BatchPlan?> TryLoad(string path)
+    {
+        try { return await BatchPlan.LoadAsync(path); }
+        catch (Exception e) when (e is PipelineStateException or System.Text.Json.JsonException) { return null; }
+    }
+}

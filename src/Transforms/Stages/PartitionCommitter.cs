@@ -1,0 +1,93 @@
+using Highwater.Manifest;
+using Highwater.Storage;
+
+namespace Highwater.Stages;
+
+/// <summary>
+/// Commits rebuilt partitions to the warehouse so that a failure at any point leaves a readable,
+/// consistent state:
+/// <list type="number">
+/// <item>remove leftovers of interrupted runs (files under a dataset that the manifest does not list);</item>
+/// <item>upload every new part file under a name unique to this run;</item>
+/// <item>replace the manifest whole: from now on the new files are the partitions' content;</item>
+/// <item>remove the files the new ones replaced.</item>
+/// </list>
+/// A crash before step 3 leaves the old manifest pointing at the old, untouched files; a crash after it
+/// leaves the new state committed and only unlisted files behind, which step 1 of the next run removes.
+/// </summary>
+public sealed class PartitionCommitter
+{
+    private readonly IObjectStore _warehouse;
+    private readonly IStageLog _log;
+
+    public PartitionCommitter(IObjectStore warehouse, IStageLog log)
+    {
+        _warehouse = warehouse;
+        _log = log;
+    }
+
+    /// <summary>A partition's new content: a local Parquet file, or null to empty the partition.</summary>
+    public sealed record PartitionWrite(string Dataset, string Dt, string? LocalFile);
+
+    public static string PartitionPrefix(string dataset, string dt) => $"gold/{dataset}/dt={dt}/";
+
+    /// <summary>Deletes files under the datasets' folders that the manifest does not list.</summary>
+    public async Task<int> RemoveLeftoversAsync(HighWatermarkManifest manifest, IEnumerable<string> datasets, CancellationToken ct)
+    {
+        var live = manifest.Datasets.Values.SelectMany(p => p.Values).SelectMany(f => f).ToHashSet(StringComparer.Ordinal);
+        var removed = 0;
+        foreach (var dataset in datasets)
+        {
+            await foreach (var obj in _warehouse.ListAsync($"gold/{dataset}/", null, ct))
+            {
+                if (live.Contains(obj.Key) || !Path.GetFileName(obj.Key).StartsWith("part-", StringComparison.Ordinal)) continue;
+                await _warehouse.DeleteAsync(obj.Key, ct);
+                _log.Diagnostic($"removed leftover {obj.Key}");
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /// <summary>Uploads the new files and returns the keys they now have, per partition.</summary>
+    public async Task<Dictionary<(string Dataset, string Dt), string?>> UploadAsync(
+        IReadOnlyList<PartitionWrite> writes, string runId, CancellationToken ct)
+    {
+        var keys = new Dictionary<(string, string), string?>();
+        foreach (var w in writes)
+        {
+            if (w.LocalFile is null)
+            {
+                keys[(w.Dataset, w.Dt)] = null;
+                continue;
+            }
+            var key = $"{PartitionPrefix(w.Dataset, w.Dt)}part-{runId}-00000.parquet";
+            await using (var s = File.OpenRead(w.LocalFile))
+                await _warehouse.PutAsync(key, s, ct);
+            keys[(w.Dataset, w.Dt)] = key;
+            _log.Diagnostic($"wrote {key} ({new FileInfo(w.LocalFile).Length:N0} bytes)");
+        }
+        return keys;
+    }
+
+    /// <summary>Points the manifest's partitions at the new keys and returns the keys they replace.</summary>
+    public static List<string> Repoint(HighWatermarkManifest manifest, Dictionary<(string Dataset, string Dt), string?> keys)
+    {
+        var replaced = new List<string>();
+        foreach (var ((dataset, dt), key) in keys)
+        {
+            if (!manifest.Datasets.TryGetValue(dataset, out var parts))
+                manifest.Datasets[dataset] = parts = new(StringComparer.Ordinal);
+            if (parts.TryGetValue(dt, out var old)) replaced.AddRange(old);
+            if (key is null) parts.Remove(dt);
+            else parts[dt] = [key];
+        }
+        return replaced;
+    }
+
+    public async Task RemoveReplacedAsync(IEnumerable<string> keys, CancellationToken ct)
+    {
+        foreach (var key in keys)
+            await _warehouse.DeleteAsync(key, ct);
+    }
+}

@@ -1,0 +1,26 @@
+using Highwater.Manifest;
+using Highwater.Storage;
+
+namespace Highwater.Stages;
+
+/// <summary>Where a run reads and writes, and how it reports. Built once per CLI invocation.</summary>
+public sealed class PipelineContext
+{
+    public required IObjectStore Landing { get; init; }
+    public required IObjectStore Users { get; init; }
+    public required IObjectStore Warehouse { get; init; }
+    public required WorkArea Work { get; init; }
+    public required string ContractsDir { get; init; }
+    public IStageLog Log { get; init; } = StageLog.Silent;
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+}
+
+/// <summary>The names stages use for their stamps; also the CLI command names.</summary>
+public static class StageNames
+{
+    public const string Discover = "discover";
+    public const string Extract = "extract";
+    public const string Transform = "transform";
+    public const string Gate = "gate";
+    public const string Publish = "publish";
+}

@@ -1,0 +1,31 @@
+namespace Highwater.Stages;
+
+/// <summary>How stages report: one summary line per stage, details at diagnostic verbosity.</summary>
+public interface IStageLog
+{
+    void Info(string message);
+    void Warn(string message);
+    void Diagnostic(string message);
+}
+
+/// <summary>Stage logs for the console and for tests.</summary>
+public sealed class StageLog : IStageLog
+{
+    public static readonly IStageLog Silent = new StageLog(TextWriter.Null, false);
+
+    private readonly TextWriter _out;
+    private readonly bool _diagnostic;
+
+    public StageLog(TextWriter output, bool diagnostic)
+    {
+        _out = output;
+        _diagnostic = diagnostic;
+    }
+
+    public void Info(string message) => _out.WriteLine(message);
+    public void Warn(string message) => _out.WriteLine("warning: " + message);
+    public void Diagnostic(string message)
+    {
+        if (_diagnostic) _out.WriteLine("  " + message);
+    }
+}

@@ -1,0 +1,244 @@
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Json;
+using Highwater.Model;
+
+namespace Highwater.Staging;
+
+/// <summary>
+/// Parses one NDJSON event line with <see cref="Utf8JsonReader"/> straight into an <see cref="EventRecord"/>.
+/// A line that is not a JSON object, lacks a required field or holds a value of the wrong type
+/// yields a reason instead of a record. Unknown fields are ignored.
+/// Timestamps must carry a zone ('Z' or an offset such as '+01:00'); they are converted to UTC.
+/// A JSON null is accepted for order_id, qty, unit_price, currency, sku and channel (the quality gate
+/// decides whether that is acceptable); user_id, event_ts and arrival_ts must hold values.
+/// </summary>
+public sealed class EventLineParser
+{
+    private const int OrderIdBit = 1, UserIdBit = 2, EventTsBit = 4, ArrivalTsBit = 8, QtyBit = 16,
+        UnitPriceBit = 32, CurrencyBit = 64, SkuBit = 128, ChannelBit = 256, AllFields = 511;
+
+    private static readonly string[] FieldNames =
+        ["order_id", "user_id", "event_ts", "arrival_ts", "qty", "unit_price", "currency", "sku", "channel"];
+
+    private readonly StringPool _pool = new();
+
+    /// <summary>Parses a line; returns null and sets <paramref name="reason"/> when the line is malformed.</summary>
+    public EventRecord? Parse(ReadOnlySpan<byte> line, string sourceKey, long lineNumber, out string? reason)
+    {
+        reason = null;
+        try
+        {
+            return ParseCore(line, sourceKey, lineNumber, out reason);
+        }
+        catch (JsonException e)
+        {
+            reason = $"not valid JSON: {FirstSentence(e.Message)}";
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            reason = $"not valid JSON: {FirstSentence(e.Message)}";
+            return null;
+        }
+    }
+
+    private EventRecord? ParseCore(ReadOnlySpan<byte> line, string sourceKey, long lineNumber, out string? reason)
+    {
+        var reader = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            reason = "not a JSON object";
+            return null;
+        }
+
+        var seen = 0;
+        string? orderId = null, currency = null, sku = null, channel = null;
+        long userId = 0;
+        DateTime eventTs = default, arrivalTs = default;
+        int? qty = null;
+        decimal? unitPrice = null;
+
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndObject)
+                break;
+            // PropertyName
+            int bit;
+            if (reader.ValueTextEquals("order_id"u8)) bit = OrderIdBit;
+            else if (reader.ValueTextEquals("user_id"u8)) bit = UserIdBit;
+            else if (reader.ValueTextEquals("event_ts"u8)) bit = EventTsBit;
+            else if (reader.ValueTextEquals("arrival_ts"u8)) bit = ArrivalTsBit;
+            else if (reader.ValueTextEquals("qty"u8)) bit = QtyBit;
+            else if (reader.ValueTextEquals("unit_price"u8)) bit = UnitPriceBit;
+            else if (reader.ValueTextEquals("currency"u8)) bit = CurrencyBit;
+            else if (reader.ValueTextEquals("sku"u8)) bit = SkuBit;
+            else if (reader.ValueTextEquals("channel"u8)) bit = ChannelBit;
+            else bit = 0;
+
+            if (!reader.Read()) break;
+            if (bit == 0)
+            {
+                reader.Skip();
+                continue;
+            }
+            seen |= bit;
+            var isNull = reader.TokenType == JsonTokenType.Null;
+            switch (bit)
+            {
+                case OrderIdBit:
+                    if (!ReadString(ref reader, out orderId, pool: false)) return WrongType("order_id", "a string", ref reader, out reason);
+                    break;
+                case UserIdBit:
+                    if (isNull) { reason = "user_id is null"; return null; }
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out userId))
+                        return WrongType("user_id", "an integer", ref reader, out reason);
+                    break;
+                case EventTsBit:
+                    if (isNull) { reason = "event_ts is null"; return null; }
+                    if (!ReadTimestamp(ref reader, "event_ts", out eventTs, out reason)) return null;
+                    break;
+                case ArrivalTsBit:
+                    if (isNull) { reason = "arrival_ts is null"; return null; }
+                    if (!ReadTimestamp(ref reader, "arrival_ts", out arrivalTs, out reason)) return null;
+                    break;
+                case QtyBit:
+                    if (isNull) { qty = null; break; }
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var q))
+                        return WrongType("qty", "an integer", ref reader, out reason);
+                    qty = q;
+                    break;
+                case UnitPriceBit:
+                    if (isNull) { unitPrice = null; break; }
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDecimal(out var price))
+                        return WrongType("unit_price", "a decimal number", ref reader, out reason);
+                    if (price.Scale > Schemas.MoneyScale && decimal.Round(price, Schemas.MoneyScale) != price)
+                    {
+                        reason = $"unit_price {price} has more than {Schemas.MoneyScale} decimal places";
+                        return null;
+                    }
+                    if (Math.Abs(price) >= 10_000_000_000_000_000m)
+                    {
+                        reason = $"unit_price {price} does not fit DECIMAL({Schemas.MoneyPrecision},{Schemas.MoneyScale})";
+                        return null;
+                    }
+                    unitPrice = decimal.Round(price, Schemas.MoneyScale);
+                    break;
+                case CurrencyBit:
+                    if (!ReadString(ref reader, out currency, pool: true)) return WrongType("currency", "a string", ref reader, out reason);
+                    break;
+                case SkuBit:
+                    if (!ReadString(ref reader, out sku, pool: true)) return WrongType("sku", "a string", ref reader, out reason);
+                    break;
+                case ChannelBit:
+                    if (!ReadString(ref reader, out channel, pool: true)) return WrongType("channel", "a string", ref reader, out reason);
+                    break;
+            }
+        }
+
+        // Anything after the object other than white space makes the line invalid.
+        if (reader.Read())
+        {
+            reason = "not valid JSON: more than one value on the line";
+            return null;
+        }
+
+        if (seen != AllFields)
+        {
+            var missing = new List<string>();
+            for (var i = 0; i < FieldNames.Length; i++)
+                if ((seen & (1 << i)) == 0) missing.Add(FieldNames[i]);
+            reason = $"required field{(missing.Count > 1 ? "s" : "")} missing: {string.Join(", ", missing)}";
+            return null;
+        }
+
+        reason = null;
+        return new EventRecord(orderId, userId, eventTs, arrivalTs, qty, unitPrice, currency, sku, channel, sourceKey, lineNumber);
+    }
+
+    private bool ReadString(ref Utf8JsonReader reader, out string? value, bool pool)
+    {
+        value = null;
+        if (reader.TokenType == JsonTokenType.Null) return true;
+        if (reader.TokenType != JsonTokenType.String) return false;
+        if (pool && !reader.ValueIsEscaped && !reader.HasValueSequence)
+            value = _pool.Get(reader.ValueSpan);
+        else
+            value = reader.GetString();
+        return true;
+    }
+
+    private static bool ReadTimestamp(ref Utf8JsonReader reader, string field, out DateTime value, out string? reason)
+    {
+        value = default;
+        reason = null;
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            reason = $"{field} should be an ISO-8601 timestamp string, found {Describe(ref reader)}";
+            return false;
+        }
+        // Escaped or split values are rare; only they pay for a copy.
+        ReadOnlySpan<byte> raw = reader.ValueIsEscaped || reader.HasValueSequence
+            ? Encoding.UTF8.GetBytes(reader.GetString()!)
+            : reader.ValueSpan;
+
+        if (!HasZone(raw))
+        {
+            reason = $"{field} '{Clip(Encoding.UTF8.GetString(raw))}' has no time zone (expected 'Z' or an offset such as '+01:00')";
+            return false;
+        }
+        if (!reader.TryGetDateTimeOffset(out var dto))
+        {
+            reason = $"{field} '{Clip(Encoding.UTF8.GetString(raw))}' is not an ISO-8601 timestamp";
+            return false;
+        }
+        value = UtcTimestamp.FromOffset(dto);
+        return true;
+    }
+
+    /// <summary>True when an ISO-8601 text ends with 'Z' or a ±hh:mm / ±hhmm offset after the time part.</summary>
+    internal static bool HasZone(ReadOnlySpan<byte> raw)
+    {
+        if (raw.Length < 11) return false;
+        if (raw[^1] is (byte)'Z' or (byte)'z') return true;
+        var t = raw.IndexOfAny((byte)'T', (byte)'t', (byte)' ');
+        if (t < 0) return false;
+        var time = raw[(t + 1)..];
+        var sign = time.LastIndexOfAny((byte)'+', (byte)'-');
+        return sign > 0 && (time.Length - sign) is 6 or 5 or 3;
+    }
+
+    private static EventRecord? WrongType(string field, string expected, ref Utf8JsonReader reader, out string? reason)
+    {
+        reason = $"{field} should be {expected}, found {Describe(ref reader)}";
+        return null;
+    }
+
+    private static string Describe(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => $"the string \"{Clip(reader.GetString() ?? "")}\"",
+        JsonTokenType.Number => $"the number {Clip(Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan))}",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.Null => "null",
+        _ => reader.TokenType.ToString(),
+    };
+
+    private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
+
+    /// <summary>System.Text.Json's message without its Path/LineNumber tail, with the byte position kept.</summary>
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut < 0) cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        var text = (cut > 0 ? message[..cut] : message).TrimEnd('.', ' ');
+        var at = message.IndexOf("BytePositionInLine: ", StringComparison.Ordinal);
+        if (at > 0)
+        {
+            var digits = new string(message[(at + 20)..].TakeWhile(char.IsAsciiDigit).ToArray());
+            if (digits.Length > 0) text += $" (at byte {digits})";
+        }
+        return text;
+    }
+}

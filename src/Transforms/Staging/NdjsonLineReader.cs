@@ -1,0 +1,110 @@
+namespace Highwater.Staging;
+
+/// <summary>
+/// Splits a byte stream into lines ('\n', with an optional '\r' before it) without decoding them.
+/// The returned memory is only valid until the next call. Memory stays bounded by the longest line.
+/// </summary>
+public sealed class NdjsonLineReader
+{
+    public const int DefaultMaxLineBytes = 16 * 1024 * 1024;
+
+    private readonly Stream _stream;
+    private readonly int _maxLineBytes;
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+    private bool _eof;
+
+    public NdjsonLineReader(Stream stream, int initialBufferBytes = 1 << 16, int maxLineBytes = DefaultMaxLineBytes)
+    {
+        _stream = stream;
+        _buffer = new byte[initialBufferBytes];
+        _maxLineBytes = maxLineBytes;
+    }
+
+    /// <summary>1-based number of the line last returned.</summary>
+    public long LineNumber { get; private set; }
+
+    /// <summary>True when the last line returned was longer than the limit and was cut off.</summary>
+    public bool LastLineTooLong { get; private set; }
+
+    public bool TryReadLine(out ReadOnlyMemory<byte> line)
+    {
+        LastLineTooLong = false;
+        var scanFrom = _start;
+        while (true)
+        {
+            var newline = Array.IndexOf(_buffer, (byte)'\n', scanFrom, _end - scanFrom);
+            if (newline >= 0)
+            {
+                line = Trim(_start, newline);
+                _start = newline + 1;
+                LineNumber++;
+                return true;
+            }
+            if (_eof)
+            {
+                if (_start < _end)
+                {
+                    line = Trim(_start, _end);
+                    _start = _end;
+                    LineNumber++;
+                    return true;
+                }
+                line = default;
+                return false;
+            }
+            var scanned = _end - _start;
+            if (scanned >= _maxLineBytes)
+            {
+                // Skip the rest of an over-long line; report what we have as too long.
+                SkipToNextLine();
+                LineNumber++;
+                LastLineTooLong = true;
+                line = ReadOnlyMemory<byte>.Empty;
+                return true;
+            }
+            Fill();
+            scanFrom = _start + scanned;
+        }
+    }
+
+    private ReadOnlyMemory<byte> Trim(int from, int to)
+    {
+        if (to > from && _buffer[to - 1] == (byte)'\r') to--;
+        return new ReadOnlyMemory<byte>(_buffer, from, to - from);
+    }
+
+    private void Fill()
+    {
+        var pending = _end - _start;
+        if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, pending);
+            _start = 0;
+            _end = pending;
+        }
+        if (_end == _buffer.Length)
+            Array.Resize(ref _buffer, Math.Min(_buffer.Length * 2, _maxLineBytes + 1));
+        var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
+        if (read == 0) _eof = true;
+        _end += read;
+    }
+
+    private void SkipToNextLine()
+    {
+        _start = _end = 0;
+        while (true)
+        {
+            var read = _stream.Read(_buffer, 0, _buffer.Length);
+            if (read == 0) { _eof = true; return; }
+            var newline = Array.IndexOf(_buffer, (byte)'\n', 0, read);
+            if (newline >= 0)
+            {
+                _start = newline + 1;
+                _end = read;
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text;
+
+namespace Highwater.Staging;
+
+/// <summary>
+/// Interns short, low-cardinality UTF-8 values (currency, channel, sku) so that repeated values
+/// share one string instead of allocating one per row. Bounded: past its capacity it stops caching.
+/// </summary>
+public sealed class StringPool
+{
+    private const int MaxEntries = 65_536;
+    private const int MaxValueBytes = 64;
+    private readonly Dictionary<int, string[]> _byHash = new();
+    private int _count;
+
+    public string Get(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > MaxValueBytes) return Encoding.UTF8.GetString(utf8);
+        var hash = HashOf(utf8);
+        if (_byHash.TryGetValue(hash, out var bucket))
+        {
+            foreach (var candidate in bucket)
+                if (Matches(candidate, utf8)) return candidate;
+        }
+        var value = Encoding.UTF8.GetString(utf8);
+        if (_count < MaxEntries)
+        {
+            _byHash[hash] = bucket is null ? [value] : [.. bucket, value];
+            _count++;
+        }
+        return value;
+    }
+
+    private static int HashOf(ReadOnlySpan<byte> utf8)
+    {
+        var h = new HashCode();
+        h.AddBytes(utf8);
+        return h.ToHashCode();
+    }
+
+    private static bool Matches(string candidate, ReadOnlySpan<byte> utf8)
+    {
+        Span<byte> buffer = stackalloc byte[MaxValueBytes * 3];
+        return Encoding.UTF8.TryGetBytes(candidate, buffer, out var written) && buffer[..written].SequenceEqual(utf8);
+    }
+}
