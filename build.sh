@@ -21,7 +21,8 @@ stamp=artifacts/highwater/.source-hash
 if [ ! -x artifacts/highwater/highwater ] || [ "$(cat "$stamp" 2>/dev/null)" != "$source_hash" ]; then
   echo "build.sh: publishing the highwater CLI (sources changed)..."
   rm -rf artifacts/highwater && mkdir -p artifacts
-  dotnet publish src/Highwater.Cli/Highwater.Cli.csproj -c Release -r linux-x64 --self-contained false \
+  rid="$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n 1)"
+  dotnet publish src/Highwater.Cli/Highwater.Cli.csproj -c Release -r "${rid:-linux-x64}" --self-contained false \
     -p:PublishReadyToRun=true -o artifacts/highwater -nologo -v quiet >artifacts/publish.log 2>&1 \
     || { cat artifacts/publish.log; exit 1; }
   echo "$source_hash" > "$stamp"

@@ -6,7 +6,7 @@
 
 var target = Argument("target", "PublishMart");
 var root = MakeAbsolute(Directory(".."));   // Cake's working directory is the script's folder
-var work = root.Combine(Argument("work", EnvironmentVariable("HIGHWATER_WORK") ?? ".highwater"));
+var work = DirectoryPath.FromString(Argument("work", EnvironmentVariable("HIGHWATER_WORK") ?? ".highwater")).MakeAbsolute(root);
 var cli = root.CombineWithFilePath(IsRunningOnWindows() ? "artifacts/highwater/highwater.exe" : "artifacts/highwater/highwater");
 
 // Pipeline arguments, passed through to every stage when given (else the CLI's defaults or HIGHWATER_* apply).

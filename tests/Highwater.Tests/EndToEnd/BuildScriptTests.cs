@@ -1,0 +1,158 @@
+using Highwater.Tests.Support;
+using Xunit;
+
+namespace Highwater.Tests.EndToEnd;
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BuildScriptCollection
+{
+    public const string Name = "build.sh";
+}
+
+/// <summary>
+/// Drives ./build.sh as a process, as CI does, over a landing zone, warehouse and work area of its own,
+/// and reads the published mart back with DuckDB.
+/// </summary>
+[Collection(BuildScriptCollection.Name)]
+public sealed class BuildScriptTests : IDisposable
+{
+    private static readonly DateOnly Day1 = new(2026, 1, 25);
+    private static readonly DateOnly Day2 = new(2026, 1, 26);
+    private readonly TempFolder _temp = new("e2e");
+    private readonly string _landing;
+    private readonly string _warehouse;
+    private readonly string _users = RepoRoot.Combine("samples", "users");
+
+    public BuildScriptTests()
+    {
+        _landing = _temp.Combine("landing");
+        _warehouse = _temp.Combine("warehouse");
+    }
+
+    private BuildScript.Result Run(string target, params string[] extra) => BuildScript.Run(
+        [$"--target={target}", $"--landing={_landing}", $"--users={_users}", $"--warehouse={_warehouse}", $"--work={_temp.Combine("work")}", .. extra]);
+
+    private string Gold => Path.Combine(_warehouse, "gold");
+    private string ManifestFile => Path.Combine(_warehouse, "_highwater", "manifest.json");
+
+    [Fact]
+    public void Sample_run_publishes_both_days_loses_no_line_and_a_rerun_changes_nothing()
+    {
+        TempFolder.CopyDirectory(RepoRoot.Combine("samples", "landing"), _landing);
+
+        var first = Run("PublishMart");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.True(Directory.Exists(Path.Combine(Gold, "sales_mart", "dt=2026-01-25")), first.ToString());
+        Assert.True(Directory.Exists(Path.Combine(Gold, "sales_mart", "dt=2026-01-26")), first.ToString());
+
+        using var db = new DuckDb();
+        // Every non-blank input line is either in the mart or in quarantine with a reason.
+        var inputLines = Directory.EnumerateFiles(Path.Combine(_landing, "events"), "*.json", SearchOption.AllDirectories)
+            .SelectMany(File.ReadLines).Count(l => l.Trim().Length > 0);
+        var martRows = db.Scalar<long>($"SELECT count(*) FROM {DuckDb.Mart(_warehouse)}");
+        var quarantined = Directory.EnumerateFiles(Path.Combine(_warehouse, "quarantine"), "*.ndjson", SearchOption.AllDirectories)
+            .SelectMany(File.ReadLines).ToList();
+        Assert.Equal(inputLines, martRows + quarantined.Count);
+        Assert.All(quarantined, q => Assert.Contains("\"reason\":", q));
+        Assert.Contains(quarantined, q => q.Contains("unknown user_id", StringComparison.Ordinal));
+
+        // Types as Spark, Athena and DuckDB expect them, with no hints.
+        var types = db.Rows($"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {DuckDb.Mart(_warehouse)})");
+        Assert.Contains("event_ts|TIMESTAMP WITH TIME ZONE", types);
+        Assert.Contains("total_price|DECIMAL(18,2)", types);
+        Assert.Contains("unit_price|DECIMAL(18,2)", types);
+        Assert.Contains("order_id|VARCHAR", types);
+        Assert.Contains("signup_date|DATE", types);
+
+        // KPIs agree with the mart they summarise.
+        Assert.Equal(
+            db.Rows($"SELECT dt, sum(total_price), count(*) FROM {DuckDb.Mart(_warehouse)} GROUP BY dt ORDER BY dt"),
+            db.Rows($"SELECT dt, sum(revenue), sum(orders) FROM {DuckDb.Kpi(_warehouse)} GROUP BY dt ORDER BY dt"));
+
+        var goldBefore = BuildScript.Fingerprint(_warehouse);
+        var second = Run("PublishMart");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Equal(goldBefore, BuildScript.Fingerprint(_warehouse));
+        Assert.Contains("Discover: nothing new", second.Output);
+        foreach (var stage in new[] { "Extract", "Transform", "QualityGate" })
+            Assert.Matches($@"{stage}\s+-\s+Skipped", second.Output);
+    }
+
+    [Fact]
+    public void A_new_file_for_a_day_already_published_merges_into_that_day_only()
+    {
+        EventFixtures.LandDay(_landing, Day1, "file_a.json", 300, seed: 1, orderPrefix: "A");
+        EventFixtures.LandDay(_landing, Day2, "file_b.json", 300, seed: 2, orderPrefix: "B");
+        var first = Run("PublishMart");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var day2Before = BuildScript.Fingerprint(Path.Combine(Gold, "sales_mart", "dt=2026-01-26"));
+
+        // A new file for day 1: new orders, and a later version of one order published before.
+        var lines = File.ReadLines(EventFixtures.LandDay(_landing, Day1, "file_c.json", 50, seed: 3, orderPrefix: "C")).ToList();
+        lines.Add(EventFixtures.Event("A-00007", 1001, Day1.ToDateTime(new TimeOnly(12, 0), DateTimeKind.Utc),
+            Day1.ToDateTime(new TimeOnly(23, 59), DateTimeKind.Utc), qty: 9, unitPrice: 10.00m));
+        EventFixtures.Land(_landing, Day1, "file_c.json", lines);
+
+        var second = Run("PublishMart");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Equal(day2Before, BuildScript.Fingerprint(Path.Combine(Gold, "sales_mart", "dt=2026-01-26")));
+
+        using var db = new DuckDb();
+        var recomputed = DuckDb.RecomputedMart(_landing, _users);
+        Assert.Equal(
+            db.Rows($"SELECT dt, count(*), sum(total_price), sum(qty) FROM {recomputed} GROUP BY dt ORDER BY dt"),
+            db.Rows($"SELECT dt, count(*), sum(total_price), sum(qty) FROM {DuckDb.Mart(_warehouse)} GROUP BY dt ORDER BY dt"));
+        Assert.Equal(["9|90.00"], db.Rows($"SELECT qty, total_price FROM {DuckDb.Mart(_warehouse)} WHERE order_id = 'A-00007'"));
+        Assert.Equal(1, Directory.GetFiles(Path.Combine(Gold, "sales_mart", "dt=2026-01-25")).Length);
+    }
+
+    [Fact]
+    public void A_failing_quality_gate_stops_the_run_and_leaves_gold_and_the_manifest_as_they_were()
+    {
+        EventFixtures.LandDay(_landing, Day1, "file_a.json", 100, seed: 4, orderPrefix: "A");
+        var first = Run("PublishMart");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var before = BuildScript.Fingerprint(_warehouse);
+
+        var at = Day2.ToDateTime(new TimeOnly(10, 0), DateTimeKind.Utc);
+        var good = EventFixtures.Event("B-1", 1002, at, at.AddMinutes(5), 1, 2.50m);
+        var nullOrder = EventFixtures.Event("B-2", 1003, at, at.AddMinutes(5), 1, 2.50m).Replace("\"B-2\"", "null");
+        EventFixtures.Land(_landing, Day2, "file_b.json", [good, nullOrder]);
+
+        var failed = Run("PublishMart");
+        Assert.Equal(3, failed.ExitCode);
+        Assert.Contains("order_id", failed.Output);
+        Assert.Contains("not_null", failed.Output);
+        Assert.Equal(before, BuildScript.Fingerprint(_warehouse));
+        Assert.DoesNotContain("dt=2026-01-26", string.Join("\n", Directory.EnumerateDirectories(Gold, "*", SearchOption.AllDirectories)));
+    }
+
+    [Fact]
+    public void QualityGate_target_runs_the_stages_it_needs_and_stops_before_publishing()
+    {
+        EventFixtures.LandDay(_landing, Day1, "file_a.json", 50, seed: 5, orderPrefix: "A");
+        var gate = Run("QualityGate");
+        Assert.True(gate.ExitCode == 0, gate.ToString());
+        foreach (var stage in new[] { "Discover", "Extract", "Transform", "QualityGate" })
+            Assert.Matches($@"{stage}\s+[\d:.]+\s+Succeeded", gate.Output);
+        Assert.DoesNotContain("PublishMart", gate.Output);
+        Assert.False(Directory.Exists(Gold));
+        Assert.False(File.Exists(ManifestFile));
+
+        var publish = Run("PublishMart");
+        Assert.True(publish.ExitCode == 0, publish.ToString());
+        foreach (var stage in new[] { "Extract", "Transform", "QualityGate" })
+            Assert.Matches($@"{stage}\s+-\s+Skipped", publish.Output);
+        Assert.True(File.Exists(ManifestFile));
+    }
+
+    [Fact]
+    public void S3_locations_are_parsed_and_a_bad_option_is_a_configuration_error()
+    {
+        var result = Run("Discover", "--landing=ftp://nowhere/x");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--landing=ftp://nowhere/x", result.Output);
+    }
+
+    public void Dispose() => _temp.Dispose();
+}

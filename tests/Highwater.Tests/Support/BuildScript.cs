@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+
+namespace Highwater.Tests.Support;
+
+/// <summary>Runs ./build.sh as a process, as CI and developers do, and captures what it prints.</summary>
+public static class BuildScript
+{
+    public sealed record Result(int ExitCode, string Output)
+    {
+        public override string ToString() => $"exit {ExitCode}\n{Output}";
+    }
+
+    public static Result Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("bash", [RepoRoot.Combine("build.sh"), .. args])
+        {
+            WorkingDirectory = RepoRoot.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["NO_COLOR"] = "1";
+        start.Environment.Remove("HIGHWATER_WORK");
+        using var process = Process.Start(start)!;
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"build.sh {string.Join(" ", args)} did not finish in 5 minutes:\n{output}");
+        }
+        process.WaitForExit();
+        return new Result(process.ExitCode, output.ToString());
+    }
+
+    /// <summary>Every file under a folder with its SHA-256, to prove a run changed nothing.</summary>
+    public static SortedDictionary<string, string> Fingerprint(string folder)
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (!Directory.Exists(folder)) return result;
+        foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+            result[Path.GetRelativePath(folder, file)] = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file)));
+        return result;
+    }
+}
