@@ -103,14 +103,26 @@ Task("Clean")
     });
 
 Task("Test")
-    .Description("Run every test: unit, contract, snapshot, end-to-end (build.sh as a process) and S3 (s3rver).")
+    .Description("Install the test tools (s3rver, awscli), then run every test: unit, contract, snapshot, end-to-end and S3.")
     .Does(() =>
     {
+        var install = StartProcess("bash", new ProcessSettings { Arguments = "scripts/install-test-tools.sh", WorkingDirectory = root });
+        if (install != 0) throw new Exception($"scripts/install-test-tools.sh failed with exit code {install}.");
+        var results = root.Combine("artifacts/test-results");
+        if (DirectoryExists(results)) DeleteDirectory(results, new DeleteDirectorySettings { Recursive = true, Force = true });
         var exit = StartProcess("dotnet", new ProcessSettings
         {
-            Arguments = $"test {root.CombineWithFilePath("Highwater.slnx")} -c Release --logger \"console;verbosity=normal\"",
+            Arguments = $"test {root.CombineWithFilePath("Highwater.slnx")} -c Release --logger \"console;verbosity=normal\" " +
+                        $"--logger \"trx;LogFileName=tests.trx\" --results-directory {results}",
             WorkingDirectory = root,
         });
+        // One plain closing line for CI, read from the TRX counters.
+        foreach (var trx in GetFiles($"{results}/**/*.trx"))
+        {
+            var counters = System.Xml.Linq.XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
+            int Count(string name) => int.Parse(counters.Attribute(name)?.Value ?? "0");
+            Information($"Tests: {Count("passed")} passed, {Count("failed")} failed, {Count("notExecuted")} skipped");
+        }
         if (exit != 0) throw new Exception($"dotnet test failed with exit code {exit}.");
     });
 
