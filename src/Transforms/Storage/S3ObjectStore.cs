@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text;
 using Amazon.S3;
 using Amazon.S3.Model;
 
@@ -10,7 +11,8 @@ namespace Highwater.Storage;
 /// <list type="bullet">
 /// <item>Listing is recursive (ListObjectsV2 without delimiter), paged, in the order S3 returns keys
 /// (UTF-8 byte order, which equals ordinal UTF-16 order except for keys mixing characters above U+FFFF with
-/// characters in U+E000..U+FFFF).</item>
+/// characters in U+E000..U+FFFF). A server that returns keys out of that order fails the listing with a
+/// <see cref="StorageException"/> rather than letting start-after listings skip objects.</item>
 /// <item>Bodies up to <see cref="S3Options.MultipartThresholdBytes"/> go in one PutObject; larger ones as a
 /// multipart upload, part by part, so neither is buffered whole.</item>
 /// <item>Transient failures are retried with backoff (<see cref="S3Options.MaxRetries"/>); reads resume
@@ -66,6 +68,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         [EnumeratorCancellation] CancellationToken ct = default)
     {
         string? token = null;
+        byte[]? previous = null;
         var fullStartAfter = startAfter is null ? null : _rootPrefix + startAfter;
         do
         {
@@ -83,6 +86,13 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             foreach (var o in page.S3Objects ?? [])
             {
                 if (!o.Key.StartsWith(_rootPrefix, StringComparison.Ordinal)) continue; // defensive: servers that ignore Prefix
+                var keyBytes = Encoding.UTF8.GetBytes(o.Key);
+                if (previous is not null && keyBytes.AsSpan().SequenceCompareTo(previous) <= 0)
+                    throw new StorageException(
+                        $"{Description} listed '{o.Key}' after '{Encoding.UTF8.GetString(previous)}': the server does not return keys in S3 order " +
+                        "(UTF-8 byte order), so incremental listings (start-after) could skip objects. Use an S3 server that sorts keys " +
+                        "(s3rver does not when a name continues with a character that sorts before '/', as in 'a-b' next to 'a/').");
+                previous = keyBytes;
                 yield return new StoredObject(o.Key[_rootPrefix.Length..], NormalizeETag(o.ETag), o.Size ?? 0, ToOffset(o.LastModified));
             }
             token = page.IsTruncated == true ? page.NextContinuationToken : null;
