@@ -11,7 +11,7 @@ namespace Highwater.Tests.Storage;
 /// The server can be stopped and restarted on the same port and data folder, for outage tests.
 /// Fails, never skips, when s3rver is not installed.
 /// </summary>
-public sealed partial class S3rverFixture : IAsyncLifetime
+public sealed partial class S3rverFixture : IAsyncLifetime, IAsyncDisposable
 {
     /// <summary>The bucket every fixture configures unless told otherwise.</summary>
     public const string DefaultBucket = "highwater-test";
@@ -36,6 +36,22 @@ public sealed partial class S3rverFixture : IAsyncLifetime
 
     /// <summary>A server, not yet started, with the given buckets (for tests that stop and restart their own server).</summary>
     public static S3rverFixture WithBuckets(params string[] buckets) => new(buckets);
+
+    /// <summary>Starts a private server with the given buckets (for tests that stop and restart it); dispose it when done.</summary>
+    public static async Task<S3rverFixture> StartNewAsync(params string[] buckets)
+    {
+        var server = WithBuckets(buckets);
+        try
+        {
+            await server.StartAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
 
     /// <summary>Path of the s3rver launcher inside the repository.</summary>
     public static string ExecutablePath => Path.Combine(RepositoryRoot.Path, "tests", "tools", "node_modules", ".bin", "s3rver");
@@ -149,6 +165,8 @@ public sealed partial class S3rverFixture : IAsyncLifetime
         }
         return Task.CompletedTask;
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     private void OnOutput(string? line, TaskCompletionSource<int>? listening)
     {
