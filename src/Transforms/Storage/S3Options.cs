@@ -136,6 +136,9 @@ public sealed record S3Options
     /// <exception cref="ConfigurationException">A setting is out of range.</exception>
     public void Validate()
     {
+        if (ServiceUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps) || url.UserInfo.Length > 0))
+            throw new ConfigurationException(
+                "The S3 endpoint must be an absolute http(s) URL without credentials in it, for example http://127.0.0.1:9000.");
         if (MultipartPartSizeBytes < 5 * 1024 * 1024)
             throw new ConfigurationException($"S3 multipart part size {MultipartPartSizeBytes} bytes is below the S3 minimum of 5 MiB.");
         if (MultipartThresholdBytes < 1 || MultipartThresholdBytes > Array.MaxLength - 1)
