@@ -41,6 +41,7 @@ public static class ExtractStage
         var staging = ctx.Work.StagingEvents;
         var temp = staging + ".partial";
         if (File.Exists(staging)) File.Delete(staging);
+        WorkArea.ResetDirectory(ctx.Work.QuarantineDir); // quarantine belongs to one batch
 
         long lines = 0, rows = 0, quarantined;
         var parser = new EventLineParser();

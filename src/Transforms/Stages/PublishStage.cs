@@ -78,11 +78,12 @@ public static class PublishStage
     private static async Task UploadQuarantineAsync(PipelineContext ctx, string runId, CancellationToken ct)
     {
         if (!Directory.Exists(ctx.Work.QuarantineDir)) return;
-        foreach (var file in Directory.EnumerateFiles(ctx.Work.QuarantineDir, "*.ndjson").Order(StringComparer.Ordinal))
+        foreach (var file in Directory.EnumerateFiles(ctx.Work.QuarantineDir, "*.ndjson", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             if (new FileInfo(file).Length == 0) continue;
+            var relative = Path.GetRelativePath(ctx.Work.QuarantineDir, file).Replace(Path.DirectorySeparatorChar, '/');
             await using var s = File.OpenRead(file);
-            await ctx.Warehouse.PutAsync($"quarantine/run={runId}/{Path.GetFileName(file)}", s, ct);
+            await ctx.Warehouse.PutAsync($"quarantine/run={runId}/{relative}", s, ct);
         }
     }
 }

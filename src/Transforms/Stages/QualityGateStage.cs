@@ -1,7 +1,154 @@
+using Highwater.Columnar;
+using Highwater.Contracts;
+using Highwater.Manifest;
+using Highwater.Model;
+using Highwater.Storage;
+
 namespace Highwater.Stages;
-// placeholder until the contracts engine lands (replaced in the next commit)
+
+/// <summary>
+/// QualityGate: evaluates the rebuilt sales_mart partitions, then their daily KPIs, against the YAML
+/// contracts in <c>data-contracts/</c>. Writes the reports (JSON and Markdown) to the work area, appends the
+/// Markdown to <c>$GITHUB_STEP_SUMMARY</c> and prints <c>::error</c>/<c>::warning</c> annotations when running in
+/// GitHub Actions. An error-level failure throws <see cref="GateFailedException"/>: the stage stamp is not set,
+/// so PublishMart refuses the batch and nothing reaches gold/. Rows set aside by quarantine checks are removed
+/// from the files to publish, and the KPIs of those partitions are recomputed from what remains.
+/// </summary>
 public static class QualityGateStage
 {
-    public static Task RunAsync(PipelineContext ctx, CancellationToken ct) => throw new NotImplementedException();
-    public static void ValidateContracts(string dir, IStageLog log) => throw new NotImplementedException();
+    public const string UsersDataset = "users";
+
+    public static async Task<GateVerdict?> RunAsync(PipelineContext ctx, CancellationToken ct = default)
+    {
+        var plan = await BatchPlan.LoadAsync(ctx.Work.PlanFile);
+        if (plan.IsEmpty)
+        {
+            ctx.Log.Info("QualityGate: nothing new to check.");
+            return null;
+        }
+        if (ctx.Work.IsDone(StageNames.Gate, plan.BatchId))
+        {
+            ctx.Log.Info($"QualityGate: up to date, batch {plan.BatchId} passed.");
+            return null;
+        }
+        if (!ctx.Work.IsDone(StageNames.Transform, plan.BatchId))
+            throw new PipelineStateException($"Batch {plan.BatchId} has not been transformed: run the Transform stage first.");
+
+        var started = ctx.Clock.GetTimestamp();
+        ctx.Work.ClearStamp(StageNames.Publish);
+        var contracts = ContractLoader.LoadAll(ctx.ContractsDir);
+        var transform = TransformSummary.Load(ctx.Work.TransformSummaryFile);
+        WorkArea.ResetDirectory(ctx.Work.GateDir);
+        var users = await LocalFilesAsync(ctx.Users, Path.Combine(ctx.Work.GateDir, "users"), ct);
+        var context = new GateContext(ctx.Clock.GetUtcNow(), plan.RunId)
+        {
+            ResolveDataset = name => name == UsersDataset
+                ? users
+                : throw new ConfigurationException($"A references check names dataset '{name}'; the gate can resolve only '{UsersDataset}'."),
+            OutputFolder = Path.Combine(ctx.Work.GateDir, "filtered", TransformStage.MartDataset),
+            QuarantineFolder = Path.Combine(ctx.Work.QuarantineDir, "gate"),
+        };
+
+        var martFiles = transform.Partitions.Where(p => p.MartFile is not null)
+            .Select(p => new DatasetFile(p.MartFile!, Partition(p.Dt))).ToList();
+        var mart = await new QualityGate().EvaluateAsync(Contract(contracts, TransformStage.MartDataset), martFiles, context, ct);
+        Report(ctx, mart);
+
+        var verdict = new GateVerdict { BatchId = plan.BatchId, QuarantinedRows = mart.RowsQuarantined };
+        if (mart.Passed)
+        {
+            // The files to publish: the gate's (filtered where rows were quarantined), KPIs recomputed for those.
+            var publish = mart.FilesToPublish.ToDictionary(f => f.PartitionValues["dt"], f => f.Path, StringComparer.Ordinal);
+            var kpiFiles = new List<DatasetFile>();
+            foreach (var p in transform.Partitions)
+            {
+                var file = publish.GetValueOrDefault(p.Dt);
+                var kpi = p.KpiFile;
+                var rows = new List<MartRecord>();
+                if (file is not null)
+                {
+                    await using (var s = File.OpenRead(file)) await MartPartitionFile.ReadAsync(s, file, rows);
+                    if (file != p.MartFile)
+                    {
+                        kpi = Path.Combine(ctx.Work.GateDir, "filtered", TransformStage.KpiDataset, $"dt={p.Dt}", "part.parquet");
+                        Directory.CreateDirectory(Path.GetDirectoryName(kpi)!);
+                        await using var k = File.Create(kpi);
+                        await KpiPartitionFile.WriteAsync(k, DailyKpi.Compute(rows));
+                    }
+                }
+                if (rows.Count == 0) file = kpi = null; // every row quarantined: the partition empties
+                verdict.MartFiles[p.Dt] = file;
+                verdict.KpiFiles[p.Dt] = kpi;
+                verdict.MartRows[p.Dt] = rows.Count;
+                if (kpi is not null) kpiFiles.Add(new DatasetFile(kpi, Partition(p.Dt)));
+            }
+            var kpiReport = await new QualityGate().EvaluateAsync(Contract(contracts, TransformStage.KpiDataset), kpiFiles,
+                context with { OutputFolder = Path.Combine(ctx.Work.GateDir, "filtered-kpi") }, ct);
+            Report(ctx, kpiReport);
+            verdict.Passed = kpiReport.Passed;
+            verdict.Save(ctx.Work);
+            kpiReport.EnsurePassed();
+        }
+        else
+        {
+            verdict.Save(ctx.Work);
+            mart.EnsurePassed();
+        }
+
+        ctx.Work.MarkDone(StageNames.Gate, plan.BatchId);
+        ctx.Log.Info($"QualityGate: passed for batch {plan.BatchId}: {mart.RowsChecked:N0} rows checked, {mart.RowsQuarantined:N0} quarantined, " +
+                     $"{mart.Checks.Count(c => c.Status == CheckStatus.Warn)} warning(s) in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s");
+        return verdict;
+    }
+
+    /// <summary>Loads every contract and reports how many are valid; throws with file, line and column otherwise.</summary>
+    public static void ValidateContracts(string contractsDir, IStageLog log)
+    {
+        var contracts = ContractLoader.LoadAll(contractsDir);
+        log.Info($"ValidateContracts: {contracts.Count} contract(s) valid in {Path.GetFullPath(contractsDir)}: " +
+                 string.Join(", ", contracts.Values.Select(c => $"{c.Dataset} v{c.Version} ({c.Checks.Count} checks)")));
+    }
+
+    private static DataContract Contract(IReadOnlyDictionary<string, DataContract> contracts, string dataset) =>
+        contracts.TryGetValue(dataset, out var c) ? c
+            : throw new ConfigurationException($"No data contract for '{dataset}' in data-contracts/ (expected {dataset}.yaml).");
+
+    private static Dictionary<string, string> Partition(string dt) => new(StringComparer.Ordinal) { ["dt"] = dt };
+
+    private static void Report(PipelineContext ctx, GateReport report)
+    {
+        var stem = Path.Combine(ctx.Work.GateDir, report.Dataset);
+        File.WriteAllText(stem + ".report.json", report.ToJson());
+        File.WriteAllText(stem + ".report.md", report.ToMarkdown());
+        ctx.Log.Info(report.ToConsoleText().TrimEnd());
+        if (Environment.GetEnvironmentVariable("GITHUB_ACTIONS") == "true")
+        {
+            foreach (var line in report.GitHubAnnotations()) ctx.Log.Info(line);
+            var summary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
+            if (!string.IsNullOrEmpty(summary)) File.AppendAllText(summary, report.ToMarkdown() + Environment.NewLine);
+        }
+    }
+
+    /// <summary>The Parquet files of a store as local paths (downloaded into <paramref name="cache"/> when remote).</summary>
+    private static async Task<IReadOnlyList<DatasetFile>> LocalFilesAsync(IObjectStore store, string cache, CancellationToken ct)
+    {
+        var files = new List<DatasetFile>();
+        var empty = new Dictionary<string, string>();
+        await foreach (var obj in store.ListAsync("", null, ct))
+        {
+            if (!obj.Key.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)) continue;
+            if (store is LocalFolderStore local)
+            {
+                files.Add(new DatasetFile(Path.Combine(local.Root, obj.Key), empty));
+                continue;
+            }
+            var path = Path.Combine(cache, obj.Key.Replace('/', Path.DirectorySeparatorChar));
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await using (var body = await store.OpenReadAsync(obj.Key, ct))
+            await using (var file = File.Create(path))
+                await body.CopyToAsync(file, ct);
+            files.Add(new DatasetFile(path, empty));
+        }
+        return files;
+    }
 }

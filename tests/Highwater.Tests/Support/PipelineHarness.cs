@@ -1,0 +1,50 @@
+using Highwater.Manifest;
+using Highwater.Stages;
+using Highwater.Storage;
+
+namespace Highwater.Tests.Support;
+
+/// <summary>
+/// Runs the stages in process over a landing folder, the sample users and a warehouse store of a test's
+/// choosing (for example one that fails on purpose), as the CLI's <c>run</c> command does.
+/// </summary>
+public sealed class PipelineHarness : IDisposable
+{
+    private readonly TempFolder _temp = new("pipeline");
+
+    public PipelineHarness()
+    {
+        Directory.CreateDirectory(Landing);
+        Directory.CreateDirectory(WarehouseRoot);
+    }
+
+    public string Landing => _temp.Combine("landing");
+    public string WarehouseRoot => _temp.Combine("warehouse");
+    public string WorkRoot => _temp.Combine("work");
+    public StringWriter Output { get; } = new();
+
+    public PipelineContext Context(IObjectStore? warehouse = null) => new()
+    {
+        Landing = new LocalFolderStore(Landing),
+        Users = new LocalFolderStore(RepoRoot.Combine("samples", "users")),
+        Warehouse = warehouse ?? new LocalFolderStore(WarehouseRoot),
+        Work = new WorkArea(WorkRoot),
+        ContractsDir = RepoRoot.Combine("data-contracts"),
+        Log = new StageLog(Output, diagnostic: true),
+    };
+
+    /// <summary>Discover, Extract, Transform, QualityGate and PublishMart; returns false when nothing was new.</summary>
+    public async Task<bool> RunAsync(IObjectStore? warehouse = null)
+    {
+        var ctx = Context(warehouse);
+        var plan = await DiscoverStage.RunAsync(ctx);
+        if (plan.IsEmpty) return false;
+        await ExtractStage.RunAsync(ctx);
+        await TransformStage.RunAsync(ctx);
+        await QualityGateStage.RunAsync(ctx);
+        await PublishStage.RunAsync(ctx);
+        return true;
+    }
+
+    public void Dispose() => _temp.Dispose();
+}
