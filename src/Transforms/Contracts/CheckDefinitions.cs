@@ -16,7 +16,8 @@ public sealed record NotNullCheck(string Column) : ContractCheck
 
 /// <summary>
 /// <c>unique: true</c> — no two rows share the key <see cref="KeyColumns"/> within the same values of
-/// <see cref="Within"/> (e.g. order_id within dt). Rows with a null in the key are ignored.
+/// <see cref="Within"/> (e.g. order_id within dt). A row whose key columns are all null is ignored;
+/// otherwise null counts as a value (GROUP BY semantics), so two (null, "DE") keys are duplicates.
 /// </summary>
 public sealed record UniqueCheck(IReadOnlyList<string> KeyColumns, IReadOnlyList<string> Within) : ContractCheck
 {

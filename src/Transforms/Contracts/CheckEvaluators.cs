@@ -109,6 +109,7 @@ internal sealed class NotNullEvaluator(NotNullCheck check) : CheckEvaluator(chec
 internal sealed class UniqueEvaluator : CheckEvaluator
 {
     private readonly UniqueCheck _check;
+    private static readonly object NullKey = new();
     private readonly HashSet<object> _seen = [];
     private Func<int, object?>[] _key = [];
 
@@ -132,10 +133,18 @@ internal sealed class UniqueEvaluator : CheckEvaluator
         }
         else
         {
-            var values = new object?[_key.Length];
+            // GROUP BY semantics: a null is a value of its own; only an all-null key is ignored.
+            var values = new object[_key.Length];
+            bool allNull = true;
             for (int i = 0; i < _key.Length; i++)
-                if ((values[i] = _key[i](row)) is null) return null;
-            key = new CompositeKey(values!);
+            {
+                var v = _key[i](row);
+                allNull &= v is null;
+                values[i] = v ?? NullKey;
+            }
+
+            if (allNull) return null;
+            key = new CompositeKey(values);
         }
 
         return _seen.Add(key) ? null : "duplicate " + string.Join(", ", _check.Columns.Select(c => $"{c}={batch.RenderValue(c, row)}"));

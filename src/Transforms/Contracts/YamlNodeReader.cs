@@ -112,6 +112,7 @@ internal sealed class YamlNodeReader(string path)
         ? $"quoted text '{s.Value}'"
         : Kind(node);
 
+    /// <summary>Optimal-string-alignment distance (Levenshtein plus adjacent transpositions).</summary>
     private static int Distance(string a, string b)
     {
         var d = new int[a.Length + 1, b.Length + 1];
@@ -119,7 +120,11 @@ internal sealed class YamlNodeReader(string path)
         for (int j = 0; j <= b.Length; j++) d[0, j] = j;
         for (int i = 1; i <= a.Length; i++)
         for (int j = 1; j <= b.Length; j++)
+        {
             d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1); // transposition: "mni" is one step from "min"
+        }
         return d[a.Length, b.Length];
     }
 }
