@@ -144,7 +144,7 @@ public sealed class QualityGate
             Status = order.Count == 0 ? CheckStatus.Pass : CheckStatus.Fail,
             FailingCount = order.Count,
             Samples = samples,
-            Detail = $"{contract.Columns.Count} columns{(contract.PartitionBy.Count > 0 ? $", partitioned by {string.Join(", ", contract.PartitionBy)}" : "")}, {files.Count} files",
+            Detail = $"{contract.Columns.Count} columns{(contract.PartitionBy.Count > 0 ? $", partitioned by {string.Join(", ", contract.PartitionBy)}" : "")}, {files.Count} file{(files.Count == 1 ? "" : "s")}",
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Parquet.Schema;
 
@@ -24,7 +25,7 @@ internal sealed class QuarantineSink(string path, string runId) : IAsyncDisposab
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
             _stream = new FileStream(Path, FileMode.Create, FileAccess.Write, FileShare.None);
-            _json = new Utf8JsonWriter(_stream, new JsonWriterOptions { Indented = false });
+            _json = new Utf8JsonWriter(_stream, new JsonWriterOptions { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         }
 
         var w = _json!;
