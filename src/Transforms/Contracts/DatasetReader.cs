@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Parquet;
-using Parquet.Schema;
 
 namespace Highwater.Contracts;
 
@@ -63,6 +62,4 @@ internal static class DatasetReader
                 yield return ContractValues.Normalize(values.GetValue(i));
         }
     }
-
-    public static IReadOnlyList<DataField> Fields(ParquetReader reader) => reader.Schema.DataFields;
 }
