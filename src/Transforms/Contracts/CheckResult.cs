@@ -1,0 +1,31 @@
+namespace Highwater.Contracts;
+
+/// <summary>The outcome of one check (or of the schema / quarantine-fraction rules) in a <see cref="GateReport"/>.</summary>
+public sealed record CheckResult
+{
+    public required string Name { get; init; }
+
+    /// <summary>The check type (not_null, unique, …), or <c>schema</c> / <c>quarantined_fraction</c> for the gate's own rules.</summary>
+    public required string Type { get; init; }
+
+    public required IReadOnlyList<string> Columns { get; init; }
+
+    public required CheckSeverity Severity { get; init; }
+
+    public required CheckStatus Status { get; init; }
+
+    /// <summary>Offending rows (or schema issues, or 1 for a dataset-level check that failed).</summary>
+    public long FailingCount { get; init; }
+
+    /// <summary>Up to 5 offending rows rendered as <c>col=value, …</c> (all issues for the schema rule).</summary>
+    public IReadOnlyList<string> Samples { get; init; } = [];
+
+    public long RowsChecked { get; init; }
+
+    public long RowsQuarantined { get; init; }
+
+    /// <summary>A one-line explanation (e.g. the bound, the observed maximum).</summary>
+    public string Detail { get; init; } = "";
+
+    public const int MaxSamples = 5;
+}
