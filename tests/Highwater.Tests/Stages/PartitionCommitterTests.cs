@@ -49,7 +49,7 @@ public sealed class PartitionCommitterTests : IDisposable
         var listed = manifest.Datasets.Values.SelectMany(p => p.Values).SelectMany(f => f).ToHashSet();
         var onDisk = Directory.EnumerateFiles(Path.Combine(_h.WarehouseRoot, "gold"), "*.parquet", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(_h.WarehouseRoot, f).Replace('\\', '/')).ToHashSet();
-        Assert.Subset(listed, onDisk);
+        Assert.Subset(onDisk, listed); // every listed file exists
         if (operation != "delete") Assert.Equal(listed, onDisk);
         else
         {
