@@ -6,7 +6,7 @@ namespace Highwater.Cli;
 /// </summary>
 public sealed class CliArguments
 {
-    public static readonly IReadOnlyDictionary<string, string> Options = new Dictionary<string, string>
+    public static readonly IReadOnlyDictionary<string, string> Options = new Dictionary<string, string>(S3CliOptions.Options)
     {
         ["landing"] = "raw events root holding events/YYYY-MM-DD/*.json (folder or s3://bucket/prefix)",
         ["users"] = "user dimension: Parquet files (folder or s3://bucket/prefix)",
@@ -15,6 +15,7 @@ public sealed class CliArguments
         ["contracts"] = "folder of YAML data contracts",
         ["verbosity"] = "quiet | minimal | normal | verbose | diagnostic",
         ["format"] = "text | json (status)",
+        ["lookback-days"] = "how many date folders before the newest processed one Discover lists again for late files (default 7)",
     };
 
     private readonly Dictionary<string, string> _values;
@@ -67,7 +68,17 @@ public sealed class CliArguments
 
     public string Get(string name, string fallback) => _values.TryGetValue(name, out var v) ? v : fallback;
 
+    public string? Find(string name) => _values.TryGetValue(name, out var v) ? v : null;
+
+    public int GetInt(string name, int fallback, int min, int max)
+    {
+        if (Find(name) is not { } text) return fallback;
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+            throw new ConfigurationException($"--{name}={text}: expected a whole number from {min} to {max}.");
+        return value;
+    }
+
     public static string Usage =>
         "Usage: highwater <discover|extract|transform|gate|publish|run|status|validate-contracts|clean> [--option=value ...]\n" +
-        string.Join("\n", Options.Select(o => $"  --{o.Key,-11} {o.Value}"));
+        string.Join("\n", Options.Select(o => $"  --{o.Key,-17} {o.Value}"));
 }

@@ -96,11 +96,13 @@ public static class HighwaterCommand
             throw new ConfigurationException($"--landing={landing.Text}: the folder {landing.Path} does not exist.");
         if (!users.IsS3 && !Directory.Exists(users.Path))
             throw new ConfigurationException($"--users={users.Text}: the folder {users.Path} does not exist.");
+        var s3 = landing.IsS3 || users.IsS3 || warehouse.IsS3 ? S3CliOptions.Build(cli) : null;
         return new PipelineContext
         {
-            Landing = ObjectStoreFactory.Open(landing),
-            Users = ObjectStoreFactory.Open(users),
-            Warehouse = ObjectStoreFactory.Open(warehouse),
+            Landing = ObjectStoreFactory.Open(landing, s3),
+            Users = ObjectStoreFactory.Open(users, s3),
+            Warehouse = ObjectStoreFactory.Open(warehouse, s3),
+            LookbackDays = cli.GetInt("lookback-days", PipelineContext.DefaultLookbackDays, 0, 36_500),
             Work = new WorkArea(cli.Get("work", ".highwater")),
             ContractsDir = Path.GetFullPath(cli.Get("contracts", "data-contracts")),
             Log = log,

@@ -70,7 +70,9 @@ public static partial class DiscoverStage
     {
         var files = new List<PlannedFile>();
         var landed = 0;
-        await foreach (var obj in ctx.Landing.ListAsync(EventsPrefix, null, ct))
+        var startAfter = ListingStart(manifest, ctx.LookbackDays);
+        if (startAfter is not null) ctx.Log.Diagnostic($"listing from {startAfter}/ ({ctx.LookbackDays} day(s) before the newest processed folder)");
+        await foreach (var obj in ctx.Landing.ListAsync(EventsPrefix, startAfter, ct))
         {
             if (!IsEventFile(obj.Key))
             {
@@ -84,6 +86,25 @@ public static partial class DiscoverStage
             ctx.Log.Diagnostic(previous is null ? $"new {obj.Key} ({obj.Size:N0} bytes)" : $"re-uploaded {obj.Key} ({obj.Size:N0} bytes)");
         }
         return (files, landed);
+    }
+
+    /// <summary>
+    /// Where listing starts: the date folder <paramref name="lookbackDays"/> days before the newest folder the
+    /// manifest has processed (keys sort by date, so every later folder is listed), or null for a full listing.
+    /// </summary>
+    public static string? ListingStart(HighWatermarkManifest manifest, int lookbackDays)
+    {
+        DateOnly? newest = null;
+        foreach (var key in manifest.Files.Keys)
+            if (FolderDate(key) is { } d && (newest is null || d > newest)) newest = d;
+        return newest is { } n ? $"{EventsPrefix}{n.AddDays(-lookbackDays):yyyy-MM-dd}" : null;
+    }
+
+    /// <summary>The date of an event file's folder, or null when the key is not an event file.</summary>
+    public static DateOnly? FolderDate(string key)
+    {
+        var m = EventKeyPattern().Match(key);
+        return m.Success && DateOnly.TryParseExact(m.Groups[1].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
     }
 
     private static async Task<BatchPlan?> TryLoad(string path)

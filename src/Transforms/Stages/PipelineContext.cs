@@ -12,6 +12,14 @@ public sealed class PipelineContext
     public required WorkArea Work { get; init; }
     public required string ContractsDir { get; init; }
     public IStageLog Log { get; init; } = StageLog.Silent;
+
+    public const int DefaultLookbackDays = 7;
+
+    /// <summary>
+    /// How many date folders before the newest one already processed Discover lists again, to find late
+    /// files. Folders older than that are not listed (see README, "Guarantees").
+    /// </summary>
+    public int LookbackDays { get; init; } = DefaultLookbackDays;
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 }
 
