@@ -103,7 +103,7 @@ public sealed class BuildScriptTests : IDisposable
             db.Rows($"SELECT dt, count(*), sum(total_price), sum(qty) FROM {recomputed} GROUP BY dt ORDER BY dt"),
             db.Rows($"SELECT dt, count(*), sum(total_price), sum(qty) FROM {DuckDb.Mart(_warehouse)} GROUP BY dt ORDER BY dt"));
         Assert.Equal(["9|90.00"], db.Rows($"SELECT qty, total_price FROM {DuckDb.Mart(_warehouse)} WHERE order_id = 'A-00007'"));
-        Assert.Equal(1, Directory.GetFiles(Path.Combine(Gold, "sales_mart", "dt=2026-01-25")).Length);
+        Assert.Single(Directory.GetFiles(Path.Combine(Gold, "sales_mart", "dt=2026-01-25")));
     }
 
     [Fact]

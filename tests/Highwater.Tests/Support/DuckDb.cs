@@ -42,11 +42,19 @@ public sealed class DuckDb : IDisposable
         {
             var cells = new string[reader.FieldCount];
             for (var i = 0; i < cells.Length; i++)
-                cells[i] = reader.IsDBNull(i) ? "null" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)!;
+                cells[i] = reader.IsDBNull(i) ? "null" : Render(reader.GetValue(i));
             rows.Add(string.Join("|", cells));
         }
         return rows;
     }
+
+    private static string Render(object value) => value switch
+    {
+        DateOnly d => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture),
+        DateTimeOffset t => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!,
+    };
 
     /// <summary>SQL for the published mart under a warehouse folder, with dt from the Hive path.</summary>
     public static string Mart(string warehouse) =>
