@@ -410,4 +410,23 @@ public sealed class EventLineParserTests
 
         Assert.StartsWith("not valid JSON", reason);
     }
+
+    [Theory]
+    [InlineData("order_id")]
+    [InlineData("currency")]
+    [InlineData("sku")]
+    [InlineData("channel")]
+    public void Invalid_utf8_in_a_string_is_not_valid_json(string field)
+    {
+        var bytes = Encoding.UTF8.GetBytes(ValidLine).ToList();
+        var at = ValidLine.IndexOf($"\"{field}\":\"", StringComparison.Ordinal) + field.Length + 4;
+        bytes.Insert(at, 0xFF); // a byte that never occurs in UTF-8
+
+        for (var i = 0; i < 3; i++) // the same bad value again and again: same answer each time
+        {
+            var record = _parser.Parse(bytes.ToArray(), Key, 1, out var reason);
+            Assert.Null(record);
+            Assert.StartsWith("not valid JSON", reason);
+        }
+    }
 }
