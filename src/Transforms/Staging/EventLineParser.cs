@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Highwater.Model;
 
 namespace Highwater.Staging;
@@ -161,7 +162,8 @@ public sealed class EventLineParser
         value = null;
         if (reader.TokenType == JsonTokenType.Null) return true;
         if (reader.TokenType != JsonTokenType.String) return false;
-        if (pool && !reader.ValueIsEscaped && !reader.HasValueSequence)
+        // Invalid UTF-8 takes the GetString path, which throws: the line is quarantined as not valid JSON.
+        if (pool && !reader.ValueIsEscaped && !reader.HasValueSequence && Utf8.IsValid(reader.ValueSpan))
             value = _pool.Get(reader.ValueSpan);
         else
             value = reader.GetString();

@@ -37,7 +37,7 @@ public sealed class NdjsonLineReader
             var newline = Array.IndexOf(_buffer, (byte)'\n', scanFrom, _end - scanFrom);
             if (newline >= 0)
             {
-                line = Trim(_start, newline);
+                line = Checked(Trim(_start, newline));
                 _start = newline + 1;
                 LineNumber++;
                 return true;
@@ -46,7 +46,7 @@ public sealed class NdjsonLineReader
             {
                 if (_start < _end)
                 {
-                    line = Trim(_start, _end);
+                    line = Checked(Trim(_start, _end));
                     _start = _end;
                     LineNumber++;
                     return true;
@@ -55,7 +55,8 @@ public sealed class NdjsonLineReader
                 return false;
             }
             var scanned = _end - _start;
-            if (scanned >= _maxLineBytes)
+            // More than the limit plus a possible '\r', and still no '\n': too long whatever follows.
+            if (scanned > _maxLineBytes + 1)
             {
                 // Skip the rest of an over-long line; report what we have as too long.
                 SkipToNextLine();
@@ -67,6 +68,14 @@ public sealed class NdjsonLineReader
             Fill();
             scanFrom = _start + scanned;
         }
+    }
+
+    /// <summary>A line found whole in the buffer may still exceed the limit (the buffer can be larger).</summary>
+    private ReadOnlyMemory<byte> Checked(ReadOnlyMemory<byte> line)
+    {
+        if (line.Length <= _maxLineBytes) return line;
+        LastLineTooLong = true;
+        return ReadOnlyMemory<byte>.Empty;
     }
 
     private ReadOnlyMemory<byte> Trim(int from, int to)
@@ -85,7 +94,7 @@ public sealed class NdjsonLineReader
             _end = pending;
         }
         if (_end == _buffer.Length)
-            Array.Resize(ref _buffer, Math.Min(_buffer.Length * 2, _maxLineBytes + 1));
+            Array.Resize(ref _buffer, (int)Math.Min(_buffer.Length * 2L, _maxLineBytes + 2L));
         var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
         if (read == 0) _eof = true;
         _end += read;

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Unicode;
 
 namespace Highwater.Staging;
 
@@ -13,9 +14,13 @@ public sealed class StringPool
     private readonly Dictionary<int, string[]> _byHash = new();
     private int _count;
 
+    /// <summary>How many distinct values are cached.</summary>
+    internal int Count => _count;
+
     public string Get(ReadOnlySpan<byte> utf8)
     {
-        if (utf8.Length > MaxValueBytes) return Encoding.UTF8.GetString(utf8);
+        // Invalid UTF-8 decodes with replacement characters and would never match itself again: not cached.
+        if (utf8.Length > MaxValueBytes || !Utf8.IsValid(utf8)) return Encoding.UTF8.GetString(utf8);
         var hash = HashOf(utf8);
         if (_byHash.TryGetValue(hash, out var bucket))
         {
