@@ -103,6 +103,22 @@ Task("Clean")
         Information($"Removed {work}");
     });
 
+Task("Benchmark")
+    .Description("Generate a seeded data set and time the whole PublishMart command against the same job in DuckDB (see README, Benchmark).")
+    .Does(() =>
+    {
+        // Thin: every --bench-<option>=value is passed to the benchmark as --<option>=value.
+        var options = new[] { "events", "days", "users", "runs", "cases", "history-events-per-day", "seed", "duckdb-threads", "data-dir", "out-dir" }
+            .Where(name => HasArgument($"bench-{name}"))
+            .Select(name => $"--{name}={Quote(Argument<string>($"bench-{name}"))}");
+        var exit = StartProcess("dotnet", new ProcessSettings
+        {
+            Arguments = $"run --project {root.CombineWithFilePath("benchmarks/Highwater.Benchmarks/Highwater.Benchmarks.csproj")} -c Release -- " + string.Join(" ", options),
+            WorkingDirectory = root,
+        });
+        if (exit != 0) throw new Exception($"the benchmark failed with exit code {exit}.");
+    });
+
 Task("Test")
     .Description("Install the test tools (s3rver, awscli), then run every test: unit, contract, snapshot, end-to-end and S3.")
     .Does(() =>
