@@ -49,6 +49,26 @@ public sealed class EventStagingWriter : IAsyncDisposable
         RowsWritten += n;
     }
 
+    /// <summary>Writes the buffered rows as one row group, column by column, straight from the buffers.</summary>
+    public async Task WriteRowGroupAsync(EventColumns rows)
+    {
+        var n = rows.Count;
+        if (n == 0) return;
+        using var g = _writer.CreateRowGroup();
+        await g.WriteAsync(E.OrderId, new ArraySegment<string>(rows.OrderId!, 0, n));
+        await g.WriteAsync<long>(E.UserId, new ReadOnlyMemory<long>(rows.UserId, 0, n));
+        await g.WriteAsync<DateTime>(E.EventTs, new ReadOnlyMemory<DateTime>(rows.EventTs, 0, n));
+        await g.WriteAsync<DateTime>(E.ArrivalTs, new ReadOnlyMemory<DateTime>(rows.ArrivalTs, 0, n));
+        await g.WriteAsync<int>(E.Qty, new ReadOnlyMemory<int?>(rows.Qty, 0, n));
+        await g.WriteAsync<decimal>(E.UnitPrice, new ReadOnlyMemory<decimal?>(rows.UnitPrice, 0, n));
+        await g.WriteAsync(E.Currency, new ArraySegment<string>(rows.Currency!, 0, n));
+        await g.WriteAsync(E.Sku, new ArraySegment<string>(rows.Sku!, 0, n));
+        await g.WriteAsync(E.Channel, new ArraySegment<string>(rows.Channel!, 0, n));
+        await g.WriteAsync(E.SourceKey, new ArraySegment<string>(rows.SourceKey, 0, n));
+        await g.WriteAsync<long>(E.SourceLine, new ReadOnlyMemory<long>(rows.SourceLine, 0, n));
+        RowsWritten += n;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _writer.DisposeAsync();

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.IO.Compression;
+using System.Threading.Channels;
 using System.Text.Json;
 using Highwater.Columnar;
 using Highwater.Manifest;
@@ -10,14 +12,23 @@ namespace Highwater.Stages;
 
 /// <summary>
 /// Extract: streams every planned file (gzip-compressed ones transparently) line by line into the
-/// columnar staging batch, in bounded row groups. Malformed lines go to quarantine with file, line and
+/// columnar staging batch, in bounded row groups. Files are parsed in parallel (one parser per core) into
+/// column buffers; a single writer takes them in plan order through bounded channels, so the staging batch
+/// and the quarantine are the same whatever the parallelism. Malformed lines go to quarantine with file, line and
 /// reason. A body that breaks off mid-stream is read again from the start of the object, skipping the
 /// lines already taken, a bounded number of times; then the run fails naming the object.
 /// </summary>
 public static class ExtractStage
 {
     public const int MaxAttemptsPerFile = 3;
-    private const int RowGroupRows = 262_144;
+    /// <summary>Rows per row group of the staging batch.</summary>
+    private const int RowGroupRows = 524_288;
+    /// <summary>Rows a parser hands over at a time, and how many such chunks a file may have waiting.</summary>
+    private const int ChunkRows = 16_384, ChunksInFlight = 4;
+    private const int ReadBufferBytes = 1 << 20;
+
+    /// <summary>How many files are parsed at once (one parser per core).</summary>
+    internal static int Parallelism { get; set; } = Environment.ProcessorCount;
 
     public sealed record Summary(int Files, long Lines, long Rows, long Quarantined, long Bytes);
 
@@ -44,25 +55,83 @@ public static class ExtractStage
         WorkArea.ResetDirectory(ctx.Work.QuarantineDir); // quarantine belongs to one batch
 
         long lines = 0, rows = 0, quarantined;
-        var parser = new EventLineParser();
-        var buffer = new List<EventRecord>(RowGroupRows);
-        using (var quarantine = new QuarantineWriter(ctx.Work.ExtractQuarantine, "extract"))
+        var files = plan.Files;
+        // One bounded channel per file, read in plan order: parsers run ahead on later files while the writer
+        // drains the earliest, so the staged rows and the quarantine come out in plan order whatever the
+        // interleaving, and memory stays bounded by (parsers + 1) x ChunksInFlight x ChunkRows rows.
+        var slots = new Channel<Chunk>[files.Count];
+        for (var i = 0; i < slots.Length; i++)
+            slots[i] = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(ChunksInFlight) { SingleReader = true, SingleWriter = true });
+        var pool = new ConcurrentBag<EventColumns>();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var next = -1;
+        var parsers = Enumerable.Range(0, Math.Clamp(Parallelism, 1, Math.Max(1, files.Count))).Select(_ => Task.Run(async () =>
         {
+            var parser = new EventLineParser();
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < files.Count && !cts.IsCancellationRequested)
+            {
+                var slot = slots[i].Writer;
+                try
+                {
+                    await ParseFileAsync(ctx, files[i], parser, slot, pool, cts.Token);
+                    slot.Complete();
+                }
+                catch (Exception e)
+                {
+                    slot.Complete(e);
+                }
+            }
+        })).ToArray();
+
+        try
+        {
+            var group = new EventColumns(RowGroupRows);
+            using var quarantine = new QuarantineWriter(ctx.Work.ExtractQuarantine, "extract");
             await using (var writer = await EventStagingWriter.CreateAsync(temp))
             {
-                foreach (var file in plan.Files)
+                for (var i = 0; i < files.Count; i++)
                 {
-                    var fileStarted = ctx.Clock.GetTimestamp();
-                    var before = (writer.RowsWritten + buffer.Count, quarantine.Count);
-                    var fileLines = await ExtractFileAsync(ctx.Landing, file, parser, buffer, writer, quarantine, ct);
-                    lines += fileLines;
-                    ctx.Log.Diagnostic($"{file.Key}: {fileLines:N0} lines, {writer.RowsWritten + buffer.Count - before.Item1:N0} rows, " +
-                                       $"{quarantine.Count - before.Item2:N0} quarantined in {ctx.Clock.GetElapsedTime(fileStarted).TotalMilliseconds:F0} ms");
+                    long fileRows = 0, fileQuarantined = 0;
+                    var reader = slots[i].Reader;
+                    while (await WaitToReadAsync(reader, cts.Token))
+                    {
+                        while (reader.TryRead(out var chunk))
+                        {
+                            foreach (var q in chunk.Quarantine)
+                                quarantine.Add(files[i].Key, q.Line, q.Reason, q.Raw);
+                            fileQuarantined += chunk.Quarantine.Count;
+                            var rowsInChunk = chunk.Rows.Count;
+                            fileRows += rowsInChunk;
+                            for (var taken = 0; taken < rowsInChunk;)
+                            {
+                                taken += group.AppendFrom(chunk.Rows, taken, rowsInChunk - taken);
+                                if (group.IsFull)
+                                {
+                                    await writer.WriteRowGroupAsync(group);
+                                    group.Clear();
+                                }
+                            }
+                            chunk.Rows.Clear();
+                            pool.Add(chunk.Rows);
+                            if (chunk.Last is { } done)
+                            {
+                                lines += done.Lines;
+                                ctx.Log.Diagnostic($"{files[i].Key}: {done.Lines:N0} lines, {fileRows:N0} rows, {fileQuarantined:N0} quarantined " +
+                                                   $"in {done.Elapsed.TotalMilliseconds:F0} ms");
+                            }
+                        }
+                    }
                 }
-                await writer.WriteRowGroupAsync(buffer);
+                await writer.WriteRowGroupAsync(group);
                 rows = writer.RowsWritten;
             }
             quarantined = quarantine.Count;
+        }
+        finally
+        {
+            cts.Cancel();
+            await Task.WhenAll(parsers);
         }
         File.Move(temp, staging, overwrite: true);
 
@@ -76,10 +145,35 @@ public static class ExtractStage
         return summary;
     }
 
-    private static async Task<long> ExtractFileAsync(IObjectStore landing, PlannedFile file, EventLineParser parser,
-        List<EventRecord> buffer, EventStagingWriter writer, QuarantineWriter quarantine, CancellationToken ct)
+    /// <summary>Rows of one file, parsed into column buffers, and the lines set aside, in line order.</summary>
+    private sealed record Chunk(EventColumns Rows, List<QuarantinedLine> Quarantine, FileDone? Last);
+
+    private sealed record QuarantinedLine(long Line, string Reason, string Raw);
+
+    private sealed record FileDone(long Lines, TimeSpan Elapsed);
+
+    /// <summary>Reads the next chunks of one file's channel; a parser's failure surfaces here, as it was thrown.</summary>
+    private static async ValueTask<bool> WaitToReadAsync(ChannelReader<Chunk> reader, CancellationToken ct)
     {
+        try
+        {
+            return await reader.WaitToReadAsync(ct);
+        }
+        catch (ChannelClosedException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+            throw;
+        }
+    }
+
+    private static async Task ParseFileAsync(PipelineContext ctx, PlannedFile file, EventLineParser parser,
+        ChannelWriter<Chunk> output, ConcurrentBag<EventColumns> pool, CancellationToken ct)
+    {
+        var landing = ctx.Landing;
+        var started = ctx.Clock.GetTimestamp();
         long linesTaken = 0;
+        var rows = Rent(pool);
+        var set = new List<QuarantinedLine>();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -88,19 +182,21 @@ public static class ExtractStage
                 await using var decoded = file.Key.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
                     ? new GZipStream(body, CompressionMode.Decompress)
                     : body;
-                var reader = new NdjsonLineReader(decoded);
+                var reader = new NdjsonLineReader(decoded, ReadBufferBytes);
                 while (reader.TryReadLine(out var line))
                 {
                     if (reader.LineNumber <= linesTaken) continue; // taken on an earlier attempt
-                    TakeLine(file.Key, reader, line.Span, parser, buffer, quarantine);
+                    TakeLine(file.Key, reader, line.Span, parser, rows, set);
                     linesTaken = reader.LineNumber;
-                    if (buffer.Count >= RowGroupRows)
+                    if (rows.IsFull || set.Count >= ChunkRows)
                     {
-                        await writer.WriteRowGroupAsync(buffer);
-                        buffer.Clear();
+                        await output.WriteAsync(new Chunk(rows, set, null), ct);
+                        rows = Rent(pool);
+                        set = [];
                     }
                 }
-                return linesTaken;
+                await output.WriteAsync(new Chunk(rows, set, new FileDone(linesTaken, ctx.Clock.GetElapsedTime(started))), ct);
+                return;
             }
             catch (Exception e) when (IsBrokenBody(e) && attempt < MaxAttemptsPerFile)
             {
@@ -116,18 +212,20 @@ public static class ExtractStage
         }
     }
 
+    private static EventColumns Rent(ConcurrentBag<EventColumns> pool) => pool.TryTake(out var rows) ? rows : new EventColumns(ChunkRows);
+
     private static void TakeLine(string key, NdjsonLineReader reader, ReadOnlySpan<byte> line, EventLineParser parser,
-        List<EventRecord> buffer, QuarantineWriter quarantine)
+        EventColumns rows, List<QuarantinedLine> quarantine)
     {
         if (reader.LastLineTooLong)
         {
-            quarantine.Add(key, reader.LineNumber, $"line longer than {NdjsonLineReader.DefaultMaxLineBytes:N0} bytes", "");
+            quarantine.Add(new(reader.LineNumber, $"line longer than {NdjsonLineReader.DefaultMaxLineBytes:N0} bytes", ""));
             return;
         }
         if (IsBlank(line)) return;
         var record = parser.Parse(line, key, reader.LineNumber, out var reason);
-        if (record is { } r) buffer.Add(r);
-        else quarantine.Add(key, reader.LineNumber, reason!, line);
+        if (record is { } r) rows.Add(r);
+        else quarantine.Add(new(reader.LineNumber, reason!, QuarantineWriter.RawText(line)));
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> line)

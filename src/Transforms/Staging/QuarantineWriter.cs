@@ -23,11 +23,11 @@ public sealed class QuarantineWriter : IDisposable
 
     public long Count { get; private set; }
 
-    public void Add(string sourceKey, long line, string reason, ReadOnlySpan<byte> raw)
-    {
-        var text = System.Text.Encoding.UTF8.GetString(raw.Length > MaxRawChars * 4 ? raw[..(MaxRawChars * 4)] : raw);
-        Add(sourceKey, line, reason, text);
-    }
+    public void Add(string sourceKey, long line, string reason, ReadOnlySpan<byte> raw) => Add(sourceKey, line, reason, RawText(raw));
+
+    /// <summary>The raw line as text, decoded from at most as many bytes as can make the clipped text.</summary>
+    public static string RawText(ReadOnlySpan<byte> raw) =>
+        System.Text.Encoding.UTF8.GetString(raw.Length > MaxRawChars * 4 ? raw[..(MaxRawChars * 4)] : raw);
 
     public void Add(string sourceKey, long line, string reason, string raw)
     {

@@ -110,6 +110,44 @@ public sealed class ExtractStageTests : IDisposable
     }
 
     [Fact]
+    public async Task Staged_rows_and_quarantine_are_in_plan_order_whatever_the_parallelism()
+    {
+        // Enough files and lines that parsers run ahead of the writer and chunks interleave.
+        for (var f = 0; f < 9; f++)
+        {
+            var lines = Enumerable.Range(1, 20_000 + 997 * f).Select(n =>
+                n % 1_000 == 7 ? $"broken {f}-{n}" : Event($"F{f}-{n}", n % 60, qty: 1 + n % 5));
+            _f.Land($"events/2026-01-{10 + f:D2}/part-{f}.json", string.Join("\n", lines) + "\n");
+        }
+        await DiscoverStage.RunAsync(_f.Context);
+
+        async Task<(List<(string, long, string?)> Rows, string Quarantine)> ExtractWith(int parallelism)
+        {
+            var saved = ExtractStage.Parallelism;
+            ExtractStage.Parallelism = parallelism;
+            try
+            {
+                _f.Work.ClearStamp(StageNames.Extract);
+                await ExtractStage.RunAsync(_f.Context);
+            }
+            finally
+            {
+                ExtractStage.Parallelism = saved;
+            }
+            return ((await ReadStaged()).Select(r => (r.SourceKey, r.SourceLine, r.OrderId)).ToList(), File.ReadAllText(_f.Work.ExtractQuarantine));
+        }
+
+        var one = await ExtractWith(1);
+        var four = await ExtractWith(4);
+
+        Assert.Equal(one.Rows.Count, four.Rows.Count);
+        Assert.True(one.Rows.SequenceEqual(four.Rows), "staged rows differ between 1 and 4 parsers");
+        Assert.Equal(one.Quarantine, four.Quarantine);
+        var expected = one.Rows.OrderBy(r => r.Item1, StringComparer.Ordinal).ThenBy(r => r.Item2).ToList();
+        Assert.True(expected.SequenceEqual(one.Rows), "staged rows are not in file, line order");
+    }
+
+    [Fact]
     public async Task Gzip_files_are_read_transparently()
     {
         const string gz = "events/2026-01-25/file_c.json.gz";
