@@ -17,6 +17,9 @@ public static class ParquetColumns
     public static readonly ParquetOptions WriteOptions = new()
     {
         CompressionMethod = CompressionMethod.Snappy,
+        // Decide on dictionary encoding from a sample: a column of unique values (order_id) is not hashed whole
+        // just to find out it should not be dictionary-encoded. Low-cardinality columns are encoded as before.
+        DictionaryEncodingSampleSize = 4096,
     };
 
     public static Task Write<TRow, T>(ParquetRowGroupWriter g, DataField field, IReadOnlyList<TRow> rows, int from, int count, Func<TRow, T> select)

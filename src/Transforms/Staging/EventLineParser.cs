@@ -65,17 +65,7 @@ public sealed class EventLineParser
             if (reader.TokenType == JsonTokenType.EndObject)
                 break;
             // PropertyName
-            int bit;
-            if (reader.ValueTextEquals("order_id"u8)) bit = OrderIdBit;
-            else if (reader.ValueTextEquals("user_id"u8)) bit = UserIdBit;
-            else if (reader.ValueTextEquals("event_ts"u8)) bit = EventTsBit;
-            else if (reader.ValueTextEquals("arrival_ts"u8)) bit = ArrivalTsBit;
-            else if (reader.ValueTextEquals("qty"u8)) bit = QtyBit;
-            else if (reader.ValueTextEquals("unit_price"u8)) bit = UnitPriceBit;
-            else if (reader.ValueTextEquals("currency"u8)) bit = CurrencyBit;
-            else if (reader.ValueTextEquals("sku"u8)) bit = SkuBit;
-            else if (reader.ValueTextEquals("channel"u8)) bit = ChannelBit;
-            else bit = 0;
+            var bit = reader.ValueIsEscaped || reader.HasValueSequence ? FieldBitSlow(ref reader) : FieldBit(reader.ValueSpan);
 
             if (!reader.Read()) break;
             if (bit == 0)
@@ -157,6 +147,37 @@ public sealed class EventLineParser
         return new EventRecord(orderId, userId, eventTs, arrivalTs, qty, unitPrice, currency, sku, channel, sourceKey, lineNumber);
     }
 
+    /// <summary>The field's bit from its unescaped name: a switch on length and a first byte, then one compare.</summary>
+    private static int FieldBit(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        3 => name.SequenceEqual("qty"u8) ? QtyBit : name.SequenceEqual("sku"u8) ? SkuBit : 0,
+        7 => name.SequenceEqual("user_id"u8) ? UserIdBit : name.SequenceEqual("channel"u8) ? ChannelBit : 0,
+        8 => name[0] switch
+        {
+            (byte)'o' => name.SequenceEqual("order_id"u8) ? OrderIdBit : 0,
+            (byte)'e' => name.SequenceEqual("event_ts"u8) ? EventTsBit : 0,
+            (byte)'c' => name.SequenceEqual("currency"u8) ? CurrencyBit : 0,
+            _ => 0,
+        },
+        10 => name.SequenceEqual("arrival_ts"u8) ? ArrivalTsBit : name.SequenceEqual("unit_price"u8) ? UnitPriceBit : 0,
+        _ => 0,
+    };
+
+    /// <summary>Escaped or split property names: compared after unescaping.</summary>
+    private static int FieldBitSlow(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueTextEquals("order_id"u8)) return OrderIdBit;
+        if (reader.ValueTextEquals("user_id"u8)) return UserIdBit;
+        if (reader.ValueTextEquals("event_ts"u8)) return EventTsBit;
+        if (reader.ValueTextEquals("arrival_ts"u8)) return ArrivalTsBit;
+        if (reader.ValueTextEquals("qty"u8)) return QtyBit;
+        if (reader.ValueTextEquals("unit_price"u8)) return UnitPriceBit;
+        if (reader.ValueTextEquals("currency"u8)) return CurrencyBit;
+        if (reader.ValueTextEquals("sku"u8)) return SkuBit;
+        if (reader.ValueTextEquals("channel"u8)) return ChannelBit;
+        return 0;
+    }
+
     private bool ReadString(ref Utf8JsonReader reader, out string? value, bool pool)
     {
         value = null;
@@ -164,7 +185,7 @@ public sealed class EventLineParser
         if (reader.TokenType != JsonTokenType.String) return false;
         // Invalid UTF-8 takes the GetString path, which throws: the line is quarantined as not valid JSON.
         if (pool && !reader.ValueIsEscaped && !reader.HasValueSequence && Utf8.IsValid(reader.ValueSpan))
-            value = _pool.Get(reader.ValueSpan);
+            value = _pool.Get(reader.ValueSpan, validated: true);
         else
             value = reader.GetString();
         return true;
@@ -184,6 +205,7 @@ public sealed class EventLineParser
             ? Encoding.UTF8.GetBytes(reader.GetString()!)
             : reader.ValueSpan;
 
+        if (TryParseUtcSeconds(raw, out value)) return true;
         if (!HasZone(raw))
         {
             reason = $"{field} '{Clip(Encoding.UTF8.GetString(raw))}' has no time zone (expected 'Z' or an offset such as '+01:00')";
@@ -196,6 +218,36 @@ public sealed class EventLineParser
         }
         value = UtcTimestamp.FromOffset(dto);
         return true;
+    }
+
+    /// <summary>
+    /// The common shape 'yyyy-MM-ddTHH:mm:ssZ' parsed without the general ISO-8601 parser. Anything else
+    /// (fractions, offsets, out-of-range fields) returns false and takes the general path, which decides.
+    /// </summary>
+    internal static bool TryParseUtcSeconds(ReadOnlySpan<byte> s, out DateTime value)
+    {
+        value = default;
+        if (s.Length != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+            return false;
+        if (!Digits(s, 0, 4, out var year) || !Digits(s, 5, 2, out var month) || !Digits(s, 8, 2, out var day)
+            || !Digits(s, 11, 2, out var hour) || !Digits(s, 14, 2, out var minute) || !Digits(s, 17, 2, out var second))
+            return false;
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+            return false;
+        value = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc);
+        return true;
+
+        static bool Digits(ReadOnlySpan<byte> s, int at, int count, out int result)
+        {
+            result = 0;
+            for (var i = at; i < at + count; i++)
+            {
+                var d = s[i] - '0';
+                if ((uint)d > 9) return false;
+                result = result * 10 + d;
+            }
+            return true;
+        }
     }
 
     /// <summary>True when an ISO-8601 text ends with 'Z' or a ±hh:mm / ±hhmm offset after the time part.</summary>

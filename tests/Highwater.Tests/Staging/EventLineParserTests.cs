@@ -429,4 +429,37 @@ public sealed class EventLineParserTests
             Assert.StartsWith("not valid JSON", reason);
         }
     }
+
+    [Theory]
+    [InlineData("2026-01-25T08:25:41Z")]
+    [InlineData("2024-02-29T23:59:59Z")]
+    [InlineData("0001-01-01T00:00:00Z")]
+    [InlineData("9999-12-31T23:59:59Z")]
+    [InlineData("2026-02-29T08:00:00Z")]
+    [InlineData("2026-02-30T08:00:00Z")]
+    [InlineData("2026-13-01T08:00:00Z")]
+    [InlineData("2026-01-25T24:00:00Z")]
+    [InlineData("2026-01-25T08:60:00Z")]
+    [InlineData("2026-01-25T08:00:60Z")]
+    [InlineData("0000-01-01T00:00:00Z")]
+    [InlineData("2026-01-2xT08:00:00Z")]
+    [InlineData("2026-01-25 08:00:00Z")]
+    [InlineData("2026-01-25T08:00:00.5Z")]
+    [InlineData("2026-01-25T08:00:00z")]
+    public void Fast_timestamp_path_agrees_with_the_general_parser(string text)
+    {
+        var line = $$"""{"order_id":"A","user_id":1,"event_ts":"{{text}}","arrival_ts":"2026-01-25T09:00:00+01:00","qty":1,"unit_price":1.5,"currency":"EUR","sku":"S","channel":"web"}""";
+        var record = _parser.Parse(Encoding.UTF8.GetBytes(line), "k", 1, out var reason);
+
+        var general = DateTimeOffset.TryParse(text.Replace(' ', 'T'), System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.None, out var expected);
+        if (EventLineParser.TryParseUtcSeconds(Encoding.UTF8.GetBytes(text), out var fast))
+        {
+            Assert.True(general);
+            Assert.Equal(expected.UtcDateTime, fast);
+            Assert.Equal(DateTimeKind.Utc, fast.Kind);
+        }
+        if (record is { } r) Assert.Equal(UtcTimestamp.FromOffset(expected), r.EventTs);
+        else Assert.Contains("event_ts", reason);
+    }
 }

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Highwater.Columnar;
+using Highwater.Model;
+using Highwater.Staging;
+
+namespace Highwater.Benchmarks;
+
+/// <summary>
+/// The <c>profile-extract</c> verb: where Extract's CPU goes, single-threaded, on the files of a landing folder:
+/// splitting lines, parsing them, buffering into columns, and writing the staging Parquet.
+/// </summary>
+public static class ExtractProfile
+{
+    public static async Task<int> RunVerb(string landing, int maxFiles)
+    {
+        var files = Directory.EnumerateFiles(Path.Combine(landing, "events"), "*.json", SearchOption.AllDirectories).Order().Take(maxFiles).ToList();
+        long bytes = files.Sum(f => new FileInfo(f).Length);
+        foreach (var f in files) File.ReadAllBytes(f); // warm the page cache
+        Console.WriteLine($"{files.Count} files, {bytes / 1e6:F1} MB");
+
+        await Phase("split lines", async () =>
+        {
+            long lines = 0;
+            foreach (var f in files)
+            {
+                using var s = File.OpenRead(f);
+                var r = new NdjsonLineReader(s, 1 << 20);
+                while (r.TryReadLine(out _)) lines++;
+            }
+            return lines;
+        });
+        await Phase("split + parse", async () =>
+        {
+            long rows = 0;
+            var p = new EventLineParser();
+            foreach (var f in files)
+            {
+                using var s = File.OpenRead(f);
+                var r = new NdjsonLineReader(s, 1 << 20);
+                while (r.TryReadLine(out var line))
+                    if (p.Parse(line.Span, f, r.LineNumber, out _) is not null) rows++;
+            }
+            return rows;
+        });
+        foreach (var (label, sample, method) in new[] { ("default", 0, Parquet.CompressionMethod.Snappy), ("sample 4096", 4096, Parquet.CompressionMethod.Snappy),
+                     ("sample+none", 4096, Parquet.CompressionMethod.None), ("sample+lz4raw", 4096, Parquet.CompressionMethod.Lz4Raw) })
+        {
+        ParquetColumns.WriteOptions.DictionaryEncodingSampleSize = sample;
+        ParquetColumns.WriteOptions.CompressionMethod = method;
+        await Phase($"+ staging parquet [{label}]", async () =>
+        {
+            var p = new EventLineParser();
+            var cols = new EventColumns(524_288);
+            var path = Path.Combine(Path.GetTempPath(), "profile-staging.parquet");
+            await using (var w = await EventStagingWriter.CreateAsync(path))
+            {
+                foreach (var f in files)
+                {
+                    using var s = File.OpenRead(f);
+                    var r = new NdjsonLineReader(s, 1 << 20);
+                    while (r.TryReadLine(out var line))
+                        if (p.Parse(line.Span, f, r.LineNumber, out _) is { } e)
+                        {
+                            cols.Add(e);
+                            if (cols.IsFull) { await w.WriteRowGroupAsync(cols); cols.Clear(); }
+                        }
+                }
+                await w.WriteRowGroupAsync(cols);
+                Console.Write($"[{new FileInfo(path).Length / 1e6:F1} MB] ");
+                File.Delete(path);
+                return w.RowsWritten;
+            }
+        });
+        }
+        return 0;
+
+        async Task Phase(string name, Func<Task<long>> body)
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var gc = GC.CollectionCount(0);
+                var sw = Stopwatch.StartNew();
+                var n = await body();
+                Console.WriteLine($"  {name,-45} {n,12:N0}  wall {sw.Elapsed.TotalSeconds,6:F2} s  cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds,6:F2} s  gen0 {GC.CollectionCount(0) - gc}");
+            }
+        }
+    }
+}
