@@ -38,7 +38,30 @@ internal static class ParquetColumns
             return b;
         }
 
-        var method = (field.IsNullable ? ReadOptionalMethod : ReadRequiredMethod).MakeGenericMethod(field.ClrType);
+        var nullable = field.IsNullable;
+        var t = field.ClrType;
+        // Closed instantiations for every value type Parquet.Net reads, so no code is generated at run time
+        // (Native AOT); reflection is kept only for a type not listed.
+        var typed = t == typeof(int) ? Read<int>(nullable, rg, field, rows, ct)
+            : t == typeof(long) ? Read<long>(nullable, rg, field, rows, ct)
+            : t == typeof(DateTime) ? Read<DateTime>(nullable, rg, field, rows, ct)
+            : t == typeof(decimal) ? Read<decimal>(nullable, rg, field, rows, ct)
+            : t == typeof(double) ? Read<double>(nullable, rg, field, rows, ct)
+            : t == typeof(float) ? Read<float>(nullable, rg, field, rows, ct)
+            : t == typeof(bool) ? Read<bool>(nullable, rg, field, rows, ct)
+            : t == typeof(short) ? Read<short>(nullable, rg, field, rows, ct)
+            : t == typeof(byte) ? Read<byte>(nullable, rg, field, rows, ct)
+            : t == typeof(sbyte) ? Read<sbyte>(nullable, rg, field, rows, ct)
+            : t == typeof(ushort) ? Read<ushort>(nullable, rg, field, rows, ct)
+            : t == typeof(uint) ? Read<uint>(nullable, rg, field, rows, ct)
+            : t == typeof(ulong) ? Read<ulong>(nullable, rg, field, rows, ct)
+            : t == typeof(DateOnly) ? Read<DateOnly>(nullable, rg, field, rows, ct)
+            : t == typeof(TimeOnly) ? Read<TimeOnly>(nullable, rg, field, rows, ct)
+            : t == typeof(TimeSpan) ? Read<TimeSpan>(nullable, rg, field, rows, ct)
+            : t == typeof(Guid) ? Read<Guid>(nullable, rg, field, rows, ct)
+            : null;
+        if (typed is not null) return await typed;
+        var method = (nullable ? ReadOptionalMethod : ReadRequiredMethod).MakeGenericMethod(t);
         return await (Task<Array>)method.Invoke(null, [rg, field, rows, ct])!;
     }
 
@@ -54,9 +77,36 @@ internal static class ParquetColumns
 
         var element = values.GetType().GetElementType()!;
         var underlying = Nullable.GetUnderlyingType(element);
+        var typed = values switch
+        {
+            int[] v => WriteRequired(g, field, v, keep, kept),
+            int?[] v => WriteOptional(g, field, v, keep, kept),
+            long[] v => WriteRequired(g, field, v, keep, kept),
+            long?[] v => WriteOptional(g, field, v, keep, kept),
+            DateTime[] v => WriteRequired(g, field, v, keep, kept),
+            DateTime?[] v => WriteOptional(g, field, v, keep, kept),
+            decimal[] v => WriteRequired(g, field, v, keep, kept),
+            decimal?[] v => WriteOptional(g, field, v, keep, kept),
+            double[] v => WriteRequired(g, field, v, keep, kept),
+            double?[] v => WriteOptional(g, field, v, keep, kept),
+            float[] v => WriteRequired(g, field, v, keep, kept),
+            float?[] v => WriteOptional(g, field, v, keep, kept),
+            bool[] v => WriteRequired(g, field, v, keep, kept),
+            bool?[] v => WriteOptional(g, field, v, keep, kept),
+            short[] v => WriteRequired(g, field, v, keep, kept),
+            short?[] v => WriteOptional(g, field, v, keep, kept),
+            DateOnly[] v => WriteRequired(g, field, v, keep, kept),
+            DateOnly?[] v => WriteOptional(g, field, v, keep, kept),
+            _ => null,
+        };
+        if (typed is not null) return typed;
         var method = underlying is null ? WriteRequiredMethod.MakeGenericMethod(element) : WriteOptionalMethod.MakeGenericMethod(underlying);
         return (Task)method.Invoke(null, [g, field, values, keep, kept])!;
     }
+
+    private static Task<Array> Read<T>(bool nullable, ParquetRowGroupReader rg, DataField field, int rows, CancellationToken ct)
+        where T : struct =>
+        nullable ? ReadOptional<T>(rg, field, rows, ct) : ReadRequired<T>(rg, field, rows, ct);
 
     private static async Task<Array> ReadRequired<T>(ParquetRowGroupReader rg, DataField field, int rows, CancellationToken ct)
         where T : struct
