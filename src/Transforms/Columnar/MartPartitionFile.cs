@@ -11,25 +11,76 @@ public static class MartPartitionFile
     public static async Task WriteAsync(Stream stream, IReadOnlyList<MartRecord> rows)
     {
         await using var writer = await ParquetWriter.CreateAsync(M.Schema, stream, WriteOptions);
+        var columns = new Columns(Math.Min(RowGroupRows, Math.Max(rows.Count, 1)));
         for (var from = 0; from < rows.Count || from == 0; from += RowGroupRows)
         {
             var n = Math.Min(RowGroupRows, rows.Count - from);
+            columns.Fill(rows, from, n);
             using var g = writer.CreateRowGroup();
-            await WriteString(g, M.OrderId, rows, from, n, r => r.OrderId);
-            await Write(g, M.UserId, rows, from, n, r => r.UserId);
-            await Write(g, M.EventTs, rows, from, n, r => r.EventTs);
-            await Write(g, M.ArrivalTs, rows, from, n, r => r.ArrivalTs);
-            await WriteNullable(g, M.Qty, rows, from, n, r => r.Qty);
-            await WriteNullable(g, M.UnitPrice, rows, from, n, r => r.UnitPrice);
-            await WriteNullable(g, M.TotalPrice, rows, from, n, r => r.TotalPrice);
-            await WriteString(g, M.Currency, rows, from, n, r => r.Currency);
-            await WriteString(g, M.Sku, rows, from, n, r => r.Sku);
-            await WriteString(g, M.Channel, rows, from, n, r => r.Channel);
-            await WriteString(g, M.Country, rows, from, n, r => r.Country);
-            await WriteString(g, M.Segment, rows, from, n, r => r.Segment);
-            await WriteNullable(g, M.SignupDate, rows, from, n, r => r.SignupDate);
-            await WriteString(g, M.SourceKey, rows, from, n, r => r.SourceKey);
+            await g.WriteAsync(M.OrderId, Strings(columns.OrderId, n));
+            await g.WriteAsync<long>(M.UserId, new ReadOnlyMemory<long>(columns.UserId, 0, n));
+            await g.WriteAsync<DateTime>(M.EventTs, new ReadOnlyMemory<DateTime>(columns.EventTs, 0, n));
+            await g.WriteAsync<DateTime>(M.ArrivalTs, new ReadOnlyMemory<DateTime>(columns.ArrivalTs, 0, n));
+            await g.WriteAsync<int>(M.Qty, new ReadOnlyMemory<int?>(columns.Qty, 0, n));
+            await g.WriteAsync<decimal>(M.UnitPrice, new ReadOnlyMemory<decimal?>(columns.UnitPrice, 0, n));
+            await g.WriteAsync<decimal>(M.TotalPrice, new ReadOnlyMemory<decimal?>(columns.TotalPrice, 0, n));
+            await g.WriteAsync(M.Currency, Strings(columns.Currency, n));
+            await g.WriteAsync(M.Sku, Strings(columns.Sku, n));
+            await g.WriteAsync(M.Channel, Strings(columns.Channel, n));
+            await g.WriteAsync(M.Country, Strings(columns.Country, n));
+            await g.WriteAsync(M.Segment, Strings(columns.Segment, n));
+            await g.WriteAsync<DateTime>(M.SignupDate, new ReadOnlyMemory<DateTime?>(columns.SignupDate, 0, n));
+            await g.WriteAsync(M.SourceKey, Strings(columns.SourceKey, n));
             if (rows.Count == 0) break;
+        }
+    }
+
+    private static IReadOnlyCollection<string> Strings(string?[] values, int n) =>
+        n == values.Length ? values! : new ArraySegment<string>(values!, 0, n);
+
+    /// <summary>
+    /// One row group's columns, filled in a single pass over the rows (each row read once, by reference when
+    /// the rows are a list), instead of one delegate call per row and column on a copied record.
+    /// </summary>
+    private sealed class Columns(int capacity)
+    {
+        public readonly string?[] OrderId = new string?[capacity], Currency = new string?[capacity], Sku = new string?[capacity],
+            Channel = new string?[capacity], Country = new string?[capacity], Segment = new string?[capacity], SourceKey = new string?[capacity];
+        public readonly long[] UserId = new long[capacity];
+        public readonly DateTime[] EventTs = new DateTime[capacity], ArrivalTs = new DateTime[capacity];
+        public readonly int?[] Qty = new int?[capacity];
+        public readonly decimal?[] UnitPrice = new decimal?[capacity], TotalPrice = new decimal?[capacity];
+        public readonly DateTime?[] SignupDate = new DateTime?[capacity];
+
+        public void Fill(IReadOnlyList<MartRecord> rows, int from, int n)
+        {
+            if (rows is List<MartRecord> list)
+            {
+                var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list).Slice(from, n);
+                for (var i = 0; i < span.Length; i++) Set(i, in span[i]);
+            }
+            else
+            {
+                for (var i = 0; i < n; i++) Set(i, rows[from + i]);
+            }
+        }
+
+        private void Set(int i, in MartRecord r)
+        {
+            OrderId[i] = r.OrderId;
+            UserId[i] = r.UserId;
+            EventTs[i] = r.EventTs;
+            ArrivalTs[i] = r.ArrivalTs;
+            Qty[i] = r.Qty;
+            UnitPrice[i] = r.UnitPrice;
+            TotalPrice[i] = r.TotalPrice;
+            Currency[i] = r.Currency;
+            Sku[i] = r.Sku;
+            Channel[i] = r.Channel;
+            Country[i] = r.Country;
+            Segment[i] = r.Segment;
+            SignupDate[i] = r.SignupDate;
+            SourceKey[i] = r.SourceKey;
         }
     }
 
@@ -54,6 +105,7 @@ public static class MartPartitionFile
             var segment = await ReadString(g, s, M.Segment, name);
             var signup = await ReadNullable<DateTime>(g, s, M.SignupDate, name);
             var sourceKey = await ReadString(g, s, M.SourceKey, name);
+            into.EnsureCapacity(into.Count + orderId.Length);
             for (var r = 0; r < orderId.Length; r++)
                 into.Add(new MartRecord(orderId[r], userId[r], UtcTimestamp.Normalize(eventTs[r]), UtcTimestamp.Normalize(arrivalTs[r]),
                     qty[r], unitPrice[r], totalPrice[r], currency[r], sku[r], channel[r], country[r], segment[r],
