@@ -263,6 +263,24 @@ public sealed partial class Bench(Options o)
                 sb.AppendLine(first ? $"{c.LoadBefore} → {c.LoadAfter} |" : " |");
             }
         }
+        sb.AppendLine();
+        sb.AppendLine("Highwater per stage (median seconds, as each stage process reports it):");
+        sb.AppendLine();
+        string[] stages = ["Discover", "Extract", "Transform", "QualityGate", "PublishMart"];
+        sb.AppendLine($"| case | {string.Join(" | ", stages)} |");
+        sb.AppendLine($"|---|{string.Concat(stages.Select(_ => "---:|"))}");
+        foreach (var c in _results)
+        {
+            var h = c.Engines.FirstOrDefault(e => e.Engine == "highwater");
+            if (h is null) continue;
+            sb.Append($"| {c.Case} |");
+            foreach (var st in stages)
+            {
+                var v = h.Runs.Where(r => r.StageSeconds?.ContainsKey(st) == true).Select(r => r.StageSeconds![st]).ToList();
+                sb.Append(v.Count > 0 ? $" {Median(v):F2} |" : " – |");
+            }
+            sb.AppendLine();
+        }
         return sb.ToString();
     }
 
