@@ -122,7 +122,7 @@ Task("Test")
         {
             var counters = System.Xml.Linq.XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
             int Count(string name) => int.Parse(counters.Attribute(name)?.Value ?? "0");
-            Information($"Tests: {Count("passed")} passed, {Count("failed")} failed, {Count("notExecuted")} skipped");
+            System.Console.WriteLine($"Tests: {Count("passed")} passed, {Count("failed")} failed, {Count("notExecuted")} skipped");
         }
         if (exit != 0) throw new Exception($"dotnet test failed with exit code {exit}.");
     });
