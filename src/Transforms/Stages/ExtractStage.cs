@@ -68,6 +68,7 @@ public static class ExtractStage
 
         var summary = new Summary(plan.Files.Count, lines, rows, quarantined, plan.TotalBytes);
         ctx.Work.MarkDone(StageNames.Extract, plan.BatchId);
+        Reporting.StageMetrics.Record(ctx, StageNames.Extract, plan.BatchId, started, summary.Files, summary.Bytes, lines, rows, quarantined);
         var elapsed = ctx.Clock.GetElapsedTime(started);
         ctx.Log.Info($"Extract: {summary.Files:N0} file(s), {lines:N0} lines -> {rows:N0} rows staged, {quarantined:N0} quarantined " +
                      $"({summary.Bytes / 1e6:F1} MB in {elapsed.TotalSeconds:F2} s)");

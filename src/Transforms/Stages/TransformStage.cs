@@ -113,6 +113,8 @@ public static class TransformStage
         };
         WorkArea.WriteAtomically(ctx.Work.TransformSummaryFile, summary.ToJson());
         ctx.Work.MarkDone(StageNames.Transform, plan.BatchId);
+        Reporting.StageMetrics.Record(ctx, StageNames.Transform, plan.BatchId, started, plan.Files.Count, rowsIn: batchRows,
+            rowsOut: batchRows - unknownUsers, quarantined: unknownUsers, partitions: partitions.Count);
         ctx.Log.Info($"Transform: {batchRows:N0} rows joined to {users.Count:N0} users, {unknownUsers:N0} with unknown user quarantined; " +
                      $"{partitions.Count} partition(s) rebuilt ({partitions.Sum(p => p.Rows):N0} rows) in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s");
         return summary;
