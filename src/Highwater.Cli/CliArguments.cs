@@ -14,7 +14,7 @@ public sealed class CliArguments
         ["work"] = "local work area for the batch between stages",
         ["contracts"] = "folder of YAML data contracts",
         ["verbosity"] = "quiet | minimal | normal | verbose | diagnostic",
-        ["format"] = "text | json (status)",
+        ["format"] = "text | json (status, plan)",
         ["lookback-days"] = "how many date folders before the newest processed one Discover lists again for late files (default 7)",
     };
 
@@ -79,6 +79,6 @@ public sealed class CliArguments
     }
 
     public static string Usage =>
-        "Usage: highwater <discover|extract|transform|gate|publish|run|status|validate-contracts|clean> [--option=value ...]\n" +
+        "Usage: highwater <discover|extract|transform|gate|publish|run|status|plan|validate-contracts|clean> [--option=value ...]\n" +
         string.Join("\n", Options.Select(o => $"  --{o.Key,-17} {o.Value}"));
 }

@@ -6,7 +6,7 @@ namespace Highwater.Cli;
 
 /// <summary>
 /// The highwater CLI: one command per stage (what each Cake target runs), plus <c>run</c> (every stage
-/// in one process), <c>status</c> and <c>clean</c>. Maps each failure family to its exit code.
+/// in one process), <c>status</c>, <c>plan</c> (a dry run) and <c>clean</c>. Maps each failure family to its exit code.
 /// </summary>
 public static class HighwaterCommand
 {
@@ -52,6 +52,9 @@ public static class HighwaterCommand
                 }
                 case "status":
                     await StatusReport.WriteAsync(Context(cli, log), cli.Get("format", "text"), stdout, ct);
+                    return ExitCodes.Success;
+                case "plan":
+                    await Reporting.RunPlanPreview.WriteAsync(Context(cli, log), cli.Get("format", "text"), stdout, ct);
                     return ExitCodes.Success;
                 case "validate-contracts":
                     QualityGateStage.ValidateContracts(cli.Get("contracts", "data-contracts"), log);
