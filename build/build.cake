@@ -10,7 +10,7 @@ var work = DirectoryPath.FromString(Argument("work", EnvironmentVariable("HIGHWA
 var cli = root.CombineWithFilePath(IsRunningOnWindows() ? "artifacts/highwater/highwater.exe" : "artifacts/highwater/highwater");
 
 // Pipeline arguments, passed through to every stage when given (else the CLI's defaults or HIGHWATER_* apply).
-var passThrough = new[] { "landing", "users", "warehouse", "contracts", "lookback-days",
+var passThrough = new[] { "landing", "users", "warehouse", "contracts", "lookback-days", "exit-code-when-idle",
         "s3-endpoint", "s3-region", "s3-profile", "s3-path-style", "s3-checksums", "s3-chunked-upload" }
     .Where(name => HasArgument(name))
     .Select(name => $"--{name}={Quote(Argument<string>(name))}")
@@ -45,6 +45,8 @@ void Highwater(string command, params string[] extra)
         // build.sh / build.ps1 exit with the CLI's own code, so CI can tell a failed gate from a storage error.
         EnsureDirectoryExists(work);
         System.IO.File.WriteAllText(work.CombineWithFilePath("last-exit-code").FullPath, exit.ToString());
+        if (HasArgument("exit-code-when-idle") && exit.ToString() == Argument<string>("exit-code-when-idle"))
+            throw new Exception($"highwater {command}: nothing to do (exit code {exit}, as --exit-code-when-idle asked).");
         throw new Exception($"highwater {command} failed with exit code {exit} (see the message above).");
     }
 }

@@ -15,6 +15,7 @@ public sealed class CliArguments
         ["contracts"] = "folder of YAML data contracts",
         ["verbosity"] = "quiet | minimal | normal | verbose | diagnostic",
         ["format"] = "text | json (status, plan)",
+        ["exit-code-when-idle"] = "exit with this code instead of 0 when there is nothing to do (discover, run, plan, status); 0 or 7-125, e.g. 10",
         ["lookback-days"] = "how many date folders before the newest processed one Discover lists again for late files (default 7)",
     };
 
@@ -80,5 +81,5 @@ public sealed class CliArguments
 
     public static string Usage =>
         "Usage: highwater <discover|extract|transform|gate|publish|run|status|plan|validate-contracts|clean> [--option=value ...]\n" +
-        string.Join("\n", Options.Select(o => $"  --{o.Key,-17} {o.Value}"));
+        string.Join("\n", Options.Select(o => $"  --{o.Key,-20} {o.Value}"));
 }

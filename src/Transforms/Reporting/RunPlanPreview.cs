@@ -68,20 +68,20 @@ public static class RunPlanPreview
         catch (Exception e) when (e is JsonException or PipelineStateException) { return null; }
     }
 
-    public static async Task WriteAsync(PipelineContext ctx, string format, TextWriter output, CancellationToken ct = default)
+    public static async Task<Preview> WriteAsync(PipelineContext ctx, string format, TextWriter output, CancellationToken ct = default)
     {
         if (format is not ("text" or "json")) throw new ConfigurationException($"--format={format}: use text or json.");
         var p = await BuildAsync(ctx, ct);
         if (format == "json")
         {
             output.WriteLine(JsonSerializer.Serialize(p, PreviewJson.Default.Preview));
-            return;
+            return p;
         }
         output.WriteLine($"Plan (dry run: nothing is written) for {p.Landing} -> {p.Warehouse}, manifest v{p.ManifestVersion}");
         if (p.NothingToDo)
         {
             output.WriteLine($"  nothing to do: all {p.LandedFiles:N0} landed file(s) are processed.");
-            return;
+            return p;
         }
         output.WriteLine($"  batch {p.BatchId}: {p.Files.Count:N0} file(s), {p.Bytes:N0} bytes of {p.LandedFiles:N0} landed");
         foreach (var f in p.Files)
@@ -89,6 +89,7 @@ public static class RunPlanPreview
         output.WriteLine($"  partitions that would be rewritten ({(p.PartitionsAreEstimate ? "estimate" : "exact")}): " +
                          string.Join(", ", p.Partitions.Select(d => "dt=" + d)));
         output.WriteLine($"  ({p.Basis})");
+        return p;
     }
 }
 

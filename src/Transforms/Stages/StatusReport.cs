@@ -44,13 +44,14 @@ public static class StatusReport
     /// <summary>Partitions per dataset listed in the text form, newest first.</summary>
     public const int PartitionLinesShown = 10;
 
-    public static async Task WriteAsync(PipelineContext ctx, string format, TextWriter output, CancellationToken ct = default)
+    public static async Task<Snapshot> WriteAsync(PipelineContext ctx, string format, TextWriter output, CancellationToken ct = default)
     {
+        if (format is not ("text" or "json")) throw new ConfigurationException($"--format={format}: use text or json.");
         var s = await CollectAsync(ctx, ct);
         if (format == "json")
         {
             output.WriteLine(JsonSerializer.Serialize(s, StatusJson.Default.Snapshot));
-            return;
+            return s;
         }
         if (format != "text") throw new ConfigurationException($"--format={format}: use text or json.");
         output.WriteLine($"Warehouse      {s.Warehouse}");
@@ -70,6 +71,7 @@ public static class StatusReport
         }
         output.WriteLine($"Last gate      {s.LastGate ?? "none in this work area"}");
         output.WriteLine($"Last report    {s.LastReport ?? "none"}");
+        return s;
     }
 }
 

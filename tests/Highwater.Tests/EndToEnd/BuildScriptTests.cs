@@ -173,5 +173,20 @@ public sealed class BuildScriptTests : IDisposable
         Assert.False(Directory.Exists(_warehouse));
     }
 
+    [Fact]
+    public void A_no_op_run_succeeds_and_exits_with_the_idle_code_only_when_asked()
+    {
+        EventFixtures.LandDay(_landing, Day1, "file_a.json", 20, seed: 8, orderPrefix: "A");
+        var first = Run("PublishMart", "--exit-code-when-idle=10");
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var noop = Run("PublishMart");
+        Assert.True(noop.ExitCode == 0, noop.ToString());
+
+        var idle = Run("PublishMart", "--exit-code-when-idle=10");
+        Assert.True(idle.ExitCode == 10, idle.ToString());
+        Assert.Contains("nothing to do", idle.Output);
+    }
+
     public void Dispose() => _temp.Dispose();
 }
