@@ -21,7 +21,8 @@ public static class HighwaterCommand
         {
             var cli = CliArguments.Parse(args);
             var verbosity = cli.Get("verbosity", "normal");
-            var log = new StageLog(verbosity is "quiet" ? TextWriter.Null : stdout, verbosity is "diagnostic" or "verbose");
+            var lines = new StageLog(verbosity is "quiet" ? TextWriter.Null : stdout, verbosity is "diagnostic" or "verbose");
+            var log = new ProgressStageLog(lines, stdout, ProgressStageLog.ModeFor(verbosity is "quiet", Console.IsOutputRedirected));
             var idle = IdleExitCode(cli);
             switch (cli.Command)
             {

@@ -79,6 +79,7 @@ public static class TransformStage
         WorkArea.ResetDirectory(ctx.Work.MartDir);
         WorkArea.ResetDirectory(ctx.Work.KpiDir);
         var partitions = new List<PartitionOutput>();
+        using var progress = ctx.Log.StartProgress(ctx.Clock, "Transform", "partitions", touched.Count);
         foreach (var dt in touched)
         {
             var existing = new List<MartRecord>();
@@ -100,6 +101,7 @@ public static class TransformStage
             }
             partitions.Add(new PartitionOutput(dt, merged.Count, existing.Count, batch.Count, martFile, kpiFile));
             ctx.Log.Diagnostic($"dt={dt}: {existing.Count:N0} held + {batch.Count:N0} new -> {merged.Count:N0} rows");
+            progress.Advance(1, merged.Count);
         }
 
         var summary = new TransformSummary
