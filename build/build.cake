@@ -10,7 +10,7 @@ var work = DirectoryPath.FromString(Argument("work", EnvironmentVariable("HIGHWA
 var cli = root.CombineWithFilePath(IsRunningOnWindows() ? "artifacts/highwater/highwater.exe" : "artifacts/highwater/highwater");
 
 // Pipeline arguments, passed through to every stage when given (else the CLI's defaults or HIGHWATER_* apply).
-var passThrough = new[] { "landing", "users", "warehouse", "contracts", "lookback-days",
+var passThrough = new[] { "landing", "users", "warehouse", "contracts", "lookback-days", "exit-code-when-idle",
         "s3-endpoint", "s3-region", "s3-profile", "s3-path-style", "s3-checksums", "s3-chunked-upload" }
     .Where(name => HasArgument(name))
     .Select(name => $"--{name}={Quote(Argument<string>(name))}")
@@ -43,7 +43,10 @@ void Highwater(string command, params string[] extra)
     if (exit != 0)
     {
         // build.sh / build.ps1 exit with the CLI's own code, so CI can tell a failed gate from a storage error.
+        EnsureDirectoryExists(work);
         System.IO.File.WriteAllText(work.CombineWithFilePath("last-exit-code").FullPath, exit.ToString());
+        if (HasArgument("exit-code-when-idle") && exit.ToString() == Argument<string>("exit-code-when-idle"))
+            throw new Exception($"highwater {command}: nothing to do (exit code {exit}, as --exit-code-when-idle asked).");
         throw new Exception($"highwater {command} failed with exit code {exit} (see the message above).");
     }
 }
@@ -95,6 +98,10 @@ Task("Status")
     .Description("Watermark, last run, pending files, partitions, last gate verdict (--format=json for scripts).")
     .Does(() => Highwater("status", HasArgument("format") ? $"--format={Argument<string>("format")}" : "--format=text"));
 
+Task("Plan")
+    .Description("Show what a run would do: the files it would take and the partitions it would rewrite; writes nothing.")
+    .Does(() => Highwater("plan", HasArgument("format") ? $"--format={Argument<string>("format")}" : "--format=text"));
+
 Task("Clean")
     .Description("Remove the local work area and build artifacts (the warehouse is left alone).")
     .Does(() =>
@@ -126,5 +133,16 @@ Task("Test")
         }
         if (exit != 0) throw new Exception($"dotnet test failed with exit code {exit}.");
     });
+
+// Cake's --dryrun (also --noop, --whatif) lists the tasks without running them; show what the run would do
+// with the data as well, by asking the CLI for the plan (which writes nothing).
+// Cake keeps its own options out of Arguments, so read them from the command line.
+var dryRun = System.Environment.GetCommandLineArgs().Any(a => a is "--dryrun" or "--noop" or "--whatif" || a.StartsWith("--dryrun=") || a.StartsWith("--noop=") || a.StartsWith("--whatif="));
+if (dryRun)
+{
+    if (!FileExists(cli)) throw new Exception($"{cli} is missing: run ./build.sh (or ./build.ps1), which publishes it.");
+    Information($"Dry run of target {target}: what the pipeline would do now (nothing is written):");
+    Highwater("plan", HasArgument("format") ? $"--format={Argument<string>("format")}" : "--format=text");
+}
 
 RunTarget(target);

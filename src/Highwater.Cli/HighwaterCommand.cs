@@ -6,7 +6,7 @@ namespace Highwater.Cli;
 
 /// <summary>
 /// The highwater CLI: one command per stage (what each Cake target runs), plus <c>run</c> (every stage
-/// in one process), <c>status</c> and <c>clean</c>. Maps each failure family to its exit code.
+/// in one process), <c>status</c>, <c>plan</c> (a dry run) and <c>clean</c>. Maps each failure family to its exit code.
 /// </summary>
 public static class HighwaterCommand
 {
@@ -21,12 +21,13 @@ public static class HighwaterCommand
         {
             var cli = CliArguments.Parse(args);
             var verbosity = cli.Get("verbosity", "normal");
-            var log = new StageLog(verbosity is "quiet" ? TextWriter.Null : stdout, verbosity is "diagnostic" or "verbose");
+            var lines = new StageLog(verbosity is "quiet" ? TextWriter.Null : stdout, verbosity is "diagnostic" or "verbose");
+            var log = new ProgressStageLog(lines, stdout, ProgressStageLog.ModeFor(verbosity is "quiet", Console.IsOutputRedirected));
+            var idle = IdleExitCode(cli);
             switch (cli.Command)
             {
                 case "discover":
-                    await DiscoverStage.RunAsync(Context(cli, log), ct);
-                    return ExitCodes.Success;
+                    return (await DiscoverStage.RunAsync(Context(cli, log), ct)).IsEmpty ? idle : ExitCodes.Success;
                 case "extract":
                     await ExtractStage.RunAsync(Context(cli, log), ct);
                     return ExitCodes.Success;
@@ -43,7 +44,7 @@ public static class HighwaterCommand
                 {
                     var ctx = Context(cli, log);
                     var plan = await DiscoverStage.RunAsync(ctx, ct);
-                    if (plan.IsEmpty) return ExitCodes.Success;
+                    if (plan.IsEmpty) return idle;
                     await ExtractStage.RunAsync(ctx, ct);
                     await TransformStage.RunAsync(ctx, ct);
                     await QualityGateStage.RunAsync(ctx, ct);
@@ -51,8 +52,9 @@ public static class HighwaterCommand
                     return ExitCodes.Success;
                 }
                 case "status":
-                    await StatusReport.WriteAsync(Context(cli, log), cli.Get("format", "text"), stdout, ct);
-                    return ExitCodes.Success;
+                    return (await StatusReport.WriteAsync(Context(cli, log), cli.Get("format", "text"), stdout, ct)).UpToDate ? idle : ExitCodes.Success;
+                case "plan":
+                    return (await Reporting.RunPlanPreview.WriteAsync(Context(cli, log), cli.Get("format", "text"), stdout, ct)).NothingToDo ? idle : ExitCodes.Success;
                 case "validate-contracts":
                     QualityGateStage.ValidateContracts(cli.Get("contracts", "data-contracts"), log);
                     return ExitCodes.Success;
@@ -74,6 +76,18 @@ public static class HighwaterCommand
             if (code == ExitCodes.Unexpected) stderr.WriteLine(e.ToString());
             return code;
         }
+    }
+
+    /// <summary>
+    /// The exit code for "nothing to do" (discover, run, plan, status): 0 unless --exit-code-when-idle asks for
+    /// another, which may not be one of the failure codes 1-6.
+    /// </summary>
+    public static int IdleExitCode(CliArguments cli)
+    {
+        var code = cli.GetInt("exit-code-when-idle", ExitCodes.Success, 0, 125);
+        if (code is > ExitCodes.Success and <= ExitCodes.PipelineState)
+            throw new ConfigurationException($"--exit-code-when-idle={code}: 1-6 are failure codes; use 0 or 7-125 (e.g. {ExitCodes.SuggestedIdle}).");
+        return code;
     }
 
     public static (int Code, string Family) Classify(Exception e) => e switch

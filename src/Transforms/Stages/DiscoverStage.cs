@@ -57,6 +57,7 @@ public static partial class DiscoverStage
             WorkArea.WriteAtomically(ctx.Work.BatchIdFile, batchId);
         }
 
+        Reporting.StageMetrics.Record(ctx, StageNames.Discover, plan.BatchId, started, files: plan.Files.Count, bytes: plan.TotalBytes);
         var elapsed = ctx.Clock.GetElapsedTime(started);
         ctx.Log.Info(plan.IsEmpty
             ? $"Discover: nothing new ({listed:N0} landed files, all processed; watermark {manifest.Watermark?.ToString("u") ?? "none"}) in {elapsed.TotalSeconds:F2} s"

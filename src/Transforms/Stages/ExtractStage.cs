@@ -46,6 +46,7 @@ public static class ExtractStage
         long lines = 0, rows = 0, quarantined;
         var parser = new EventLineParser();
         var buffer = new List<EventRecord>(RowGroupRows);
+        using (var progress = ctx.Log.StartProgress(ctx.Clock, "Extract", "files", plan.Files.Count, plan.TotalBytes))
         using (var quarantine = new QuarantineWriter(ctx.Work.ExtractQuarantine, "extract"))
         {
             await using (var writer = await EventStagingWriter.CreateAsync(temp))
@@ -58,6 +59,7 @@ public static class ExtractStage
                     lines += fileLines;
                     ctx.Log.Diagnostic($"{file.Key}: {fileLines:N0} lines, {writer.RowsWritten + buffer.Count - before.Item1:N0} rows, " +
                                        $"{quarantine.Count - before.Item2:N0} quarantined in {ctx.Clock.GetElapsedTime(fileStarted).TotalMilliseconds:F0} ms");
+                    progress.Advance(1, writer.RowsWritten + buffer.Count - before.Item1, file.Size);
                 }
                 await writer.WriteRowGroupAsync(buffer);
                 rows = writer.RowsWritten;
@@ -68,6 +70,7 @@ public static class ExtractStage
 
         var summary = new Summary(plan.Files.Count, lines, rows, quarantined, plan.TotalBytes);
         ctx.Work.MarkDone(StageNames.Extract, plan.BatchId);
+        Reporting.StageMetrics.Record(ctx, StageNames.Extract, plan.BatchId, started, summary.Files, summary.Bytes, lines, rows, quarantined);
         var elapsed = ctx.Clock.GetElapsedTime(started);
         ctx.Log.Info($"Extract: {summary.Files:N0} file(s), {lines:N0} lines -> {rows:N0} rows staged, {quarantined:N0} quarantined " +
                      $"({summary.Bytes / 1e6:F1} MB in {elapsed.TotalSeconds:F2} s)");

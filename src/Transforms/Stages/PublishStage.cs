@@ -72,6 +72,7 @@ public static class PublishStage
         var rows = verdict.MartRows.Values.Sum();
         ctx.Log.Info($"PublishMart: {transform.Partitions.Count} partition(s) committed ({string.Join(", ", transform.Partitions.Select(p => "dt=" + p.Dt))}), " +
                      $"{rows:N0} rows; manifest v{manifest.Version}, watermark {manifest.Watermark:u}; run {plan.RunId} in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s");
+        await Reporting.RunReportWriter.AfterPublishAsync(ctx, plan, manifest, transform, verdict, started, ct);
         return new Summary(plan.RunId, transform.Partitions.Count, rows, manifest.Version);
     }
 

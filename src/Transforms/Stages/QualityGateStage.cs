@@ -96,6 +96,8 @@ public static class QualityGateStage
         }
 
         ctx.Work.MarkDone(StageNames.Gate, plan.BatchId);
+        Reporting.StageMetrics.Record(ctx, StageNames.Gate, plan.BatchId, started, rowsIn: mart.RowsChecked, rowsOut: verdict.MartRows.Values.Sum(),
+            quarantined: mart.RowsQuarantined, partitions: verdict.MartRows.Count);
         ctx.Log.Info($"QualityGate: passed for batch {plan.BatchId}: {mart.RowsChecked:N0} rows checked, {mart.RowsQuarantined:N0} quarantined, " +
                      $"{mart.Checks.Count(c => c.Status == CheckStatus.Warn)} warning(s) in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s");
         return verdict;

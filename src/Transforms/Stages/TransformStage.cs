@@ -79,6 +79,7 @@ public static class TransformStage
         WorkArea.ResetDirectory(ctx.Work.MartDir);
         WorkArea.ResetDirectory(ctx.Work.KpiDir);
         var partitions = new List<PartitionOutput>();
+        using var progress = ctx.Log.StartProgress(ctx.Clock, "Transform", "partitions", touched.Count);
         foreach (var dt in touched)
         {
             var existing = new List<MartRecord>();
@@ -100,6 +101,7 @@ public static class TransformStage
             }
             partitions.Add(new PartitionOutput(dt, merged.Count, existing.Count, batch.Count, martFile, kpiFile));
             ctx.Log.Diagnostic($"dt={dt}: {existing.Count:N0} held + {batch.Count:N0} new -> {merged.Count:N0} rows");
+            progress.Advance(1, merged.Count);
         }
 
         var summary = new TransformSummary
@@ -113,6 +115,8 @@ public static class TransformStage
         };
         WorkArea.WriteAtomically(ctx.Work.TransformSummaryFile, summary.ToJson());
         ctx.Work.MarkDone(StageNames.Transform, plan.BatchId);
+        Reporting.StageMetrics.Record(ctx, StageNames.Transform, plan.BatchId, started, plan.Files.Count, rowsIn: batchRows,
+            rowsOut: batchRows - unknownUsers, quarantined: unknownUsers, partitions: partitions.Count);
         ctx.Log.Info($"Transform: {batchRows:N0} rows joined to {users.Count:N0} users, {unknownUsers:N0} with unknown user quarantined; " +
                      $"{partitions.Count} partition(s) rebuilt ({partitions.Sum(p => p.Rows):N0} rows) in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s");
         return summary;
