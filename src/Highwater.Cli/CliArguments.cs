@@ -2,7 +2,8 @@ namespace Highwater.Cli;
 
 /// <summary>
 /// The command line: a command followed by <c>--name=value</c> or <c>--name value</c> options.
-/// Every option can also come from an environment variable (HIGHWATER_NAME); the command line wins.
+/// Every option can also come from an environment variable (HIGHWATER_NAME, upper case, '-' written as '_':
+/// <c>--s3-endpoint</c> is HIGHWATER_S3_ENDPOINT); the command line wins.
 /// </summary>
 public sealed class CliArguments
 {
@@ -60,11 +61,14 @@ public sealed class CliArguments
         foreach (var name in Options.Keys)
         {
             if (values.ContainsKey(name)) continue;
-            var fromEnv = environment("HIGHWATER_" + name.ToUpperInvariant());
+            var fromEnv = environment(EnvironmentVariable(name));
             if (!string.IsNullOrEmpty(fromEnv)) values[name] = fromEnv;
         }
         return new CliArguments(args[0], values);
     }
+
+    /// <summary>The environment variable an option can come from: <c>lookback-days</c> → HIGHWATER_LOOKBACK_DAYS.</summary>
+    public static string EnvironmentVariable(string option) => "HIGHWATER_" + option.ToUpperInvariant().Replace('-', '_');
 
     public string Get(string name, string fallback) => _values.TryGetValue(name, out var v) ? v : fallback;
 
