@@ -25,6 +25,8 @@ public sealed class S3BuildScriptTests : IAsyncLifetime
     private const string MartColumns =
         "order_id, user_id, event_ts, arrival_ts, qty, unit_price, total_price, currency, sku, channel, country, segment, dt";
 
+    /// <summary>s3rver checks only the access key, so the secret can be one no output may ever show.</summary>
+    private readonly string _secret = "hw-e2e-secret-" + Guid.NewGuid().ToString("N");
     private readonly TempFolder _temp = new("s3e2e");
     private S3rverFixture _server = null!;
 
@@ -48,7 +50,7 @@ public sealed class S3BuildScriptTests : IAsyncLifetime
         var environment = new Dictionary<string, string?>
         {
             ["AWS_ACCESS_KEY_ID"] = S3rverFixture.AccessKey,
-            ["AWS_SECRET_ACCESS_KEY"] = S3rverFixture.AccessKey,
+            ["AWS_SECRET_ACCESS_KEY"] = _secret,
             ["AWS_REGION"] = "us-east-1",
         };
         var args = new List<string>
@@ -58,7 +60,9 @@ public sealed class S3BuildScriptTests : IAsyncLifetime
         };
         if (endpoint == Endpoint.Option) args.Add($"--s3-endpoint={EndpointUrl}");
         else environment["AWS_ENDPOINT_URL"] = EndpointUrl;
-        return BuildScript.Run(environment, [.. args, .. extra]);
+        var result = BuildScript.Run(environment, [.. args, .. extra]);
+        Assert.False(result.Output.Contains(_secret, StringComparison.Ordinal), $"build.sh printed the secret access key:\n{result}");
+        return result;
     }
 
     private string EndpointUrl => _server.Endpoint.ToString().TrimEnd('/');
@@ -178,8 +182,9 @@ public sealed class S3BuildScriptTests : IAsyncLifetime
         EventFixtures.LandDay(LocalLanding, Day1, "file_a.json", 100, seed: 4, orderPrefix: "A");
         await StageWithStoreAsync();
 
-        var first = Run(Endpoint.Environment, "PublishMart");
+        var first = Run(Endpoint.Environment, "PublishMart", "--verbosity=diagnostic");
         AssertSucceeded(first);
+        Assert.Contains("new events/2026-01-25/file_a.json", first.Output); // diagnostic lines are shown, the secret is not
         var before = await WarehouseObjectsAsync();
         Assert.Contains("_highwater/manifest.json", before.Keys);
         AssertMartMatchesRecompute(await DownloadGoldAsync(), LocalLanding);
@@ -190,10 +195,11 @@ public sealed class S3BuildScriptTests : IAsyncLifetime
         EventFixtures.Land(LocalLanding, Day2, "file_b.json", [good, nullOrder]);
         await StageWithStoreAsync();
 
-        var failed = Run(Endpoint.Environment, "PublishMart");
+        var failed = Run(Endpoint.Environment, "PublishMart", "--verbosity=diagnostic");
         Assert.True(failed.ExitCode == 3, failed.ToString());
         Assert.Contains("order_id", failed.Output);
         Assert.Contains("not_null", failed.Output);
+        Assert.Contains("listing from events/2026-01-18/", failed.Output); // the lookback window, 7 days before 2026-01-25
         Assert.Equal(before, await WarehouseObjectsAsync());
         Assert.DoesNotContain(before.Keys, k => k.Contains("dt=2026-01-26", StringComparison.Ordinal));
     }
