@@ -281,6 +281,8 @@ public sealed class S3BuildScriptTests : IAsyncLifetime
         var resumed = Run(Endpoint.Option, "PublishMart");
         AssertSucceeded(resumed);
         Assert.Matches(@"PublishMart\s+[\d:.]+\s+Succeeded", resumed.Output);
+        foreach (var stage in new[] { "Extract", "Transform", "QualityGate" }) // same batch: done before the outage
+            Assert.Matches($@"{stage}\s+-\s+Skipped", resumed.Output);
         var copy = await DownloadGoldAsync();
         AssertMartMatchesRecompute(copy, LocalLanding);
         using var db = new DuckDb();
