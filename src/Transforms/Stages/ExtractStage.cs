@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text.Json;
 using Highwater.Columnar;
 using Highwater.Manifest;
@@ -9,7 +8,8 @@ using Highwater.Storage;
 namespace Highwater.Stages;
 
 /// <summary>
-/// Extract: streams every planned file (gzip-compressed ones transparently) line by line into the
+/// Extract: streams every planned file (gzip-compressed ones transparently, checked against their gzip
+/// trailer so a truncated file fails the run instead of yielding half its lines) line by line into the
 /// columnar staging batch, in bounded row groups. Malformed lines go to quarantine with file, line and
 /// reason. A body that breaks off mid-stream is read again from the start of the object, skipping the
 /// lines already taken, a bounded number of times; then the run fails naming the object.
@@ -88,9 +88,8 @@ public static class ExtractStage
             try
             {
                 await using var body = await landing.OpenReadAsync(file.Key, ct);
-                await using var decoded = file.Key.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
-                    ? new GZipStream(body, CompressionMode.Decompress)
-                    : body;
+                var gzip = file.Key.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new CheckedGzipStream(body) : null;
+                await using var decoded = gzip ?? body;
                 var reader = new NdjsonLineReader(decoded);
                 while (reader.TryReadLine(out var line))
                 {
@@ -103,6 +102,7 @@ public static class ExtractStage
                         buffer.Clear();
                     }
                 }
+                if (gzip is not null) await EnsureCompleteGzipAsync(landing, file, gzip, ct);
                 return linesTaken;
             }
             catch (Exception e) when (IsBrokenBody(e) && attempt < MaxAttemptsPerFile)
@@ -117,6 +117,25 @@ public static class ExtractStage
                     $"(stopped after line {linesTaken:N0}): {e.Message}", e);
             }
         }
+    }
+
+    /// <summary>
+    /// A gzip body that ends before its trailer, or whose trailer does not match the data, is truncated or
+    /// corrupt at rest: a data error naming the object (reading it again would not help).
+    /// </summary>
+    private static async Task EnsureCompleteGzipAsync(IObjectStore landing, PlannedFile file, CheckedGzipStream gzip, CancellationToken ct)
+    {
+        if (gzip.TrailerMatchesAllData) return;
+        if (gzip.HasTrailer)
+        {
+            // Several members: the trailer describes the last one only; check that one with a second read.
+            await using var again = await landing.OpenReadAsync(file.Key, ct);
+            if (await CheckedGzipStream.LastMemberMatchesAsync(again, gzip.DecompressedLength, gzip.TrailerCrc, gzip.TrailerSize, ct)) return;
+        }
+        throw new DataException(
+            $"{landing.Description}/{file.Key}: not a complete gzip file (it ends before its gzip trailer, or the trailer's CRC-32 and size do not " +
+            $"match the {gzip.DecompressedLength:N0} bytes it decompresses to): it is truncated or corrupt. Nothing of this batch was staged; " +
+            "replace the object (a re-upload is picked up) or remove it, then run again.");
     }
 
     private static void TakeLine(string key, NdjsonLineReader reader, ReadOnlySpan<byte> line, EventLineParser parser,

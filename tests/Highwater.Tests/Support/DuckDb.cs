@@ -66,10 +66,11 @@ public sealed class DuckDb : IDisposable
     /// <summary>
     /// The mart recomputed from all landed JSON (valid lines only: lines DuckDB cannot read as the
     /// event schema are skipped), joined to users, one row per order_id with the latest arrival.
+    /// <paramref name="files"/> is the file name pattern inside the date folders (DuckDB reads <c>.gz</c> itself).
     /// </summary>
-    public static string RecomputedMart(string landing, string users) => $$"""
+    public static string RecomputedMart(string landing, string users, string files = "*.json") => $$"""
         (WITH raw AS (
-            SELECT * FROM read_json('{{landing}}/events/*/*.json', format = 'newline_delimited', ignore_errors = true,
+            SELECT * FROM read_json('{{landing}}/events/*/{{files}}', format = 'newline_delimited', ignore_errors = true,
               columns = {order_id: 'VARCHAR', user_id: 'BIGINT', event_ts: 'TIMESTAMPTZ', arrival_ts: 'TIMESTAMPTZ',
                           qty: 'INTEGER', unit_price: 'DECIMAL(18,2)', currency: 'VARCHAR', sku: 'VARCHAR', channel: 'VARCHAR'})
             WHERE user_id IS NOT NULL AND event_ts IS NOT NULL

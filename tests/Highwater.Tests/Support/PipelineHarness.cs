@@ -6,7 +6,9 @@ namespace Highwater.Tests.Support;
 
 /// <summary>
 /// Runs the stages in process over a landing folder, the sample users and a warehouse store of a test's
-/// choosing (for example one that fails on purpose), as the CLI's <c>run</c> command does.
+/// choosing (for example one that fails on purpose), as the CLI's <c>run</c> command does. A test can put
+/// the landing zone or the user dimension in another store (for example S3) with <see cref="LandingStore"/>
+/// and <see cref="UsersStore"/>.
 /// </summary>
 public sealed class PipelineHarness : IDisposable
 {
@@ -23,13 +25,23 @@ public sealed class PipelineHarness : IDisposable
     public string WorkRoot => _temp.Combine("work");
     public StringWriter Output { get; } = new();
 
+    /// <summary>The landing store; null: the local <see cref="Landing"/> folder.</summary>
+    public IObjectStore? LandingStore { get; set; }
+
+    /// <summary>The user dimension store; null: the shipped samples/users folder.</summary>
+    public IObjectStore? UsersStore { get; set; }
+
+    /// <summary>Discover's lookback window in days (the CLI's --lookback-days).</summary>
+    public int LookbackDays { get; set; } = PipelineContext.DefaultLookbackDays;
+
     public PipelineContext Context(IObjectStore? warehouse = null) => new()
     {
-        Landing = new LocalFolderStore(Landing),
-        Users = new LocalFolderStore(RepoRoot.Combine("samples", "users")),
+        Landing = LandingStore ?? new LocalFolderStore(Landing),
+        Users = UsersStore ?? new LocalFolderStore(RepoRoot.Combine("samples", "users")),
         Warehouse = warehouse ?? new LocalFolderStore(WarehouseRoot),
         Work = new WorkArea(WorkRoot),
         ContractsDir = RepoRoot.Combine("data-contracts"),
+        LookbackDays = LookbackDays,
         Log = new StageLog(Output, diagnostic: true),
     };
 
