@@ -15,8 +15,15 @@ public sealed class CliArguments
         ["contracts"] = "folder of YAML data contracts",
         ["verbosity"] = "quiet | minimal | normal | verbose | diagnostic",
         ["format"] = "text | json (status)",
+        ["from"] = "discover: backfill from this date folder (YYYY-MM-DD, inclusive); needs --to",
+        ["to"] = "discover: backfill up to this date folder (YYYY-MM-DD, inclusive); needs --from",
+        ["full-refresh"] = "discover: rebuild the whole mart from every landed file (true | false; --full-refresh alone means true)",
+        ["lease-minutes"] = "how long the warehouse lease taken by publish lasts before another run may take it over (default 15)",
         ["lookback-days"] = "how many date folders before the newest processed one Discover lists again for late files (default 7)",
     };
+
+    /// <summary>Options that may be given without a value, meaning true.</summary>
+    private static readonly HashSet<string> Flags = ["full-refresh"];
 
     private readonly Dictionary<string, string> _values;
 
@@ -45,6 +52,11 @@ public sealed class CliArguments
             {
                 name = arg[2..eq];
                 value = arg[(eq + 1)..];
+            }
+            else if (Flags.Contains(arg[2..]))
+            {
+                name = arg[2..];
+                value = "true";
             }
             else
             {
