@@ -95,8 +95,21 @@ public sealed class WarehouseLease
         return await warehouse.PutIfAbsentAsync(Key, body, ct);
     }
 
-    private static bool IsRunning(int pid)
+    /// <summary>True while a process with that id runs (a zombie — killed, not yet reaped — does not).</summary>
+    public static bool IsRunning(int pid)
     {
+        var stat = $"/proc/{pid}/stat";
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                var text = File.ReadAllText(stat);
+                var state = text[(text.LastIndexOf(')') + 2)..].TrimStart();
+                return state.Length > 0 && state[0] is not ('Z' or 'X');
+            }
+            catch (IOException) { return false; }
+            catch (UnauthorizedAccessException) { return true; }
+        }
         try
         {
             using var p = Process.GetProcessById(pid);

@@ -54,6 +54,10 @@ public sealed class CrashAndBackfillScriptTests : IDisposable
         }
 
         // Killed holding the lease with one part file written: readers still see the old state.
+        var holder = await WarehouseLease.ReadAsync(new LocalFolderStore(_warehouse));
+        Assert.NotNull(holder);
+        // SIGKILL is delivered asynchronously: wait (bounded) until the CLI process has ended.
+        Assert.True(SpinWait.SpinUntil(() => !WarehouseLease.IsRunning(holder.Pid), TimeSpan.FromSeconds(60)), $"pid {holder.Pid} survived SIGKILL");
         Assert.True(File.Exists(Path.Combine(_warehouse, WarehouseLease.Key)));
         Assert.Equal(before, await MartAsync());
 
