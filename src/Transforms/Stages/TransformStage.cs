@@ -10,9 +10,11 @@ namespace Highwater.Stages;
 /// <summary>
 /// Transform: joins the staged events to the user dimension on user_id (inner join; events of unknown
 /// users are quarantined with the reason), computes total_price = qty * unit_price and dt = UTC date of
-/// event_ts, then builds the full new content of every partition the batch touches — merged with the rows
-/// those partitions already hold — plus its daily KPIs, in the work area. Nothing is written to the
-/// warehouse here.
+/// event_ts. The order index (<see cref="OrderIndex"/>) then decides, one touched bucket at a time, which
+/// version of each order wins and in which partition it lives; every partition that gains or loses a row
+/// (in any day, not only the batch's) is rebuilt with its daily KPIs in the work area, together with the
+/// rewritten index buckets. A backfill's scope retracts the reprocessed files' earlier rows; a full refresh
+/// starts from nothing. Nothing is written to the warehouse here.
 /// </summary>
 public static class TransformStage
 {
@@ -253,14 +255,13 @@ public sealed class TransformSummary
         ?? throw new PipelineStateException($"{path} is empty: run the Transform stage again.");
 }
 
-/// <summary>One rewritten order-index bucket: its candidate rows, or null when it became empty.</summary>
-/// <remarks>
-/// PartitionOutput: one rebuilt partition. <see cref="MartFile"/> is null when the partition became empty
-/// (all its rows came from a re-uploaded file that no longer has rows for that day).
-/// </remarks>
+/// <summary>One rewritten order-index bucket: the local file of its candidate rows, or null when it became empty.</summary>
 public sealed record IndexBucketOutput(string Bucket, long Candidates, string? File);
 
-/// <summary>One rebuilt partition (see above).</summary>
+/// <summary>
+/// One rebuilt partition. <see cref="MartFile"/> is null when the partition became empty
+/// (its rows were superseded, or came from a re-uploaded file that no longer has rows for that day).
+/// </summary>
 public sealed record PartitionOutput(string Dt, long Rows, long HeldRows, long BatchRows, string? MartFile, string? KpiFile);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
