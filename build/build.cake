@@ -70,9 +70,24 @@ Setup(_ =>
     if (!FileExists(cli)) throw new Exception($"{cli} is missing: run ./build.sh (or ./build.ps1), which publishes it.");
 });
 
+// Backfill: Discover plans a rebuild scope instead of the new files; every later stage works unchanged.
+var backfillArgs = new List<string>();
+if (target == "Backfill")
+{
+    if (HasArgument("full-refresh")) backfillArgs.Add("--full-refresh=true");
+    foreach (var name in new[] { "from", "to" })
+        if (HasArgument(name)) backfillArgs.Add($"--{name}={Argument<string>(name)}");
+    if (backfillArgs.Count == 0)
+    {
+        EnsureDirectoryExists(work);
+        System.IO.File.WriteAllText(work.CombineWithFilePath("last-exit-code").FullPath, "2"); // a configuration error
+        throw new Exception("Backfill needs --from=YYYY-MM-DD --to=YYYY-MM-DD, or --full-refresh.");
+    }
+}
+
 Task("Discover")
-    .Description("List the landing zone and plan every file version not yet processed.")
-    .Does(() => Highwater("discover"));
+    .Description("List the landing zone and plan every file version not yet processed (a backfill's scope with --target=Backfill).")
+    .Does(() => Highwater("discover", backfillArgs.ToArray()));
 
 Stage("Extract", "extract")
     .Description("Stream the new files into the columnar staging batch; quarantine malformed lines.")
@@ -89,6 +104,13 @@ Stage("QualityGate", "gate")
 Stage("PublishMart", "publish")
     .Description("Commit the partitions to gold/ atomically, then advance the manifest.")
     .IsDependentOn("QualityGate");
+
+Task("Backfill")
+    .Description("Reprocess every landed file of --from..--to (or everything with --full-refresh) and rewrite those partitions through the gate and commit path.")
+    .IsDependentOn("PublishMart")
+    .Does(() => Information(backfillArgs.Any(a => a.StartsWith("--full-refresh"))
+        ? "Backfill: full refresh done."
+        : $"Backfill: {string.Join(" ", backfillArgs)} done."));
 
 Task("ValidateContracts")
     .Description("Validate every YAML contract in data-contracts/ (file, line and column on error).")

@@ -16,8 +16,15 @@ public sealed class CliArguments
         ["verbosity"] = "quiet | minimal | normal | verbose | diagnostic",
         ["format"] = "text | json (status, plan)",
         ["exit-code-when-idle"] = "exit with this code instead of 0 when there is nothing to do (discover, run, plan, status); 0 or 7-125, e.g. 10",
+        ["from"] = "discover: backfill from this date folder (YYYY-MM-DD, inclusive); needs --to",
+        ["to"] = "discover: backfill up to this date folder (YYYY-MM-DD, inclusive); needs --from",
+        ["full-refresh"] = "discover: rebuild the whole mart from every landed file (true | false; --full-refresh alone means true)",
+        ["lease-minutes"] = "how long the warehouse lease taken by publish lasts before another run may take it over (default 15)",
         ["lookback-days"] = "how many date folders before the newest processed one Discover lists again for late files (default 7)",
     };
+
+    /// <summary>Options that may be given without a value, meaning true.</summary>
+    private static readonly HashSet<string> Flags = ["full-refresh"];
 
     private readonly Dictionary<string, string> _values;
 
@@ -46,6 +53,11 @@ public sealed class CliArguments
             {
                 name = arg[2..eq];
                 value = arg[(eq + 1)..];
+            }
+            else if (Flags.Contains(arg[2..]))
+            {
+                name = arg[2..];
+                value = "true";
             }
             else
             {

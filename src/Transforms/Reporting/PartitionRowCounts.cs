@@ -15,7 +15,7 @@ public static class PartitionRowCounts
         IObjectStore warehouse, HighWatermarkManifest manifest, CancellationToken ct)
     {
         var result = new SortedDictionary<string, SortedDictionary<string, long>>(StringComparer.Ordinal);
-        foreach (var (dataset, partitions) in manifest.Datasets)
+        foreach (var (dataset, partitions) in manifest.Datasets.Where(d => d.Key != Stages.OrderIndex.Dataset)) // published datasets only
         {
             var counts = result[dataset] = new SortedDictionary<string, long>(StringComparer.Ordinal);
             foreach (var (dt, keys) in partitions)

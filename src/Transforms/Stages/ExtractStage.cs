@@ -60,6 +60,7 @@ public static class ExtractStage
                     ctx.Log.Diagnostic($"{file.Key}: {fileLines:N0} lines, {writer.RowsWritten + buffer.Count - before.Item1:N0} rows, " +
                                        $"{quarantine.Count - before.Item2:N0} quarantined in {ctx.Clock.GetElapsedTime(fileStarted).TotalMilliseconds:F0} ms");
                     progress.Advance(1, writer.RowsWritten + buffer.Count - before.Item1, file.Size);
+                    ctx.Faults.Reach(FaultPoints.ExtractAfterFile);
                 }
                 await writer.WriteRowGroupAsync(buffer);
                 rows = writer.RowsWritten;

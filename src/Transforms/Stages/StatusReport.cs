@@ -36,7 +36,7 @@ public static class StatusReport
         return new Snapshot(ctx.Warehouse.Description, ctx.Landing.Description, manifest.Version, manifest.LastRunId,
             manifest.CommittedAt, manifest.Watermark, manifest.Files.Count, pending.Count, pending.Sum(f => f.Size),
             pending.Count == 0 ? null : pending.Min(f => f.Arrival), pending.Count == 0,
-            new SortedDictionary<string, int>(manifest.Datasets.ToDictionary(d => d.Key, d => d.Value.Count), StringComparer.Ordinal),
+            new SortedDictionary<string, int>(manifest.Datasets.Where(d => d.Key != OrderIndex.Dataset).ToDictionary(d => d.Key, d => d.Value.Count), StringComparer.Ordinal),
             new SortedDictionary<string, long>(rows.ToDictionary(d => d.Key, d => d.Value.Values.Sum()), StringComparer.Ordinal),
             rows, lastGate, lastReport);
     }

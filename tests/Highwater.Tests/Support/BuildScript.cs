@@ -59,6 +59,38 @@ public static class BuildScript
         return new Result(process.ExitCode, output.ToString());
     }
 
+    /// <summary>
+    /// Starts ./build.sh in a process group of its own (setsid), so a test can SIGKILL the whole group —
+    /// bash, Cake and the highwater CLI — as a CI runner or the OOM killer would.
+    /// </summary>
+    public static Process StartInOwnProcessGroup(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("setsid", ["bash", RepoRoot.Combine("build.sh"), .. args])
+        {
+            WorkingDirectory = RepoRoot.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["NO_COLOR"] = "1";
+        start.Environment.Remove("HIGHWATER_WORK");
+        foreach (var (name, value) in environment) start.Environment[name] = value;
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Sends SIGKILL to every process of the group led by <paramref name="leader"/>.</summary>
+    public static void KillProcessGroup(Process leader)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-KILL", "--", $"-{leader.Id}"]))!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -KILL -- -{leader.Id} failed with exit code {kill.ExitCode}");
+        leader.WaitForExit();
+    }
+
     /// <summary>Every file under a folder with its SHA-256, to prove a run changed nothing.</summary>
     public static SortedDictionary<string, string> Fingerprint(string folder)
     {

@@ -34,22 +34,29 @@ public sealed class PipelineHarness : IDisposable
     /// <summary>Discover's lookback window in days (the CLI's --lookback-days).</summary>
     public int LookbackDays { get; set; } = PipelineContext.DefaultLookbackDays;
 
-    public PipelineContext Context(IObjectStore? warehouse = null) => new()
+    /// <summary>The warehouse runs use when none is given (a local folder unless a test sets another, e.g. S3).</summary>
+    public IObjectStore? DefaultWarehouse { get; set; }
+
+    /// <summary>The work area runs use when none is given.</summary>
+    public string? WorkOverride { get; set; }
+
+    public PipelineContext Context(IObjectStore? warehouse = null, FaultInjector? faults = null, string? work = null) => new()
     {
         Landing = LandingStore ?? new LocalFolderStore(Landing),
         Users = UsersStore ?? new LocalFolderStore(RepoRoot.Combine("samples", "users")),
-        Warehouse = warehouse ?? new LocalFolderStore(WarehouseRoot),
-        Work = new WorkArea(WorkRoot),
+        Warehouse = warehouse ?? DefaultWarehouse ?? new LocalFolderStore(WarehouseRoot),
+        Work = new WorkArea(work ?? WorkOverride ?? WorkRoot),
         ContractsDir = RepoRoot.Combine("data-contracts"),
         LookbackDays = LookbackDays,
         Log = new StageLog(Output, diagnostic: true),
+        Faults = faults ?? FaultInjector.None,
     };
 
     /// <summary>Discover, Extract, Transform, QualityGate and PublishMart; returns false when nothing was new.</summary>
-    public async Task<bool> RunAsync(IObjectStore? warehouse = null)
+    public async Task<bool> RunAsync(IObjectStore? warehouse = null, FaultInjector? faults = null, RebuildScope? scope = null)
     {
-        var ctx = Context(warehouse);
-        var plan = await DiscoverStage.RunAsync(ctx);
+        var ctx = Context(warehouse, faults);
+        var plan = await DiscoverStage.RunAsync(ctx, default, scope);
         if (plan.IsEmpty) return false;
         await ExtractStage.RunAsync(ctx);
         await TransformStage.RunAsync(ctx);
