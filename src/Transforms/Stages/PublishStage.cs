@@ -15,19 +15,7 @@ public static class PublishStage
 
     public static async Task<Summary?> RunAsync(PipelineContext ctx, CancellationToken ct = default)
     {
-        var plan = await BatchPlan.LoadAsync(ctx.Work.PlanFile);
-        if (plan.IsEmpty)
-        {
-            ctx.Log.Info("PublishMart: nothing new to publish.");
-            return null;
-        }
-        if (ctx.Work.IsDone(StageNames.Publish, plan.BatchId))
-        {
-            ctx.Log.Info($"PublishMart: batch {plan.BatchId} is already published.");
-            return null;
-        }
-        if (!ctx.Work.IsDone(StageNames.Gate, plan.BatchId))
-            throw new PipelineStateException($"The quality gate has not passed for batch {plan.BatchId}: run the QualityGate stage first.");
+        if (await BatchStage.Publish.OpenAsync(ctx) is not { } plan) return null;
 
         var started = ctx.Clock.GetTimestamp();
         var lease = await WarehouseLease.AcquireAsync(ctx.Warehouse, plan.RunId, ctx.LeaseDuration, ctx.Clock, ctx.Log, ct);

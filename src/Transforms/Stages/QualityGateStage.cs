@@ -20,19 +20,7 @@ public static class QualityGateStage
 
     public static async Task<GateVerdict?> RunAsync(PipelineContext ctx, CancellationToken ct = default)
     {
-        var plan = await BatchPlan.LoadAsync(ctx.Work.PlanFile);
-        if (plan.IsEmpty)
-        {
-            ctx.Log.Info("QualityGate: nothing new to check.");
-            return null;
-        }
-        if (ctx.Work.IsDone(StageNames.Gate, plan.BatchId))
-        {
-            ctx.Log.Info($"QualityGate: up to date, batch {plan.BatchId} passed.");
-            return null;
-        }
-        if (!ctx.Work.IsDone(StageNames.Transform, plan.BatchId))
-            throw new PipelineStateException($"Batch {plan.BatchId} has not been transformed: run the Transform stage first.");
+        if (await BatchStage.Gate.OpenAsync(ctx) is not { } plan) return null;
 
         var started = ctx.Clock.GetTimestamp();
         ctx.Work.ClearStamp(StageNames.Publish);

@@ -23,19 +23,7 @@ public static class TransformStage
 
     public static async Task<TransformSummary?> RunAsync(PipelineContext ctx, CancellationToken ct = default)
     {
-        var plan = await BatchPlan.LoadAsync(ctx.Work.PlanFile);
-        if (plan.IsEmpty)
-        {
-            ctx.Log.Info("Transform: nothing new to transform.");
-            return null;
-        }
-        if (ctx.Work.IsDone(StageNames.Transform, plan.BatchId))
-        {
-            ctx.Log.Info($"Transform: up to date for batch {plan.BatchId}.");
-            return null;
-        }
-        if (!ctx.Work.IsDone(StageNames.Extract, plan.BatchId))
-            throw new PipelineStateException($"Batch {plan.BatchId} has not been extracted: run the Extract stage first.");
+        if (await BatchStage.Transform.OpenAsync(ctx) is not { } plan) return null;
 
         var started = ctx.Clock.GetTimestamp();
         ctx.Work.ClearStamp(StageNames.Gate);
