@@ -37,6 +37,9 @@ public sealed class PipelineHarness : IDisposable
     /// <summary>The warehouse runs use when none is given (a local folder unless a test sets another, e.g. S3).</summary>
     public IObjectStore? DefaultWarehouse { get; set; }
 
+    /// <summary>The clock stages read; the system clock unless a test fixes it.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
     /// <summary>The work area runs use when none is given.</summary>
     public string? WorkOverride { get; set; }
 
@@ -50,6 +53,7 @@ public sealed class PipelineHarness : IDisposable
         LookbackDays = LookbackDays,
         Log = new StageLog(Output, diagnostic: true),
         Faults = faults ?? FaultInjector.None,
+        Clock = Clock,
     };
 
     /// <summary>Discover, Extract, Transform, QualityGate and PublishMart; returns false when nothing was new.</summary>
