@@ -10,7 +10,7 @@ var work = DirectoryPath.FromString(Argument("work", EnvironmentVariable("HIGHWA
 var cli = root.CombineWithFilePath(IsRunningOnWindows() ? "artifacts/highwater/highwater.exe" : "artifacts/highwater/highwater");
 
 // Pipeline arguments, passed through to every stage when given (else the CLI's defaults or HIGHWATER_* apply).
-var passThrough = new[] { "landing", "users", "warehouse", "contracts", "lookback-days",
+var passThrough = new[] { "landing", "users", "warehouse", "contracts", "lookback-days", "lease-minutes", "exit-code-when-idle",
         "s3-endpoint", "s3-region", "s3-profile", "s3-path-style", "s3-checksums", "s3-chunked-upload" }
     .Where(name => HasArgument(name))
     .Select(name => $"--{name}={Quote(Argument<string>(name))}")
@@ -43,7 +43,10 @@ void Highwater(string command, params string[] extra)
     if (exit != 0)
     {
         // build.sh / build.ps1 exit with the CLI's own code, so CI can tell a failed gate from a storage error.
+        EnsureDirectoryExists(work);
         System.IO.File.WriteAllText(work.CombineWithFilePath("last-exit-code").FullPath, exit.ToString());
+        if (HasArgument("exit-code-when-idle") && exit.ToString() == Argument<string>("exit-code-when-idle"))
+            throw new Exception($"highwater {command}: nothing to do (exit code {exit}, as --exit-code-when-idle asked).");
         throw new Exception($"highwater {command} failed with exit code {exit} (see the message above).");
     }
 }
@@ -67,9 +70,24 @@ Setup(_ =>
     if (!FileExists(cli)) throw new Exception($"{cli} is missing: run ./build.sh (or ./build.ps1), which publishes it.");
 });
 
+// Backfill: Discover plans a rebuild scope instead of the new files; every later stage works unchanged.
+var backfillArgs = new List<string>();
+if (target == "Backfill")
+{
+    if (HasArgument("full-refresh")) backfillArgs.Add("--full-refresh=true");
+    foreach (var name in new[] { "from", "to" })
+        if (HasArgument(name)) backfillArgs.Add($"--{name}={Argument<string>(name)}");
+    if (backfillArgs.Count == 0)
+    {
+        EnsureDirectoryExists(work);
+        System.IO.File.WriteAllText(work.CombineWithFilePath("last-exit-code").FullPath, "2"); // a configuration error
+        throw new Exception("Backfill needs --from=YYYY-MM-DD --to=YYYY-MM-DD, or --full-refresh.");
+    }
+}
+
 Task("Discover")
-    .Description("List the landing zone and plan every file version not yet processed.")
-    .Does(() => Highwater("discover"));
+    .Description("List the landing zone and plan every file version not yet processed (a backfill's scope with --target=Backfill).")
+    .Does(() => Highwater("discover", backfillArgs.ToArray()));
 
 Stage("Extract", "extract")
     .Description("Stream the new files into the columnar staging batch; quarantine malformed lines.")
@@ -87,6 +105,13 @@ Stage("PublishMart", "publish")
     .Description("Commit the partitions to gold/ atomically, then advance the manifest.")
     .IsDependentOn("QualityGate");
 
+Task("Backfill")
+    .Description("Reprocess every landed file of --from..--to (or everything with --full-refresh) and rewrite those partitions through the gate and commit path.")
+    .IsDependentOn("PublishMart")
+    .Does(() => Information(backfillArgs.Any(a => a.StartsWith("--full-refresh"))
+        ? "Backfill: full refresh done."
+        : $"Backfill: {string.Join(" ", backfillArgs)} done."));
+
 Task("ValidateContracts")
     .Description("Validate every YAML contract in data-contracts/ (file, line and column on error).")
     .Does(() => Highwater("validate-contracts"));
@@ -94,6 +119,10 @@ Task("ValidateContracts")
 Task("Status")
     .Description("Watermark, last run, pending files, partitions, last gate verdict (--format=json for scripts).")
     .Does(() => Highwater("status", HasArgument("format") ? $"--format={Argument<string>("format")}" : "--format=text"));
+
+Task("Plan")
+    .Description("Show what a run would do: the files it would take and the partitions it would rewrite; writes nothing.")
+    .Does(() => Highwater("plan", HasArgument("format") ? $"--format={Argument<string>("format")}" : "--format=text"));
 
 Task("Clean")
     .Description("Remove the local work area and build artifacts (the warehouse is left alone).")
@@ -138,9 +167,20 @@ Task("Test")
         {
             var counters = System.Xml.Linq.XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
             int Count(string name) => int.Parse(counters.Attribute(name)?.Value ?? "0");
-            Information($"Tests: {Count("passed")} passed, {Count("failed")} failed, {Count("notExecuted")} skipped");
+            System.Console.WriteLine($"Tests: {Count("passed")} passed, {Count("failed")} failed, {Count("notExecuted")} skipped");
         }
         if (exit != 0) throw new Exception($"dotnet test failed with exit code {exit}.");
     });
+
+// Cake's --dryrun (also --noop, --whatif) lists the tasks without running them; show what the run would do
+// with the data as well, by asking the CLI for the plan (which writes nothing).
+// Cake keeps its own options out of Arguments, so read them from the command line.
+var dryRun = System.Environment.GetCommandLineArgs().Any(a => a is "--dryrun" or "--noop" or "--whatif" || a.StartsWith("--dryrun=") || a.StartsWith("--noop=") || a.StartsWith("--whatif="));
+if (dryRun)
+{
+    if (!FileExists(cli)) throw new Exception($"{cli} is missing: run ./build.sh (or ./build.ps1), which publishes it.");
+    Information($"Dry run of target {target}: what the pipeline would do now (nothing is written):");
+    Highwater("plan", HasArgument("format") ? $"--format={Argument<string>("format")}" : "--format=text");
+}
 
 RunTarget(target);

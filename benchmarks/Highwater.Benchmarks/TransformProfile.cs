@@ -48,8 +48,8 @@ public static class TransformProfile
         Phase($"join + group by dt ({byDt.Count} partitions)");
 
         var merged = new List<List<MartRecord>>();
-        foreach (var rows in byDt.Values) merged.Add(PartitionMerge.Merge([], rows, new HashSet<string>()));
-        Phase("merge (dedup by order_id) + sort");
+        foreach (var rows in byDt.Values) merged.Add(PartitionRewrite.Apply([], new HashSet<string>(), rows, new HashSet<string>()));
+        Phase("partition rewrite + sort (order index not replayed)");
 
         var kpis = merged.Select(DailyKpi.Compute).ToList();
         Phase("daily KPIs");

@@ -2,7 +2,7 @@ namespace Highwater.Cli;
 
 /// <summary>
 /// The command line: a command followed by <c>--name=value</c> or <c>--name value</c> options.
-/// Every option can also come from an environment variable (HIGHWATER_NAME); the command line wins.
+/// Every option can also come from an environment variable (HIGHWATER_NAME, dashes as underscores); the command line wins.
 /// </summary>
 public sealed class CliArguments
 {
@@ -14,9 +14,17 @@ public sealed class CliArguments
         ["work"] = "local work area for the batch between stages",
         ["contracts"] = "folder of YAML data contracts",
         ["verbosity"] = "quiet | minimal | normal | verbose | diagnostic",
-        ["format"] = "text | json (status)",
+        ["format"] = "text | json (status, plan)",
+        ["exit-code-when-idle"] = "exit with this code instead of 0 when there is nothing to do (discover, run, plan, status); 0 or 7-125, e.g. 10",
+        ["from"] = "discover: backfill from this date folder (YYYY-MM-DD, inclusive); needs --to",
+        ["to"] = "discover: backfill up to this date folder (YYYY-MM-DD, inclusive); needs --from",
+        ["full-refresh"] = "discover: rebuild the whole mart from every landed file (true | false; --full-refresh alone means true)",
+        ["lease-minutes"] = "how long the warehouse lease taken by publish lasts before another run may take it over (default 15)",
         ["lookback-days"] = "how many date folders before the newest processed one Discover lists again for late files (default 7)",
     };
+
+    /// <summary>Options that may be given without a value, meaning true.</summary>
+    private static readonly HashSet<string> Flags = ["full-refresh"];
 
     private readonly Dictionary<string, string> _values;
 
@@ -46,6 +54,11 @@ public sealed class CliArguments
                 name = arg[2..eq];
                 value = arg[(eq + 1)..];
             }
+            else if (Flags.Contains(arg[2..]))
+            {
+                name = arg[2..];
+                value = "true";
+            }
             else
             {
                 name = arg[2..];
@@ -60,11 +73,14 @@ public sealed class CliArguments
         foreach (var name in Options.Keys)
         {
             if (values.ContainsKey(name)) continue;
-            var fromEnv = environment("HIGHWATER_" + name.ToUpperInvariant());
+            var fromEnv = environment(EnvironmentName(name));
             if (!string.IsNullOrEmpty(fromEnv)) values[name] = fromEnv;
         }
         return new CliArguments(args[0], values);
     }
+
+    /// <summary>The environment variable an option can come from: --s3-endpoint -> HIGHWATER_S3_ENDPOINT.</summary>
+    public static string EnvironmentName(string option) => "HIGHWATER_" + option.ToUpperInvariant().Replace('-', '_');
 
     public string Get(string name, string fallback) => _values.TryGetValue(name, out var v) ? v : fallback;
 
@@ -79,6 +95,6 @@ public sealed class CliArguments
     }
 
     public static string Usage =>
-        "Usage: highwater <discover|extract|transform|gate|publish|run|status|validate-contracts|clean> [--option=value ...]\n" +
-        string.Join("\n", Options.Select(o => $"  --{o.Key,-17} {o.Value}"));
+        "Usage: highwater <discover|extract|transform|gate|publish|run|status|plan|validate-contracts|clean> [--option=value ...]\n" +
+        string.Join("\n", Options.Select(o => $"  --{o.Key,-20} {o.Value}"));
 }

@@ -10,4 +10,10 @@ public static class ExitCodes
     public const int Storage = 4;
     public const int Data = 5;
     public const int PipelineState = 6;
+
+    /// <summary>
+    /// The code README suggests for --exit-code-when-idle (opt-in "nothing to do"); without that option a run
+    /// with nothing new exits <see cref="Success"/>.
+    /// </summary>
+    public const int SuggestedIdle = 10;
 }

@@ -6,7 +6,7 @@ namespace Highwater.Cli;
 
 /// <summary>
 /// The highwater CLI: one command per stage (what each Cake target runs), plus <c>run</c> (every stage
-/// in one process), <c>status</c> and <c>clean</c>. Maps each failure family to its exit code.
+/// in one process), <c>status</c>, <c>plan</c> (a dry run) and <c>clean</c>. Maps each failure family to its exit code.
 /// </summary>
 public static class HighwaterCommand
 {
@@ -21,12 +21,13 @@ public static class HighwaterCommand
         {
             var cli = CliArguments.Parse(args);
             var verbosity = cli.Get("verbosity", "normal");
-            var log = new StageLog(verbosity is "quiet" ? TextWriter.Null : stdout, verbosity is "diagnostic" or "verbose");
+            var lines = new StageLog(verbosity is "quiet" ? TextWriter.Null : stdout, verbosity is "diagnostic" or "verbose");
+            var log = new ProgressStageLog(lines, stdout, ProgressStageLog.ModeFor(verbosity is "quiet", Console.IsOutputRedirected));
+            var idle = IdleExitCode(cli);
             switch (cli.Command)
             {
                 case "discover":
-                    await DiscoverStage.RunAsync(Context(cli, log), ct);
-                    return ExitCodes.Success;
+                    return (await DiscoverStage.RunAsync(Context(cli, log), ct, BackfillScope(cli))).IsEmpty ? idle : ExitCodes.Success;
                 case "extract":
                     await ExtractStage.RunAsync(Context(cli, log), ct);
                     return ExitCodes.Success;
@@ -42,8 +43,8 @@ public static class HighwaterCommand
                 case "run":
                 {
                     var ctx = Context(cli, log);
-                    var plan = await DiscoverStage.RunAsync(ctx, ct);
-                    if (plan.IsEmpty) return ExitCodes.Success;
+                    var plan = await DiscoverStage.RunAsync(ctx, ct, BackfillScope(cli));
+                    if (plan.IsEmpty) return idle;
                     await ExtractStage.RunAsync(ctx, ct);
                     await TransformStage.RunAsync(ctx, ct);
                     await QualityGateStage.RunAsync(ctx, ct);
@@ -51,8 +52,9 @@ public static class HighwaterCommand
                     return ExitCodes.Success;
                 }
                 case "status":
-                    await StatusReport.WriteAsync(Context(cli, log), cli.Get("format", "text"), stdout, ct);
-                    return ExitCodes.Success;
+                    return (await StatusReport.WriteAsync(Context(cli, log), cli.Get("format", "text"), stdout, ct)).UpToDate ? idle : ExitCodes.Success;
+                case "plan":
+                    return (await Reporting.RunPlanPreview.WriteAsync(Context(cli, log), cli.Get("format", "text"), stdout, ct)).NothingToDo ? idle : ExitCodes.Success;
                 case "validate-contracts":
                     QualityGateStage.ValidateContracts(cli.Get("contracts", "data-contracts"), log);
                     return ExitCodes.Success;
@@ -76,6 +78,18 @@ public static class HighwaterCommand
         }
     }
 
+    /// <summary>
+    /// The exit code for "nothing to do" (discover, run, plan, status): 0 unless --exit-code-when-idle asks for
+    /// another, which may not be one of the failure codes 1-6.
+    /// </summary>
+    public static int IdleExitCode(CliArguments cli)
+    {
+        var code = cli.GetInt("exit-code-when-idle", ExitCodes.Success, 0, 125);
+        if (code is > ExitCodes.Success and <= ExitCodes.PipelineState)
+            throw new ConfigurationException($"--exit-code-when-idle={code}: 1-6 are failure codes; use 0 or 7-125 (e.g. {ExitCodes.SuggestedIdle}).");
+        return code;
+    }
+
     public static (int Code, string Family) Classify(Exception e) => e switch
     {
         ConfigurationException => (ExitCodes.Configuration, "configuration error"),
@@ -87,6 +101,39 @@ public static class HighwaterCommand
         _ => (ExitCodes.Unexpected, "unexpected error"),
     };
 
+    /// <summary>The rebuild scope --from/--to or --full-refresh ask for, or null for an incremental run.</summary>
+    public static Manifest.RebuildScope? BackfillScope(CliArguments cli)
+    {
+        var full = cli.Find("full-refresh") is { } f && f.ToLowerInvariant() switch
+        {
+            "true" or "yes" or "1" => true,
+            "false" or "no" or "0" => false,
+            _ => throw new ConfigurationException($"--full-refresh={f}: use true or false."),
+        };
+        var from = Date(cli, "from");
+        var to = Date(cli, "to");
+        if (full)
+        {
+            if (from is not null || to is not null)
+                throw new ConfigurationException("--full-refresh rebuilds everything: give it without --from/--to.");
+            return new Manifest.RebuildScope { FullRefresh = true };
+        }
+        if (from is null && to is null) return null;
+        if (from is null || to is null)
+            throw new ConfigurationException("A backfill needs both --from=YYYY-MM-DD and --to=YYYY-MM-DD (or --full-refresh).");
+        if (from > to)
+            throw new ConfigurationException($"--from={from:yyyy-MM-dd} is after --to={to:yyyy-MM-dd}.");
+        return new Manifest.RebuildScope { From = from, To = to };
+    }
+
+    private static DateOnly? Date(CliArguments cli, string name)
+    {
+        if (cli.Find(name) is not { } text) return null;
+        return DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d)
+            ? d
+            : throw new ConfigurationException($"--{name}={text}: expected a date YYYY-MM-DD.");
+    }
+
     private static PipelineContext Context(CliArguments cli, IStageLog log)
     {
         var landing = StorageLocation.Parse(cli.Get("landing", "samples/landing"), "--landing");
@@ -96,6 +143,7 @@ public static class HighwaterCommand
             throw new ConfigurationException($"--landing={landing.Text}: the folder {landing.Path} does not exist.");
         if (!users.IsS3 && !Directory.Exists(users.Path))
             throw new ConfigurationException($"--users={users.Text}: the folder {users.Path} does not exist.");
+        var work = new WorkArea(cli.Get("work", ".highwater"));
         var s3 = landing.IsS3 || users.IsS3 || warehouse.IsS3 ? S3CliOptions.Build(cli) : null;
         return new PipelineContext
         {
@@ -103,7 +151,9 @@ public static class HighwaterCommand
             Users = ObjectStoreFactory.Open(users, s3),
             Warehouse = ObjectStoreFactory.Open(warehouse, s3),
             LookbackDays = cli.GetInt("lookback-days", PipelineContext.DefaultLookbackDays, 0, 36_500),
-            Work = new WorkArea(cli.Get("work", ".highwater")),
+            Work = work,
+            LeaseDuration = TimeSpan.FromMinutes(cli.GetInt("lease-minutes", (int)WarehouseLease.DefaultDuration.TotalMinutes, 1, 7 * 24 * 60)),
+            Faults = FaultInjector.FromEnvironment(work.Root),
             ContractsDir = Path.GetFullPath(cli.Get("contracts", "data-contracts")),
             Log = log,
         };

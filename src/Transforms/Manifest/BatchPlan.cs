@@ -22,13 +22,17 @@ public sealed class BatchPlan
     public DateTimeOffset DiscoveredAt { get; set; }
     public List<PlannedFile> Files { get; set; } = [];
 
+    /// <summary>Null for an incremental batch; a backfill's date range or a full refresh otherwise.</summary>
+    public RebuildScope? Scope { get; set; }
+
     [JsonIgnore] public bool IsEmpty => Files.Count == 0;
 
     [JsonIgnore] public long TotalBytes => Files.Sum(f => f.Size);
 
-    public static string ComputeBatchId(string landing, string warehouse, long manifestVersion, IEnumerable<PlannedFile> files)
+    public static string ComputeBatchId(string landing, string warehouse, long manifestVersion, IEnumerable<PlannedFile> files, RebuildScope? scope = null)
     {
         var text = new StringBuilder().Append(landing).Append('\n').Append(warehouse).Append('\n').Append(manifestVersion).Append('\n');
+        if (scope is not null) text.Append(scope.Describe()).Append('\n');
         var any = false;
         foreach (var f in files.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
@@ -49,6 +53,21 @@ public sealed class BatchPlan
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, PlanJson.Default.BatchPlan);
+}
+
+/// <summary>
+/// What a backfill rebuilds: every landed file of the date folders <see cref="From"/>..<see cref="To"/>
+/// (inclusive), or with <see cref="FullRefresh"/> every landed file and the whole mart.
+/// </summary>
+public sealed class RebuildScope
+{
+    public DateOnly? From { get; set; }
+    public DateOnly? To { get; set; }
+    public bool FullRefresh { get; set; }
+
+    public bool Contains(DateOnly folder) => FullRefresh || (folder >= From && folder <= To);
+
+    public string Describe() => FullRefresh ? "full refresh" : $"backfill {From:yyyy-MM-dd}..{To:yyyy-MM-dd}";
 }
 
 /// <summary>One source file version to process, and the version processed before, if any (a re-upload).</summary>

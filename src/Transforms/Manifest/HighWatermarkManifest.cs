@@ -83,6 +83,9 @@ public sealed class ProcessedFile
 
     /// <summary>The mart partitions this file's rows went to (so a re-upload can replace them).</summary>
     public List<string> Partitions { get; set; } = [];
+
+    /// <summary>The order-index buckets holding this file's rows (so a re-upload can retract them).</summary>
+    public List<string> Buckets { get; set; } = [];
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

@@ -19,6 +19,7 @@ public sealed class WorkArea
     public string TransformQuarantine => Path.Combine(QuarantineDir, "transform.ndjson");
     public string MartDir => Path.Combine(Root, "out", "sales_mart");
     public string KpiDir => Path.Combine(Root, "out", "kpi_daily");
+    public string IndexDir => Path.Combine(Root, "out", "order_index");
     public string TransformSummaryFile => Path.Combine(Root, "transform.json");
     public string GateDir => Path.Combine(Root, "gate");
 

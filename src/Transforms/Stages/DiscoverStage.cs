@@ -25,15 +25,16 @@ public static partial class DiscoverStage
         return m.Success && DateOnly.TryParseExact(m.Groups[1].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
     }
 
-    public static async Task<BatchPlan> RunAsync(PipelineContext ctx, CancellationToken ct = default)
+    /// <param name="scope">Null for the incremental plan; a backfill range or a full refresh (see <see cref="RebuildScope"/>).</param>
+    public static async Task<BatchPlan> RunAsync(PipelineContext ctx, CancellationToken ct = default, RebuildScope? scope = null)
     {
         var started = ctx.Clock.GetTimestamp();
         var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
-        var (files, listed) = await FindPendingAsync(ctx, manifest, ct);
+        var (files, listed) = scope is null ? await FindPendingAsync(ctx, manifest, ct) : await FindInScopeAsync(ctx, manifest, scope, ct);
 
         var landing = ctx.Landing.Description;
         var warehouse = ctx.Warehouse.Description;
-        var batchId = BatchPlan.ComputeBatchId(landing, warehouse, manifest.Version, files);
+        var batchId = BatchPlan.ComputeBatchId(landing, warehouse, manifest.Version, files, scope);
         var current = File.Exists(ctx.Work.PlanFile) ? await TryLoad(ctx.Work.PlanFile) : null;
         BatchPlan plan;
         if (current is not null && current.BatchId == batchId && ctx.Work.ReadBatchId() == batchId)
@@ -52,15 +53,17 @@ public static partial class DiscoverStage
                 ManifestVersion = manifest.Version,
                 DiscoveredAt = now,
                 Files = files,
+                Scope = scope,
             };
             WorkArea.WriteAtomically(ctx.Work.PlanFile, plan.ToJson());
             WorkArea.WriteAtomically(ctx.Work.BatchIdFile, batchId);
         }
 
+        Reporting.StageMetrics.Record(ctx, StageNames.Discover, plan.BatchId, started, files: plan.Files.Count, bytes: plan.TotalBytes);
         var elapsed = ctx.Clock.GetElapsedTime(started);
         ctx.Log.Info(plan.IsEmpty
             ? $"Discover: nothing new ({listed:N0} landed files, all processed; watermark {manifest.Watermark?.ToString("u") ?? "none"}) in {elapsed.TotalSeconds:F2} s"
-            : $"Discover: {plan.Files.Count:N0} file(s) to process, {plan.TotalBytes:N0} bytes ({plan.Files.Count(f => f.PreviousETag is not null)} re-uploaded) of {listed:N0} landed; batch {plan.BatchId} in {elapsed.TotalSeconds:F2} s");
+            : $"Discover: {(scope is null ? "" : scope.Describe() + ": ")}{plan.Files.Count:N0} file(s) to process, {plan.TotalBytes:N0} bytes ({plan.Files.Count(f => f.PreviousETag is not null)} re-uploaded) of {listed:N0} landed; batch {plan.BatchId} in {elapsed.TotalSeconds:F2} s");
         return plan;
     }
 
@@ -86,6 +89,32 @@ public static partial class DiscoverStage
             ctx.Log.Diagnostic(previous is null ? $"new {obj.Key} ({obj.Size:N0} bytes)" : $"re-uploaded {obj.Key} ({obj.Size:N0} bytes)");
         }
         return (files, landed);
+    }
+
+    /// <summary>
+    /// A backfill's files: every landed event file of the scope's date folders (all folders for a full refresh),
+    /// processed before or not, and how many event files are landed in the listed folders.
+    /// </summary>
+    public static async Task<(List<PlannedFile> Files, int Landed)> FindInScopeAsync(
+        PipelineContext ctx, HighWatermarkManifest manifest, RebuildScope scope, CancellationToken ct)
+    {
+        if (!scope.FullRefresh && (scope.From is not { } from || scope.To is not { } to || from > to))
+            throw new ConfigurationException($"A backfill needs --from=YYYY-MM-DD and --to=YYYY-MM-DD with from <= to (got {scope.From:yyyy-MM-dd}..{scope.To:yyyy-MM-dd}), or --full-refresh.");
+        var files = new List<PlannedFile>();
+        var startAfter = scope.FullRefresh ? null : $"{EventsPrefix}{scope.From:yyyy-MM-dd}"; // every key of that folder sorts after it
+        await foreach (var obj in ctx.Landing.ListAsync(EventsPrefix, startAfter, ct))
+        {
+            if (FolderDate(obj.Key) is not { } folder) continue;
+            if (!scope.Contains(folder))
+            {
+                if (!scope.FullRefresh && folder > scope.To) break; // keys sort by date
+                continue;
+            }
+            var previous = manifest.Files.TryGetValue(obj.Key, out var seen) ? seen.ETag : null;
+            files.Add(new PlannedFile(obj.Key, obj.ETag, obj.Size, obj.LastModified, previous));
+            ctx.Log.Diagnostic($"{scope.Describe()}: {obj.Key} ({obj.Size:N0} bytes{(previous is null ? ", not processed before" : "")})");
+        }
+        return (files, files.Count);
     }
 
     /// <summary>

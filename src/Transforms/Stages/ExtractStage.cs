@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.IO.Compression;
 using System.Threading.Channels;
 using System.Text.Json;
 using Highwater.Columnar;
@@ -11,7 +10,8 @@ using Highwater.Storage;
 namespace Highwater.Stages;
 
 /// <summary>
-/// Extract: streams every planned file (gzip-compressed ones transparently) line by line into the
+/// Extract: streams every planned file (gzip-compressed ones transparently, checked against their gzip
+/// trailer so a truncated file fails the run instead of yielding half its lines) line by line into the
 /// columnar staging batch, in bounded row groups. Files are parsed in parallel (one parser per core) into
 /// column buffers; a single writer takes them in plan order through bounded channels, so the staging batch
 /// and the quarantine are the same whatever the parallelism. Malformed lines go to quarantine with file, line and
@@ -87,6 +87,7 @@ public static class ExtractStage
         try
         {
             var group = new EventColumns(RowGroupRows);
+            using var progress = ctx.Log.StartProgress(ctx.Clock, "Extract", "files", plan.Files.Count, plan.TotalBytes);
             using var quarantine = new QuarantineWriter(ctx.Work.ExtractQuarantine, "extract");
             await using (var writer = await EventStagingWriter.CreateAsync(temp))
             {
@@ -119,6 +120,8 @@ public static class ExtractStage
                                 lines += done.Lines;
                                 ctx.Log.Diagnostic($"{files[i].Key}: {done.Lines:N0} lines, {fileRows:N0} rows, {fileQuarantined:N0} quarantined " +
                                                    $"in {done.Elapsed.TotalMilliseconds:F0} ms");
+                                progress.Advance(1, fileRows, files[i].Size);
+                                ctx.Faults.Reach(FaultPoints.ExtractAfterFile);
                             }
                         }
                     }
@@ -137,6 +140,7 @@ public static class ExtractStage
 
         var summary = new Summary(plan.Files.Count, lines, rows, quarantined, plan.TotalBytes);
         ctx.Work.MarkDone(StageNames.Extract, plan.BatchId);
+        Reporting.StageMetrics.Record(ctx, StageNames.Extract, plan.BatchId, started, summary.Files, summary.Bytes, lines, rows, quarantined);
         var elapsed = ctx.Clock.GetElapsedTime(started);
         ctx.Log.Info($"Extract: {summary.Files:N0} file(s), {lines:N0} lines -> {rows:N0} rows staged, {quarantined:N0} quarantined " +
                      $"({summary.Bytes / 1e6:F1} MB in {elapsed.TotalSeconds:F2} s)");
@@ -179,9 +183,8 @@ public static class ExtractStage
             try
             {
                 await using var body = await landing.OpenReadAsync(file.Key, ct);
-                await using var decoded = file.Key.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
-                    ? new GZipStream(body, CompressionMode.Decompress)
-                    : body;
+                var gzip = file.Key.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new CheckedGzipStream(body) : null;
+                await using var decoded = gzip ?? body;
                 var reader = new NdjsonLineReader(decoded, ReadBufferBytes);
                 while (reader.TryReadLine(out var line))
                 {
@@ -195,6 +198,7 @@ public static class ExtractStage
                         set = [];
                     }
                 }
+                if (gzip is not null) await EnsureCompleteGzipAsync(landing, file, gzip, ct);
                 await output.WriteAsync(new Chunk(rows, set, new FileDone(linesTaken, ctx.Clock.GetElapsedTime(started))), ct);
                 return;
             }
@@ -213,6 +217,25 @@ public static class ExtractStage
     }
 
     private static EventColumns Rent(ConcurrentBag<EventColumns> pool) => pool.TryTake(out var rows) ? rows : new EventColumns(ChunkRows);
+
+    /// <summary>
+    /// A gzip body that ends before its trailer, or whose trailer does not match the data, is truncated or
+    /// corrupt at rest: a data error naming the object (reading it again would not help).
+    /// </summary>
+    private static async Task EnsureCompleteGzipAsync(IObjectStore landing, PlannedFile file, CheckedGzipStream gzip, CancellationToken ct)
+    {
+        if (gzip.TrailerMatchesAllData) return;
+        if (gzip.HasTrailer)
+        {
+            // Several members: the trailer describes the last one only; check that one with a second read.
+            await using var again = await landing.OpenReadAsync(file.Key, ct);
+            if (await CheckedGzipStream.LastMemberMatchesAsync(again, gzip.DecompressedLength, gzip.TrailerCrc, gzip.TrailerSize, ct)) return;
+        }
+        throw new DataException(
+            $"{landing.Description}/{file.Key}: not a complete gzip file (it ends before its gzip trailer, or the trailer's CRC-32 and size do not " +
+            $"match the {gzip.DecompressedLength:N0} bytes it decompresses to): it is truncated or corrupt. Nothing of this batch was staged; " +
+            "replace the object (a re-upload is picked up) or remove it, then run again.");
+    }
 
     private static void TakeLine(string key, NdjsonLineReader reader, ReadOnlySpan<byte> line, EventLineParser parser,
         EventColumns rows, List<QuarantinedLine> quarantine)

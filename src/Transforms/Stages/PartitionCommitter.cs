@@ -19,17 +19,23 @@ public sealed class PartitionCommitter
 {
     private readonly IObjectStore _warehouse;
     private readonly IStageLog _log;
+    private readonly FaultInjector _faults;
 
-    public PartitionCommitter(IObjectStore warehouse, IStageLog log)
+    public PartitionCommitter(IObjectStore warehouse, IStageLog log, FaultInjector? faults = null)
     {
         _warehouse = warehouse;
         _log = log;
+        _faults = faults ?? FaultInjector.None;
     }
 
     /// <summary>A partition's new content: a local Parquet file, or null to empty the partition.</summary>
     public sealed record PartitionWrite(string Dataset, string Dt, string? LocalFile);
 
-    public static string PartitionPrefix(string dataset, string dt) => $"gold/{dataset}/dt={dt}/";
+    /// <summary>Where a dataset's files live: gold/&lt;dataset&gt;/, or the order index under _highwater/.</summary>
+    public static string DatasetRoot(string dataset) => dataset == OrderIndex.Dataset ? OrderIndex.Root : $"gold/{dataset}/";
+
+    public static string PartitionPrefix(string dataset, string partition) =>
+        dataset == OrderIndex.Dataset ? $"{OrderIndex.Root}bucket={partition}/" : $"gold/{dataset}/dt={partition}/";
 
     /// <summary>Deletes files under the datasets' folders that the manifest does not list.</summary>
     public async Task<int> RemoveLeftoversAsync(HighWatermarkManifest manifest, IEnumerable<string> datasets, CancellationToken ct)
@@ -38,7 +44,7 @@ public sealed class PartitionCommitter
         var removed = 0;
         foreach (var dataset in datasets)
         {
-            await foreach (var obj in _warehouse.ListAsync($"gold/{dataset}/", null, ct))
+            await foreach (var obj in _warehouse.ListAsync(DatasetRoot(dataset), null, ct))
             {
                 if (live.Contains(obj.Key) || !Path.GetFileName(obj.Key).StartsWith("part-", StringComparison.Ordinal)) continue;
                 await _warehouse.DeleteAsync(obj.Key, ct);
@@ -66,6 +72,7 @@ public sealed class PartitionCommitter
                 await _warehouse.PutAsync(key, s, ct);
             keys[(w.Dataset, w.Dt)] = key;
             _log.Diagnostic($"wrote {key} ({new FileInfo(w.LocalFile).Length:N0} bytes)");
+            _faults.Reach(FaultPoints.PublishAfterPart);
         }
         return keys;
     }
@@ -88,6 +95,9 @@ public sealed class PartitionCommitter
     public async Task RemoveReplacedAsync(IEnumerable<string> keys, CancellationToken ct)
     {
         foreach (var key in keys)
+        {
             await _warehouse.DeleteAsync(key, ct);
+            _faults.Reach(FaultPoints.PublishDuringRemove);
+        }
     }
 }

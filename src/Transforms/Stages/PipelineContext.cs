@@ -21,6 +21,12 @@ public sealed class PipelineContext
     /// </summary>
     public int LookbackDays { get; init; } = DefaultLookbackDays;
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>How long the warehouse lease taken by PublishMart lasts before another run may take it over.</summary>
+    public TimeSpan LeaseDuration { get; init; } = WarehouseLease.DefaultDuration;
+
+    /// <summary>Where tests make a run die or pause (HIGHWATER_FAIL_AT / HIGHWATER_PAUSE_AT in the CLI).</summary>
+    public FaultInjector Faults { get; init; } = FaultInjector.None;
 }
 
 /// <summary>The names stages use for their stamps; also the CLI command names.</summary>

@@ -1,4 +1,5 @@
 using Highwater.Manifest;
+using Highwater.Storage;
 
 namespace Highwater.Stages;
 
@@ -14,30 +15,45 @@ public static class PublishStage
 
     public static async Task<Summary?> RunAsync(PipelineContext ctx, CancellationToken ct = default)
     {
-        var plan = await BatchPlan.LoadAsync(ctx.Work.PlanFile);
-        if (plan.IsEmpty)
-        {
-            ctx.Log.Info("PublishMart: nothing new to publish.");
-            return null;
-        }
-        if (ctx.Work.IsDone(StageNames.Publish, plan.BatchId))
-        {
-            ctx.Log.Info($"PublishMart: batch {plan.BatchId} is already published.");
-            return null;
-        }
-        if (!ctx.Work.IsDone(StageNames.Gate, plan.BatchId))
-            throw new PipelineStateException($"The quality gate has not passed for batch {plan.BatchId}: run the QualityGate stage first.");
+        if (await BatchStage.Publish.OpenAsync(ctx) is not { } plan) return null;
 
         var started = ctx.Clock.GetTimestamp();
-        var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
-        TransformStage.EnsureManifestUnchanged(plan, manifest, ctx);
-        var transform = TransformSummary.Load(ctx.Work.TransformSummaryFile);
-        var verdict = GateVerdict.Load(ctx.Work);
-        if (verdict.BatchId != plan.BatchId || !verdict.Passed)
-            throw new PipelineStateException($"The quality gate verdict in {ctx.Work.GateDir} is not a pass for batch {plan.BatchId}: run the QualityGate stage again.");
+        var lease = await WarehouseLease.AcquireAsync(ctx.Warehouse, plan.RunId, ctx.LeaseDuration, ctx.Clock, ctx.Log, ct);
+        HighWatermarkManifest manifest;
+        TransformSummary transform;
+        GateVerdict verdict;
+        try
+        {
+            ctx.Faults.Reach(FaultPoints.PublishAfterLease);
+            manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
+            TransformStage.EnsureManifestUnchanged(plan, manifest, ctx);
+            transform = TransformSummary.Load(ctx.Work.TransformSummaryFile);
+            verdict = GateVerdict.Load(ctx.Work);
+            if (verdict.BatchId != plan.BatchId || !verdict.Passed)
+                throw new PipelineStateException($"The quality gate verdict in {ctx.Work.GateDir} is not a pass for batch {plan.BatchId}: run the QualityGate stage again.");
+            await CommitAsync(ctx, plan, manifest, transform, verdict, ct);
+        }
+        finally
+        {
+            try { await lease.ReleaseAsync(CancellationToken.None); }
+            catch (StorageException e) { ctx.Log.Warn($"could not release the warehouse lease ({e.Message}); it expires at {lease.Record.ExpiresAt:u}"); }
+        }
 
-        var committer = new PartitionCommitter(ctx.Warehouse, ctx.Log);
-        var leftovers = await committer.RemoveLeftoversAsync(manifest, [TransformStage.MartDataset, TransformStage.KpiDataset], ct);
+        ctx.Work.MarkDone(StageNames.Publish, plan.BatchId);
+        var rows = verdict.MartRows.Values.Sum();
+        ctx.Log.Info($"PublishMart: {transform.Partitions.Count} partition(s) committed ({string.Join(", ", transform.Partitions.Select(p => "dt=" + p.Dt))}), " +
+                     $"{rows:N0} rows; manifest v{manifest.Version}, watermark {manifest.Watermark:u}; run {plan.RunId} in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s");
+        await Reporting.RunReportWriter.AfterPublishAsync(ctx, plan, manifest, transform, verdict, started, ct);
+        return new Summary(plan.RunId, transform.Partitions.Count, rows, manifest.Version);
+    }
+
+    /// <summary>The commit protocol (see <see cref="PartitionCommitter"/>), run while holding the warehouse lease.</summary>
+    private static async Task CommitAsync(PipelineContext ctx, BatchPlan plan, HighWatermarkManifest manifest,
+        TransformSummary transform, GateVerdict verdict, CancellationToken ct)
+    {
+        var committer = new PartitionCommitter(ctx.Warehouse, ctx.Log, ctx.Faults);
+        var leftovers = await committer.RemoveLeftoversAsync(manifest,
+            [TransformStage.MartDataset, TransformStage.KpiDataset, OrderIndex.Dataset], ct);
         if (leftovers > 0) ctx.Log.Info($"  removed {leftovers} leftover file(s) of an interrupted run");
 
         var writes = new List<PartitionCommitter.PartitionWrite>();
@@ -46,10 +62,26 @@ public static class PublishStage
             writes.Add(new(TransformStage.MartDataset, p.Dt, verdict.MartFiles.GetValueOrDefault(p.Dt)));
             writes.Add(new(TransformStage.KpiDataset, p.Dt, verdict.KpiFiles.GetValueOrDefault(p.Dt)));
         }
+        foreach (var b in transform.IndexBuckets)
+            writes.Add(new(OrderIndex.Dataset, b.Bucket, b.File));
         var keys = await committer.UploadAsync(writes, plan.RunId, ct);
         await UploadQuarantineAsync(ctx, plan.RunId, ct);
 
         var replaced = PartitionCommitter.Repoint(manifest, keys);
+        if (plan.Scope?.FullRefresh == true)
+        {
+            // Everything was rebuilt from what is landed now: files no longer landed are forgotten,
+            // and partitions or buckets the rebuild did not produce are emptied.
+            manifest.Files.Clear();
+            var written = keys.Keys.ToHashSet();
+            foreach (var (dataset, parts) in manifest.Datasets)
+                foreach (var (partition, files) in parts.ToList())
+                    if (!written.Contains((dataset, partition)))
+                    {
+                        replaced.AddRange(files);
+                        parts.Remove(partition);
+                    }
+        }
         foreach (var file in plan.Files)
         {
             manifest.Files[file.Key] = new ProcessedFile
@@ -59,20 +91,17 @@ public static class PublishStage
                 Arrival = file.Arrival,
                 RunId = plan.RunId,
                 Partitions = transform.Contributions.GetValueOrDefault(file.Key) ?? [],
+                Buckets = transform.BucketContributions.GetValueOrDefault(file.Key) ?? [],
             };
             if (manifest.Watermark is null || file.Arrival > manifest.Watermark) manifest.Watermark = file.Arrival;
         }
         manifest.Version++;
         manifest.LastRunId = plan.RunId;
         manifest.CommittedAt = ctx.Clock.GetUtcNow();
+        ctx.Faults.Reach(FaultPoints.PublishBeforeManifest);
         await manifest.SaveAsync(ctx.Warehouse, ct);
+        ctx.Faults.Reach(FaultPoints.PublishAfterManifest);
         await committer.RemoveReplacedAsync(replaced, ct);
-
-        ctx.Work.MarkDone(StageNames.Publish, plan.BatchId);
-        var rows = verdict.MartRows.Values.Sum();
-        ctx.Log.Info($"PublishMart: {transform.Partitions.Count} partition(s) committed ({string.Join(", ", transform.Partitions.Select(p => "dt=" + p.Dt))}), " +
-                     $"{rows:N0} rows; manifest v{manifest.Version}, watermark {manifest.Watermark:u}; run {plan.RunId} in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s");
-        return new Summary(plan.RunId, transform.Partitions.Count, rows, manifest.Version);
     }
 
     private static async Task UploadQuarantineAsync(PipelineContext ctx, string runId, CancellationToken ct)

@@ -20,19 +20,7 @@ public static class QualityGateStage
 
     public static async Task<GateVerdict?> RunAsync(PipelineContext ctx, CancellationToken ct = default)
     {
-        var plan = await BatchPlan.LoadAsync(ctx.Work.PlanFile);
-        if (plan.IsEmpty)
-        {
-            ctx.Log.Info("QualityGate: nothing new to check.");
-            return null;
-        }
-        if (ctx.Work.IsDone(StageNames.Gate, plan.BatchId))
-        {
-            ctx.Log.Info($"QualityGate: up to date, batch {plan.BatchId} passed.");
-            return null;
-        }
-        if (!ctx.Work.IsDone(StageNames.Transform, plan.BatchId))
-            throw new PipelineStateException($"Batch {plan.BatchId} has not been transformed: run the Transform stage first.");
+        if (await BatchStage.Gate.OpenAsync(ctx) is not { } plan) return null;
 
         var started = ctx.Clock.GetTimestamp();
         ctx.Work.ClearStamp(StageNames.Publish);
@@ -96,6 +84,8 @@ public static class QualityGateStage
         }
 
         ctx.Work.MarkDone(StageNames.Gate, plan.BatchId);
+        Reporting.StageMetrics.Record(ctx, StageNames.Gate, plan.BatchId, started, rowsIn: mart.RowsChecked, rowsOut: verdict.MartRows.Values.Sum(),
+            quarantined: mart.RowsQuarantined, partitions: verdict.MartRows.Count);
         ctx.Log.Info($"QualityGate: passed for batch {plan.BatchId}: {mart.RowsChecked:N0} rows checked, {mart.RowsQuarantined:N0} quarantined, " +
                      $"{mart.Checks.Count(c => c.Status == CheckStatus.Warn)} warning(s) in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s");
         return verdict;

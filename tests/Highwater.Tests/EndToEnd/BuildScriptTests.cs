@@ -154,5 +154,39 @@ public sealed class BuildScriptTests : IDisposable
         Assert.Contains("--landing=ftp://nowhere/x", result.Output);
     }
 
+    [Fact]
+    public void Dryrun_and_the_Plan_target_show_files_and_partitions_and_write_nothing()
+    {
+        TempFolder.CopyDirectory(RepoRoot.Combine("samples", "landing"), _landing);
+
+        var dry = Run("PublishMart", "--dryrun");
+        Assert.True(dry.ExitCode == 0, dry.ToString());
+        Assert.Contains("events/2026-01-25/file_a.json", dry.Output);
+        Assert.Contains("partitions that would be rewritten (estimate): dt=2026-01-25, dt=2026-01-26", dry.Output);
+        Assert.Contains("No tasks were actually executed", dry.Output);
+        Assert.False(Directory.Exists(_warehouse));
+
+        var plan = Run("Plan");
+        Assert.True(plan.ExitCode == 0, plan.ToString());
+        Assert.Contains("events/2026-01-26/file_b.json", plan.Output);
+        Assert.Matches(@"Plan\s+[\d:.]+\s+Succeeded", plan.Output);
+        Assert.False(Directory.Exists(_warehouse));
+    }
+
+    [Fact]
+    public void A_no_op_run_succeeds_and_exits_with_the_idle_code_only_when_asked()
+    {
+        EventFixtures.LandDay(_landing, Day1, "file_a.json", 20, seed: 8, orderPrefix: "A");
+        var first = Run("PublishMart", "--exit-code-when-idle=10");
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var noop = Run("PublishMart");
+        Assert.True(noop.ExitCode == 0, noop.ToString());
+
+        var idle = Run("PublishMart", "--exit-code-when-idle=10");
+        Assert.True(idle.ExitCode == 10, idle.ToString());
+        Assert.Contains("nothing to do", idle.Output);
+    }
+
     public void Dispose() => _temp.Dispose();
 }

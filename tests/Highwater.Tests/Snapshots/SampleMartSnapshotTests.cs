@@ -1,3 +1,4 @@
+using Snapshooter;
 using Highwater.Tests.Support;
 using Snapshooter.Xunit;
 using Xunit;
@@ -51,6 +52,31 @@ public sealed class SampleMartSnapshotTests : IDisposable
             .ToList();
         Assert.NotEmpty(lines);
         Snapshot.Match(lines);
+    }
+
+    public void Dispose() => _h.Dispose();
+}
+
+/// <summary>The quality gate's reports for the shipped sample, at a fixed run time.</summary>
+public sealed class SampleGateReportSnapshotTests : IDisposable
+{
+    private readonly PipelineHarness _h = new() { Clock = new ManualClock(new DateTimeOffset(2026, 1, 27, 6, 0, 0, TimeSpan.Zero)) };
+
+    public SampleGateReportSnapshotTests() => TempFolder.CopyDirectory(RepoRoot.Combine("samples", "landing"), _h.Landing);
+
+    [Theory]
+    [InlineData("sales_mart")]
+    [InlineData("kpi_daily")]
+    public async Task Gate_report_for_the_sample_matches_the_snapshot(string dataset)
+    {
+        Assert.True(await _h.RunAsync());
+        var gate = _h.Context().Work.GateDir;
+        // The run id carries the batch id, a hash that includes this test's temporary folders.
+        var runId = new System.Text.RegularExpressions.Regex(@"\d{8}T\d{6}Z-[0-9a-f]{8}");
+        var markdown = runId.Replace(File.ReadAllText(Path.Combine(gate, $"{dataset}.report.md")), "<run-id>");
+        var json = runId.Replace(File.ReadAllText(Path.Combine(gate, $"{dataset}.report.json")), "<run-id>");
+        Assert.Contains("pass", markdown, StringComparison.OrdinalIgnoreCase);
+        Snapshot.Match(new { markdown, json }, SnapshotNameExtension.Create(dataset));
     }
 
     public void Dispose() => _h.Dispose();

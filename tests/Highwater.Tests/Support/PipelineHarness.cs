@@ -6,7 +6,9 @@ namespace Highwater.Tests.Support;
 
 /// <summary>
 /// Runs the stages in process over a landing folder, the sample users and a warehouse store of a test's
-/// choosing (for example one that fails on purpose), as the CLI's <c>run</c> command does.
+/// choosing (for example one that fails on purpose), as the CLI's <c>run</c> command does. A test can put
+/// the landing zone or the user dimension in another store (for example S3) with <see cref="LandingStore"/>
+/// and <see cref="UsersStore"/>.
 /// </summary>
 public sealed class PipelineHarness : IDisposable
 {
@@ -23,21 +25,42 @@ public sealed class PipelineHarness : IDisposable
     public string WorkRoot => _temp.Combine("work");
     public StringWriter Output { get; } = new();
 
-    public PipelineContext Context(IObjectStore? warehouse = null) => new()
+    /// <summary>The landing store; null: the local <see cref="Landing"/> folder.</summary>
+    public IObjectStore? LandingStore { get; set; }
+
+    /// <summary>The user dimension store; null: the shipped samples/users folder.</summary>
+    public IObjectStore? UsersStore { get; set; }
+
+    /// <summary>Discover's lookback window in days (the CLI's --lookback-days).</summary>
+    public int LookbackDays { get; set; } = PipelineContext.DefaultLookbackDays;
+
+    /// <summary>The warehouse runs use when none is given (a local folder unless a test sets another, e.g. S3).</summary>
+    public IObjectStore? DefaultWarehouse { get; set; }
+
+    /// <summary>The clock stages read; the system clock unless a test fixes it.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    /// <summary>The work area runs use when none is given.</summary>
+    public string? WorkOverride { get; set; }
+
+    public PipelineContext Context(IObjectStore? warehouse = null, FaultInjector? faults = null, string? work = null) => new()
     {
-        Landing = new LocalFolderStore(Landing),
-        Users = new LocalFolderStore(RepoRoot.Combine("samples", "users")),
-        Warehouse = warehouse ?? new LocalFolderStore(WarehouseRoot),
-        Work = new WorkArea(WorkRoot),
+        Landing = LandingStore ?? new LocalFolderStore(Landing),
+        Users = UsersStore ?? new LocalFolderStore(RepoRoot.Combine("samples", "users")),
+        Warehouse = warehouse ?? DefaultWarehouse ?? new LocalFolderStore(WarehouseRoot),
+        Work = new WorkArea(work ?? WorkOverride ?? WorkRoot),
         ContractsDir = RepoRoot.Combine("data-contracts"),
+        LookbackDays = LookbackDays,
         Log = new StageLog(Output, diagnostic: true),
+        Faults = faults ?? FaultInjector.None,
+        Clock = Clock,
     };
 
     /// <summary>Discover, Extract, Transform, QualityGate and PublishMart; returns false when nothing was new.</summary>
-    public async Task<bool> RunAsync(IObjectStore? warehouse = null)
+    public async Task<bool> RunAsync(IObjectStore? warehouse = null, FaultInjector? faults = null, RebuildScope? scope = null)
     {
-        var ctx = Context(warehouse);
-        var plan = await DiscoverStage.RunAsync(ctx);
+        var ctx = Context(warehouse, faults);
+        var plan = await DiscoverStage.RunAsync(ctx, default, scope);
         if (plan.IsEmpty) return false;
         await ExtractStage.RunAsync(ctx);
         await TransformStage.RunAsync(ctx);

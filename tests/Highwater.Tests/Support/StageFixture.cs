@@ -4,13 +4,6 @@ using Highwater.Storage;
 
 namespace Highwater.Tests.Support;
 
-/// <summary>A clock that stays where it is put, so stages' timestamps are predictable.</summary>
-public sealed class ManualClock(DateTimeOffset now) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = now;
-    public override DateTimeOffset GetUtcNow() => Now;
-}
-
 /// <summary>
 /// A landing zone, warehouse and work area in a temp folder (removed on dispose), and a pipeline
 /// context over them. The user dimension is the shipped sample.

@@ -1,0 +1,59 @@
+using System.Text;
+using Highwater.Model;
+
+namespace Highwater.Stages;
+
+/// <summary>
+/// The order index: where every order_id lives, kept in the warehouse state under
+/// <c>_highwater/order-index/bucket=NN/</c>, one Parquet file (sales_mart schema) per hash bucket of order_id,
+/// listed by the manifest like a dataset and committed with the same protocol as the mart.
+/// A bucket holds every candidate version of its orders — one row per (order_id, source file): the winner
+/// that is in the mart, and the versions it beat — so that when a re-upload retracts a winner, the version
+/// it had beaten comes back, exactly as a full recompute would give. A run reads only the buckets its batch
+/// (or the files it retracts) touches, one bucket at a time.
+/// </summary>
+public static class OrderIndex
+{
+    public const string Dataset = "order_index";
+    public const int BucketCount = 64;
+    public const string Root = "_highwater/order-index/";
+
+    /// <summary>The bucket of an order_id: FNV-1a of its UTF-8 bytes, modulo <see cref="BucketCount"/>, two digits.</summary>
+    public static string BucketOf(string orderId)
+    {
+        var hash = 2166136261u;
+        foreach (var b in Encoding.UTF8.GetBytes(orderId))
+        {
+            hash ^= b;
+            hash *= 16777619u;
+        }
+        return (hash % BucketCount).ToString("D2");
+    }
+
+    /// <summary>
+    /// True when <paramref name="a"/> beats <paramref name="b"/> for the same order_id: the later arrival_ts;
+    /// on a tie, the ordinally greater source key. (Within one file the later line wins; see <see cref="CandidateKey"/>.)
+    /// </summary>
+    public static bool Beats(in MartRecord a, in MartRecord b) =>
+        a.ArrivalTs != b.ArrivalTs ? a.ArrivalTs > b.ArrivalTs : string.CompareOrdinal(a.SourceKey, b.SourceKey) > 0;
+
+    /// <summary>A candidate is one (order_id, source file) pair: within a file, the latest arrival (then the later line) wins.</summary>
+    public static (string OrderId, string SourceKey) CandidateKey(in MartRecord row) => (row.OrderId!, row.SourceKey);
+
+    /// <summary>The winning candidate per order_id.</summary>
+    public static Dictionary<string, MartRecord> Winners(IEnumerable<MartRecord> candidates)
+    {
+        var winners = new Dictionary<string, MartRecord>(StringComparer.Ordinal);
+        foreach (var row in candidates)
+            if (!winners.TryGetValue(row.OrderId!, out var held) || Beats(row, held))
+                winners[row.OrderId!] = row;
+        return winners;
+    }
+
+    /// <summary>Candidates in a stable order for the bucket file: order_id, then source key.</summary>
+    public static void SortCandidates(List<MartRecord> rows) => rows.Sort(static (a, b) =>
+    {
+        var c = string.CompareOrdinal(a.OrderId, b.OrderId);
+        return c != 0 ? c : string.CompareOrdinal(a.SourceKey, b.SourceKey);
+    });
+}

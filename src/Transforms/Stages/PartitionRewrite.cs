@@ -1,0 +1,34 @@
+using Highwater.Model;
+
+namespace Highwater.Stages;
+
+/// <summary>
+/// Applies the order index's verdict to one partition: rows whose order_id no longer wins here are removed
+/// (they lost to a later arrival, possibly in another partition, or their source file was replaced), the
+/// new winners that belong here are added, and rows without an order_id from replaced files are dropped.
+/// The result is sorted by event_ts, order_id and source_key, so the same input always gives the same file content.
+/// </summary>
+public static class PartitionRewrite
+{
+    public static List<MartRecord> Apply(IEnumerable<MartRecord> existing, IReadOnlySet<string> removedOrders,
+        IEnumerable<MartRecord> added, IReadOnlySet<string> replacedSources)
+    {
+        var rows = new List<MartRecord>();
+        foreach (var row in existing)
+        {
+            if (row.OrderId is null ? replacedSources.Contains(row.SourceKey) : removedOrders.Contains(row.OrderId)) continue;
+            rows.Add(row);
+        }
+        rows.AddRange(added);
+        rows.Sort(static (a, b) =>
+        {
+            var c = a.EventTs.CompareTo(b.EventTs);
+            if (c != 0) return c;
+            c = string.CompareOrdinal(a.OrderId, b.OrderId);
+            if (c != 0) return c;
+            c = string.CompareOrdinal(a.SourceKey, b.SourceKey);
+            return c != 0 ? c : a.ArrivalTs.CompareTo(b.ArrivalTs);
+        });
+        return rows;
+    }
+}

@@ -1,0 +1,98 @@
+using Highwater.Manifest;
+using Highwater.Stages;
+using Highwater.Storage;
+using Highwater.Tests.Support;
+using Xunit;
+
+namespace Highwater.Tests.Stages;
+
+/// <summary>Transform's join, partitioning and merge rules, through published output read by DuckDB.</summary>
+public sealed class TransformStageTests : IDisposable
+{
+    private static readonly DateOnly Day1 = new(2026, 1, 25);
+    private static readonly DateOnly Day2 = new(2026, 1, 26);
+    private readonly PipelineHarness _h = new();
+
+    private static DateTime At(DateOnly day, int hour) => day.ToDateTime(new TimeOnly(hour, 0), DateTimeKind.Utc);
+
+    private List<string> Mart()
+    {
+        using var db = new DuckDb();
+        return db.Rows($"SELECT dt, order_id, qty, total_price, source_key FROM {DuckDb.Mart(_h.WarehouseRoot)} ORDER BY dt, order_id");
+    }
+
+    [Fact]
+    public async Task Rows_land_in_the_partition_of_their_event_ts_not_of_their_folder()
+    {
+        EventFixtures.Land(_h.Landing, Day2, "late.json", [
+            EventFixtures.Event("O-1", 1001, At(Day1, 23), At(Day2, 1), 2, 1.50m),
+            EventFixtures.Event("O-2", 1002, At(Day2, 8), At(Day2, 9), 1, 4.00m),
+        ]);
+        Assert.True(await _h.RunAsync());
+        Assert.Equal([
+            "2026-01-25|O-1|2|3.00|events/2026-01-26/late.json",
+            "2026-01-26|O-2|1|4.00|events/2026-01-26/late.json",
+        ], Mart());
+    }
+
+    [Fact]
+    public async Task A_reupload_replaces_the_rows_of_the_previous_version_in_every_partition_it_touched()
+    {
+        EventFixtures.Land(_h.Landing, Day2, "f.json", [
+            EventFixtures.Event("O-1", 1001, At(Day1, 22), At(Day2, 1), 1, 1.00m),
+            EventFixtures.Event("O-2", 1002, At(Day2, 8), At(Day2, 9), 1, 2.00m),
+        ]);
+        EventFixtures.Land(_h.Landing, Day2, "other.json", [EventFixtures.Event("O-9", 1003, At(Day2, 5), At(Day2, 6), 1, 9.00m)]);
+        Assert.True(await _h.RunAsync());
+        Assert.Equal(3, Mart().Count);
+
+        // The new version no longer has O-1 (day 1) and changes O-2.
+        var path = EventFixtures.Land(_h.Landing, Day2, "f.json", [EventFixtures.Event("O-2", 1002, At(Day2, 8), At(Day2, 9), 3, 2.00m)]);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+        Assert.True(await _h.RunAsync());
+
+        Assert.Equal([
+            "2026-01-26|O-2|3|6.00|events/2026-01-26/f.json",
+            "2026-01-26|O-9|1|9.00|events/2026-01-26/other.json",
+        ], Mart());
+        var manifest = await HighWatermarkManifest.LoadAsync(new LocalFolderStore(_h.WarehouseRoot));
+        Assert.False(manifest.Partitions("sales_mart").ContainsKey("2026-01-25"));
+        Assert.False(Directory.Exists(Path.Combine(_h.WarehouseRoot, "gold", "sales_mart", "dt=2026-01-25")));
+        Assert.Equal(["2026-01-26"], manifest.Files["events/2026-01-26/f.json"].Partitions);
+    }
+
+    [Fact]
+    public async Task Events_of_unknown_users_are_counted_and_quarantined_with_the_reason()
+    {
+        EventFixtures.Land(_h.Landing, Day1, "a.json", [
+            EventFixtures.Event("O-1", 1001, At(Day1, 8), At(Day1, 9), 1, 1.00m),
+            EventFixtures.Event("O-2", 777, At(Day1, 8), At(Day1, 9), 1, 1.00m),
+        ]);
+        var ctx = _h.Context();
+        await DiscoverStage.RunAsync(ctx);
+        await ExtractStage.RunAsync(ctx);
+        var summary = await TransformStage.RunAsync(ctx);
+
+        Assert.NotNull(summary);
+        Assert.Equal(2, summary.BatchRows);
+        Assert.Equal(1, summary.UnknownUsers);
+        var quarantined = Assert.Single(File.ReadAllLines(ctx.Work.TransformQuarantine));
+        Assert.Contains("unknown user_id 777", quarantined);
+        Assert.Contains("\"line\":2", quarantined);
+    }
+
+    [Fact]
+    public async Task Transform_refuses_to_run_when_the_warehouse_changed_since_discover()
+    {
+        EventFixtures.LandDay(_h.Landing, Day1, "a.json", 5, seed: 1, orderPrefix: "A");
+        var ctx = _h.Context();
+        await DiscoverStage.RunAsync(ctx);
+        await ExtractStage.RunAsync(ctx);
+        await new HighWatermarkManifest { Version = 7 }.SaveAsync(ctx.Warehouse);
+
+        var error = await Assert.ThrowsAsync<PipelineStateException>(() => TransformStage.RunAsync(ctx));
+        Assert.Contains("run again from Discover", error.Message);
+    }
+
+    public void Dispose() => _h.Dispose();
+}
