@@ -34,17 +34,7 @@ public static class ExtractStage
 
     public static async Task<Summary?> RunAsync(PipelineContext ctx, CancellationToken ct = default)
     {
-        var plan = await BatchPlan.LoadAsync(ctx.Work.PlanFile);
-        if (plan.IsEmpty)
-        {
-            ctx.Log.Info("Extract: nothing new to extract.");
-            return null;
-        }
-        if (ctx.Work.IsDone(StageNames.Extract, plan.BatchId))
-        {
-            ctx.Log.Info($"Extract: up to date for batch {plan.BatchId}.");
-            return null;
-        }
+        if (await BatchStage.Extract.OpenAsync(ctx) is not { } plan) return null;
 
         var started = ctx.Clock.GetTimestamp();
         foreach (var later in new[] { StageNames.Extract, StageNames.Transform, StageNames.Gate, StageNames.Publish })
