@@ -84,7 +84,13 @@ public static class MartPartitionFile
         }
     }
 
-    public static async Task ReadAsync(Stream stream, string name, List<MartRecord> into)
+    public static Task ReadAsync(Stream stream, string name, List<MartRecord> into) => ReadAsync(stream, name, into, keep: null);
+
+    /// <summary>
+    /// Reads the rows whose order_id <paramref name="keep"/> accepts (all rows when it is null). The order_id
+    /// column is decoded first; a row group without a wanted row is skipped without decoding its other columns.
+    /// </summary>
+    public static async Task ReadAsync(Stream stream, string name, List<MartRecord> into, Func<string?, bool>? keep)
     {
         await using var reader = await ParquetReader.CreateAsync(stream);
         var s = reader.Schema;
@@ -92,6 +98,7 @@ public static class MartPartitionFile
         {
             using var g = reader.OpenRowGroupReader(i);
             var orderId = await ReadString(g, s, M.OrderId, name);
+            if (keep is not null && !orderId.Any(keep)) continue;
             var userId = await Read<long>(g, s, M.UserId, name);
             var eventTs = await Read<DateTime>(g, s, M.EventTs, name);
             var arrivalTs = await Read<DateTime>(g, s, M.ArrivalTs, name);
@@ -105,11 +112,14 @@ public static class MartPartitionFile
             var segment = await ReadString(g, s, M.Segment, name);
             var signup = await ReadNullable<DateTime>(g, s, M.SignupDate, name);
             var sourceKey = await ReadString(g, s, M.SourceKey, name);
-            into.EnsureCapacity(into.Count + orderId.Length);
+            if (keep is null) into.EnsureCapacity(into.Count + orderId.Length);
             for (var r = 0; r < orderId.Length; r++)
+            {
+                if (keep is not null && !keep(orderId[r])) continue;
                 into.Add(new MartRecord(orderId[r], userId[r], UtcTimestamp.Normalize(eventTs[r]), UtcTimestamp.Normalize(arrivalTs[r]),
                     qty[r], unitPrice[r], totalPrice[r], currency[r], sku[r], channel[r], country[r], segment[r],
                     signup[r] is { } d ? DateTime.SpecifyKind(d.Date, DateTimeKind.Utc) : null, sourceKey[r]!));
+            }
         }
     }
 }

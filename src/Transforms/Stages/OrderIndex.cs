@@ -18,6 +18,12 @@ public static class OrderIndex
     public const int BucketCount = 64;
     public const string Root = "_highwater/order-index/";
 
+    /// <summary>
+    /// A bucket is a list of segment files: a batch that retracts nothing appends its candidates as a new
+    /// segment; a bucket with this many segments (or one a batch retracts from) is rewritten as one.
+    /// </summary>
+    public const int MaxSegments = 16;
+
     /// <summary>The bucket of an order_id: FNV-1a of its UTF-8 bytes, modulo <see cref="BucketCount"/>, two digits.</summary>
     public static string BucketOf(string orderId)
     {

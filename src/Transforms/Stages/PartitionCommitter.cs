@@ -78,13 +78,21 @@ public sealed class PartitionCommitter
     }
 
     /// <summary>Points the manifest's partitions at the new keys and returns the keys they replace.</summary>
-    public static List<string> Repoint(HighWatermarkManifest manifest, Dictionary<(string Dataset, string Dt), string?> keys)
+    public static List<string> Repoint(HighWatermarkManifest manifest, Dictionary<(string Dataset, string Dt), string?> keys,
+        IReadOnlySet<(string Dataset, string Dt)>? appended = null)
     {
         var replaced = new List<string>();
         foreach (var ((dataset, dt), key) in keys)
         {
             if (!manifest.Datasets.TryGetValue(dataset, out var parts))
                 manifest.Datasets[dataset] = parts = new(StringComparer.Ordinal);
+            if (appended is not null && appended.Contains((dataset, dt)) && key is not null)
+            {
+                // An appended segment: the partition keeps its files and gains this one.
+                if (!parts.TryGetValue(dt, out var files)) parts[dt] = files = [];
+                files.Add(key);
+                continue;
+            }
             if (parts.TryGetValue(dt, out var old)) replaced.AddRange(old);
             if (key is null) parts.Remove(dt);
             else parts[dt] = [key];

@@ -67,7 +67,8 @@ public static class PublishStage
         var keys = await committer.UploadAsync(writes, plan.RunId, ct);
         await UploadQuarantineAsync(ctx, plan.RunId, ct);
 
-        var replaced = PartitionCommitter.Repoint(manifest, keys);
+        var appended = transform.IndexBuckets.Where(b => b.Append).Select(b => (OrderIndex.Dataset, b.Bucket)).ToHashSet();
+        var replaced = PartitionCommitter.Repoint(manifest, keys, appended);
         if (plan.Scope?.FullRefresh == true)
         {
             // Everything was rebuilt from what is landed now: files no longer landed are forgotten,

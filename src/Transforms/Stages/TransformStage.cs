@@ -102,15 +102,23 @@ public static class TransformStage
         var removed = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal); // dt -> order_ids leaving it
         var added = new Dictionary<string, List<MartRecord>>(StringComparer.Ordinal);    // dt -> winners entering it
         var buckets = new List<IndexBucketOutput>();
+        var retracting = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in replaced)
+            if (manifest.Files.TryGetValue(key, out var earlier)) retracting.UnionWith(earlier.Buckets);
         foreach (var bucket in touchedBuckets)
         {
+            var segments = fullRefresh ? [] : manifest.PartitionFiles(OrderIndex.Dataset, bucket);
+            var fresh = batchByBucket.TryGetValue(bucket, out var batchCandidates) ? batchCandidates.Values.ToList() : [];
+            // Without retractions nothing held changes: the batch's candidates become a new segment, and only the
+            // held candidates of the batch's own orders are read (row groups without one are not decoded).
+            var append = segments.Count is > 0 and < OrderIndex.MaxSegments && fresh.Count > 0 && !retracting.Contains(bucket);
+            var wanted = append ? fresh.Select(r => r.OrderId!).ToHashSet(StringComparer.Ordinal) : null;
             var old = new List<MartRecord>();
-            if (!fullRefresh)
-                foreach (var key in manifest.PartitionFiles(OrderIndex.Dataset, bucket))
-                    await ReadMartFileAsync(ctx, key, old, ct);
+            foreach (var key in segments)
+                await ReadMartFileAsync(ctx, key, old, ct, wanted is null ? null : id => id is not null && wanted.Contains(id));
             var before = OrderIndex.Winners(old);
             var candidates = old.Where(r => !replaced.Contains(r.SourceKey)).ToList();
-            if (batchByBucket.TryGetValue(bucket, out var fresh)) candidates.AddRange(fresh.Values);
+            candidates.AddRange(fresh);
             var after = OrderIndex.Winners(candidates);
             foreach (var (orderId, was) in before)
             {
@@ -128,15 +136,18 @@ public static class TransformStage
                 list.Add(now);
                 touched.Add(dt);
             }
+            var written = append ? fresh : candidates;
             string? file = null;
-            if (candidates.Count > 0)
+            if (written.Count > 0)
             {
-                OrderIndex.SortCandidates(candidates);
+                OrderIndex.SortCandidates(written);
                 file = Path.Combine(ctx.Work.IndexDir, $"bucket={bucket}", "part.parquet");
-                await WriteFileAsync(file, s => MartPartitionFile.WriteAsync(s, candidates));
+                await WriteFileAsync(file, s => MartPartitionFile.WriteAsync(s, written));
             }
-            buckets.Add(new IndexBucketOutput(bucket, candidates.Count, file));
-            ctx.Log.Diagnostic($"order index bucket {bucket}: {old.Count:N0} candidates held -> {candidates.Count:N0}");
+            buckets.Add(new IndexBucketOutput(bucket, written.Count, file, append));
+            ctx.Log.Diagnostic(append
+                ? $"order index bucket {bucket}: {fresh.Count:N0} candidates appended as segment {segments.Count + 1} ({old.Count:N0} held candidates of the same orders read)"
+                : $"order index bucket {bucket}: {old.Count:N0} candidates held -> {candidates.Count:N0} (rewritten as one segment)");
         }
 
         WorkArea.ResetDirectory(ctx.Work.MartDir);
@@ -210,11 +221,12 @@ public static class TransformStage
         set.Add(value);
     }
 
-    private static async Task ReadMartFileAsync(PipelineContext ctx, string key, List<MartRecord> into, CancellationToken ct)
+    private static async Task ReadMartFileAsync(PipelineContext ctx, string key, List<MartRecord> into, CancellationToken ct,
+        Func<string?, bool>? keep = null)
     {
         await using var body = await ctx.Warehouse.OpenReadAsync(key, ct);
         await using var seekable = await SeekableCopy.OfAsync(body, ct);
-        await MartPartitionFile.ReadAsync(seekable, $"{ctx.Warehouse.Description}/{key}", into);
+        await MartPartitionFile.ReadAsync(seekable, $"{ctx.Warehouse.Description}/{key}", into, keep);
     }
 
     private static async Task WriteFileAsync(string path, Func<Stream, Task> write)
@@ -247,8 +259,12 @@ public sealed class TransformSummary
         ?? throw new PipelineStateException($"{path} is empty: run the Transform stage again.");
 }
 
-/// <summary>One rewritten order-index bucket: the local file of its candidate rows, or null when it became empty.</summary>
-public sealed record IndexBucketOutput(string Bucket, long Candidates, string? File);
+/// <summary>
+/// One order-index bucket the batch changed: the local file of its candidate rows (null when it became empty).
+/// With <see cref="Append"/> the file holds only the batch's new candidates, a segment added beside the bucket's
+/// files; otherwise it holds every candidate and replaces them.
+/// </summary>
+public sealed record IndexBucketOutput(string Bucket, long Candidates, string? File, bool Append = false);
 
 /// <summary>
 /// One rebuilt partition. <see cref="MartFile"/> is null when the partition became empty

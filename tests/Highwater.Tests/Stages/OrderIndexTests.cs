@@ -19,6 +19,47 @@ public sealed class OrderIndexTests : IDisposable
     private Task<List<string>> MartAsync() => MartReader.ReadAsync(new LocalFolderStore(_h.WarehouseRoot), _h.WorkRoot + "-read");
 
     [Fact]
+    public async Task Batches_that_retract_nothing_append_index_segments_and_a_re_upload_rewrites_its_buckets_as_one()
+    {
+        var warehouse = new LocalFolderStore(_h.WarehouseRoot);
+        EventFixtures.Land(_h.Landing, Day1, "a.json", [EventFixtures.Event("X", 1001, At(Day1, 8), At(Day1, 9), 1, 5.50m)]);
+        Assert.True(await _h.RunAsync());
+        var bucket = Highwater.Stages.OrderIndex.BucketOf("X");
+
+        // New orders of the same bucket, and a later version of X: appended, nothing held is rewritten.
+        EventFixtures.Land(_h.Landing, Day2, "b.json", [EventFixtures.Event("X", 1001, At(Day2, 8), At(Day2, 9), 2, 5.50m)]);
+        Assert.True(await _h.RunAsync());
+        var manifest = await HighWatermarkManifest.LoadAsync(warehouse);
+        Assert.Equal(2, manifest.PartitionFiles(Highwater.Stages.OrderIndex.Dataset, bucket).Count);
+        Assert.Equal(["X|2026-01-26|2|11.00|2026-01-26T09:00:00|events/2026-01-26/b.json"], await MartAsync());
+
+        // A re-upload of b.json retracts its candidates: the bucket is rewritten as one segment, X falls back to a.json.
+        var b = EventFixtures.Land(_h.Landing, Day2, "b.json", [EventFixtures.Event("Y", 1002, At(Day2, 8), At(Day2, 10), 4, 5.50m)]);
+        File.SetLastWriteTimeUtc(b, DateTime.UtcNow.AddMinutes(1));
+        Assert.True(await _h.RunAsync());
+        manifest = await HighWatermarkManifest.LoadAsync(warehouse);
+        Assert.Single(manifest.PartitionFiles(Highwater.Stages.OrderIndex.Dataset, bucket));
+        Assert.Equal(MartReader.Recompute(_h.Landing, _users), await MartAsync());
+        Assert.Contains("X|2026-01-25|1|5.50|2026-01-25T09:00:00|events/2026-01-25/a.json", await MartAsync());
+    }
+
+    [Fact]
+    public async Task A_bucket_with_the_most_segments_is_compacted_into_one()
+    {
+        var warehouse = new LocalFolderStore(_h.WarehouseRoot);
+        var bucket = Highwater.Stages.OrderIndex.BucketOf("X");
+        for (var run = 0; run <= Highwater.Stages.OrderIndex.MaxSegments; run++)
+        {
+            EventFixtures.Land(_h.Landing, Day1, $"f{run:D2}.json", [EventFixtures.Event("X", 1001, At(Day1, 8), At(Day1, 9).AddMinutes(run), run + 1, 1.00m)]);
+            Assert.True(await _h.RunAsync());
+            var segments = (await HighWatermarkManifest.LoadAsync(warehouse)).PartitionFiles(Highwater.Stages.OrderIndex.Dataset, bucket).Count;
+            Assert.Equal(run < Highwater.Stages.OrderIndex.MaxSegments ? run + 1 : 1, segments);
+        }
+        Assert.Equal(MartReader.Recompute(_h.Landing, _users), await MartAsync());
+        Assert.Single(await MartAsync());
+    }
+
+    [Fact]
     public async Task A_later_version_on_another_day_moves_the_order_and_an_earlier_one_is_ignored()
     {
         EventFixtures.Land(_h.Landing, Day1, "a.json", [EventFixtures.Event("X", 1001, At(Day1, 8), At(Day1, 9), 1, 5.50m)]);
