@@ -52,22 +52,22 @@ public static class QualityGateStage
             {
                 var file = publish.GetValueOrDefault(p.Dt);
                 var kpi = p.KpiFile;
-                var rows = new List<MartRecord>();
-                if (file is not null)
+                // A file the gate left as it was keeps Transform's row count and KPIs; only a filtered one is read back.
+                var rowCount = p.Rows;
+                if (file is not null && file != p.MartFile)
                 {
+                    var rows = new List<MartRecord>();
                     await using (var s = File.OpenRead(file)) await MartPartitionFile.ReadAsync(s, file, rows);
-                    if (file != p.MartFile)
-                    {
-                        kpi = Path.Combine(ctx.Work.GateDir, "filtered", TransformStage.KpiDataset, $"dt={p.Dt}", "part.parquet");
-                        Directory.CreateDirectory(Path.GetDirectoryName(kpi)!);
-                        await using var k = File.Create(kpi);
-                        await KpiPartitionFile.WriteAsync(k, DailyKpi.Compute(rows));
-                    }
+                    rowCount = rows.Count;
+                    kpi = Path.Combine(ctx.Work.GateDir, "filtered", TransformStage.KpiDataset, $"dt={p.Dt}", "part.parquet");
+                    Directory.CreateDirectory(Path.GetDirectoryName(kpi)!);
+                    await using var k = File.Create(kpi);
+                    await KpiPartitionFile.WriteAsync(k, DailyKpi.Compute(rows));
                 }
-                if (rows.Count == 0) file = kpi = null; // every row quarantined: the partition empties
+                if (file is null || rowCount == 0) { file = kpi = null; rowCount = 0; } // every row quarantined: the partition empties
                 verdict.MartFiles[p.Dt] = file;
                 verdict.KpiFiles[p.Dt] = kpi;
-                verdict.MartRows[p.Dt] = rows.Count;
+                verdict.MartRows[p.Dt] = rowCount;
                 if (kpi is not null) kpiFiles.Add(new DatasetFile(kpi, Partition(p.Dt)));
             }
             var kpiReport = await new QualityGate().EvaluateAsync(Contract(contracts, TransformStage.KpiDataset), kpiFiles,
