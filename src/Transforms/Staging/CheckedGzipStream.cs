@@ -1,3 +1,4 @@
+using Highwater.Storage;
 using System.Buffers.Binary;
 using System.IO.Compression;
 
@@ -10,7 +11,7 @@ namespace Highwater.Staging;
 /// this check catches that. When the trailer does not describe the whole output (several members, or a
 /// truncated body) <see cref="LastMemberMatchesAsync"/> decides with a second read of the object.
 /// </summary>
-public sealed class CheckedGzipStream : Stream
+public sealed class CheckedGzipStream : ForwardOnlyReadStream
 {
     private readonly TailStream _compressed;
     private readonly GZipStream _gzip;
@@ -81,15 +82,7 @@ public sealed class CheckedGzipStream : Stream
         return position == totalLength && Crc32.Finish(crc) == lastMemberCrc;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => _length; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
@@ -104,7 +97,7 @@ public sealed class CheckedGzipStream : Stream
     }
 
     /// <summary>Passes reads through and keeps the last 8 bytes read.</summary>
-    private sealed class TailStream(Stream inner) : Stream
+    private sealed class TailStream(Stream inner) : ForwardOnlyReadStream
     {
         private readonly byte[] _tail = new byte[8];
         private long _count;
@@ -136,16 +129,7 @@ public sealed class CheckedGzipStream : Stream
             return n;
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
         public override long Position { get => _count; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
         protected override void Dispose(bool disposing)
         {
             if (disposing) inner.Dispose();

@@ -6,7 +6,7 @@ namespace Highwater.Storage;
 /// (byte range from the current position, pinned to the original ETag) up to a bounded number of times.
 /// The AWS SDK does not retry a body that breaks after the response headers arrived.
 /// </summary>
-internal sealed class ResumingObjectReadStream : Stream
+internal sealed class ResumingObjectReadStream : ForwardOnlyReadStream
 {
     /// <summary>Opens the object from a byte offset; returns the body and disposes with it whatever owns it.</summary>
     public delegate Task<Stream> ReopenFrom(long offset, CancellationToken ct);
@@ -26,9 +26,6 @@ internal sealed class ResumingObjectReadStream : Stream
         _maxResumes = maxResumes;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => _length;
 
     public override long Position
@@ -76,10 +73,7 @@ internal sealed class ResumingObjectReadStream : Stream
         }
     }
 
-    public override void Flush() { }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("An S3 object stream can only be read forwards.");
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -79,7 +79,7 @@ public sealed class CrashAndBackfillScriptTests : IDisposable
     public async Task The_CLI_killed_by_HIGHWATER_FAIL_AT_after_the_manifest_exits_137_and_the_rerun_cleans_up()
     {
         EventFixtures.LandDay(_landing, Day1, "a.json", 30, seed: 1, orderPrefix: "A");
-        var killed = BuildScript.Run(new Dictionary<string, string> { [FaultInjector.FailAtVariable] = FaultPoints.PublishAfterManifest }, Args("PublishMart"));
+        var killed = BuildScript.Run(new Dictionary<string, string?> { [FaultInjector.FailAtVariable] = FaultPoints.PublishAfterManifest }, Args("PublishMart"));
         Assert.True(killed.ExitCode == 137, killed.ToString());
         Assert.Contains("fault injection", killed.Output);
         Assert.Equal(MartReader.Recompute(_landing, _users), await MartAsync()); // the commit point was passed
