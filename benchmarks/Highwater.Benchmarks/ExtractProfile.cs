@@ -42,17 +42,13 @@ public static class ExtractProfile
             }
             return rows;
         });
-        foreach (var (label, sample, method) in new[] { ("default", 0, Parquet.CompressionMethod.Snappy), ("sample 4096", 4096, Parquet.CompressionMethod.Snappy),
-                     ("sample+none", 4096, Parquet.CompressionMethod.None), ("sample+lz4raw", 4096, Parquet.CompressionMethod.Lz4Raw) })
+        await Phase("+ staging spool (by bucket)", async () =>
         {
-        ParquetColumns.WriteOptions.DictionaryEncodingSampleSize = sample;
-        ParquetColumns.WriteOptions.CompressionMethod = method;
-        await Phase($"+ staging parquet [{label}]", async () =>
-        {
+            await Task.CompletedTask;
             var p = new EventLineParser();
-            var cols = new EventColumns(524_288);
-            var path = Path.Combine(Path.GetTempPath(), "profile-staging.parquet");
-            await using (var w = await EventStagingWriter.CreateAsync(path))
+            var cols = new EventColumns(16_384);
+            var path = Path.Combine(Path.GetTempPath(), "profile-staging.spool");
+            using (var w = EventStagingWriter.Create(path))
             {
                 foreach (var f in files)
                 {
@@ -62,16 +58,16 @@ public static class ExtractProfile
                         if (p.Parse(line.Span, f, r.LineNumber, out _) is { } e)
                         {
                             cols.Add(e);
-                            if (cols.IsFull) { await w.WriteRowGroupAsync(cols); cols.Clear(); }
+                            if (cols.IsFull) { w.Append(cols); cols.Clear(); }
                         }
                 }
-                await w.WriteRowGroupAsync(cols);
+                w.Append(cols);
+                w.Complete();
                 Console.Write($"[{new FileInfo(path).Length / 1e6:F1} MB] ");
                 File.Delete(path);
                 return w.RowsWritten;
             }
         });
-        }
         return 0;
 
         async Task Phase(string name, Func<Task<long>> body)

@@ -1,4 +1,5 @@
 using Highwater.Model;
+using Highwater.Staging;
 
 namespace Highwater.Columnar;
 
@@ -23,6 +24,7 @@ public sealed class EventColumns
         Channel = new string?[capacity];
         SourceKey = new string[capacity];
         SourceLine = new long[capacity];
+        Bucket = new int[capacity];
     }
 
     public int Capacity { get; }
@@ -41,6 +43,9 @@ public sealed class EventColumns
     public readonly string[] SourceKey;
     public readonly long[] SourceLine;
 
+    /// <summary>The order-index bucket of each row (<see cref="OrderBuckets"/>), -1 without an order_id; not staged.</summary>
+    public readonly int[] Bucket;
+
     public void Add(in EventRecord r)
     {
         var i = Count++;
@@ -55,6 +60,69 @@ public sealed class EventColumns
         Channel[i] = r.Channel;
         SourceKey[i] = r.SourceKey;
         SourceLine[i] = r.SourceLine;
+        Bucket[i] = r.OrderId is null ? -1 : OrderBuckets.IndexOf(r.OrderId);
+    }
+
+    /// <summary>Appends row <paramref name="i"/> of <paramref name="other"/>.</summary>
+    public void AppendRow(EventColumns other, int i)
+    {
+        var at = Count++;
+        OrderId[at] = other.OrderId[i];
+        UserId[at] = other.UserId[i];
+        EventTs[at] = other.EventTs[i];
+        ArrivalTs[at] = other.ArrivalTs[i];
+        Qty[at] = other.Qty[i];
+        UnitPrice[at] = other.UnitPrice[i];
+        Currency[at] = other.Currency[i];
+        Sku[at] = other.Sku[i];
+        Channel[at] = other.Channel[i];
+        SourceKey[at] = other.SourceKey[i];
+        SourceLine[at] = other.SourceLine[i];
+        Bucket[at] = other.Bucket[i];
+    }
+
+    /// <summary>The row as a record (tests, tools and the rare per-row paths).</summary>
+    public EventRecord this[int i] => new(OrderId[i], UserId[i], EventTs[i], ArrivalTs[i], Qty[i], UnitPrice[i],
+        Currency[i], Sku[i], Channel[i], SourceKey[i], SourceLine[i]);
+
+    /// <summary>Encodes the rows as one spool block (the staged columns, in schema order).</summary>
+    public void Encode(ColumnBlockWriter block)
+    {
+        var n = Count;
+        block.Begin(n);
+        block.PlainStrings(OrderId.AsSpan(0, n));
+        block.Int64s(UserId.AsSpan(0, n));
+        block.DateTimes(EventTs.AsSpan(0, n));
+        block.DateTimes(ArrivalTs.AsSpan(0, n));
+        block.NullableInt32s(Qty.AsSpan(0, n));
+        block.NullableDecimals(UnitPrice.AsSpan(0, n));
+        block.DictionaryStrings(Currency.AsSpan(0, n));
+        block.DictionaryStrings(Sku.AsSpan(0, n));
+        block.DictionaryStrings(Channel.AsSpan(0, n));
+        block.DictionaryStrings(SourceKey.AsSpan(0, n)!);
+        block.Int64s(SourceLine.AsSpan(0, n));
+    }
+
+    /// <summary>Replaces the rows with a block written by <see cref="Encode"/>; the buffers grow when the block is larger.</summary>
+    public static EventColumns Decode(ReadOnlySpan<byte> bytes, StringPool pool, EventColumns? reuse = null)
+    {
+        var block = new ColumnBlockReader(bytes, pool);
+        var n = block.Rows;
+        var c = reuse is { } r && r.Capacity >= n ? r : new EventColumns(Math.Max(n, 1));
+        c.Clear();
+        block.PlainStrings(c.OrderId.AsSpan(0, n));
+        block.Int64s(c.UserId.AsSpan(0, n));
+        block.DateTimes(c.EventTs.AsSpan(0, n));
+        block.DateTimes(c.ArrivalTs.AsSpan(0, n));
+        block.NullableInt32s(c.Qty.AsSpan(0, n));
+        block.NullableDecimals(c.UnitPrice.AsSpan(0, n));
+        block.DictionaryStrings(c.Currency.AsSpan(0, n));
+        block.DictionaryStrings(c.Sku.AsSpan(0, n));
+        block.DictionaryStrings(c.Channel.AsSpan(0, n));
+        block.DictionaryStrings(c.SourceKey.AsSpan(0, n)!);
+        block.Int64s(c.SourceLine.AsSpan(0, n));
+        c.Count = n;
+        return c;
     }
 
     /// <summary>Appends rows [from, from + count) of <paramref name="other"/>; returns how many fitted.</summary>
@@ -73,6 +141,7 @@ public sealed class EventColumns
         Array.Copy(other.Channel, from, Channel, at, n);
         Array.Copy(other.SourceKey, from, SourceKey, at, n);
         Array.Copy(other.SourceLine, from, SourceLine, at, n);
+        Array.Copy(other.Bucket, from, Bucket, at, n);
         Count += n;
         return n;
     }

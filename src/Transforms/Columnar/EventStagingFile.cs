@@ -1,108 +1,92 @@
 using Highwater.Model;
-using Parquet;
-using static Highwater.Columnar.ParquetColumns;
-using E = Highwater.Model.Schemas.Events;
+using Highwater.Staging;
 
 namespace Highwater.Columnar;
 
 /// <summary>
-/// The columnar staging batch Extract writes and Transform reads: valid events as Parquet,
-/// appended one row group at a time so memory stays bounded by the row group size.
+/// The staging batch Extract writes and Transform reads: valid events, split by the order-index bucket of their
+/// order_id (<see cref="OrderBuckets"/>; rows without one in <see cref="Unkeyed"/>), as column blocks of a
+/// <see cref="PartitionedSpool"/>. Transform then takes one bucket at a time — every version of an order is in
+/// the same bucket — so its memory follows a bucket, not the batch. Within a bucket, rows keep the batch's
+/// order (plan order, then line order), which the order index relies on for ties.
 /// </summary>
-public sealed class EventStagingWriter : IAsyncDisposable
+public sealed class EventStagingWriter : IDisposable
 {
-    private readonly Stream _stream;
-    private readonly ParquetWriter _writer;
+    public const string Unkeyed = "unkeyed";
 
-    private EventStagingWriter(Stream stream, ParquetWriter writer)
-    {
-        _stream = stream;
-        _writer = writer;
-    }
+    /// <summary>Rows a bucket buffers before they are appended as a block.</summary>
+    internal const int BlockRows = 8_192;
+
+    private readonly PartitionedSpool.Writer _spool;
+    private readonly EventColumns?[] _buffers = new EventColumns?[OrderBuckets.Count + 1];
+    private readonly ColumnBlockWriter _block = new();
+
+    private EventStagingWriter(PartitionedSpool.Writer spool) => _spool = spool;
 
     public long RowsWritten { get; private set; }
 
-    public static async Task<EventStagingWriter> CreateAsync(string path)
+    public static EventStagingWriter Create(string path) => new(new PartitionedSpool.Writer(path));
+
+    public static string PartitionOf(int bucket) => bucket < 0 ? Unkeyed : OrderBuckets.Name(bucket);
+
+    /// <summary>Takes the rows of a parsed chunk, each to its bucket's buffer; full buffers are written.</summary>
+    public void Append(EventColumns rows)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var stream = File.Create(path);
-        var writer = await ParquetWriter.CreateAsync(E.Schema, stream, WriteOptions);
-        return new EventStagingWriter(stream, writer);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var slot = rows.Bucket[i] < 0 ? OrderBuckets.Count : rows.Bucket[i];
+            var buffer = _buffers[slot] ??= new EventColumns(BlockRows);
+            buffer.AppendRow(rows, i);
+            if (buffer.IsFull) Flush(slot);
+        }
+        RowsWritten += rows.Count;
     }
 
-    public async Task WriteRowGroupAsync(IReadOnlyList<EventRecord> rows)
+    /// <summary>Writes what is still buffered, bucket by bucket, then the spool's footer.</summary>
+    public void Complete()
     {
-        if (rows.Count == 0) return;
-        using var g = _writer.CreateRowGroup();
-        var n = rows.Count;
-        await WriteString(g, E.OrderId, rows, 0, n, r => r.OrderId);
-        await Write(g, E.UserId, rows, 0, n, r => r.UserId);
-        await Write(g, E.EventTs, rows, 0, n, r => r.EventTs);
-        await Write(g, E.ArrivalTs, rows, 0, n, r => r.ArrivalTs);
-        await WriteNullable(g, E.Qty, rows, 0, n, r => r.Qty);
-        await WriteNullable(g, E.UnitPrice, rows, 0, n, r => r.UnitPrice);
-        await WriteString(g, E.Currency, rows, 0, n, r => r.Currency);
-        await WriteString(g, E.Sku, rows, 0, n, r => r.Sku);
-        await WriteString(g, E.Channel, rows, 0, n, r => r.Channel);
-        await WriteString(g, E.SourceKey, rows, 0, n, r => r.SourceKey);
-        await Write(g, E.SourceLine, rows, 0, n, r => r.SourceLine);
-        RowsWritten += n;
+        for (var slot = 0; slot < _buffers.Length; slot++) Flush(slot);
+        _spool.Complete();
     }
 
-    /// <summary>Writes the buffered rows as one row group, column by column, straight from the buffers.</summary>
-    public async Task WriteRowGroupAsync(EventColumns rows)
+    private void Flush(int slot)
     {
-        var n = rows.Count;
-        if (n == 0) return;
-        using var g = _writer.CreateRowGroup();
-        await g.WriteAsync(E.OrderId, new ArraySegment<string>(rows.OrderId!, 0, n));
-        await g.WriteAsync<long>(E.UserId, new ReadOnlyMemory<long>(rows.UserId, 0, n));
-        await g.WriteAsync<DateTime>(E.EventTs, new ReadOnlyMemory<DateTime>(rows.EventTs, 0, n));
-        await g.WriteAsync<DateTime>(E.ArrivalTs, new ReadOnlyMemory<DateTime>(rows.ArrivalTs, 0, n));
-        await g.WriteAsync<int>(E.Qty, new ReadOnlyMemory<int?>(rows.Qty, 0, n));
-        await g.WriteAsync<decimal>(E.UnitPrice, new ReadOnlyMemory<decimal?>(rows.UnitPrice, 0, n));
-        await g.WriteAsync(E.Currency, new ArraySegment<string>(rows.Currency!, 0, n));
-        await g.WriteAsync(E.Sku, new ArraySegment<string>(rows.Sku!, 0, n));
-        await g.WriteAsync(E.Channel, new ArraySegment<string>(rows.Channel!, 0, n));
-        await g.WriteAsync(E.SourceKey, new ArraySegment<string>(rows.SourceKey, 0, n));
-        await g.WriteAsync<long>(E.SourceLine, new ReadOnlyMemory<long>(rows.SourceLine, 0, n));
-        RowsWritten += n;
+        if (_buffers[slot] is not { Count: > 0 } buffer) return;
+        buffer.Encode(_block);
+        _spool.Append(PartitionOf(slot == OrderBuckets.Count ? -1 : slot), _block.Written, buffer.Count);
+        buffer.Clear();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _writer.DisposeAsync();
-        await _stream.DisposeAsync();
-    }
+    public void Dispose() => _spool.Dispose();
 }
 
-/// <summary>Reads the staging batch back, one row group at a time.</summary>
+/// <summary>Reads the staging batch back, one bucket (or every block) at a time.</summary>
 public static class EventStagingReader
 {
-    public static async IAsyncEnumerable<EventRecord[]> ReadRowGroupsAsync(string path)
+    /// <summary>The blocks of one partition (a bucket's two digits or <see cref="EventStagingWriter.Unkeyed"/>), in append order.</summary>
+    public static IEnumerable<EventColumns> ReadPartition(PartitionedSpool.Reader spool, string partition, StringPool pool)
     {
-        await using var stream = File.OpenRead(path);
-        await using var reader = await ParquetReader.CreateAsync(stream);
-        var schema = reader.Schema;
-        for (var i = 0; i < reader.RowGroupCount; i++)
+        var buffer = Array.Empty<byte>();
+        EventColumns? rows = null;
+        foreach (var block in spool.BlocksOf(partition))
         {
-            using var g = reader.OpenRowGroupReader(i);
-            var orderId = await ReadString(g, schema, E.OrderId, path);
-            var userId = await Read<long>(g, schema, E.UserId, path);
-            var eventTs = await Read<DateTime>(g, schema, E.EventTs, path);
-            var arrivalTs = await Read<DateTime>(g, schema, E.ArrivalTs, path);
-            var qty = await ReadNullable<int>(g, schema, E.Qty, path);
-            var unitPrice = await ReadNullable<decimal>(g, schema, E.UnitPrice, path);
-            var currency = await ReadString(g, schema, E.Currency, path);
-            var sku = await ReadString(g, schema, E.Sku, path);
-            var channel = await ReadString(g, schema, E.Channel, path);
-            var sourceKey = await ReadString(g, schema, E.SourceKey, path);
-            var sourceLine = await Read<long>(g, schema, E.SourceLine, path);
-            var rows = new EventRecord[orderId.Length];
-            for (var r = 0; r < rows.Length; r++)
-                rows[r] = new EventRecord(orderId[r], userId[r], UtcTimestamp.Normalize(eventTs[r]), UtcTimestamp.Normalize(arrivalTs[r]),
-                    qty[r], unitPrice[r], currency[r], sku[r], channel[r], sourceKey[r]!, sourceLine[r]);
+            rows = EventColumns.Decode(spool.Read(block, ref buffer), pool, rows);
             yield return rows;
         }
+    }
+
+    /// <summary>Every staged row as records, partition by partition (tests and tools; Transform reads by bucket).</summary>
+    public static async IAsyncEnumerable<EventRecord[]> ReadRowGroupsAsync(string path)
+    {
+        await Task.CompletedTask;
+        using var spool = PartitionedSpool.Reader.Open(path);
+        var pool = new StringPool();
+        foreach (var partition in spool.Partitions)
+            foreach (var block in ReadPartition(spool, partition, pool))
+            {
+                var rows = new EventRecord[block.Count];
+                for (var i = 0; i < rows.Length; i++) rows[i] = block[i];
+                yield return rows;
+            }
     }
 }

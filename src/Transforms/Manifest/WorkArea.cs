@@ -13,13 +13,15 @@ public sealed class WorkArea
     public string Root { get; }
     public string PlanFile => Path.Combine(Root, "plan.json");
     public string BatchIdFile => Path.Combine(Root, "batch-id");
-    public string StagingEvents => Path.Combine(Root, "staging", "events.parquet");
+    public string StagingEvents => Path.Combine(Root, "staging", "events.spool");
     public string QuarantineDir => Path.Combine(Root, "quarantine");
     public string ExtractQuarantine => Path.Combine(QuarantineDir, "extract.ndjson");
     public string TransformQuarantine => Path.Combine(QuarantineDir, "transform.ndjson");
     public string MartDir => Path.Combine(Root, "out", "sales_mart");
     public string KpiDir => Path.Combine(Root, "out", "kpi_daily");
     public string IndexDir => Path.Combine(Root, "out", "order_index");
+    /// <summary>Transform's winners on their way to their partitions (deleted when Transform completes).</summary>
+    public string TransformSpill => Path.Combine(Root, "spill", "transform.spool");
     public string TransformSummaryFile => Path.Combine(Root, "transform.json");
     public string GateDir => Path.Combine(Root, "gate");
 

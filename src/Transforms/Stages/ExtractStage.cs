@@ -12,7 +12,7 @@ namespace Highwater.Stages;
 /// <summary>
 /// Extract: streams every planned file (gzip-compressed ones transparently, checked against their gzip
 /// trailer so a truncated file fails the run instead of yielding half its lines) line by line into the
-/// columnar staging batch, in bounded row groups. Files are parsed in parallel (one parser per core) into
+/// columnar staging batch, split by order-index bucket in bounded blocks (see <see cref="EventStagingWriter"/>). Files are parsed in parallel (one parser per core) into
 /// column buffers; a single writer takes them in plan order through bounded channels, so the staging batch
 /// and the quarantine are the same whatever the parallelism. Malformed lines go to quarantine with file, line and
 /// reason. A body that breaks off mid-stream is read again from the start of the object, skipping the
@@ -21,8 +21,6 @@ namespace Highwater.Stages;
 public static class ExtractStage
 {
     public const int MaxAttemptsPerFile = 3;
-    /// <summary>Rows per row group of the staging batch.</summary>
-    private const int RowGroupRows = 524_288;
     /// <summary>Rows a parser hands over at a time, and how many such chunks a file may have waiting.</summary>
     private const int ChunkRows = 16_384, ChunksInFlight = 4;
     private const int ReadBufferBytes = 1 << 20;
@@ -76,10 +74,9 @@ public static class ExtractStage
 
         try
         {
-            var group = new EventColumns(RowGroupRows);
             using var progress = ctx.Log.StartProgress(ctx.Clock, "Extract", "files", plan.Files.Count, plan.TotalBytes);
             using var quarantine = new QuarantineWriter(ctx.Work.ExtractQuarantine, "extract");
-            await using (var writer = await EventStagingWriter.CreateAsync(temp))
+            using (var writer = EventStagingWriter.Create(temp))
             {
                 for (var i = 0; i < files.Count; i++)
                 {
@@ -92,17 +89,8 @@ public static class ExtractStage
                             foreach (var q in chunk.Quarantine)
                                 quarantine.Add(files[i].Key, q.Line, q.Reason, q.Raw);
                             fileQuarantined += chunk.Quarantine.Count;
-                            var rowsInChunk = chunk.Rows.Count;
-                            fileRows += rowsInChunk;
-                            for (var taken = 0; taken < rowsInChunk;)
-                            {
-                                taken += group.AppendFrom(chunk.Rows, taken, rowsInChunk - taken);
-                                if (group.IsFull)
-                                {
-                                    await writer.WriteRowGroupAsync(group);
-                                    group.Clear();
-                                }
-                            }
+                            fileRows += chunk.Rows.Count;
+                            writer.Append(chunk.Rows);
                             chunk.Rows.Clear();
                             pool.Add(chunk.Rows);
                             if (chunk.Last is { } done)
@@ -116,7 +104,7 @@ public static class ExtractStage
                         }
                     }
                 }
-                await writer.WriteRowGroupAsync(group);
+                writer.Complete();
                 rows = writer.RowsWritten;
             }
             quarantined = quarantine.Count;

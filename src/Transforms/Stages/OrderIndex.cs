@@ -1,4 +1,3 @@
-using System.Text;
 using Highwater.Model;
 
 namespace Highwater.Stages;
@@ -15,7 +14,7 @@ namespace Highwater.Stages;
 public static class OrderIndex
 {
     public const string Dataset = "order_index";
-    public const int BucketCount = 64;
+    public const int BucketCount = OrderBuckets.Count;
     public const string Root = "_highwater/order-index/";
 
     /// <summary>
@@ -25,16 +24,7 @@ public static class OrderIndex
     public const int MaxSegments = 16;
 
     /// <summary>The bucket of an order_id: FNV-1a of its UTF-8 bytes, modulo <see cref="BucketCount"/>, two digits.</summary>
-    public static string BucketOf(string orderId)
-    {
-        var hash = 2166136261u;
-        foreach (var b in Encoding.UTF8.GetBytes(orderId))
-        {
-            hash ^= b;
-            hash *= 16777619u;
-        }
-        return (hash % BucketCount).ToString("D2");
-    }
+    public static string BucketOf(string orderId) => OrderBuckets.Name(OrderBuckets.IndexOf(orderId));
 
     /// <summary>
     /// True when <paramref name="a"/> beats <paramref name="b"/> for the same order_id: the later arrival_ts;

@@ -36,13 +36,18 @@ public sealed class ExtractStageTests : IDisposable
         }).ToList();
     }
 
-    private async Task<List<EventRecord>> ReadStaged()
+    /// <summary>The staged rows as the staging file holds them: bucket by bucket, each in plan and line order.</summary>
+    private async Task<List<EventRecord>> ReadStagedAsWritten()
     {
         var rows = new List<EventRecord>();
         await foreach (var group in EventStagingReader.ReadRowGroupsAsync(_f.Work.StagingEvents))
             rows.AddRange(group);
         return rows;
     }
+
+    /// <summary>The staged rows in file and line order.</summary>
+    private async Task<List<EventRecord>> ReadStaged() =>
+        (await ReadStagedAsWritten()).OrderBy(r => r.SourceKey, StringComparer.Ordinal).ThenBy(r => r.SourceLine).ToList();
 
     private async Task<ExtractStage.Summary?> DiscoverAndExtract()
     {
@@ -134,7 +139,7 @@ public sealed class ExtractStageTests : IDisposable
             {
                 ExtractStage.Parallelism = saved;
             }
-            return ((await ReadStaged()).Select(r => (r.SourceKey, r.SourceLine, r.OrderId)).ToList(), File.ReadAllText(_f.Work.ExtractQuarantine));
+            return ((await ReadStagedAsWritten()).Select(r => (r.SourceKey, r.SourceLine, r.OrderId)).ToList(), File.ReadAllText(_f.Work.ExtractQuarantine));
         }
 
         var one = await ExtractWith(1);
@@ -143,8 +148,16 @@ public sealed class ExtractStageTests : IDisposable
         Assert.Equal(one.Rows.Count, four.Rows.Count);
         Assert.True(one.Rows.SequenceEqual(four.Rows), "staged rows differ between 1 and 4 parsers");
         Assert.Equal(one.Quarantine, four.Quarantine);
-        var expected = one.Rows.OrderBy(r => r.Item1, StringComparer.Ordinal).ThenBy(r => r.Item2).ToList();
-        Assert.True(expected.SequenceEqual(one.Rows), "staged rows are not in file, line order");
+        // Staged by order-index bucket (all versions of an order together), each bucket in file, line order.
+        var buckets = one.Rows.Select(r => r.Item3 is null ? -1 : OrderBuckets.IndexOf(r.Item3)).ToList();
+        Assert.True(buckets.Zip(buckets.Skip(1)).All(p => p.First <= p.Second || p.Second == -1 && p.First != -1), "staged rows are not grouped by bucket");
+        Assert.True(one.Rows.Count > 100_000 && buckets.Distinct().Count() == OrderBuckets.Count, "the rows should spread over every bucket");
+        foreach (var bucket in one.Rows.Zip(buckets).GroupBy(p => p.Second))
+        {
+            var rows = bucket.Select(p => p.First).ToList();
+            var expected = rows.OrderBy(r => r.Item1, StringComparer.Ordinal).ThenBy(r => r.Item2).ToList();
+            Assert.True(expected.SequenceEqual(rows), $"staged rows of bucket {bucket.Key} are not in file, line order");
+        }
     }
 
     [Fact]

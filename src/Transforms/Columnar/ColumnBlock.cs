@@ -1,0 +1,210 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using Highwater.Staging;
+
+namespace Highwater.Columnar;
+
+/// <summary>
+/// The encoding of one block of a <see cref="PartitionedSpool"/>: a row count, then one column after another,
+/// each as plain little-endian values. It exists because the work area's intermediate batches (staged events,
+/// Transform's spill) are written once and read once on the same machine, so they need no compression and no
+/// statistics — only to be cheap: a fixed-width column is one copy, a nullable one a presence byte per row
+/// plus the values, and a string column either a per-block dictionary (low-cardinality values such as
+/// currency, sku or source key: each distinct value stored once, rows as 32-bit ids) or the UTF-8 bytes of
+/// every row (unique values such as order_id). Parquet is what leaves the work area.
+/// </summary>
+public sealed class ColumnBlockWriter
+{
+    private byte[] _buffer = new byte[1 << 16];
+    private int _length;
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+
+    /// <summary>The encoded block so far.</summary>
+    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
+
+    /// <summary>Starts a block of <paramref name="rows"/> rows.</summary>
+    public void Begin(int rows)
+    {
+        _length = 0;
+        Int32(rows);
+    }
+
+    public void Int64s(ReadOnlySpan<long> values) => Raw(MemoryMarshal.AsBytes(values));
+
+    public void Int32s(ReadOnlySpan<int> values) => Raw(MemoryMarshal.AsBytes(values));
+
+    /// <summary>Timestamps with their kind, as the 64 bits <see cref="DateTime.ToBinary"/> would carry.</summary>
+    public void DateTimes(ReadOnlySpan<DateTime> values) => Raw(MemoryMarshal.AsBytes(values));
+
+    public void NullableInt32s(ReadOnlySpan<int?> values)
+    {
+        var span = Reserve(values.Length * 5);
+        for (var i = 0; i < values.Length; i++)
+        {
+            span[i] = values[i].HasValue ? (byte)1 : (byte)0;
+            BinaryPrimitives.WriteInt32LittleEndian(span[(values.Length + i * 4)..], values[i].GetValueOrDefault());
+        }
+    }
+
+    public void NullableDecimals(ReadOnlySpan<decimal?> values)
+    {
+        var span = Reserve(values.Length * 17);
+        for (var i = 0; i < values.Length; i++)
+        {
+            span[i] = values[i].HasValue ? (byte)1 : (byte)0;
+            // decimal is 16 bytes of plain data; the destination is not necessarily aligned, so write unaligned.
+            MemoryMarshal.Write(span[(values.Length + i * 16)..], values[i].GetValueOrDefault());
+        }
+    }
+
+    public void NullableDateTimes(ReadOnlySpan<DateTime?> values)
+    {
+        var span = Reserve(values.Length * 9);
+        for (var i = 0; i < values.Length; i++)
+        {
+            span[i] = values[i].HasValue ? (byte)1 : (byte)0;
+            MemoryMarshal.Write(span[(values.Length + i * 8)..], values[i].GetValueOrDefault());
+        }
+    }
+
+    /// <summary>A low-cardinality string column: the block's distinct values once, then a 32-bit id per row (-1 for null).</summary>
+    public void DictionaryStrings(ReadOnlySpan<string?> values)
+    {
+        _ids.Clear();
+        var ids = new int[values.Length];
+        var distinct = new List<string>();
+        string? last = null;
+        var lastId = -1;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var v = values[i];
+            if (v is null) { ids[i] = -1; continue; }
+            if (ReferenceEquals(v, last)) { ids[i] = lastId; continue; }
+            if (!_ids.TryGetValue(v, out var id))
+            {
+                id = distinct.Count;
+                _ids[v] = id;
+                distinct.Add(v);
+            }
+            ids[i] = lastId = id;
+            last = v;
+        }
+        Int32(distinct.Count);
+        foreach (var v in distinct) Utf8(v);
+        Int32s(ids);
+    }
+
+    /// <summary>A string column of mostly unique values: per row a length (-1 for null) and the UTF-8 bytes.</summary>
+    public void PlainStrings(ReadOnlySpan<string?> values)
+    {
+        foreach (var v in values)
+        {
+            if (v is null) Int32(-1);
+            else Utf8(v);
+        }
+    }
+
+    private void Utf8(string value)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        var span = Reserve(4 + max);
+        var n = Encoding.UTF8.GetBytes(value, span[4..]);
+        BinaryPrimitives.WriteInt32LittleEndian(span, n);
+        _length -= max - n;
+    }
+
+    private void Int32(int value) => BinaryPrimitives.WriteInt32LittleEndian(Reserve(4), value);
+
+    private void Raw(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Reserve(bytes.Length));
+
+    private Span<byte> Reserve(int bytes)
+    {
+        if (_length + bytes > _buffer.Length)
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + bytes));
+        var span = _buffer.AsSpan(_length, bytes);
+        _length += bytes;
+        return span;
+    }
+}
+
+/// <summary>Reads a block written by <see cref="ColumnBlockWriter"/>, column by column, in the order written.</summary>
+public ref struct ColumnBlockReader
+{
+    private readonly ReadOnlySpan<byte> _block;
+    private readonly StringPool _pool;
+    private int _at;
+
+    /// <param name="pool">Interns dictionary values across blocks, so a value read in every block is one string.</param>
+    public ColumnBlockReader(ReadOnlySpan<byte> block, StringPool pool)
+    {
+        _block = block;
+        _pool = pool;
+        Rows = Int32();
+    }
+
+    public int Rows { get; }
+
+    public void Int64s(Span<long> into) => Raw(MemoryMarshal.AsBytes(into));
+
+    public void Int32s(Span<int> into) => Raw(MemoryMarshal.AsBytes(into));
+
+    public void DateTimes(Span<DateTime> into) => Raw(MemoryMarshal.AsBytes(into));
+
+    public void NullableInt32s(Span<int?> into)
+    {
+        var span = Take(into.Length * 5);
+        for (var i = 0; i < into.Length; i++)
+            into[i] = span[i] != 0 ? BinaryPrimitives.ReadInt32LittleEndian(span[(into.Length + i * 4)..]) : null;
+    }
+
+    public void NullableDecimals(Span<decimal?> into)
+    {
+        var span = Take(into.Length * 17);
+        for (var i = 0; i < into.Length; i++)
+            into[i] = span[i] != 0 ? MemoryMarshal.Read<decimal>(span[(into.Length + i * 16)..]) : null;
+    }
+
+    public void NullableDateTimes(Span<DateTime?> into)
+    {
+        var span = Take(into.Length * 9);
+        for (var i = 0; i < into.Length; i++)
+            into[i] = span[i] != 0 ? MemoryMarshal.Read<DateTime>(span[(into.Length + i * 8)..]) : null;
+    }
+
+    public void DictionaryStrings(Span<string?> into)
+    {
+        var count = Int32();
+        var values = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            var n = Int32();
+            values[i] = _pool.Get(Take(n));
+        }
+        var ids = MemoryMarshal.Cast<byte, int>(Take(into.Length * 4));
+        for (var i = 0; i < into.Length; i++)
+            into[i] = ids[i] < 0 ? null : values[ids[i]];
+    }
+
+    public void PlainStrings(Span<string?> into)
+    {
+        for (var i = 0; i < into.Length; i++)
+        {
+            var n = Int32();
+            into[i] = n < 0 ? null : Encoding.UTF8.GetString(Take(n));
+        }
+    }
+
+    private int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+
+    private void Raw(Span<byte> into) => Take(into.Length).CopyTo(into);
+
+    private ReadOnlySpan<byte> Take(int bytes)
+    {
+        if (bytes < 0 || _at + bytes > _block.Length)
+            throw new InvalidDataException($"a spool block ends early (wanted {bytes:N0} bytes at offset {_at:N0} of {_block.Length:N0}): the work area is damaged; run the stage that wrote it again.");
+        var span = _block.Slice(_at, bytes);
+        _at += bytes;
+        return span;
+    }
+}

@@ -1,0 +1,293 @@
+using System.Runtime.InteropServices;
+using Highwater.Columnar;
+using Highwater.Manifest;
+using Highwater.Model;
+using Highwater.Staging;
+
+namespace Highwater.Stages;
+
+/// <summary>
+/// The working state of one Transform run, in its two passes. First, bucket by bucket (independent, so several
+/// at once): join the bucket's staged rows to the users, reduce them to one candidate per (order_id, source
+/// file), let the order index decide the winners, write the bucket's index file, and spill each winner that
+/// enters a partition to that partition. Then, partition by partition: merge what the partition held with what
+/// was spilled to it, minus what left it, and write its mart and KPI files. Memory follows one bucket and one
+/// partition per worker, not the batch.
+/// </summary>
+internal sealed class TransformBatch
+{
+    private readonly PipelineContext _ctx;
+    private readonly HighWatermarkManifest _manifest;
+    private readonly UserDimension _users;
+    private readonly HashSet<string> _replaced;
+    private readonly HashSet<string> _retracting;
+    private readonly bool _fullRefresh;
+    private readonly SortedSet<string> _touched;
+    private readonly Dictionary<string, int> _planOrder;
+    private readonly Lock _gate = new();
+    private static readonly HashSet<string> NoOrders = new(StringComparer.Ordinal);
+
+    private readonly Dictionary<string, HashSet<string>> _removed = new(StringComparer.Ordinal); // dt -> order_ids leaving it
+    private readonly List<(int File, long Line, string Source, string Reason, string Raw)> _quarantine = [];
+    private long _batchRows, _unknownUsers;
+
+    public TransformBatch(PipelineContext ctx, BatchPlan plan, HighWatermarkManifest manifest, UserDimension users,
+        HashSet<string> replaced, HashSet<string> retracting, bool fullRefresh, SortedSet<string> touched, string spillPath)
+    {
+        _ctx = ctx;
+        _manifest = manifest;
+        _users = users;
+        _replaced = replaced;
+        _retracting = retracting;
+        _fullRefresh = fullRefresh;
+        _touched = touched;
+        _planOrder = plan.Files.Select((f, i) => (f.Key, i)).ToDictionary(p => p.Key, p => p.i, StringComparer.Ordinal);
+        Spill = new PartitionedSpool.Writer(spillPath);
+    }
+
+    /// <summary>Winners on their way to their partitions: one spool partition per dt.</summary>
+    public PartitionedSpool.Writer Spill { get; }
+
+    public long BatchRows => Interlocked.Read(ref _batchRows);
+
+    public long UnknownUsers => Interlocked.Read(ref _unknownUsers);
+
+    /// <summary>Source file -> the partitions (dt) its rows went to.</summary>
+    public Dictionary<string, SortedSet<string>> Contributions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Source file -> the order-index buckets its rows went to.</summary>
+    public Dictionary<string, SortedSet<string>> BucketContributions { get; } = new(StringComparer.Ordinal);
+
+    public List<IndexBucketOutput> IndexBuckets { get; } = [];
+
+    /// <summary>Rows without an order_id are never superseded: each is spilled to its day as it is.</summary>
+    public void JoinUnkeyed(PartitionedSpool.Reader staging)
+    {
+        var pool = new StringPool();
+        var block = new MartRowBlock();
+        var encoder = new ColumnBlockWriter();
+        var contributions = new HashSet<(string, int)>();
+        foreach (var rows in EventStagingReader.ReadPartition(staging, EventStagingWriter.Unkeyed, pool))
+        {
+            var joined = new List<MartRecord>(rows.Count);
+            Join(rows, joined, contributions, sources: null);
+            foreach (var (day, dayRows) in ByDay(joined))
+                SpillRows(UtcTimestamp.FormatDate(DateOnly.FromDayNumber(day)), dayRows, block, encoder);
+        }
+        AddContributions(contributions, bucket: null, sources: null);
+    }
+
+    /// <summary>Decides the winners of one order-index bucket, writes its index file and spills the winners that move.</summary>
+    public async Task ResolveBucketAsync(PartitionedSpool.Reader staging, string bucket, CancellationToken ct)
+    {
+        // The batch's candidates: one per (order_id, source file); within a file the latest arrival wins, on a
+        // tie the later line (rows come in line order).
+        var pool = new StringPool();
+        var fresh = new List<MartRecord>();
+        var at = new Dictionary<(string, string), int>();
+        var contributions = new HashSet<(string, int)>();
+        var sources = new HashSet<string>(StringComparer.Ordinal);
+        var joined = new List<MartRecord>(EventStagingWriter.BlockRows);
+        foreach (var rows in EventStagingReader.ReadPartition(staging, bucket, pool))
+        {
+            joined.Clear();
+            Join(rows, joined, contributions, sources);
+            foreach (var row in joined)
+            {
+                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(at, (row.OrderId!, row.SourceKey), out var exists);
+                if (!exists)
+                {
+                    slot = fresh.Count;
+                    fresh.Add(row);
+                }
+                else if (row.ArrivalTs >= fresh[slot].ArrivalTs) fresh[slot] = row;
+            }
+        }
+        at.Clear();
+        AddContributions(contributions, bucket, sources);
+
+        var segments = _fullRefresh ? [] : _manifest.PartitionFiles(OrderIndex.Dataset, bucket);
+        // Without retractions nothing held changes: the batch's candidates become a new segment, and only the
+        // held candidates of the batch's own orders are read (row groups without one are not decoded).
+        var append = segments.Count is > 0 and < OrderIndex.MaxSegments && fresh.Count > 0 && !_retracting.Contains(bucket);
+        var wanted = append ? fresh.Select(r => r.OrderId!).ToHashSet(StringComparer.Ordinal) : null;
+        var old = new List<MartRecord>();
+        foreach (var key in segments)
+            await ReadMartFileAsync(key, old, ct, wanted is null ? null : id => id is not null && wanted.Contains(id));
+        var before = OrderIndex.Winners(old);
+        var candidates = old.Count == 0 ? fresh : old.Where(r => !_replaced.Contains(r.SourceKey)).Concat(fresh).ToList();
+        var after = OrderIndex.Winners(candidates);
+
+        var leaving = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (orderId, was) in before)
+        {
+            if (after.TryGetValue(orderId, out var now) && now == was) continue;
+            var dt = UtcTimestamp.FormatDate(was.Dt);
+            if (!leaving.TryGetValue(dt, out var list)) leaving[dt] = list = [];
+            list.Add(orderId);
+        }
+        var entering = new List<MartRecord>();
+        foreach (var (orderId, now) in after)
+            if (!before.TryGetValue(orderId, out var was) || now != was)
+                entering.Add(now);
+        before.Clear();
+        after.Clear();
+
+        var block = new MartRowBlock();
+        var encoder = new ColumnBlockWriter();
+        foreach (var (day, rows) in ByDay(entering))
+            SpillRows(UtcTimestamp.FormatDate(DateOnly.FromDayNumber(day)), rows, block, encoder);
+        if (leaving.Count > 0)
+            lock (_gate)
+                foreach (var (dt, ids) in leaving)
+                {
+                    if (!_removed.TryGetValue(dt, out var set)) _removed[dt] = set = new(StringComparer.Ordinal);
+                    set.UnionWith(ids);
+                    _touched.Add(dt);
+                }
+
+        var written = append ? fresh : candidates;
+        string? file = null;
+        if (written.Count > 0)
+        {
+            OrderIndex.SortCandidates(written);
+            file = Path.Combine(_ctx.Work.IndexDir, $"bucket={bucket}", "part.parquet");
+            await WriteFileAsync(file, s => MartPartitionFile.WriteAsync(s, written));
+        }
+        lock (_gate) IndexBuckets.Add(new IndexBucketOutput(bucket, written.Count, file, append));
+        _ctx.Log.Diagnostic(append
+            ? $"order index bucket {bucket}: {fresh.Count:N0} candidates appended as segment {segments.Count + 1} ({old.Count:N0} held candidates of the same orders read)"
+            : $"order index bucket {bucket}: {old.Count:N0} candidates held -> {candidates.Count:N0} (rewritten as one segment)");
+    }
+
+    /// <summary>Rebuilds one partition: what it held, minus the orders that left it, plus what was spilled to it.</summary>
+    public async Task<PartitionOutput> RebuildPartitionAsync(PartitionedSpool.Reader spilled, string dt, CancellationToken ct)
+    {
+        var existing = new List<MartRecord>();
+        if (!_fullRefresh)
+            foreach (var key in _manifest.PartitionFiles(TransformStage.MartDataset, dt))
+                await ReadMartFileAsync(key, existing, ct);
+        var incoming = new List<MartRecord>((int)Math.Min(spilled.RowsOf(dt), int.MaxValue));
+        var block = new MartRowBlock();
+        var pool = new StringPool();
+        var buffer = Array.Empty<byte>();
+        foreach (var b in spilled.BlocksOf(dt)) block.Decode(spilled.Read(b, ref buffer), pool, incoming);
+        HashSet<string>? removed;
+        lock (_gate) removed = _removed.GetValueOrDefault(dt);
+        var merged = PartitionRewrite.Apply(existing, removed ?? NoOrders, incoming, _replaced);
+        string? martFile = null, kpiFile = null;
+        if (merged.Count > 0)
+        {
+            martFile = Path.Combine(_ctx.Work.MartDir, $"dt={dt}", "part.parquet");
+            kpiFile = Path.Combine(_ctx.Work.KpiDir, $"dt={dt}", "part.parquet");
+            await WriteFileAsync(martFile, s => MartPartitionFile.WriteAsync(s, merged));
+            await WriteFileAsync(kpiFile, s => KpiPartitionFile.WriteAsync(s, DailyKpi.Compute(merged)));
+        }
+        _ctx.Log.Diagnostic($"dt={dt}: {existing.Count:N0} held, {removed?.Count ?? 0:N0} superseded, {incoming.Count:N0} new -> {merged.Count:N0} rows");
+        return new PartitionOutput(dt, merged.Count, existing.Count, incoming.Count, martFile, kpiFile);
+    }
+
+    /// <summary>Writes the rows of unknown users to Transform's quarantine, in plan and line order.</summary>
+    public void WriteQuarantine()
+    {
+        using var quarantine = new QuarantineWriter(_ctx.Work.TransformQuarantine, "transform");
+        foreach (var q in _quarantine.OrderBy(q => q.File).ThenBy(q => q.Line))
+            quarantine.Add(q.Source, q.Line, q.Reason, q.Raw);
+    }
+
+    /// <summary>The inner join on user_id, with total_price; rows of unknown users are set aside with the reason.</summary>
+    private void Join(EventColumns rows, List<MartRecord> into, HashSet<(string, int)> contributions, HashSet<string>? sources)
+    {
+        string? lastSource = null;
+        var lastDay = -1;
+        long unknown = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (!_users.TryGet(rows.UserId[i], out var user))
+            {
+                unknown++;
+                var e = rows[i];
+                lock (_gate)
+                    _quarantine.Add((_planOrder.GetValueOrDefault(e.SourceKey, int.MaxValue), e.SourceLine, e.SourceKey,
+                        $"unknown user_id {e.UserId}: not in the user dimension", Describe(e)));
+                continue;
+            }
+            var qty = rows.Qty[i];
+            var price = rows.UnitPrice[i];
+            var row = new MartRecord(rows.OrderId[i], rows.UserId[i], rows.EventTs[i], rows.ArrivalTs[i], qty, price,
+                qty is { } q && price is { } p ? q * p : null,
+                rows.Currency[i], rows.Sku[i], rows.Channel[i], user.Country, user.Segment, user.SignupDate, rows.SourceKey[i]);
+            var day = DayNumber(row.EventTs);
+            if (!ReferenceEquals(row.SourceKey, lastSource) || day != lastDay)
+            {
+                contributions.Add((row.SourceKey, day));
+                sources?.Add(row.SourceKey);
+                (lastSource, lastDay) = (row.SourceKey, day);
+            }
+            into.Add(row);
+        }
+        Interlocked.Add(ref _batchRows, rows.Count);
+        Interlocked.Add(ref _unknownUsers, unknown);
+    }
+
+    private void AddContributions(HashSet<(string Source, int Day)> days, string? bucket, HashSet<string>? sources)
+    {
+        var dts = days.Select(d => (d.Source, Dt: UtcTimestamp.FormatDate(DateOnly.FromDayNumber(d.Day)))).ToList();
+        lock (_gate)
+        {
+            foreach (var (source, dt) in dts) Add(Contributions, source, dt);
+            if (bucket is not null && sources is not null)
+                foreach (var source in sources) Add(BucketContributions, source, bucket);
+        }
+    }
+
+    private void SpillRows(string dt, List<MartRecord> rows, MartRowBlock block, ColumnBlockWriter encoder)
+    {
+        for (var from = 0; from < rows.Count; from += EventStagingWriter.BlockRows * 4)
+        {
+            var part = from == 0 && rows.Count <= EventStagingWriter.BlockRows * 4
+                ? rows
+                : rows.GetRange(from, Math.Min(EventStagingWriter.BlockRows * 4, rows.Count - from));
+            block.Encode(encoder, part);
+            Spill.Append(dt, encoder.Written, part.Count);
+        }
+        lock (_gate) _touched.Add(dt);
+    }
+
+    private static IEnumerable<(int Day, List<MartRecord> Rows)> ByDay(List<MartRecord> rows)
+    {
+        var byDay = new Dictionary<int, List<MartRecord>>();
+        foreach (var row in rows)
+        {
+            var day = DayNumber(row.EventTs);
+            if (!byDay.TryGetValue(day, out var list)) byDay[day] = list = [];
+            list.Add(row);
+        }
+        return byDay.OrderBy(d => d.Key).Select(d => (d.Key, d.Value));
+    }
+
+    private static int DayNumber(DateTime utc) => (int)(utc.Ticks / TimeSpan.TicksPerDay);
+
+    private static string Describe(EventRecord e) =>
+        $"order_id={e.OrderId ?? "null"}, user_id={e.UserId}, event_ts={UtcTimestamp.Format(e.EventTs)}";
+
+    private static void Add(Dictionary<string, SortedSet<string>> map, string key, string value)
+    {
+        if (!map.TryGetValue(key, out var set)) map[key] = set = new(StringComparer.Ordinal);
+        set.Add(value);
+    }
+
+    private async Task ReadMartFileAsync(string key, List<MartRecord> into, CancellationToken ct, Func<string?, bool>? keep = null)
+    {
+        await using var body = await _ctx.Warehouse.OpenReadAsync(key, ct);
+        await using var seekable = await SeekableCopy.OfAsync(body, ct);
+        await MartPartitionFile.ReadAsync(seekable, $"{_ctx.Warehouse.Description}/{key}", into, keep);
+    }
+
+    private static async Task WriteFileAsync(string path, Func<Stream, Task> write)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await using var s = File.Create(path);
+        await write(s);
+    }
+}
