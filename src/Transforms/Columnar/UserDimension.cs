@@ -7,22 +7,72 @@ using U = Highwater.Model.Schemas.Users;
 namespace Highwater.Columnar;
 
 /// <summary>
-/// The user dimension as a hash index on user_id, loaded from every Parquet file under a store.
+/// The user dimension as a compact hash index on user_id: the key maps to a row of column arrays, and the
+/// low-cardinality strings (country, segment) are held once each, so a million users take tens of megabytes
+/// rather than a record and two strings apiece. Loaded from every Parquet file under a store.
 /// A user_id present twice is a data error (the join would be ambiguous).
 /// </summary>
 public sealed class UserDimension
 {
-    private readonly Dictionary<long, UserRecord> _byId;
+    /// <summary>Distinct strings held once each; past this many, values are kept as read.</summary>
+    private const int MaxInterned = 65_536;
 
-    private UserDimension(Dictionary<long, UserRecord> byId) => _byId = byId;
+    private readonly Dictionary<long, int> _rowOf;
+    private string?[] _country;
+    private string?[] _segment;
+    private DateTime?[] _signup;
+    private readonly Dictionary<string, string> _interned = new(StringComparer.Ordinal);
 
-    public int Count => _byId.Count;
+    private UserDimension(int capacity)
+    {
+        _rowOf = new Dictionary<long, int>(capacity);
+        _country = new string?[capacity];
+        _segment = new string?[capacity];
+        _signup = new DateTime?[capacity];
+    }
 
-    public bool TryGet(long userId, out UserRecord user) => _byId.TryGetValue(userId, out user);
+    public int Count => _rowOf.Count;
+
+    public bool TryGet(long userId, out UserRecord user)
+    {
+        if (_rowOf.TryGetValue(userId, out var row))
+        {
+            user = new UserRecord(userId, _country[row], _segment[row], _signup[row]);
+            return true;
+        }
+        user = default;
+        return false;
+    }
+
+    /// <summary>Adds a user; false when the user_id is already present.</summary>
+    private bool TryAdd(long userId, string? country, string? segment, DateTime? signup)
+    {
+        var row = _rowOf.Count;
+        if (!_rowOf.TryAdd(userId, row)) return false;
+        if (row == _country.Length)
+        {
+            var grown = Math.Max(16, row * 2);
+            Array.Resize(ref _country, grown);
+            Array.Resize(ref _segment, grown);
+            Array.Resize(ref _signup, grown);
+        }
+        _country[row] = Intern(country);
+        _segment[row] = Intern(segment);
+        _signup[row] = signup;
+        return true;
+    }
+
+    private string? Intern(string? value)
+    {
+        if (value is null) return null;
+        if (_interned.TryGetValue(value, out var held)) return held;
+        if (_interned.Count < MaxInterned) _interned[value] = value;
+        return value;
+    }
 
     public static async Task<UserDimension> LoadAsync(IObjectStore store, CancellationToken ct = default)
     {
-        var byId = new Dictionary<long, UserRecord>();
+        UserDimension? users = null;
         var files = 0;
         await foreach (var obj in store.ListAsync("", null, ct))
         {
@@ -33,6 +83,7 @@ public sealed class UserDimension
             // Parquet needs a seekable stream: the footer is read first.
             await using var seekable = await SeekableCopy.OfAsync(body, ct);
             await using var reader = await ParquetReader.CreateAsync(seekable);
+            users ??= new UserDimension(checked((int)Math.Min(int.MaxValue / 2, Enumerable.Range(0, reader.RowGroupCount).Sum(i => reader.RowGroups[i].RowCount))));
             var s = reader.Schema;
             for (var i = 0; i < reader.RowGroupCount; i++)
             {
@@ -43,16 +94,14 @@ public sealed class UserDimension
                 var signup = await ReadNullable<DateTime>(g, s, U.SignupDate, name);
                 for (var r = 0; r < ids.Length; r++)
                 {
-                    var user = new UserRecord(ids[r], country[r], segment[r],
-                        signup[r] is { } d ? DateTime.SpecifyKind(d.Date, DateTimeKind.Utc) : null);
-                    if (!byId.TryAdd(ids[r], user))
+                    if (!users.TryAdd(ids[r], country[r], segment[r], signup[r] is { } d ? DateTime.SpecifyKind(d.Date, DateTimeKind.Utc) : null))
                         throw new DataException($"{name}: user_id {ids[r]} appears more than once in the user dimension; the join would be ambiguous.");
                 }
             }
         }
-        if (files == 0)
+        if (files == 0 || users is null)
             throw new DataException($"No Parquet files found in the user dimension at {store.Description}.");
-        return new UserDimension(byId);
+        return users;
     }
 
     /// <summary>Writes user rows as a Parquet file of the dimension's schema (samples, tests, benchmarks).</summary>
@@ -68,5 +117,12 @@ public sealed class UserDimension
     }
 
     /// <summary>Builds an index from rows in memory (tests and tools).</summary>
-    public static UserDimension FromRows(IEnumerable<UserRecord> rows) => new(rows.ToDictionary(r => r.UserId));
+    public static UserDimension FromRows(IEnumerable<UserRecord> rows)
+    {
+        var users = new UserDimension(16);
+        foreach (var r in rows)
+            if (!users.TryAdd(r.UserId, r.Country, r.Segment, r.SignupDate))
+                throw new ArgumentException($"user_id {r.UserId} appears more than once", nameof(rows));
+        return users;
+    }
 }

@@ -34,7 +34,7 @@ public static class TransformStage
         var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
         EnsureManifestUnchanged(plan, manifest, ctx);
         var users = await UserDimension.LoadAsync(ctx.Users, ct);
-        ctx.Log.Diagnostic($"user dimension: {users.Count:N0} users from {ctx.Users.Description}");
+        ctx.Log.Diagnostic($"user dimension: {users.Count:N0} users from {ctx.Users.Description} in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s; {MemoryText()}");
 
         var scope = plan.Scope;
         var fullRefresh = scope?.FullRefresh == true;
@@ -78,6 +78,8 @@ public static class TransformStage
             await Parallel.ForEachAsync(touchedBuckets, new ParallelOptions { MaxDegreeOfParallelism = Workers, CancellationToken = ct },
                 async (bucket, token) => await run.ResolveBucketAsync(staging, bucket, token));
             run.Spill.Complete();
+            ctx.Log.Diagnostic($"order index: {touchedBuckets.Count} bucket(s) resolved, {run.Spill.Rows:N0} winners spilled to {touched.Count} partition(s); " +
+                               $"{ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s into Transform; {MemoryText()}");
         }
         finally
         {
@@ -104,6 +106,7 @@ public static class TransformStage
                 });
         }
         File.Delete(ctx.Work.TransformSpill);
+        ctx.Log.Diagnostic($"partitions rebuilt; {MemoryText()}");
         var batchRows = run.BatchRows;
         var unknownUsers = run.UnknownUsers;
         var contributions = run.Contributions;
@@ -130,6 +133,11 @@ public static class TransformStage
                      $"{partitions.Length} partition(s) rebuilt ({partitions.Sum(p => p.Rows):N0} rows) in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s");
         return summary;
     }
+
+    /// <summary>The process's memory for diagnostic lines: managed heap, allocated so far, working set.</summary>
+    internal static string MemoryText() =>
+        $"heap {GC.GetTotalMemory(false) / 1e6:F0} MB, allocated {GC.GetTotalAllocatedBytes() / 1e6:F0} MB, working set {Environment.WorkingSet / 1e6:F0} MB, " +
+        $"GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}";
 
     internal static void EnsureManifestUnchanged(BatchPlan plan, HighWatermarkManifest manifest, PipelineContext ctx)
     {
