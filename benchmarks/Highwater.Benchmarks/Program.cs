@@ -15,8 +15,6 @@ switch (args.FirstOrDefault())
         return DuckDbJob.RunVerb(args[1], args[2], args[3], int.Parse(args[4], CultureInfo.InvariantCulture));
     case "profile-extract":
         return await ExtractProfile.RunVerb(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : int.MaxValue);
-    case "profile-transform":
-        return await TransformProfile.RunVerb(args[1], args[2]);
     case "--help" or "-h" or "help":
         Console.WriteLine(Options.Usage);
         return 0;
