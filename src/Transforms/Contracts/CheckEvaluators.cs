@@ -269,6 +269,7 @@ internal sealed class UniqueEvaluator : CheckEvaluator
 
         var c = batch.Column(_check.KeyColumns[0]);
         var set = scope.Keys;
+        if (set.Count == 0) set.EnsureCapacity(c.Kind, batch.RowCount); // once: growing it for every batch would rehash each time
         switch (c.Kind)
         {
             case CellKind.String:

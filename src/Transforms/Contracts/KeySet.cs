@@ -16,6 +16,17 @@ internal sealed class KeySet
 
     public int Count => _integers.Count + _decimals.Count + _ticks.Count + _strings.Count + _others.Count;
 
+    /// <summary>Makes room for <paramref name="count"/> values of a column kind, so a large set is not rehashed as it grows.</summary>
+    public void EnsureCapacity(CellKind kind, int count)
+    {
+        switch (kind)
+        {
+            case CellKind.Long: _integers.EnsureCapacity(count); break;
+            case CellKind.Time: _ticks.EnsureCapacity(count); break;
+            case CellKind.String: _strings.EnsureCapacity(count); break;
+        }
+    }
+
     public bool AddLong(long value) => _integers.Add(value);
 
     public bool ContainsLong(long value) => _integers.Contains(value);
@@ -64,6 +75,7 @@ internal sealed class KeySet
     public void AddAll(TypedColumn column)
     {
         var nulls = column.Nulls;
+        if (Count == 0) EnsureCapacity(column.Kind, column.Length);
         switch (column.Kind)
         {
             case CellKind.Long:
