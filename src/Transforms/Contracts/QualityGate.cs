@@ -2,8 +2,10 @@ namespace Highwater.Contracts;
 
 /// <summary>
 /// Evaluates a <see cref="DataContract"/> against a batch of Parquet files in one streaming pass over their row groups:
-/// schema first, then every check; rows failing a <c>quarantine</c> check are removed from the published files and
-/// written to the quarantine. Memory is one row group plus what checks need (key sets for unique and references).
+/// schema first (metadata only), then every check, a column at a time on the columns the checks read; rows failing a
+/// <c>quarantine</c> check are removed from the published files and written to the quarantine. The other columns of
+/// a row group are read only to render a sample or to quarantine and copy its rows. Memory is one row group plus
+/// what checks need (key sets for unique and references).
 /// </summary>
 public sealed class QualityGate
 {
