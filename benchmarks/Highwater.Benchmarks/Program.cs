@@ -7,6 +7,8 @@ using Highwater.Benchmarks;
 //                 [--history-events-per-day=N] [--seed=42] [--duckdb-threads=0] [--data-dir=..] [--out-dir=..]
 // Internal verbs (the benchmark starts itself with them): measure <result-file> -- <command...>,
 //                 duckdb-job <files-list> <users-dir> <out-dir> <threads>, generate <landing> <users-dir>
+// Profiling verbs: profile-extract <landing> [max], profile-transform <staging> <users>,
+//                 profile-gate <mart-folder> [kpi-folder] [--generate[=10M]] [--contracts=dir]
 switch (args.FirstOrDefault())
 {
     case "measure":
@@ -15,6 +17,8 @@ switch (args.FirstOrDefault())
         return DuckDbJob.RunVerb(args[1], args[2], args[3], int.Parse(args[4], CultureInfo.InvariantCulture));
     case "profile-extract":
         return await ExtractProfile.RunVerb(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : int.MaxValue);
+    case "profile-gate":
+        return await GateProfile.RunVerb(args[1..]);
     case "--help" or "-h" or "help":
         Console.WriteLine(Options.Usage);
         return 0;

@@ -3,12 +3,16 @@ using System.Text.RegularExpressions;
 namespace Highwater.Contracts;
 
 /// <summary>
-/// The running state of one check during the single pass over the data. Row-level evaluators judge each row;
-/// dataset-level ones (unique, row_count, freshness) accumulate and judge at the end.
+/// The running state of one check during the single pass over the data. Each evaluator judges a whole row group
+/// at a time, column by column, with typed loops for the column kinds of <see cref="TypedColumn"/> and a generic
+/// path on normalised values for anything else. Row-level evaluators report failing rows; dataset-level ones
+/// (unique, row_count, freshness) accumulate and judge at the end.
 /// </summary>
 internal abstract class CheckEvaluator(ContractCheck check)
 {
     private readonly List<string> _samples = [];
+    private readonly List<int> _pendingSamples = [];
+    private readonly List<int> _failing = [];
 
     public ContractCheck Check { get; } = check;
 
@@ -39,21 +43,46 @@ internal abstract class CheckEvaluator(ContractCheck check)
     /// <summary>Loads what the check needs before the pass (the referenced key set).</summary>
     public virtual Task PrepareAsync(GateContext context, CancellationToken ct) => Task.CompletedTask;
 
-    /// <summary>Resolves column accessors for a new batch.</summary>
-    public abstract void Bind(RowBatch batch);
-
-    /// <summary>Judges one row; returns null when it passes, else the offending value(s) as <c>col=value</c>.</summary>
-    public string? Evaluate(RowBatch batch, int row)
+    /// <summary>The files of the pass, in order, before it starts (unique uses it to drop a partition's keys after its last file).</summary>
+    public virtual void Plan(IReadOnlyList<DatasetFile> files, IReadOnlyList<string> partitionBy)
     {
-        RowsChecked++;
-        var offending = Test(batch, row);
-        if (offending is null) return null;
-        Failing++;
-        if (_samples.Count < CheckResult.MaxSamples) _samples.Add(batch.RenderRow(row));
-        return offending;
     }
 
-    protected abstract string? Test(RowBatch batch, int row);
+    /// <summary>The pass is done with file <paramref name="fileIndex"/> of <see cref="Plan"/>.</summary>
+    public virtual void EndFile(int fileIndex)
+    {
+    }
+
+    /// <summary>
+    /// Judges the rows of a batch where <paramref name="keep"/> is null or true (<paramref name="rows"/> of them);
+    /// returns the failing rows in ascending order (valid until the next call). The first failing rows are held as
+    /// samples to render with <see cref="RenderSamples"/> once the batch has every column.
+    /// </summary>
+    public IReadOnlyList<int> Evaluate(RowBatch batch, bool[]? keep, int rows)
+    {
+        RowsChecked += rows;
+        _failing.Clear();
+        if (rows > 0) Scan(batch, keep, _failing);
+        Failing += _failing.Count;
+        for (int i = 0; i < _failing.Count && _samples.Count + _pendingSamples.Count < CheckResult.MaxSamples; i++)
+            _pendingSamples.Add(_failing[i]);
+        return _failing;
+    }
+
+    /// <summary>Whether <see cref="Evaluate"/> left sample rows that need the whole row to render.</summary>
+    public bool HasPendingSamples => _pendingSamples.Count > 0;
+
+    public void RenderSamples(RowBatch batch)
+    {
+        foreach (var row in _pendingSamples) _samples.Add(batch.RenderRow(row));
+        _pendingSamples.Clear();
+    }
+
+    /// <summary>Appends the failing rows among the active ones to <paramref name="failing"/>, in ascending order.</summary>
+    protected abstract void Scan(RowBatch batch, bool[]? keep, List<int> failing);
+
+    /// <summary>The offending value(s) of a failing row as <c>col=value</c>, for quarantine reasons.</summary>
+    public abstract string Offending(RowBatch batch, int row);
 
     /// <summary>Dataset-level verdict after the pass; row-level checks have nothing to add.</summary>
     protected virtual void Finish(GateContext context, long publishedRows)
@@ -95,23 +124,60 @@ internal abstract class CheckEvaluator(ContractCheck check)
         Status = CheckStatus.Skipped,
         Detail = "not evaluated: the schema check failed",
     };
+
+    /// <summary>Whether row <paramref name="row"/> is judged: no quarantine removed it.</summary>
+    protected static bool Active(bool[]? keep, int row) => keep is null || keep[row];
+
+    /// <summary>A table of which comparison signs (-1, 0, 1 at index 0, 1, 2) pass.</summary>
+    protected static bool[] SignTable(Func<int, bool> passes) => [passes(-1), passes(0), passes(1)];
 }
 
 internal sealed class NotNullEvaluator(NotNullCheck check) : CheckEvaluator(check)
 {
-    private Func<int, object?> _value = _ => null;
+    protected override void Scan(RowBatch batch, bool[]? keep, List<int> failing)
+    {
+        var c = batch.Column(check.Column);
+        switch (c.Kind)
+        {
+            case CellKind.String:
+            {
+                var s = c.Strings;
+                for (int r = 0; r < s.Length; r++)
+                    if (s[r] is null && Active(keep, r)) failing.Add(r);
+                break;
+            }
+            case CellKind.Other:
+                for (int r = 0; r < c.Length; r++)
+                    if (Active(keep, r) && c.IsNull(r)) failing.Add(r);
+                break;
+            default:
+                if (c.Nulls is { } nulls)
+                {
+                    for (int r = 0; r < nulls.Length; r++)
+                        if (nulls[r] && Active(keep, r)) failing.Add(r);
+                }
 
-    public override void Bind(RowBatch batch) => _value = batch.Accessor(check.Column);
+                break;
+        }
+    }
 
-    protected override string? Test(RowBatch batch, int row) => _value(row) is null ? $"{check.Column}=null" : null;
+    public override string Offending(RowBatch batch, int row) => $"{check.Column}=null";
 }
 
 internal sealed class UniqueEvaluator : CheckEvaluator
 {
-    private readonly UniqueCheck _check;
     private static readonly object NullKey = new();
-    private readonly HashSet<object> _seen = [];
-    private Func<int, object?>[] _key = [];
+    private readonly UniqueCheck _check;
+
+    // One key scope for the whole pass (no `within`, or `within` a file column) ...
+    private readonly HashSet<CompositeKey> _seen = [];
+    private readonly KeySet _single = new();
+
+    // ... or, when `within` names only partition columns, one scope per partition, dropped after its last file.
+    private bool _byPartition;
+    private readonly Dictionary<string, Scope> _scopes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _filesLeft = new(StringComparer.Ordinal);
+    private string?[] _fileScopes = [];
 
     public UniqueEvaluator(UniqueCheck check) : base(check)
     {
@@ -121,33 +187,162 @@ internal sealed class UniqueEvaluator : CheckEvaluator
             : $"key ({string.Join(", ", check.KeyColumns)}) within ({string.Join(", ", check.Within)})";
     }
 
-    public override void Bind(RowBatch batch) => _key = _check.Columns.Select(batch.Accessor).ToArray();
-
-    protected override string? Test(RowBatch batch, int row)
+    public override void Plan(IReadOnlyList<DatasetFile> files, IReadOnlyList<string> partitionBy)
     {
-        object key;
-        if (_key.Length == 1)
+        _byPartition = _check.Within.Count > 0 && _check.Within.All(partitionBy.Contains);
+        if (!_byPartition) return;
+        _fileScopes = new string?[files.Count];
+        for (int f = 0; f < files.Count; f++)
         {
-            key = _key[0](row)!;
-            if (key is null) return null;
-        }
-        else
-        {
-            // GROUP BY semantics: a null is a value of its own; only an all-null key is ignored.
-            var values = new object[_key.Length];
-            bool allNull = true;
-            for (int i = 0; i < _key.Length; i++)
+            var dates = new List<DateTime>();
+            foreach (var w in _check.Within)
             {
-                var v = _key[i](row);
+                if (!files[f].PartitionValues.TryGetValue(w, out var text) || !SchemaComparison.TryParsePartitionDate(text, out var d)) break;
+                dates.Add(d);
+            }
+
+            if (dates.Count != _check.Within.Count) continue; // the pass fails on this file before reading it
+            var key = ScopeKey(dates);
+            _fileScopes[f] = key;
+            _filesLeft[key] = _filesLeft.GetValueOrDefault(key) + 1;
+        }
+    }
+
+    public override void EndFile(int fileIndex)
+    {
+        if (!_byPartition || fileIndex >= _fileScopes.Length || _fileScopes[fileIndex] is not { } key) return;
+        if (--_filesLeft[key] == 0)
+        {
+            _filesLeft.Remove(key);
+            _scopes.Remove(key);
+        }
+    }
+
+    protected override void Scan(RowBatch batch, bool[]? keep, List<int> failing)
+    {
+        if (_byPartition) ScanScope(batch, keep, failing);
+        else if (_check.Columns.Count == 1) ScanSingle(batch.Column(_check.Columns[0]), keep, failing);
+        else ScanComposite(batch, _check.Columns, _seen, ignoreAllNull: true, keep, failing);
+    }
+
+    /// <summary>One key column, no scope: a null key is ignored.</summary>
+    private void ScanSingle(TypedColumn c, bool[]? keep, List<int> failing)
+    {
+        var set = _single;
+        switch (c.Kind)
+        {
+            case CellKind.String:
+            {
+                var s = c.Strings;
+                for (int r = 0; r < s.Length; r++)
+                    if (s[r] is { } v && Active(keep, r) && !set.AddString(v)) failing.Add(r);
+                break;
+            }
+            case CellKind.Long when c.Nulls is null:
+            {
+                var l = c.Longs;
+                for (int r = 0; r < l.Length; r++)
+                    if (Active(keep, r) && !set.AddLong(l[r])) failing.Add(r);
+                break;
+            }
+            default:
+                for (int r = 0; r < c.Length; r++)
+                    if (Active(keep, r) && !c.IsNull(r) && !set.Add(c, r)) failing.Add(r);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Within partition columns: the partition values are part of every key, so the key is never all null and a
+    /// null key column counts as a value (two null order_ids on one day are duplicates).
+    /// </summary>
+    private void ScanScope(RowBatch batch, bool[]? keep, List<int> failing)
+    {
+        var dates = _check.Within.Select(w => batch.Partitions.First(p => p.Name == w).Value).ToList();
+        var key = ScopeKey(dates);
+        if (!_scopes.TryGetValue(key, out var scope)) _scopes[key] = scope = new Scope();
+        if (_check.KeyColumns.Count != 1)
+        {
+            ScanComposite(batch, _check.KeyColumns, scope.Composite, ignoreAllNull: false, keep, failing);
+            return;
+        }
+
+        var c = batch.Column(_check.KeyColumns[0]);
+        var set = scope.Keys;
+        if (set.Count == 0) set.EnsureCapacity(c.Kind, batch.RowCount); // once: growing it for every batch would rehash each time
+        switch (c.Kind)
+        {
+            case CellKind.String:
+            {
+                var s = c.Strings;
+                for (int r = 0; r < s.Length; r++)
+                {
+                    if (!Active(keep, r)) continue;
+                    if (s[r] is { } v ? !set.AddString(v) : !scope.FirstNull()) failing.Add(r);
+                }
+
+                break;
+            }
+            case CellKind.Long when c.Nulls is null:
+            {
+                var l = c.Longs;
+                for (int r = 0; r < l.Length; r++)
+                    if (Active(keep, r) && !set.AddLong(l[r])) failing.Add(r);
+                break;
+            }
+            default:
+                for (int r = 0; r < c.Length; r++)
+                {
+                    if (!Active(keep, r)) continue;
+                    if (c.IsNull(r) ? !scope.FirstNull() : !set.Add(c, r)) failing.Add(r);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Several columns: GROUP BY semantics, a null is a value of its own; an all-null key is ignored when asked.</summary>
+    private static void ScanComposite(RowBatch batch, IReadOnlyList<string> columns, HashSet<CompositeKey> seen, bool ignoreAllNull,
+        bool[]? keep, List<int> failing)
+    {
+        var typed = columns.Select(batch.Column).ToArray();
+        for (int r = 0; r < batch.RowCount; r++)
+        {
+            if (!Active(keep, r)) continue;
+            var values = new object[typed.Length];
+            bool allNull = true;
+            for (int i = 0; i < typed.Length; i++)
+            {
+                var v = typed[i].Value(r);
                 allNull &= v is null;
                 values[i] = v ?? NullKey;
             }
 
-            if (allNull) return null;
-            key = new CompositeKey(values);
+            if (allNull && ignoreAllNull) continue;
+            if (!seen.Add(new CompositeKey(values))) failing.Add(r);
         }
+    }
 
-        return _seen.Add(key) ? null : "duplicate " + string.Join(", ", _check.Columns.Select(c => $"{c}={batch.RenderValue(c, row)}"));
+    public override string Offending(RowBatch batch, int row) =>
+        "duplicate " + string.Join(", ", _check.Columns.Select(c => $"{c}={batch.RenderValue(c, row)}"));
+
+    private static string ScopeKey(IEnumerable<DateTime> dates) => string.Join("|", dates.Select(d => d.Ticks));
+
+    private sealed class Scope
+    {
+        private bool _nullSeen;
+
+        public KeySet Keys { get; } = new();
+
+        public HashSet<CompositeKey> Composite { get; } = [];
+
+        /// <summary>True for the first null key of the scope, false for a repeated one.</summary>
+        public bool FirstNull()
+        {
+            if (_nullSeen) return false;
+            _nullSeen = true;
+            return true;
+        }
     }
 
     private sealed class CompositeKey(object[] values) : IEquatable<CompositeKey>
@@ -164,84 +359,241 @@ internal sealed class UniqueEvaluator : CheckEvaluator
     }
 }
 
-internal sealed class AcceptedValuesEvaluator : CheckEvaluator
+/// <summary>Membership of non-null values in a <see cref="KeySet"/>: accepted_values and references.</summary>
+internal abstract class MembershipEvaluator(ContractCheck check, string column) : CheckEvaluator(check)
 {
-    private readonly AcceptedValuesCheck _check;
-    private readonly HashSet<object> _accepted;
-    private Func<int, object?> _value = _ => null;
+    protected KeySet Keys { get; } = new();
 
-    public AcceptedValuesEvaluator(AcceptedValuesCheck check) : base(check)
+    protected override void Scan(RowBatch batch, bool[]? keep, List<int> failing)
     {
-        _check = check;
-        _accepted = [.. check.Values];
-        Detail = "accepted: " + string.Join(", ", check.Values.Select(v => ContractValues.Render(v)));
+        var c = batch.Column(column);
+        var keys = Keys;
+        var nulls = c.Nulls;
+        switch (c.Kind)
+        {
+            case CellKind.String:
+            {
+                // Low-cardinality columns repeat the same string instances: remember the last verdict.
+                var s = c.Strings;
+                string? last = null;
+                bool lastIn = true;
+                for (int r = 0; r < s.Length; r++)
+                {
+                    if (s[r] is not { } v || !Active(keep, r)) continue;
+                    if (!ReferenceEquals(v, last))
+                    {
+                        last = v;
+                        lastIn = keys.ContainsString(v);
+                    }
+
+                    if (!lastIn) failing.Add(r);
+                }
+
+                break;
+            }
+            case CellKind.Long:
+            {
+                var l = c.Longs;
+                for (int r = 0; r < l.Length; r++)
+                    if ((nulls is null || !nulls[r]) && Active(keep, r) && !keys.ContainsLong(l[r])) failing.Add(r);
+                break;
+            }
+            case CellKind.Decimal:
+            {
+                var d = c.Decimals;
+                for (int r = 0; r < d.Length; r++)
+                    if ((nulls is null || !nulls[r]) && Active(keep, r) && !keys.ContainsDecimal(d[r])) failing.Add(r);
+                break;
+            }
+            case CellKind.Time:
+            {
+                var t = c.Longs;
+                for (int r = 0; r < t.Length; r++)
+                    if ((nulls is null || !nulls[r]) && Active(keep, r) && !keys.ContainsTicks(t[r])) failing.Add(r);
+                break;
+            }
+            default:
+                for (int r = 0; r < c.Length; r++)
+                    if (Active(keep, r) && c.Value(r) is { } v && !keys.Contains(v)) failing.Add(r);
+                break;
+        }
     }
 
-    public override void Bind(RowBatch batch) => _value = batch.Accessor(_check.Column);
+    public override string Offending(RowBatch batch, int row) => $"{column}={batch.RenderValue(column, row)}";
+}
 
-    protected override string? Test(RowBatch batch, int row) =>
-        _value(row) is { } v && !_accepted.Contains(v) ? $"{_check.Column}={batch.RenderValue(_check.Column, row)}" : null;
+internal sealed class AcceptedValuesEvaluator : MembershipEvaluator
+{
+    public AcceptedValuesEvaluator(AcceptedValuesCheck check) : base(check, check.Column)
+    {
+        foreach (var v in check.Values) Keys.Add(v);
+        Detail = "accepted: " + string.Join(", ", check.Values.Select(v => ContractValues.Render(v)));
+    }
+}
+
+internal sealed class ReferencesEvaluator(ReferencesCheck check) : MembershipEvaluator(check, check.Column)
+{
+    public override async Task PrepareAsync(GateContext context, CancellationToken ct)
+    {
+        var resolve = context.ResolveDataset
+            ?? throw new ConfigurationException($"check '{check.Name}' references dataset '{check.ReferencedDataset}' but GateContext.ResolveDataset is not set");
+        var files = resolve(check.ReferencedDataset);
+        foreach (var file in files)
+            await DatasetReader.AddColumnKeysAsync(file, check.ReferencedColumn, Keys, ct);
+
+        Detail = $"{check.Column} in {check.ReferencedDataset}.{check.ReferencedColumn} ({Keys.Count} keys in {files.Count} files)";
+    }
 }
 
 internal sealed class BoundEvaluator : CheckEvaluator
 {
     private readonly string _column;
     private readonly object _bound;
-    private readonly bool _inclusive;
-    private readonly bool _isMin;
-    private Func<int, object?> _value = _ => null;
+    private readonly bool[] _passes;
+    private readonly long _lo = long.MinValue, _hi = long.MaxValue;
 
     public BoundEvaluator(ContractCheck check, string column, object bound, bool inclusive, bool isMin) : base(check)
     {
-        (_column, _bound, _inclusive, _isMin) = (column, bound, inclusive, isMin);
+        (_column, _bound) = (column, bound);
+        _passes = SignTable(c => isMin ? (inclusive ? c >= 0 : c > 0) : (inclusive ? c <= 0 : c < 0));
+        if (bound is decimal b)
+        {
+            // The passing integers as an inclusive range [lo, hi] (empty when lo > hi).
+            if (b > long.MaxValue) (_lo, _hi) = isMin ? (1L, 0L) : (long.MinValue, long.MaxValue);
+            else if (b < long.MinValue) (_lo, _hi) = isMin ? (long.MinValue, long.MaxValue) : (1L, 0L);
+            else
+            {
+                decimal t = isMin ? (inclusive ? decimal.Ceiling(b) : decimal.Floor(b) + 1) : (inclusive ? decimal.Floor(b) : decimal.Ceiling(b) - 1);
+                if (isMin && t > long.MaxValue) (_lo, _hi) = (1, 0);
+                else if (isMin) _lo = (long)t;
+                else if (t < long.MinValue) (_lo, _hi) = (1, 0);
+                else _hi = (long)t;
+            }
+        }
+
         Detail = $"{column} {(isMin ? (inclusive ? ">=" : ">") : (inclusive ? "<=" : "<"))} {ContractValues.Render(bound, bound is DateTime d && d.TimeOfDay == TimeSpan.Zero)}";
     }
 
-    public override void Bind(RowBatch batch) => _value = batch.Accessor(_column);
-
-    protected override string? Test(RowBatch batch, int row)
+    protected override void Scan(RowBatch batch, bool[]? keep, List<int> failing)
     {
-        if (_value(row) is not { } v) return null;
-        int c = ContractValues.Compare(v, _bound);
-        bool ok = _isMin ? (_inclusive ? c >= 0 : c > 0) : (_inclusive ? c <= 0 : c < 0);
-        return ok ? null : $"{_column}={batch.RenderValue(_column, row)}";
+        var c = batch.Column(_column);
+        var nulls = c.Nulls;
+        var passes = _passes;
+        switch (c.Kind)
+        {
+            case CellKind.Long when _bound is decimal:
+            {
+                var l = c.Longs;
+                long lo = _lo, hi = _hi;
+                for (int r = 0; r < l.Length; r++)
+                {
+                    long v = l[r];
+                    if ((v < lo || v > hi) && (nulls is null || !nulls[r]) && Active(keep, r)) failing.Add(r);
+                }
+
+                break;
+            }
+            case CellKind.Decimal when _bound is decimal b:
+            {
+                var d = c.Decimals;
+                for (int r = 0; r < d.Length; r++)
+                    if ((nulls is null || !nulls[r]) && Active(keep, r) && !passes[Math.Sign(d[r].CompareTo(b)) + 1]) failing.Add(r);
+                break;
+            }
+            case CellKind.Time when _bound is DateTime b:
+            {
+                var t = c.Longs;
+                long bt = b.Ticks;
+                for (int r = 0; r < t.Length; r++)
+                    if ((nulls is null || !nulls[r]) && Active(keep, r) && !passes[t[r].CompareTo(bt) + 1]) failing.Add(r);
+                break;
+            }
+            case CellKind.String when _bound is string b:
+            {
+                var s = c.Strings;
+                for (int r = 0; r < s.Length; r++)
+                    if (s[r] is { } v && Active(keep, r) && !passes[Math.Sign(string.CompareOrdinal(v, b)) + 1]) failing.Add(r);
+                break;
+            }
+            default:
+                for (int r = 0; r < c.Length; r++)
+                    if (Active(keep, r) && c.Value(r) is { } v && !passes[Math.Sign(ContractValues.Compare(v, _bound)) + 1]) failing.Add(r);
+                break;
+        }
     }
+
+    public override string Offending(RowBatch batch, int row) => $"{_column}={batch.RenderValue(_column, row)}";
 }
 
 internal sealed class PatternEvaluator : CheckEvaluator
 {
-    private readonly PatternCheck _check;
-    private Func<int, object?> _value = _ => null;
+    /// <summary>Distinct values whose verdict is remembered; beyond it the regex runs for each new value.</summary>
+    public const int DefaultMemoCapacity = 4096;
 
-    public PatternEvaluator(PatternCheck check) : base(check)
+    private readonly PatternCheck _check;
+    private readonly Dictionary<string, bool> _memo = new(StringComparer.Ordinal);
+    private readonly int _memoCapacity;
+
+    public PatternEvaluator(PatternCheck check, int memoCapacity = DefaultMemoCapacity) : base(check)
     {
         _check = check;
+        _memoCapacity = memoCapacity;
         Detail = $"{check.Column} matches {check.Regex}";
     }
 
-    public override void Bind(RowBatch batch) => _value = batch.Accessor(_check.Column);
+    /// <summary>How many verdicts are remembered (at most the capacity).</summary>
+    internal int MemoCount => _memo.Count;
 
-    protected override string? Test(RowBatch batch, int row)
+    protected override void Scan(RowBatch batch, bool[]? keep, List<int> failing)
     {
-        if (_value(row) is not string s) return null;
-        bool ok;
+        var c = batch.Column(_check.Column);
+        if (c.Kind != CellKind.String)
+        {
+            // Only strings are matched; other values pass.
+            if (c.Kind == CellKind.Other)
+                for (int r = 0; r < c.Length; r++)
+                    if (Active(keep, r) && c.Value(r) is string o && !Matches(o)) failing.Add(r);
+            return;
+        }
+
+        var s = c.Strings;
+        string? last = null;
+        bool lastOk = true;
+        for (int r = 0; r < s.Length; r++)
+        {
+            if (s[r] is not { } v || !Active(keep, r)) continue;
+            if (!ReferenceEquals(v, last))
+            {
+                last = v;
+                lastOk = Matches(v);
+            }
+
+            if (!lastOk) failing.Add(r);
+        }
+    }
+
+    private bool Matches(string value)
+    {
+        if (_memo.TryGetValue(value, out bool ok)) return ok;
         try
         {
-            ok = _check.Regex.IsMatch(s);
+            ok = _check.Regex.IsMatch(value);
         }
         catch (RegexMatchTimeoutException)
         {
-            ok = false;
+            return false; // not remembered: a timeout says nothing about the value
         }
 
-        return ok ? null : $"{_check.Column}={batch.RenderValue(_check.Column, row)}";
+        if (_memo.Count < _memoCapacity) _memo[value] = ok;
+        return ok;
     }
+
+    public override string Offending(RowBatch batch, int row) => $"{_check.Column}={batch.RenderValue(_check.Column, row)}";
 }
 
 internal sealed class LengthEvaluator : CheckEvaluator
 {
     private readonly LengthCheck _check;
-    private Func<int, object?> _value = _ => null;
 
     public LengthEvaluator(LengthCheck check) : base(check)
     {
@@ -249,23 +601,38 @@ internal sealed class LengthEvaluator : CheckEvaluator
         Detail = $"length({check.Column}) in [{check.Min?.ToString() ?? "0"}, {check.Max?.ToString() ?? "∞"}]";
     }
 
-    public override void Bind(RowBatch batch) => _value = batch.Accessor(_check.Column);
-
-    protected override string? Test(RowBatch batch, int row)
+    protected override void Scan(RowBatch batch, bool[]? keep, List<int> failing)
     {
-        if (_value(row) is not string s) return null;
-        bool ok = (_check.Min is not { } min || s.Length >= min) && (_check.Max is not { } max || s.Length <= max);
-        return ok ? null : $"{_check.Column}={batch.RenderValue(_check.Column, row)} (length {s.Length})";
+        var c = batch.Column(_check.Column);
+        int min = _check.Min ?? int.MinValue, max = _check.Max ?? int.MaxValue;
+        if (c.Kind != CellKind.String)
+        {
+            // Only strings have a length; other values pass.
+            if (c.Kind == CellKind.Other)
+                for (int r = 0; r < c.Length; r++)
+                    if (Active(keep, r) && c.Value(r) is string o && (o.Length < min || o.Length > max)) failing.Add(r);
+            return;
+        }
+
+        var s = c.Strings;
+        for (int r = 0; r < s.Length; r++)
+            if (s[r] is { } v && (v.Length < min || v.Length > max) && Active(keep, r)) failing.Add(r);
+    }
+
+    public override string Offending(RowBatch batch, int row)
+    {
+        var length = ((string)batch.Column(_check.Column).Value(row)!).Length;
+        return $"{_check.Column}={batch.RenderValue(_check.Column, row)} (length {length})";
     }
 }
 
 internal sealed class RowCountEvaluator(RowCountCheck check) : CheckEvaluator(check)
 {
-    public override void Bind(RowBatch batch)
+    protected override void Scan(RowBatch batch, bool[]? keep, List<int> failing)
     {
     }
 
-    protected override string? Test(RowBatch batch, int row) => null;
+    public override string Offending(RowBatch batch, int row) => "";
 
     protected override void Finish(GateContext context, long publishedRows)
     {
@@ -280,26 +647,45 @@ internal sealed class RowCountEvaluator(RowCountCheck check) : CheckEvaluator(ch
 
 internal sealed class FreshnessEvaluator(FreshnessCheck check) : CheckEvaluator(check)
 {
-    private Func<int, object?> _value = _ => null;
-    private bool _isDate;
     private DateTime? _newest;
 
-    public override void Bind(RowBatch batch)
+    protected override void Scan(RowBatch batch, bool[]? keep, List<int> failing)
     {
-        _value = batch.Accessor(check.Column);
-        _isDate = batch.IsDateColumn(check.Column);
-    }
-
-    protected override string? Test(RowBatch batch, int row)
-    {
-        if (_value(row) is DateTime t)
+        var c = batch.Column(check.Column);
+        bool isDate = batch.IsDateColumn(check.Column);
+        switch (c.Kind)
         {
-            var end = _isDate ? t.Date.AddDays(1) : t;
-            if (_newest is null || end > _newest) _newest = end;
-        }
+            case CellKind.Time:
+            {
+                var t = c.Longs;
+                var nulls = c.Nulls;
+                long max = long.MinValue;
+                bool any = false;
+                for (int r = 0; r < t.Length; r++)
+                {
+                    if ((nulls is not null && nulls[r]) || !Active(keep, r)) continue;
+                    any = true;
+                    if (t[r] > max) max = t[r];
+                }
 
-        return null;
+                // The end of a day is monotonic in the value, so the newest end is the end of the newest value.
+                if (any) Observe(new DateTime(max, DateTimeKind.Utc), isDate);
+                break;
+            }
+            case CellKind.Other:
+                for (int r = 0; r < c.Length; r++)
+                    if (Active(keep, r) && c.Value(r) is DateTime v) Observe(v, isDate);
+                break;
+        }
     }
+
+    private void Observe(DateTime t, bool isDate)
+    {
+        var end = isDate ? t.Date.AddDays(1) : t;
+        if (_newest is null || end > _newest) _newest = end;
+    }
+
+    public override string Offending(RowBatch batch, int row) => "";
 
     protected override void Finish(GateContext context, long publishedRows)
     {
@@ -324,54 +710,70 @@ internal sealed class FreshnessEvaluator(FreshnessCheck check) : CheckEvaluator(
         age < TimeSpan.Zero ? "in the future, " + FormatAge(-age) : $"{(long)age.TotalHours}h{age.Minutes:00}m";
 }
 
-internal sealed class ReferencesEvaluator(ReferencesCheck check) : CheckEvaluator(check)
-{
-    private readonly HashSet<object> _keys = [];
-    private Func<int, object?> _value = _ => null;
-
-    public override async Task PrepareAsync(GateContext context, CancellationToken ct)
-    {
-        var resolve = context.ResolveDataset
-            ?? throw new ConfigurationException($"check '{check.Name}' references dataset '{check.ReferencedDataset}' but GateContext.ResolveDataset is not set");
-        var files = resolve(check.ReferencedDataset);
-        foreach (var file in files)
-        {
-            await foreach (var value in DatasetReader.ReadColumnAsync(file, check.ReferencedColumn, ct))
-                if (value is not null) _keys.Add(value);
-        }
-
-        Detail = $"{check.Column} in {check.ReferencedDataset}.{check.ReferencedColumn} ({_keys.Count} keys in {files.Count} files)";
-    }
-
-    public override void Bind(RowBatch batch) => _value = batch.Accessor(check.Column);
-
-    protected override string? Test(RowBatch batch, int row) =>
-        _value(row) is { } v && !_keys.Contains(v) ? $"{check.Column}={batch.RenderValue(check.Column, row)}" : null;
-}
-
 internal sealed class CompareEvaluator : CheckEvaluator
 {
     private readonly CompareCheck _check;
-    private Func<int, object?> _left = _ => null;
-    private Func<int, object?> _right = _ => null;
+    private readonly bool[] _holds;
 
     public CompareEvaluator(CompareCheck check) : base(check)
     {
         _check = check;
+        _holds = SignTable(c => check.Operator.Holds(c));
         Detail = $"{check.Left} {check.Operator.ToText()} {check.Right}";
     }
 
-    public override void Bind(RowBatch batch)
+    protected override void Scan(RowBatch batch, bool[]? keep, List<int> failing)
     {
-        _left = batch.Accessor(_check.Left);
-        _right = batch.Accessor(_check.Right);
+        var l = batch.Column(_check.Left);
+        var r = batch.Column(_check.Right);
+        var holds = _holds;
+        var ln = l.Nulls;
+        var rn = r.Nulls;
+        int n = batch.RowCount;
+        switch (l.Kind, r.Kind)
+        {
+            case (CellKind.Long, CellKind.Long):
+            case (CellKind.Time, CellKind.Time):
+            {
+                var a = l.Longs;
+                var b = r.Longs;
+                for (int i = 0; i < n; i++)
+                {
+                    if (holds[a[i].CompareTo(b[i]) + 1] || (ln is not null && ln[i]) || (rn is not null && rn[i]) || !Active(keep, i)) continue;
+                    failing.Add(i);
+                }
+
+                break;
+            }
+            case (CellKind.Long or CellKind.Decimal, CellKind.Long or CellKind.Decimal):
+                for (int i = 0; i < n; i++)
+                {
+                    if ((ln is not null && ln[i]) || (rn is not null && rn[i]) || !Active(keep, i)) continue;
+                    decimal a = l.Kind == CellKind.Long ? l.Longs[i] : l.Decimals[i];
+                    decimal b = r.Kind == CellKind.Long ? r.Longs[i] : r.Decimals[i];
+                    if (!holds[Math.Sign(a.CompareTo(b)) + 1]) failing.Add(i);
+                }
+
+                break;
+            case (CellKind.String, CellKind.String):
+            {
+                var a = l.Strings;
+                var b = r.Strings;
+                for (int i = 0; i < n; i++)
+                    if (a[i] is { } x && b[i] is { } y && Active(keep, i) && !holds[Math.Sign(string.CompareOrdinal(x, y)) + 1]) failing.Add(i);
+                break;
+            }
+            default:
+                for (int i = 0; i < n; i++)
+                {
+                    if (!Active(keep, i) || l.Value(i) is not { } x || r.Value(i) is not { } y) continue;
+                    if (!holds[Math.Sign(ContractValues.Compare(x, y)) + 1]) failing.Add(i);
+                }
+
+                break;
+        }
     }
 
-    protected override string? Test(RowBatch batch, int row)
-    {
-        if (_left(row) is not { } l || _right(row) is not { } r) return null;
-        return _check.Operator.Holds(ContractValues.Compare(l, r))
-            ? null
-            : $"{_check.Left}={batch.RenderValue(_check.Left, row)}, {_check.Right}={batch.RenderValue(_check.Right, row)}";
-    }
+    public override string Offending(RowBatch batch, int row) =>
+        $"{_check.Left}={batch.RenderValue(_check.Left, row)}, {_check.Right}={batch.RenderValue(_check.Right, row)}";
 }

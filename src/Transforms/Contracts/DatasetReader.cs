@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Parquet;
 
 namespace Highwater.Contracts;
@@ -18,37 +17,42 @@ internal static class DatasetReader
         }
     }
 
-    /// <summary>The batches of one open file, with the partition columns of <paramref name="partitionBy"/> as dates.</summary>
-    public static async IAsyncEnumerable<RowBatch> ReadBatchesAsync(
-        ParquetReader reader, DatasetFile file, IReadOnlyList<string> partitionBy, [EnumeratorCancellation] CancellationToken ct)
-    {
-        var partitions = partitionBy
+    /// <summary>The partition columns of <paramref name="partitionBy"/> of a file, as dates.</summary>
+    public static List<(string Name, DateTime Value)> Partitions(DatasetFile file, IReadOnlyList<string> partitionBy) =>
+        partitionBy
             .Select(p => SchemaComparison.TryParsePartitionDate(file.PartitionValues[p], out var d)
                 ? (p, d)
                 : throw new DataException($"partition {p} of '{file.Path}' is not a date"))
             .ToList();
+
+    /// <summary>Opens row group <paramref name="g"/> as a batch with no column read yet (fails on a column the gate cannot read).</summary>
+    public static RowBatch EmptyBatch(ParquetReader reader, ParquetRowGroupReader rg, DatasetFile file,
+        IReadOnlyList<(string Name, DateTime Value)> partitions)
+    {
         var fields = reader.Schema.DataFields;
-        for (int g = 0; g < reader.RowGroupCount; g++)
-        {
-            ct.ThrowIfCancellationRequested();
-            using var rg = reader.OpenRowGroupReader(g);
-            int rows = checked((int)rg.RowCount);
-            var columns = new Array[fields.Length];
-            for (int c = 0; c < fields.Length; c++)
-                columns[c] = await ParquetColumns.ReadAsync(rg, fields[c], rows, ct);
-            yield return new RowBatch(file, fields, columns, rows, partitions);
-        }
+        foreach (var f in fields) ParquetColumns.EnsureSupported(f);
+        return new RowBatch(file, fields, new Array?[fields.Length], checked((int)rg.RowCount), partitions);
     }
 
-    /// <summary>The normalised values of one column (or partition column) of a file, for key sets.</summary>
-    public static async IAsyncEnumerable<object?> ReadColumnAsync(DatasetFile file, string column, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>Reads the columns at <paramref name="indices"/> of a batch that are not read yet.</summary>
+    public static async Task ReadColumnsAsync(ParquetRowGroupReader rg, RowBatch batch, IEnumerable<int> indices, CancellationToken ct)
+    {
+        foreach (int c in indices)
+            batch.Columns[c] ??= await ParquetColumns.ReadAsync(rg, batch.Fields[c], batch.RowCount, ct);
+    }
+
+    /// <summary>Reads every column of a batch not read yet: for samples, quarantine and filtered copies.</summary>
+    public static Task ReadAllColumnsAsync(ParquetRowGroupReader rg, RowBatch batch, CancellationToken ct) =>
+        batch.IsComplete ? Task.CompletedTask : ReadColumnsAsync(rg, batch, Enumerable.Range(0, batch.Fields.Count), ct);
+
+    /// <summary>Adds the values of one column (or partition column) of a file to a key set, for references.</summary>
+    public static async Task AddColumnKeysAsync(DatasetFile file, string column, KeySet keys, CancellationToken ct)
     {
         if (file.PartitionValues.TryGetValue(column, out var partitionText))
         {
             // A partition column of the referenced dataset: the folder value stands for every row.
-            object? value = SchemaComparison.TryParsePartitionDate(partitionText, out var d) ? d : partitionText;
-            yield return value;
-            yield break;
+            keys.Add(SchemaComparison.TryParsePartitionDate(partitionText, out var d) ? d : partitionText);
+            return;
         }
 
         await using var reader = await OpenAsync(file, ct);
@@ -58,8 +62,7 @@ internal static class DatasetReader
         {
             using var rg = reader.OpenRowGroupReader(g);
             var values = await ParquetColumns.ReadAsync(rg, field, checked((int)rg.RowCount), ct);
-            for (int i = 0; i < values.Length; i++)
-                yield return ContractValues.Normalize(values.GetValue(i));
+            keys.AddAll(TypedColumn.From(values));
         }
     }
 }

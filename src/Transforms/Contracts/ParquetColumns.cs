@@ -20,10 +20,15 @@ internal static class ParquetColumns
     public static bool IsSupported(DataField f) =>
         !f.IsArray && (IsString(f) || f.ClrType == typeof(byte[]) || f.ClrType.IsValueType);
 
-    public static async Task<Array> ReadAsync(ParquetRowGroupReader rg, DataField field, int rows, CancellationToken ct)
+    public static void EnsureSupported(DataField field)
     {
         if (!IsSupported(field))
             throw new DataException($"column '{field.Name}' has an unsupported Parquet type ({ColumnType.Describe(field)})");
+    }
+
+    public static async Task<Array> ReadAsync(ParquetRowGroupReader rg, DataField field, int rows, CancellationToken ct)
+    {
+        EnsureSupported(field);
         if (IsString(field))
         {
             var s = new string?[rows];

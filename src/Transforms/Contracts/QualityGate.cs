@@ -2,8 +2,10 @@ namespace Highwater.Contracts;
 
 /// <summary>
 /// Evaluates a <see cref="DataContract"/> against a batch of Parquet files in one streaming pass over their row groups:
-/// schema first, then every check; rows failing a <c>quarantine</c> check are removed from the published files and
-/// written to the quarantine. Memory is one row group plus what checks need (key sets for unique and references).
+/// schema first (metadata only), then every check, a column at a time on the columns the checks read; rows failing a
+/// <c>quarantine</c> check are removed from the published files and written to the quarantine. The other columns of
+/// a row group are read only to render a sample or to quarantine and copy its rows. Memory is one row group plus
+/// what checks need (key sets for unique and references).
 /// </summary>
 public sealed class QualityGate
 {
@@ -28,8 +30,14 @@ public sealed class QualityGate
                 fractionResult: null, rowsChecked: 0, rowsQuarantined: 0, filesToPublish: [], quarantineFile: null);
         }
 
-        foreach (var e in evaluators) await e.PrepareAsync(context, ct);
+        foreach (var e in evaluators)
+        {
+            await e.PrepareAsync(context, ct);
+            e.Plan(files, contract.PartitionBy);
+        }
 
+        var checkColumns = evaluators.SelectMany(e => e.Check.Columns).Where(c => !contract.PartitionBy.Contains(c))
+            .Distinct(StringComparer.Ordinal).ToList();
         long totalRows = 0, quarantinedRows = 0;
         var publish = new List<DatasetFile>(files.Count);
         var outputPaths = new HashSet<string>(StringComparer.Ordinal);
@@ -39,51 +47,71 @@ public sealed class QualityGate
                          ? new QuarantineSink(Path.Combine(context.QuarantineFolder!, contract.Dataset, SafeFileName(context.RunId) + ".ndjson"), context.RunId)
                          : null)
         {
-            foreach (var file in files)
+            for (int f = 0; f < files.Count; f++)
             {
+                var file = files[f];
                 await using var reader = await DatasetReader.OpenAsync(file, ct);
-                await using var filtered = quarantining.Count > 0
-                    ? await FilteredFileWriter.CreateAsync(OutputPath(contract, context.OutputFolder!, file, outputPaths), reader.Schema, ct)
-                    : null;
-
-                long fileRow = 0;
-                await foreach (var batch in DatasetReader.ReadBatchesAsync(reader, file, contract.PartitionBy, ct))
+                var outputPath = quarantining.Count > 0 ? PrepareOutput(OutputPath(contract, context.OutputFolder!, file, outputPaths)) : null;
+                FilteredFileWriter? filtered = null;
+                try
                 {
-                    foreach (var e in evaluators) e.Bind(batch);
-                    var keep = new bool[batch.RowCount];
-                    int kept = 0;
-                    for (int row = 0; row < batch.RowCount; row++, fileRow++)
+                    var partitions = DatasetReader.Partitions(file, contract.PartitionBy);
+                    // Only the columns the checks read; the rest only when a row must be rendered, quarantined or copied.
+                    var needed = checkColumns.Select(c => reader.Schema.DataFields.ToList().FindIndex(d => d.Name == c)).Where(i => i >= 0).ToList();
+                    long fileRow = 0;
+                    for (int g = 0; g < reader.RowGroupCount; g++)
                     {
-                        List<string>? reasons = null;
-                        foreach (var e in quarantining)
+                        ct.ThrowIfCancellationRequested();
+                        using var rg = reader.OpenRowGroupReader(g);
+                        var batch = DatasetReader.EmptyBatch(reader, rg, file, partitions);
+                        await DatasetReader.ReadColumnsAsync(rg, batch, needed, ct);
+                        int rows = batch.RowCount;
+
+                        var keep = quarantining.Count > 0 ? await QuarantineAsync(quarantining, batch, rg, sink!, fileRow, ct) : null;
+                        int kept = keep is null ? rows : keep.Count(k => k);
+                        quarantinedRows += rows - kept;
+                        foreach (var e in others) e.Evaluate(batch, keep, kept);
+
+                        if (evaluators.Any(e => e.HasPendingSamples))
                         {
-                            if (e.Evaluate(batch, row) is { } offending)
+                            await DatasetReader.ReadAllColumnsAsync(rg, batch, ct);
+                            foreach (var e in evaluators) e.RenderSamples(batch);
+                        }
+
+                        if (keep is not null && filtered is null)
+                        {
+                            // The first row group that loses rows: copy the row groups before it as they are.
+                            filtered = await FilteredFileWriter.CreateAsync(outputPath!, reader.Schema, ct);
+                            for (int previous = 0; previous < g; previous++)
                             {
-                                e.Quarantined++;
-                                (reasons ??= []).Add($"{e.Check.Name}: {offending}");
+                                using var prg = reader.OpenRowGroupReader(previous);
+                                var whole = DatasetReader.EmptyBatch(reader, prg, file, partitions);
+                                await DatasetReader.ReadAllColumnsAsync(prg, whole, ct);
+                                await filtered.WriteAsync(whole, [], whole.RowCount);
                             }
                         }
 
-                        if (reasons is not null)
+                        if (filtered is not null)
                         {
-                            sink!.Write(batch, row, fileRow, string.Join("; ", reasons));
-                            quarantinedRows++;
-                            continue;
+                            await DatasetReader.ReadAllColumnsAsync(rg, batch, ct);
+                            await filtered.WriteAsync(batch, keep ?? [], kept);
                         }
 
-                        keep[row] = true;
-                        kept++;
-                        foreach (var e in others) e.Evaluate(batch, row);
+                        totalRows += rows;
+                        fileRow += rows;
                     }
 
-                    totalRows += batch.RowCount;
-                    if (filtered is not null) await filtered.WriteAsync(batch, keep, kept);
+                    if (filtered is not null && await filtered.CompleteAsync())
+                        publish.Add(file with { Path = filtered.Path });
+                    else
+                        publish.Add(file);
+                }
+                finally
+                {
+                    if (filtered is not null) await filtered.DisposeAsync();
                 }
 
-                if (filtered is not null && await filtered.CompleteAsync())
-                    publish.Add(file with { Path = filtered.Path });
-                else
-                    publish.Add(file);
+                foreach (var e in evaluators) e.EndFile(f);
             }
 
             if (sink is { Rows: > 0 }) quarantineFile = sink.Path;
@@ -114,6 +142,61 @@ public sealed class QualityGate
         }
 
         return Report(contract, context, schemaResult, results, fractionResult, totalRows, quarantinedRows, publish, quarantineFile);
+    }
+
+    /// <summary>
+    /// Runs the quarantine checks over a batch; when rows fail, writes them to the quarantine (reasons in check
+    /// order) and returns which rows stay, else null (every row stays).
+    /// </summary>
+    private static async Task<bool[]?> QuarantineAsync(List<CheckEvaluator> quarantining, RowBatch batch,
+        Parquet.ParquetRowGroupReader rg, QuarantineSink sink, long fileRow, CancellationToken ct)
+    {
+        var failing = new IReadOnlyList<int>[quarantining.Count];
+        bool any = false;
+        for (int q = 0; q < quarantining.Count; q++)
+        {
+            failing[q] = quarantining[q].Evaluate(batch, null, batch.RowCount);
+            any |= failing[q].Count > 0;
+        }
+
+        if (!any) return null;
+        await DatasetReader.ReadAllColumnsAsync(rg, batch, ct);
+        var keep = new bool[batch.RowCount];
+        Array.Fill(keep, true);
+        var next = new int[quarantining.Count];
+        var reasons = new List<string>();
+        while (true)
+        {
+            // The lowest failing row not yet written, with every check that failed it.
+            int row = int.MaxValue;
+            for (int q = 0; q < quarantining.Count; q++)
+                if (next[q] < failing[q].Count) row = Math.Min(row, failing[q][next[q]]);
+            if (row == int.MaxValue) break;
+            reasons.Clear();
+            for (int q = 0; q < quarantining.Count; q++)
+            {
+                if (next[q] >= failing[q].Count || failing[q][next[q]] != row) continue;
+                next[q]++;
+                quarantining[q].Quarantined++;
+                reasons.Add($"{quarantining[q].Check.Name}: {quarantining[q].Offending(batch, row)}");
+            }
+
+            sink.Write(batch, row, fileRow + row, string.Join("; ", reasons));
+            keep[row] = false;
+        }
+
+        return keep;
+    }
+
+    /// <summary>
+    /// The copy of a file is created only when a row group loses rows; the folder is made for every file and a stale
+    /// copy removed, as creating and deleting the copy of each file would leave them.
+    /// </summary>
+    private static string PrepareOutput(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.Delete(path);
+        return path;
     }
 
     private static async Task<CheckResult> CheckSchemaAsync(DataContract contract, IReadOnlyList<DatasetFile> files, CancellationToken ct)

@@ -4,14 +4,16 @@ using Parquet.Schema;
 namespace Highwater.Contracts;
 
 /// <summary>
-/// One row group of one file in memory: its raw column arrays plus the file's partition values.
-/// Gives checks normalised values by column name and renders rows for samples and quarantine reasons.
+/// One row group of one file: the column arrays read so far (only those the checks need, until a sample, the
+/// quarantine or a filtered copy needs the whole row) plus the file's partition values. Gives checks typed columns
+/// by name and renders rows for samples and quarantine reasons.
 /// </summary>
 internal sealed class RowBatch
 {
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TypedColumn> _typed = new(StringComparer.Ordinal);
 
-    public RowBatch(DatasetFile file, IReadOnlyList<DataField> fields, Array[] columns, int rowCount,
+    public RowBatch(DatasetFile file, IReadOnlyList<DataField> fields, Array?[] columns, int rowCount,
         IReadOnlyList<(string Name, DateTime Value)> partitions)
     {
         File = file;
@@ -26,21 +28,32 @@ internal sealed class RowBatch
 
     public IReadOnlyList<DataField> Fields { get; }
 
-    public Array[] Columns { get; }
+    /// <summary>The file columns in schema order; null for a column not read (yet).</summary>
+    public Array?[] Columns { get; }
 
     public int RowCount { get; }
 
     public IReadOnlyList<(string Name, DateTime Value)> Partitions { get; }
 
-    /// <summary>A reader of the named column's normalised values for this batch (partition columns are constant).</summary>
-    public Func<int, object?> Accessor(string column)
+    public bool IsComplete => Columns.All(c => c is not null);
+
+    /// <summary>The schema index of a file column, or -1 for a partition column (or an unknown name).</summary>
+    public int IndexOf(string column) => _index.TryGetValue(column, out int i) ? i : -1;
+
+    /// <summary>The named column (or partition column, as a constant) in its typed form, built once per batch.</summary>
+    public TypedColumn Column(string column)
     {
+        if (_typed.TryGetValue(column, out var typed)) return typed;
         foreach (var (name, value) in Partitions)
-            if (name == column) { object boxed = value; return _ => boxed; }
+        {
+            if (name == column)
+                return _typed[column] = TypedColumn.Constant(value, RowCount);
+        }
+
         if (!_index.TryGetValue(column, out int i))
             throw new InvalidOperationException($"column '{column}' is not in the batch (the schema check should have caught this)");
-        var array = Columns[i];
-        return row => ContractValues.Normalize(array.GetValue(row));
+        var array = Columns[i] ?? throw new InvalidOperationException($"column '{column}' was not read");
+        return _typed[column] = TypedColumn.From(array);
     }
 
     public bool IsDateColumn(string column) =>
@@ -65,10 +78,12 @@ internal sealed class RowBatch
         return RenderCell(_index[column], row);
     }
 
-    public object? RawValue(int column, int row) => Columns[column].GetValue(row);
+    public object? RawValue(int column, int row) => Loaded(column).GetValue(row);
 
     private string RenderCell(int i, int row) =>
-        ContractValues.Render(Columns[i].GetValue(row), Fields[i] is DateTimeDataField { DateTimeFormat: DateTimeFormat.Date });
+        ContractValues.Render(Loaded(i).GetValue(row), Fields[i] is DateTimeDataField { DateTimeFormat: DateTimeFormat.Date });
+
+    private Array Loaded(int i) => Columns[i] ?? throw new InvalidOperationException($"column '{Fields[i].Name}' was not read");
 
     private static void Append(StringBuilder sb, string name, string value)
     {

@@ -1,0 +1,115 @@
+namespace Highwater.Contracts;
+
+/// <summary>
+/// A set of normalised values (see <see cref="ContractValues.Normalize"/>) with the equality of
+/// <c>HashSet&lt;object&gt;</c> over them, kept in typed sets so that typed columns add and look up without boxing:
+/// integral decimals (every int and long value) as long, other decimals as decimal, DateTimes as ticks, strings as
+/// strings, anything else boxed. The parts are disjoint, so <see cref="Count"/> is what the boxed set would count.
+/// </summary>
+internal sealed class KeySet
+{
+    private readonly HashSet<long> _integers = [];
+    private readonly HashSet<decimal> _decimals = [];
+    private readonly HashSet<long> _ticks = [];
+    private readonly HashSet<string> _strings = new(StringComparer.Ordinal);
+    private readonly HashSet<object> _others = [];
+
+    public int Count => _integers.Count + _decimals.Count + _ticks.Count + _strings.Count + _others.Count;
+
+    /// <summary>Makes room for <paramref name="count"/> values of a column kind, so a large set is not rehashed as it grows.</summary>
+    public void EnsureCapacity(CellKind kind, int count)
+    {
+        switch (kind)
+        {
+            case CellKind.Long: _integers.EnsureCapacity(count); break;
+            case CellKind.Time: _ticks.EnsureCapacity(count); break;
+            case CellKind.String: _strings.EnsureCapacity(count); break;
+        }
+    }
+
+    public bool AddLong(long value) => _integers.Add(value);
+
+    public bool ContainsLong(long value) => _integers.Contains(value);
+
+    public bool AddDecimal(decimal value) => TryInteger(value, out long l) ? _integers.Add(l) : _decimals.Add(value);
+
+    public bool ContainsDecimal(decimal value) => TryInteger(value, out long l) ? _integers.Contains(l) : _decimals.Contains(value);
+
+    public bool AddTicks(long ticks) => _ticks.Add(ticks);
+
+    public bool ContainsTicks(long ticks) => _ticks.Contains(ticks);
+
+    public bool AddString(string value) => _strings.Add(value);
+
+    public bool ContainsString(string value) => _strings.Contains(value);
+
+    /// <summary>Adds a normalised non-null value.</summary>
+    public bool Add(object value) => value switch
+    {
+        decimal d => AddDecimal(d),
+        DateTime t => AddTicks(t.Ticks),
+        string s => AddString(s),
+        _ => _others.Add(value),
+    };
+
+    /// <summary>Whether a normalised non-null value is in the set.</summary>
+    public bool Contains(object value) => value switch
+    {
+        decimal d => ContainsDecimal(d),
+        DateTime t => ContainsTicks(t.Ticks),
+        string s => ContainsString(s),
+        _ => _others.Contains(value),
+    };
+
+    /// <summary>Adds row <paramref name="row"/> of a typed column; false when it was there already. The value must not be null.</summary>
+    public bool Add(TypedColumn column, int row) => column.Kind switch
+    {
+        CellKind.Long => AddLong(column.Longs[row]),
+        CellKind.Decimal => AddDecimal(column.Decimals[row]),
+        CellKind.Time => AddTicks(column.Longs[row]),
+        CellKind.String => AddString(column.Strings[row]!),
+        _ => Add(column.Value(row)!),
+    };
+
+    /// <summary>Adds every non-null value of a typed column.</summary>
+    public void AddAll(TypedColumn column)
+    {
+        var nulls = column.Nulls;
+        if (Count == 0) EnsureCapacity(column.Kind, column.Length);
+        switch (column.Kind)
+        {
+            case CellKind.Long:
+                for (int r = 0; r < column.Length; r++)
+                    if (nulls is null || !nulls[r]) _integers.Add(column.Longs[r]);
+                break;
+            case CellKind.Decimal:
+                for (int r = 0; r < column.Length; r++)
+                    if (nulls is null || !nulls[r]) AddDecimal(column.Decimals[r]);
+                break;
+            case CellKind.Time:
+                for (int r = 0; r < column.Length; r++)
+                    if (nulls is null || !nulls[r]) _ticks.Add(column.Longs[r]);
+                break;
+            case CellKind.String:
+                foreach (var s in column.Strings)
+                    if (s is not null) _strings.Add(s);
+                break;
+            default:
+                for (int r = 0; r < column.Length; r++)
+                    if (column.Value(r) is { } v) Add(v);
+                break;
+        }
+    }
+
+    private static bool TryInteger(decimal value, out long result)
+    {
+        if (value >= long.MinValue && value <= long.MaxValue && decimal.Truncate(value) == value)
+        {
+            result = (long)value;
+            return true;
+        }
+
+        result = 0;
+        return false;
+    }
+}
