@@ -11,8 +11,11 @@ namespace Highwater.Columnar;
 /// </summary>
 public static class ParquetColumns
 {
-    /// <summary>Rows per row group when writing: large groups compress and scan well.</summary>
-    public const int RowGroupRows = 1_000_000;
+    /// <summary>
+    /// Rows per row group when writing: large enough to compress and scan well (DuckDB writes 122,880), small enough
+    /// that a writer's buffers stay small and a reader looking for a few order_ids skips most of a file.
+    /// </summary>
+    public const int RowGroupRows = 131_072;
 
     public static readonly ParquetOptions WriteOptions = new()
     {

@@ -31,17 +31,54 @@ public sealed class UserDimension
         _signup = new DateTime?[capacity];
     }
 
-    public int Count => _rowOf.Count;
+    /// <summary>When the ids are dense (span at most 4x the count), the row of id <c>_min + i</c> is <c>_dense[i]</c> (-1: none).</summary>
+    private int[]? _dense;
+    private long _min;
+    private int _count;
+
+    public int Count => _count;
 
     public bool TryGet(long userId, out UserRecord user)
     {
-        if (_rowOf.TryGetValue(userId, out var row))
+        int row;
+        if (_dense is { } dense)
+        {
+            var offset = (ulong)(userId - _min);
+            row = offset < (ulong)dense.Length ? dense[offset] : -1;
+        }
+        else if (!_rowOf.TryGetValue(userId, out row)) row = -1;
+        if (row >= 0)
         {
             user = new UserRecord(userId, _country[row], _segment[row], _signup[row]);
             return true;
         }
         user = default;
         return false;
+    }
+
+    /// <summary>
+    /// Ends loading: with dense ids (as surrogate keys usually are) the lookup becomes one array read instead
+    /// of a hash probe, and the hash map is dropped.
+    /// </summary>
+    private UserDimension Seal()
+    {
+        _count = _rowOf.Count;
+        if (_count == 0) return this;
+        long min = long.MaxValue, max = long.MinValue;
+        foreach (var id in _rowOf.Keys)
+        {
+            if (id < min) min = id;
+            if (id > max) max = id;
+        }
+        var span = (decimal)max - min + 1;
+        if (span > 4m * _count || span > Array.MaxLength) return this;
+        var dense = new int[(int)span];
+        Array.Fill(dense, -1);
+        foreach (var (id, row) in _rowOf) dense[id - min] = row;
+        (_dense, _min) = (dense, min);
+        _rowOf.Clear();
+        _rowOf.TrimExcess();
+        return this;
     }
 
     /// <summary>Adds a user; false when the user_id is already present.</summary>
@@ -101,7 +138,7 @@ public sealed class UserDimension
         }
         if (files == 0 || users is null)
             throw new DataException($"No Parquet files found in the user dimension at {store.Description}.");
-        return users;
+        return users.Seal();
     }
 
     /// <summary>Writes user rows as a Parquet file of the dimension's schema (samples, tests, benchmarks).</summary>
@@ -123,6 +160,6 @@ public sealed class UserDimension
         foreach (var r in rows)
             if (!users.TryAdd(r.UserId, r.Country, r.Segment, r.SignupDate))
                 throw new ArgumentException($"user_id {r.UserId} appears more than once", nameof(rows));
-        return users;
+        return users.Seal();
     }
 }

@@ -46,8 +46,24 @@ public static class OrderIndex
         return winners;
     }
 
+    /// <summary>
+    /// The winning candidate per order_id as an index into <paramref name="candidates"/> (the same verdict as
+    /// <see cref="Winners"/>, without a copy of each winning row in the map).
+    /// </summary>
+    public static Dictionary<string, int> WinnerIndexes(List<MartRecord> candidates)
+    {
+        var winners = new Dictionary<string, int>(candidates.Count, StringComparer.Ordinal);
+        var rows = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            ref var held = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(winners, rows[i].OrderId!, out var exists);
+            if (!exists || Beats(rows[i], rows[held])) held = i;
+        }
+        return winners;
+    }
+
     /// <summary>Candidates in a stable order for the bucket file: order_id, then source key.</summary>
-    public static void SortCandidates(List<MartRecord> rows) => rows.Sort(static (a, b) =>
+    public static void SortCandidates(List<MartRecord> rows) => RowSort.Sort(rows, static (in MartRecord a, in MartRecord b) =>
     {
         var c = string.CompareOrdinal(a.OrderId, b.OrderId);
         return c != 0 ? c : string.CompareOrdinal(a.SourceKey, b.SourceKey);

@@ -13,18 +13,16 @@ public static class PartitionRewrite
     public static List<MartRecord> Apply(IEnumerable<MartRecord> existing, IReadOnlySet<string> removedOrders,
         IEnumerable<MartRecord> added, IReadOnlySet<string> replacedSources)
     {
-        var rows = new List<MartRecord>();
+        var rows = new List<MartRecord>((existing.TryGetNonEnumeratedCount(out var held) ? held : 0) + (added.TryGetNonEnumeratedCount(out var more) ? more : 0));
         foreach (var row in existing)
         {
             if (row.OrderId is null ? replacedSources.Contains(row.SourceKey) : removedOrders.Contains(row.OrderId)) continue;
             rows.Add(row);
         }
         rows.AddRange(added);
-        rows.Sort(static (a, b) =>
+        RowSort.SortByKey(rows, static r => r.EventTs.Ticks, static (in MartRecord a, in MartRecord b) =>
         {
-            var c = a.EventTs.CompareTo(b.EventTs);
-            if (c != 0) return c;
-            c = string.CompareOrdinal(a.OrderId, b.OrderId);
+            var c = string.CompareOrdinal(a.OrderId, b.OrderId);
             if (c != 0) return c;
             c = string.CompareOrdinal(a.SourceKey, b.SourceKey);
             return c != 0 ? c : a.ArrivalTs.CompareTo(b.ArrivalTs);

@@ -64,15 +64,12 @@ internal sealed class TransformBatch
     public void JoinUnkeyed(PartitionedSpool.Reader staging)
     {
         var pool = new StringPool();
-        var block = new MartRowBlock();
-        var encoder = new ColumnBlockWriter();
         var contributions = new HashSet<(string, int)>();
         foreach (var rows in EventStagingReader.ReadPartition(staging, EventStagingWriter.Unkeyed, pool))
         {
             var joined = new List<MartRecord>(rows.Count);
             Join(rows, joined, contributions, sources: null);
-            foreach (var (day, dayRows) in ByDay(joined))
-                SpillRows(UtcTimestamp.FormatDate(DateOnly.FromDayNumber(day)), dayRows, block, encoder);
+            SpillByDay(joined, Enumerable.Range(0, joined.Count).ToList());
         }
         AddContributions(contributions, bucket: null, sources: null);
     }
@@ -83,8 +80,9 @@ internal sealed class TransformBatch
         // The batch's candidates: one per (order_id, source file); within a file the latest arrival wins, on a
         // tie the later line (rows come in line order).
         var pool = new StringPool();
-        var fresh = new List<MartRecord>();
-        var at = new Dictionary<(string, string), int>();
+        var staged = (int)Math.Min(staging.RowsOf(bucket), int.MaxValue / 2);
+        var fresh = new List<MartRecord>(staged);
+        var at = new Dictionary<(string, string), int>(staged);
         var contributions = new HashSet<(string, int)>();
         var sources = new HashSet<string>(StringComparer.Ordinal);
         var joined = new List<MartRecord>(EventStagingWriter.BlockRows);
@@ -103,7 +101,10 @@ internal sealed class TransformBatch
                 else if (row.ArrivalTs >= fresh[slot].ArrivalTs) fresh[slot] = row;
             }
         }
-        at.Clear();
+        // Locals of an async method live as long as it does: let go of what the rest does not need.
+        Release(at);
+        joined.Clear();
+        joined.TrimExcess();
         AddContributions(contributions, bucket, sources);
 
         var segments = _fullRefresh ? [] : _manifest.PartitionFiles(OrderIndex.Dataset, bucket);
@@ -114,29 +115,30 @@ internal sealed class TransformBatch
         var old = new List<MartRecord>();
         foreach (var key in segments)
             await ReadMartFileAsync(key, old, ct, wanted is null ? null : id => id is not null && wanted.Contains(id));
-        var before = OrderIndex.Winners(old);
+        if (wanted is not null) { wanted.Clear(); wanted.TrimExcess(); }
+        var before = OrderIndex.WinnerIndexes(old);
         var candidates = old.Count == 0 ? fresh : old.Where(r => !_replaced.Contains(r.SourceKey)).Concat(fresh).ToList();
-        var after = OrderIndex.Winners(candidates);
+        var after = OrderIndex.WinnerIndexes(candidates);
 
+        // What changes: an order whose winner is not the same row as before leaves the winner's partition and
+        // its new winner (if any) enters its own.
         var leaving = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var (orderId, was) in before)
+        foreach (var (orderId, wasAt) in before)
         {
-            if (after.TryGetValue(orderId, out var now) && now == was) continue;
+            var was = old[wasAt];
+            if (after.TryGetValue(orderId, out var nowAt) && candidates[nowAt] == was) continue;
             var dt = UtcTimestamp.FormatDate(was.Dt);
             if (!leaving.TryGetValue(dt, out var list)) leaving[dt] = list = [];
             list.Add(orderId);
         }
-        var entering = new List<MartRecord>();
-        foreach (var (orderId, now) in after)
-            if (!before.TryGetValue(orderId, out var was) || now != was)
-                entering.Add(now);
-        before.Clear();
-        after.Clear();
+        var entering = new List<int>(after.Count);
+        foreach (var (orderId, nowAt) in after)
+            if (!before.TryGetValue(orderId, out var wasAt) || candidates[nowAt] != old[wasAt])
+                entering.Add(nowAt);
+        Release(before);
+        Release(after);
 
-        var block = new MartRowBlock();
-        var encoder = new ColumnBlockWriter();
-        foreach (var (day, rows) in ByDay(entering))
-            SpillRows(UtcTimestamp.FormatDate(DateOnly.FromDayNumber(day)), rows, block, encoder);
+        SpillByDay(candidates, entering);
         if (leaving.Count > 0)
             lock (_gate)
                 foreach (var (dt, ids) in leaving)
@@ -175,6 +177,11 @@ internal sealed class TransformBatch
         HashSet<string>? removed;
         lock (_gate) removed = _removed.GetValueOrDefault(dt);
         var merged = PartitionRewrite.Apply(existing, removed ?? NoOrders, incoming, _replaced);
+        var (heldRows, newRows) = (existing.Count, incoming.Count);
+        existing.Clear();
+        existing.TrimExcess();
+        incoming.Clear();
+        incoming.TrimExcess();
         string? martFile = null, kpiFile = null;
         if (merged.Count > 0)
         {
@@ -183,8 +190,8 @@ internal sealed class TransformBatch
             await WriteFileAsync(martFile, s => MartPartitionFile.WriteAsync(s, merged));
             await WriteFileAsync(kpiFile, s => KpiPartitionFile.WriteAsync(s, DailyKpi.Compute(merged)));
         }
-        _ctx.Log.Diagnostic($"dt={dt}: {existing.Count:N0} held, {removed?.Count ?? 0:N0} superseded, {incoming.Count:N0} new -> {merged.Count:N0} rows");
-        return new PartitionOutput(dt, merged.Count, existing.Count, incoming.Count, martFile, kpiFile);
+        _ctx.Log.Diagnostic($"dt={dt}: {heldRows:N0} held, {removed?.Count ?? 0:N0} superseded, {newRows:N0} new -> {merged.Count:N0} rows");
+        return new PartitionOutput(dt, merged.Count, heldRows, newRows, martFile, kpiFile);
     }
 
     /// <summary>Writes the rows of unknown users to Transform's quarantine, in plan and line order.</summary>
@@ -241,29 +248,41 @@ internal sealed class TransformBatch
         }
     }
 
-    private void SpillRows(string dt, List<MartRecord> rows, MartRowBlock block, ColumnBlockWriter encoder)
+    /// <summary>Spills the chosen rows to their partitions (dt), a day's rows in blocks of bounded size.</summary>
+    private void SpillByDay(List<MartRecord> rows, List<int> chosen)
     {
-        for (var from = 0; from < rows.Count; from += EventStagingWriter.BlockRows * 4)
+        if (chosen.Count == 0) return;
+        var span = CollectionsMarshal.AsSpan(rows);
+        var byDay = new Dictionary<int, List<int>>();
+        foreach (var i in chosen)
         {
-            var part = from == 0 && rows.Count <= EventStagingWriter.BlockRows * 4
-                ? rows
-                : rows.GetRange(from, Math.Min(EventStagingWriter.BlockRows * 4, rows.Count - from));
-            block.Encode(encoder, part);
-            Spill.Append(dt, encoder.Written, part.Count);
+            var day = DayNumber(span[i].EventTs);
+            if (!byDay.TryGetValue(day, out var list)) byDay[day] = list = [];
+            list.Add(i);
         }
-        lock (_gate) _touched.Add(dt);
+        var block = new MartRowBlock();
+        var encoder = new ColumnBlockWriter();
+        var part = new List<MartRecord>(Math.Min(SpillBlockRows, chosen.Count));
+        foreach (var (day, positions) in byDay.OrderBy(d => d.Key))
+        {
+            var dt = UtcTimestamp.FormatDate(DateOnly.FromDayNumber(day));
+            for (var from = 0; from < positions.Count; from += SpillBlockRows)
+            {
+                part.Clear();
+                for (var k = from; k < Math.Min(positions.Count, from + SpillBlockRows); k++) part.Add(span[positions[k]]);
+                block.Encode(encoder, part);
+                Spill.Append(dt, encoder.Written, part.Count);
+            }
+            lock (_gate) _touched.Add(dt);
+        }
     }
 
-    private static IEnumerable<(int Day, List<MartRecord> Rows)> ByDay(List<MartRecord> rows)
+    private const int SpillBlockRows = 32_768;
+
+    private static void Release<TKey, TValue>(Dictionary<TKey, TValue> map) where TKey : notnull
     {
-        var byDay = new Dictionary<int, List<MartRecord>>();
-        foreach (var row in rows)
-        {
-            var day = DayNumber(row.EventTs);
-            if (!byDay.TryGetValue(day, out var list)) byDay[day] = list = [];
-            list.Add(row);
-        }
-        return byDay.OrderBy(d => d.Key).Select(d => (d.Key, d.Value));
+        map.Clear();
+        map.TrimExcess();
     }
 
     private static int DayNumber(DateTime utc) => (int)(utc.Ticks / TimeSpan.TicksPerDay);

@@ -1,0 +1,51 @@
+using Highwater.Columnar;
+using Highwater.Model;
+using Xunit;
+
+namespace Highwater.Tests.Columnar;
+
+/// <summary>The user index answers the same for dense and sparse ids, and refuses a duplicate id.</summary>
+public sealed class UserDimensionTests
+{
+    private static UserRecord User(long id, string? country = "DE") =>
+        new(id, country, id % 2 == 0 ? "retail" : null, id % 3 == 0 ? null : new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+
+    public static TheoryData<long[]> IdSets => new()
+    {
+        { new long[] { 3, 4, 5, 7, 8, 10 } },                        // dense, with gaps: an array index
+        { new long[] { -5, 1, 1_000_000_000_000, long.MaxValue } },  // sparse: the hash map
+        { new long[] { long.MinValue, long.MinValue + 1 } },
+    };
+
+    [Theory]
+    [MemberData(nameof(IdSets))]
+    public void Every_user_is_found_and_nothing_else(long[] ids)
+    {
+        var users = UserDimension.FromRows(ids.Select(id => User(id)));
+
+        Assert.Equal(ids.Length, users.Count);
+        foreach (var id in ids)
+        {
+            Assert.True(users.TryGet(id, out var u), $"user {id} not found");
+            Assert.Equal(User(id), u);
+        }
+        foreach (var missing in new[] { 0L, 6, 9, 11, 2, -4, long.MaxValue - 1, long.MinValue + 2, 999_999_999_999 }.Except(ids))
+            Assert.False(users.TryGet(missing, out _), $"user {missing} should not be found");
+    }
+
+    [Fact]
+    public void A_duplicate_user_id_is_refused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => UserDimension.FromRows([User(1), User(2), User(1, "FR")]));
+        Assert.Contains("user_id 1", e.Message);
+    }
+
+    [Fact]
+    public void Repeated_country_and_segment_values_are_held_once()
+    {
+        var users = UserDimension.FromRows(Enumerable.Range(1, 100).Select(i => User(i, new string('D', 1) + "E")));
+        users.TryGet(1, out var a);
+        users.TryGet(99, out var b);
+        Assert.Same(a.Country, b.Country);
+    }
+}
