@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Numerics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Highwater.Storage;
@@ -10,11 +12,17 @@ namespace Highwater.Manifest;
 /// (latest arrival time processed), and the live Parquet files of every published partition.
 /// Invariants: a file version is listed once; each partition lists exactly the files readers should see;
 /// the manifest is replaced whole (atomic put), and only after the files it lists exist.
+/// Format 2 writes a file's order-index buckets as one 64-bit mask (see <see cref="BucketSetJsonConverter"/>) instead of
+/// format 1's list of 64 names per file, which made the manifest (and every stage's parse of it) grow by about 1 KB a file;
+/// both formats are read, so a warehouse written by an earlier build still loads (and is rewritten as format 2 at its next commit).
 /// </summary>
 public sealed class HighWatermarkManifest
 {
     public const string Key = "_highwater/manifest.json";
-    public const int CurrentFormat = 1;
+    public const int CurrentFormat = 2;
+
+    /// <summary>The formats this build reads: 1 (buckets as lists of names) and 2 (buckets as masks).</summary>
+    public static readonly IReadOnlyList<int> ReadableFormats = [1, CurrentFormat];
 
     public int Format { get; set; } = CurrentFormat;
 
@@ -49,13 +57,17 @@ public sealed class HighWatermarkManifest
     public static async Task<HighWatermarkManifest> LoadAsync(IObjectStore warehouse, CancellationToken ct = default)
     {
         if (await warehouse.HeadAsync(Key, ct) is null) return new HighWatermarkManifest();
-        await using var body = await warehouse.OpenReadAsync(Key, ct);
+        // Read whole, then parsed in one synchronous pass: every stage loads the manifest, and the resumable
+        // async deserializer costs about twice as much CPU per byte as parsing a span.
+        using var bytes = new MemoryStream();
+        await using (var body = await warehouse.OpenReadAsync(Key, ct))
+            await body.CopyToAsync(bytes, ct);
         try
         {
-            var manifest = await JsonSerializer.DeserializeAsync(body, ManifestJson.Default.HighWatermarkManifest, ct)
+            var manifest = JsonSerializer.Deserialize(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), ManifestJson.Default.HighWatermarkManifest)
                 ?? throw new PipelineStateException($"{warehouse.Description}/{Key} is empty.");
-            if (manifest.Format != CurrentFormat)
-                throw new PipelineStateException($"{warehouse.Description}/{Key} has format {manifest.Format}; this build reads format {CurrentFormat}.");
+            if (!ReadableFormats.Contains(manifest.Format))
+                throw new PipelineStateException($"{warehouse.Description}/{Key} has format {manifest.Format}; this build reads format {string.Join(" and ", ReadableFormats)}.");
             return manifest;
         }
         catch (JsonException e)
@@ -64,8 +76,10 @@ public sealed class HighWatermarkManifest
         }
     }
 
+    /// <summary>Writes the manifest in the current format, whatever format it was read in.</summary>
     public async Task SaveAsync(IObjectStore warehouse, CancellationToken ct = default)
     {
+        Format = CurrentFormat;
         using var buffer = new MemoryStream();
         await JsonSerializer.SerializeAsync(buffer, this, ManifestJson.Default.HighWatermarkManifest, ct);
         buffer.Position = 0;
@@ -85,7 +99,73 @@ public sealed class ProcessedFile
     public List<string> Partitions { get; set; } = [];
 
     /// <summary>The order-index buckets holding this file's rows (so a re-upload can retract them).</summary>
+    [JsonConverter(typeof(BucketSetJsonConverter))]
     public List<string> Buckets { get; set; } = [];
+}
+
+/// <summary>
+/// A file's order-index buckets in the manifest. Written as 16 lower-case hex digits, a 64-bit mask whose bit n
+/// (value 2^n) stands for bucket <c>NN</c> (so <c>"ffffffffffffffff"</c> is every bucket, <c>"0000000000000005"</c>
+/// buckets 00 and 02); read back as the names in ascending order. A list holding a name that is not a bucket
+/// 00..63 (or a duplicate) is written as the JSON array of names, as is every list in format 1; both forms are read.
+/// </summary>
+public sealed class BucketSetJsonConverter : JsonConverter<List<string>>
+{
+    private const int Width = 64;
+    private static readonly string[] Names = Enumerable.Range(0, Width).Select(i => i.ToString("D2", CultureInfo.InvariantCulture)).ToArray();
+
+    /// <summary>The mask of <paramref name="buckets"/>, or null when one of them is not a bucket 00..63 or is repeated.</summary>
+    public static ulong? ToMask(IEnumerable<string> buckets)
+    {
+        ulong mask = 0;
+        foreach (var name in buckets)
+        {
+            if (name is not [>= '0' and <= '9', >= '0' and <= '9']) return null;
+            var n = (name[0] - '0') * 10 + (name[1] - '0');
+            if (n >= Width || (mask & 1UL << n) != 0) return null;
+            mask |= 1UL << n;
+        }
+        return mask;
+    }
+
+    /// <summary>The bucket names of <paramref name="mask"/>, ascending.</summary>
+    public static List<string> FromMask(ulong mask)
+    {
+        var names = new List<string>(BitOperations.PopCount(mask));
+        for (; mask != 0; mask &= mask - 1) names.Add(Names[BitOperations.TrailingZeroCount(mask)]);
+        return names;
+    }
+
+    public override List<string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                var text = reader.GetString()!;
+                if (text.Length != 16 || !ulong.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var mask))
+                    throw new JsonException($"\"{text}\" is not a bucket mask (16 hex digits).");
+                return FromMask(mask);
+            case JsonTokenType.StartArray:
+                var list = new List<string>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    list.Add(reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new JsonException("A bucket name must be a string."));
+                return list;
+            default:
+                throw new JsonException($"Buckets must be a mask string or an array of names, not {reader.TokenType}.");
+        }
+    }
+
+    public override void Write(Utf8JsonWriter writer, List<string> value, JsonSerializerOptions options)
+    {
+        if (ToMask(value) is { } mask)
+        {
+            writer.WriteStringValue(mask.ToString("x16", CultureInfo.InvariantCulture));
+            return;
+        }
+        writer.WriteStartArray();
+        foreach (var name in value) writer.WriteStringValue(name);
+        writer.WriteEndArray();
+    }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

@@ -30,7 +30,7 @@ public sealed class LocalFolderStore : IObjectStore
         if (!Directory.Exists(folder)) yield break;
 
         var keys = new List<string>();
-        foreach (var path in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+        foreach (var path in EnumerateFiles(folder, startAfter))
         {
             var key = Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/');
             if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue;
@@ -47,6 +47,29 @@ public sealed class LocalFolderStore : IObjectStore
             yield return Describe(key, info);
         }
     }
+
+    /// <summary>
+    /// Every file under <paramref name="folder"/> (as Directory.EnumerateFiles with AllDirectories), except that a
+    /// sub-folder whose every key sorts at or before <paramref name="startAfter"/> is not entered: listing the last
+    /// days of a landing zone then costs the same with 30 or 300 date folders before them.
+    /// </summary>
+    private IEnumerable<string> EnumerateFiles(string folder, string? startAfter)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+        return new System.IO.Enumeration.FileSystemEnumerable<string>(folder, (ref System.IO.Enumeration.FileSystemEntry e) => e.ToFullPath(), options)
+        {
+            ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry e) => !e.IsDirectory,
+            ShouldRecursePredicate = (ref System.IO.Enumeration.FileSystemEntry e) =>
+                startAfter is null || !AllKeysAtOrBefore(Path.GetRelativePath(_root, e.ToFullPath()).Replace(Path.DirectorySeparatorChar, '/') + "/", startAfter),
+        };
+    }
+
+    /// <summary>
+    /// True when every key starting with <paramref name="folderPrefix"/> (a folder's key followed by '/') sorts
+    /// ordinally at or before <paramref name="startAfter"/>: the prefix sorts before it and is not a prefix of it.
+    /// </summary>
+    internal static bool AllKeysAtOrBefore(string folderPrefix, string startAfter) =>
+        string.CompareOrdinal(folderPrefix, startAfter) < 0 && !startAfter.StartsWith(folderPrefix, StringComparison.Ordinal);
 
     public Task<StoredObject?> HeadAsync(string key, CancellationToken ct = default)
     {
