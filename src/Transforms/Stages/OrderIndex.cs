@@ -61,11 +61,4 @@ public static class OrderIndex
         }
         return winners;
     }
-
-    /// <summary>Candidates in a stable order for the bucket file: order_id, then source key.</summary>
-    public static void SortCandidates(List<MartRecord> rows) => RowSort.Sort(rows, static (in MartRecord a, in MartRecord b) =>
-    {
-        var c = string.CompareOrdinal(a.OrderId, b.OrderId);
-        return c != 0 ? c : string.CompareOrdinal(a.SourceKey, b.SourceKey);
-    });
 }

@@ -11,22 +11,6 @@ internal static class RowSort
 {
     public delegate int Comparison(in MartRecord a, in MartRecord b);
 
-    public static void Sort(List<MartRecord> rows, Comparison compare)
-    {
-        if (rows.Count < 2) return;
-        var source = rows.ToArray();
-        var order = new int[source.Length];
-        for (var i = 0; i < order.Length; i++) order[i] = i;
-        // Ties are broken by position, so the result is the same whatever the sort's internal order.
-        Array.Sort(order, (x, y) =>
-        {
-            var c = compare(in source[x], in source[y]);
-            return c != 0 ? c : x.CompareTo(y);
-        });
-        var span = CollectionsMarshal.AsSpan(rows);
-        for (var i = 0; i < order.Length; i++) span[i] = source[order[i]];
-    }
-
     /// <summary>
     /// Sorts by a 64-bit key first (a primitive sort of key and position, no comparison calls), then orders each
     /// run of equal keys with <paramref name="tieBreak"/> and finally by position.

@@ -152,7 +152,8 @@ internal sealed class TransformBatch
         string? file = null;
         if (written.Count > 0)
         {
-            OrderIndex.SortCandidates(written);
+            // No sort: the candidates are in the order they were gathered (held segments in manifest order, then the batch
+            // in plan and line order), which is deterministic; sorting 150k ids per bucket cost ~4 s of CPU at 10M events.
             file = Path.Combine(_ctx.Work.IndexDir, $"bucket={bucket}", "part.parquet");
             await WriteFileAsync(file, s => MartPartitionFile.WriteAsync(s, written));
         }
