@@ -13,13 +13,25 @@ public static class PartitionRewrite
     public static List<MartRecord> Apply(IEnumerable<MartRecord> existing, IReadOnlySet<string> removedOrders,
         IEnumerable<MartRecord> added, IReadOnlySet<string> replacedSources)
     {
-        var rows = new List<MartRecord>((existing.TryGetNonEnumeratedCount(out var held) ? held : 0) + (added.TryGetNonEnumeratedCount(out var more) ? more : 0));
+        var rows = new List<MartRecord>(added.TryGetNonEnumeratedCount(out var more) ? more : 0);
+        rows.AddRange(added);
+        return ApplyInto(rows, existing, removedOrders, replacedSources);
+    }
+
+    /// <summary>
+    /// As <see cref="Apply"/>, reusing <paramref name="added"/> as the result: the held rows that stay are appended
+    /// to it and it is sorted in place, so a partition is in memory once (plus what it held).
+    /// </summary>
+    public static List<MartRecord> ApplyInto(List<MartRecord> added, IEnumerable<MartRecord> existing, IReadOnlySet<string> removedOrders,
+        IReadOnlySet<string> replacedSources)
+    {
+        var rows = added;
+        if (existing.TryGetNonEnumeratedCount(out var held)) rows.EnsureCapacity(rows.Count + held);
         foreach (var row in existing)
         {
             if (row.OrderId is null ? replacedSources.Contains(row.SourceKey) : removedOrders.Contains(row.OrderId)) continue;
             rows.Add(row);
         }
-        rows.AddRange(added);
         RowSort.SortByKey(rows, static r => r.EventTs.Ticks, static (in MartRecord a, in MartRecord b) =>
         {
             var c = string.CompareOrdinal(a.OrderId, b.OrderId);

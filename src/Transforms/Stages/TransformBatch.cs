@@ -177,12 +177,10 @@ internal sealed class TransformBatch
         foreach (var b in spilled.BlocksOf(dt)) block.Decode(spilled.Read(b, ref buffer), pool, incoming);
         HashSet<string>? removed;
         lock (_gate) removed = _removed.GetValueOrDefault(dt);
-        var merged = PartitionRewrite.Apply(existing, removed ?? NoOrders, incoming, _replaced);
         var (heldRows, newRows) = (existing.Count, incoming.Count);
+        var merged = PartitionRewrite.ApplyInto(incoming, existing, removed ?? NoOrders, _replaced);
         existing.Clear();
         existing.TrimExcess();
-        incoming.Clear();
-        incoming.TrimExcess();
         string? martFile = null, kpiFile = null;
         if (merged.Count > 0)
         {
