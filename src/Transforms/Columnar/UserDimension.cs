@@ -36,16 +36,34 @@ public sealed class UserDimension
     private long _min;
     private int _count;
 
+    /// <summary>
+    /// Dense ids with few distinct strings: the whole user packed in one 64-bit word at <c>_packed[id - _min]</c>
+    /// (0: no such user), so a lookup touches one cache line instead of four. Bits: 63 present, 40-55 country
+    /// code, 24-39 segment code (codes index <see cref="_codes"/>, 0 = null), 0-23 signup day number + 1 (0 = null).
+    /// </summary>
+    private ulong[]? _packed;
+    private string?[] _codes = [null];
+
     public int Count => _count;
 
     public bool TryGet(long userId, out UserRecord user)
     {
-        int row;
-        if (_dense is { } dense)
+        var offset = (ulong)(userId - _min);
+        if (_packed is { } packed)
         {
-            var offset = (ulong)(userId - _min);
-            row = offset < (ulong)dense.Length ? dense[offset] : -1;
+            var e = offset < (ulong)packed.Length ? packed[offset] : 0;
+            if (e == 0)
+            {
+                user = default;
+                return false;
+            }
+            var day = (int)(e & 0xFF_FFFF);
+            user = new UserRecord(userId, _codes[(int)(e >> 40) & 0xFFFF], _codes[(int)(e >> 24) & 0xFFFF],
+                day == 0 ? null : new DateTime((day - 1) * TimeSpan.TicksPerDay, DateTimeKind.Utc));
+            return true;
         }
+        int row;
+        if (_dense is { } dense) row = offset < (ulong)dense.Length ? dense[offset] : -1;
         else if (!_rowOf.TryGetValue(userId, out row)) row = -1;
         if (row >= 0)
         {
@@ -58,7 +76,7 @@ public sealed class UserDimension
 
     /// <summary>
     /// Ends loading: with dense ids (as surrogate keys usually are) the lookup becomes one array read instead
-    /// of a hash probe, and the hash map is dropped.
+    /// of a hash probe — of a packed word when the strings allow — and the hash map is dropped.
     /// </summary>
     private UserDimension Seal()
     {
@@ -72,13 +90,54 @@ public sealed class UserDimension
         }
         var span = (decimal)max - min + 1;
         if (span > 4m * _count || span > Array.MaxLength) return this;
-        var dense = new int[(int)span];
-        Array.Fill(dense, -1);
-        foreach (var (id, row) in _rowOf) dense[id - min] = row;
-        (_dense, _min) = (dense, min);
+        _min = min;
+        if (TryPack((int)span, min) is { } packed)
+        {
+            _packed = packed;
+            _country = _segment = [];
+            _signup = [];
+        }
+        else
+        {
+            var dense = new int[(int)span];
+            Array.Fill(dense, -1);
+            foreach (var (id, row) in _rowOf) dense[id - min] = row;
+            _dense = dense;
+        }
         _rowOf.Clear();
         _rowOf.TrimExcess();
         return this;
+    }
+
+    private ulong[]? TryPack(int span, long min)
+    {
+        var codeOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var codes = new List<string?> { null };
+        bool Code(string? value, out ulong code)
+        {
+            code = 0;
+            if (value is null) return true;
+            if (!codeOf.TryGetValue(value, out var c))
+            {
+                if (codes.Count > 0xFFFF) return false;
+                codeOf[value] = c = codes.Count;
+                codes.Add(value);
+            }
+            code = (ulong)c;
+            return true;
+        }
+        var packed = new ulong[span];
+        foreach (var (id, row) in _rowOf)
+        {
+            if (!Code(_country[row], out var country) || !Code(_segment[row], out var segment)) return null;
+            var signup = _signup[row];
+            if (signup is { } d && (d.TimeOfDay != TimeSpan.Zero || d.Kind != DateTimeKind.Utc)) return null;
+            var day = signup is { } s ? (ulong)(s.Ticks / TimeSpan.TicksPerDay) + 1 : 0;
+            if (day > 0xFF_FFFF) return null;
+            packed[id - min] = 1UL << 63 | country << 40 | segment << 24 | day;
+        }
+        _codes = [.. codes];
+        return packed;
     }
 
     /// <summary>Adds a user; false when the user_id is already present.</summary>

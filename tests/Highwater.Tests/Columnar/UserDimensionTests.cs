@@ -34,6 +34,28 @@ public sealed class UserDimensionTests
     }
 
     [Fact]
+    public void Dense_ids_with_too_many_distinct_strings_or_a_time_of_day_are_still_found_exactly()
+    {
+        // More distinct countries than a packed 16-bit code holds: the index keeps rows instead of packed words.
+        var many = Enumerable.Range(1, 70_000).Select(i => new UserRecord(i, $"C{i}", "s", null)).ToList();
+        var users = UserDimension.FromRows(many);
+        foreach (var i in new[] { 1, 65_535, 65_536, 70_000 })
+        {
+            Assert.True(users.TryGet(i, out var u));
+            Assert.Equal(many[i - 1], u);
+        }
+        Assert.False(users.TryGet(70_001, out _));
+
+        // A signup that is not a UTC date cannot be packed as a day number: kept as it is.
+        var odd = new UserRecord(2, "DE", null, new DateTime(2020, 1, 1, 13, 30, 0, DateTimeKind.Utc));
+        var few = UserDimension.FromRows([User(1), odd, User(3)]);
+        Assert.True(few.TryGet(2, out var back));
+        Assert.Equal(odd, back);
+        Assert.True(few.TryGet(3, out var three));
+        Assert.Equal(User(3), three);
+    }
+
+    [Fact]
     public void A_duplicate_user_id_is_refused()
     {
         var e = Assert.Throws<ArgumentException>(() => UserDimension.FromRows([User(1), User(2), User(1, "FR")]));
