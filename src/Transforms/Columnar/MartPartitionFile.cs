@@ -8,9 +8,19 @@ namespace Highwater.Columnar;
 /// <summary>One Parquet file of a sales_mart partition: written whole, read whole.</summary>
 public static class MartPartitionFile
 {
-    public static async Task WriteAsync(Stream stream, IReadOnlyList<MartRecord> rows)
+    public static Task WriteAsync(Stream stream, IReadOnlyList<MartRecord> rows) => WriteAsync(stream, rows, withOrderIdFilter: false);
+
+    /// <summary>Writes the rows; with <paramref name="withOrderIdFilter"/>, an <see cref="OrderIdFilter"/> of their order_ids goes in the footer.</summary>
+    public static async Task WriteAsync(Stream stream, IReadOnlyList<MartRecord> rows, bool withOrderIdFilter)
     {
         await using var writer = await ParquetWriter.CreateAsync(M.Schema, stream, WriteOptions);
+        if (withOrderIdFilter)
+        {
+            var filter = OrderIdFilter.For(rows.Count);
+            for (var i = 0; i < rows.Count; i++)
+                if (rows[i].OrderId is { } id) filter.Add(id);
+            writer.CustomMetadata = new Dictionary<string, string> { [OrderIdFilter.MetadataKey] = filter.ToText() };
+        }
         var columns = new Columns(Math.Min(RowGroupRows, Math.Max(rows.Count, 1)));
         for (var from = 0; from < rows.Count || from == 0; from += RowGroupRows)
         {
@@ -90,9 +100,19 @@ public static class MartPartitionFile
     /// Reads the rows whose order_id <paramref name="keep"/> accepts (all rows when it is null). The order_id
     /// column is decoded first; a row group without a wanted row is skipped without decoding its other columns.
     /// </summary>
-    public static async Task ReadAsync(Stream stream, string name, List<MartRecord> into, Func<string?, bool>? keep)
+    public static Task ReadAsync(Stream stream, string name, List<MartRecord> into, Func<string?, bool>? keep) =>
+        ReadAsync(stream, name, into, keep, wanted: null);
+
+    /// <summary>
+    /// As <see cref="ReadAsync(Stream, string, List{MartRecord}, Func{string?, bool}?)"/>; when the file's footer has an
+    /// <see cref="OrderIdFilter"/> and it says none of <paramref name="wanted"/> is in the file, nothing is decoded.
+    /// Returns false when the file was skipped that way.
+    /// </summary>
+    public static async Task<bool> ReadAsync(Stream stream, string name, List<MartRecord> into, Func<string?, bool>? keep, IReadOnlyCollection<string>? wanted)
     {
         await using var reader = await ParquetReader.CreateAsync(stream);
+        if (wanted is not null && OrderIdFilter.FromMetadata(reader.CustomMetadata) is { } filter && !wanted.Any(filter.MayContain))
+            return false;
         var s = reader.Schema;
         for (var i = 0; i < reader.RowGroupCount; i++)
         {
@@ -121,5 +141,6 @@ public static class MartPartitionFile
                     signup[r] is { } d ? DateTime.SpecifyKind(d.Date, DateTimeKind.Utc) : null, sourceKey[r]!));
             }
         }
+        return true;
     }
 }

@@ -113,8 +113,10 @@ internal sealed class TransformBatch
         var append = segments.Count is > 0 and < OrderIndex.MaxSegments && fresh.Count > 0 && !_retracting.Contains(bucket);
         var wanted = append ? fresh.Select(r => r.OrderId!).ToHashSet(StringComparer.Ordinal) : null;
         var old = new List<MartRecord>();
+        var skipped = 0;
         foreach (var key in segments)
-            await ReadMartFileAsync(key, old, ct, wanted is null ? null : id => id is not null && wanted.Contains(id));
+            if (!await ReadMartFileAsync(key, old, ct, wanted is null ? null : id => id is not null && wanted.Contains(id), wanted))
+                skipped++;
         if (wanted is not null) { wanted.Clear(); wanted.TrimExcess(); }
         var before = OrderIndex.WinnerIndexes(old);
         var candidates = old.Count == 0 ? fresh : old.Where(r => !_replaced.Contains(r.SourceKey)).Concat(fresh).ToList();
@@ -155,11 +157,12 @@ internal sealed class TransformBatch
             // No sort: the candidates are in the order they were gathered (held segments in manifest order, then the batch
             // in plan and line order), which is deterministic; sorting 150k ids per bucket cost ~4 s of CPU at 10M events.
             file = Path.Combine(_ctx.Work.IndexDir, $"bucket={bucket}", "part.parquet");
-            await WriteFileAsync(file, s => MartPartitionFile.WriteAsync(s, written));
+            await WriteFileAsync(file, s => MartPartitionFile.WriteAsync(s, written, withOrderIdFilter: true));
         }
         lock (_gate) IndexBuckets.Add(new IndexBucketOutput(bucket, written.Count, file, append));
         _ctx.Log.Diagnostic(append
-            ? $"order index bucket {bucket}: {fresh.Count:N0} candidates appended as segment {segments.Count + 1} ({old.Count:N0} held candidates of the same orders read)"
+            ? $"order index bucket {bucket}: {fresh.Count:N0} candidates appended as segment {segments.Count + 1} ({old.Count:N0} held candidates of the same orders read; " +
+              $"{skipped} of {segments.Count} segment(s) skipped by their order_id filter)"
             : $"order index bucket {bucket}: {old.Count:N0} candidates held -> {candidates.Count:N0} (rewritten as one segment)");
     }
 
@@ -295,11 +298,13 @@ internal sealed class TransformBatch
         set.Add(value);
     }
 
-    private async Task ReadMartFileAsync(string key, List<MartRecord> into, CancellationToken ct, Func<string?, bool>? keep = null)
+    /// <summary>Reads a mart or index file; false when its order_id filter showed none of <paramref name="wanted"/> is in it.</summary>
+    private async Task<bool> ReadMartFileAsync(string key, List<MartRecord> into, CancellationToken ct, Func<string?, bool>? keep = null,
+        IReadOnlyCollection<string>? wanted = null)
     {
         await using var body = await _ctx.Warehouse.OpenReadAsync(key, ct);
         await using var seekable = await SeekableCopy.OfAsync(body, ct);
-        await MartPartitionFile.ReadAsync(seekable, $"{_ctx.Warehouse.Description}/{key}", into, keep);
+        return await MartPartitionFile.ReadAsync(seekable, $"{_ctx.Warehouse.Description}/{key}", into, keep, wanted);
     }
 
     private static async Task WriteFileAsync(string path, Func<Stream, Task> write)

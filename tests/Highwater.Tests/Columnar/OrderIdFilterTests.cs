@@ -1,0 +1,81 @@
+using CsCheck;
+using Highwater.Columnar;
+using Highwater.Model;
+using Xunit;
+
+namespace Highwater.Tests.Columnar;
+
+/// <summary>An index segment's order_id filter never hides an id it holds, and lets a run skip a segment without them.</summary>
+public sealed class OrderIdFilterTests
+{
+    private static readonly DateTime T = new(2026, 1, 25, 8, 0, 0, DateTimeKind.Utc);
+
+    private static MartRecord Row(string? id) => new(id, 1, T, T, 1, 1m, 1m, "EUR", "S", "web", "DE", "retail", null, "events/a.json");
+
+    [Fact]
+    public void Every_added_id_may_be_contained_after_a_round_trip_through_text()
+    {
+        Gen.String.HashSet[0, 200].Sample(ids =>
+        {
+            var filter = OrderIdFilter.For(ids.Count);
+            foreach (var id in ids) filter.Add(id);
+            var back = OrderIdFilter.FromMetadata(new Dictionary<string, string> { [OrderIdFilter.MetadataKey] = filter.ToText() })!;
+            Assert.All(ids, id => Assert.True(back.MayContain(id), $"'{id}' was added but the filter says no"));
+        }, iter: 200);
+    }
+
+    [Fact]
+    public void Ids_never_added_are_almost_always_ruled_out()
+    {
+        var filter = OrderIdFilter.For(20_000);
+        for (var i = 0; i < 20_000; i++) filter.Add($"O-1-2-{i}");
+        var falsePositives = Enumerable.Range(0, 200_000).Count(i => filter.MayContain($"O-301-2-{i}"));
+        // 20 bits and 14 probes per id: about 1 in 15,000 expected (13 here); 60 would mean a broken hash.
+        Assert.InRange(falsePositives, 0, 60);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("v2:14:AAAAAAAAAAA=")]
+    [InlineData("v1:0:AAAAAAAAAAA=")]
+    [InlineData("v1:14:not base64!")]
+    [InlineData("v1:14:AAAA")]
+    public void A_missing_or_unknown_filter_is_no_filter(string? text)
+    {
+        var metadata = text is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [OrderIdFilter.MetadataKey] = text };
+        Assert.Null(OrderIdFilter.FromMetadata(metadata));
+    }
+
+    [Fact]
+    public async Task A_segment_is_skipped_only_when_none_of_the_wanted_ids_is_in_it()
+    {
+        var rows = Enumerable.Range(0, 1_000).Select(i => Row($"O-{i}")).Append(Row(null)).ToList();
+        using var file = new MemoryStream();
+        await MartPartitionFile.WriteAsync(file, rows, withOrderIdFilter: true);
+
+        async Task<(bool Read, List<MartRecord> Rows)> ReadWanting(params string[] wanted)
+        {
+            file.Position = 0;
+            var into = new List<MartRecord>();
+            var set = wanted.ToHashSet();
+            var read = await MartPartitionFile.ReadAsync(file, "segment", into, id => id is not null && set.Contains(id), set);
+            return (read, into);
+        }
+
+        var none = await ReadWanting("X-1", "X-2", "O-1000");
+        Assert.False(none.Read);
+        Assert.Empty(none.Rows);
+
+        var some = await ReadWanting("X-1", "O-7", "O-999");
+        Assert.True(some.Read);
+        Assert.Equal(["O-7", "O-999"], some.Rows.Select(r => r.OrderId).Order(StringComparer.Ordinal));
+
+        // Without a filter in the footer (an earlier version's segment), the file is read as before.
+        using var plain = new MemoryStream();
+        await MartPartitionFile.WriteAsync(plain, rows);
+        var into = new List<MartRecord>();
+        Assert.True(await MartPartitionFile.ReadAsync(plain, "old segment", into, id => id == "O-3", new HashSet<string> { "O-3" }));
+        Assert.Equal(["O-3"], into.Select(r => r.OrderId));
+    }
+}
