@@ -6,6 +6,21 @@ using Highwater.Staging;
 namespace Highwater.Columnar;
 
 /// <summary>
+/// One pass over a block's columns in order: writing them (<see cref="ColumnBlockWriter"/>) or reading them
+/// (<see cref="ColumnBlockReader"/>). A column set lists its columns once, for both directions.
+/// </summary>
+public interface IColumnCodec
+{
+    void PlainStrings(Span<string?> values);
+    void DictionaryStrings(Span<string?> values);
+    void Int64s(Span<long> values);
+    void DateTimes(Span<DateTime> values);
+    void NullableInt32s(Span<int?> values);
+    void NullableDecimals(Span<decimal?> values);
+    void NullableDateTimes(Span<DateTime?> values);
+}
+
+/// <summary>
 /// The encoding of one block of a <see cref="PartitionedSpool"/>: a row count, then one column after another,
 /// each as plain little-endian values. It exists because the work area's intermediate batches (staged events,
 /// Transform's spill) are written once and read once on the same machine, so they need no compression and no
@@ -14,7 +29,7 @@ namespace Highwater.Columnar;
 /// currency, sku or source key: each distinct value stored once, rows as 32-bit ids) or the UTF-8 bytes of
 /// every row (unique values such as order_id). Parquet is what leaves the work area.
 /// </summary>
-public sealed class ColumnBlockWriter
+public sealed class ColumnBlockWriter : IColumnCodec
 {
     private byte[] _buffer = new byte[1 << 16];
     private int _length;
@@ -30,14 +45,14 @@ public sealed class ColumnBlockWriter
         Int32(rows);
     }
 
-    public void Int64s(ReadOnlySpan<long> values) => Raw(MemoryMarshal.AsBytes(values));
+    public void Int64s(Span<long> values) => Raw(MemoryMarshal.AsBytes(values));
 
-    public void Int32s(ReadOnlySpan<int> values) => Raw(MemoryMarshal.AsBytes(values));
+    private void Int32s(ReadOnlySpan<int> values) => Raw(MemoryMarshal.AsBytes(values));
 
     /// <summary>Timestamps with their kind, as the 64 bits <see cref="DateTime.ToBinary"/> would carry.</summary>
-    public void DateTimes(ReadOnlySpan<DateTime> values) => Raw(MemoryMarshal.AsBytes(values));
+    public void DateTimes(Span<DateTime> values) => Raw(MemoryMarshal.AsBytes(values));
 
-    public void NullableInt32s(ReadOnlySpan<int?> values)
+    public void NullableInt32s(Span<int?> values)
     {
         var span = Reserve(values.Length * 5);
         for (var i = 0; i < values.Length; i++)
@@ -47,7 +62,7 @@ public sealed class ColumnBlockWriter
         }
     }
 
-    public void NullableDecimals(ReadOnlySpan<decimal?> values)
+    public void NullableDecimals(Span<decimal?> values)
     {
         var span = Reserve(values.Length * 17);
         for (var i = 0; i < values.Length; i++)
@@ -58,7 +73,7 @@ public sealed class ColumnBlockWriter
         }
     }
 
-    public void NullableDateTimes(ReadOnlySpan<DateTime?> values)
+    public void NullableDateTimes(Span<DateTime?> values)
     {
         var span = Reserve(values.Length * 9);
         for (var i = 0; i < values.Length; i++)
@@ -69,7 +84,7 @@ public sealed class ColumnBlockWriter
     }
 
     /// <summary>A low-cardinality string column: the block's distinct values once, then a 32-bit id per row (-1 for null).</summary>
-    public void DictionaryStrings(ReadOnlySpan<string?> values)
+    public void DictionaryStrings(Span<string?> values)
     {
         _ids.Clear();
         var ids = new int[values.Length];
@@ -96,7 +111,7 @@ public sealed class ColumnBlockWriter
     }
 
     /// <summary>A string column of mostly unique values: per row a length (-1 for null) and the UTF-8 bytes.</summary>
-    public void PlainStrings(ReadOnlySpan<string?> values)
+    public void PlainStrings(Span<string?> values)
     {
         foreach (var v in values)
         {
@@ -129,7 +144,7 @@ public sealed class ColumnBlockWriter
 }
 
 /// <summary>Reads a block written by <see cref="ColumnBlockWriter"/>, column by column, in the order written.</summary>
-public ref struct ColumnBlockReader
+public ref struct ColumnBlockReader : IColumnCodec
 {
     private readonly ReadOnlySpan<byte> _block;
     private readonly StringPool _pool;
@@ -146,8 +161,6 @@ public ref struct ColumnBlockReader
     public int Rows { get; }
 
     public void Int64s(Span<long> into) => Raw(MemoryMarshal.AsBytes(into));
-
-    public void Int32s(Span<int> into) => Raw(MemoryMarshal.AsBytes(into));
 
     public void DateTimes(Span<DateTime> into) => Raw(MemoryMarshal.AsBytes(into));
 

@@ -88,19 +88,8 @@ public sealed class EventColumns
     /// <summary>Encodes the rows as one spool block (the staged columns, in schema order).</summary>
     public void Encode(ColumnBlockWriter block)
     {
-        var n = Count;
-        block.Begin(n);
-        block.PlainStrings(OrderId.AsSpan(0, n));
-        block.Int64s(UserId.AsSpan(0, n));
-        block.DateTimes(EventTs.AsSpan(0, n));
-        block.DateTimes(ArrivalTs.AsSpan(0, n));
-        block.NullableInt32s(Qty.AsSpan(0, n));
-        block.NullableDecimals(UnitPrice.AsSpan(0, n));
-        block.DictionaryStrings(Currency.AsSpan(0, n));
-        block.DictionaryStrings(Sku.AsSpan(0, n));
-        block.DictionaryStrings(Channel.AsSpan(0, n));
-        block.DictionaryStrings(SourceKey.AsSpan(0, n)!);
-        block.Int64s(SourceLine.AsSpan(0, n));
+        block.Begin(Count);
+        Columns(ref block, Count);
     }
 
     /// <summary>Replaces the rows with a block written by <see cref="Encode"/>; the buffers grow when the block is larger.</summary>
@@ -110,19 +99,25 @@ public sealed class EventColumns
         var n = block.Rows;
         var c = reuse is { } r && r.Capacity >= n ? r : new EventColumns(Math.Max(n, 1));
         c.Clear();
-        block.PlainStrings(c.OrderId.AsSpan(0, n));
-        block.Int64s(c.UserId.AsSpan(0, n));
-        block.DateTimes(c.EventTs.AsSpan(0, n));
-        block.DateTimes(c.ArrivalTs.AsSpan(0, n));
-        block.NullableInt32s(c.Qty.AsSpan(0, n));
-        block.NullableDecimals(c.UnitPrice.AsSpan(0, n));
-        block.DictionaryStrings(c.Currency.AsSpan(0, n));
-        block.DictionaryStrings(c.Sku.AsSpan(0, n));
-        block.DictionaryStrings(c.Channel.AsSpan(0, n));
-        block.DictionaryStrings(c.SourceKey.AsSpan(0, n)!);
-        block.Int64s(c.SourceLine.AsSpan(0, n));
+        c.Columns(ref block, n);
         c.Count = n;
         return c;
+    }
+
+    /// <summary>The staged columns, in schema order, for a block codec to write or read.</summary>
+    private void Columns<TCodec>(ref TCodec codec, int n) where TCodec : IColumnCodec, allows ref struct
+    {
+        codec.PlainStrings(OrderId.AsSpan(0, n));
+        codec.Int64s(UserId.AsSpan(0, n));
+        codec.DateTimes(EventTs.AsSpan(0, n));
+        codec.DateTimes(ArrivalTs.AsSpan(0, n));
+        codec.NullableInt32s(Qty.AsSpan(0, n));
+        codec.NullableDecimals(UnitPrice.AsSpan(0, n));
+        codec.DictionaryStrings(Currency.AsSpan(0, n));
+        codec.DictionaryStrings(Sku.AsSpan(0, n));
+        codec.DictionaryStrings(Channel.AsSpan(0, n));
+        codec.DictionaryStrings(SourceKey.AsSpan(0, n)!);
+        codec.Int64s(SourceLine.AsSpan(0, n));
     }
 
     /// <summary>Appends rows [from, from + count) of <paramref name="other"/>; returns how many fitted.</summary>

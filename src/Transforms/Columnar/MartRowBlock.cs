@@ -42,20 +42,7 @@ public sealed class MartRowBlock
             _sourceKey[i] = r.SourceKey;
         }
         block.Begin(n);
-        block.PlainStrings(_orderId.AsSpan(0, n));
-        block.Int64s(_userId.AsSpan(0, n));
-        block.DateTimes(_eventTs.AsSpan(0, n));
-        block.DateTimes(_arrivalTs.AsSpan(0, n));
-        block.NullableInt32s(_qty.AsSpan(0, n));
-        block.NullableDecimals(_unitPrice.AsSpan(0, n));
-        block.NullableDecimals(_totalPrice.AsSpan(0, n));
-        block.DictionaryStrings(_currency.AsSpan(0, n));
-        block.DictionaryStrings(_sku.AsSpan(0, n));
-        block.DictionaryStrings(_channel.AsSpan(0, n));
-        block.DictionaryStrings(_country.AsSpan(0, n));
-        block.DictionaryStrings(_segment.AsSpan(0, n));
-        block.NullableDateTimes(_signup.AsSpan(0, n));
-        block.DictionaryStrings(_sourceKey.AsSpan(0, n));
+        Columns(ref block, n);
         Array.Clear(_orderId, 0, n);
     }
 
@@ -65,25 +52,31 @@ public sealed class MartRowBlock
         var block = new ColumnBlockReader(bytes, pool);
         var n = block.Rows;
         Ensure(n);
-        block.PlainStrings(_orderId.AsSpan(0, n));
-        block.Int64s(_userId.AsSpan(0, n));
-        block.DateTimes(_eventTs.AsSpan(0, n));
-        block.DateTimes(_arrivalTs.AsSpan(0, n));
-        block.NullableInt32s(_qty.AsSpan(0, n));
-        block.NullableDecimals(_unitPrice.AsSpan(0, n));
-        block.NullableDecimals(_totalPrice.AsSpan(0, n));
-        block.DictionaryStrings(_currency.AsSpan(0, n));
-        block.DictionaryStrings(_sku.AsSpan(0, n));
-        block.DictionaryStrings(_channel.AsSpan(0, n));
-        block.DictionaryStrings(_country.AsSpan(0, n));
-        block.DictionaryStrings(_segment.AsSpan(0, n));
-        block.NullableDateTimes(_signup.AsSpan(0, n));
-        block.DictionaryStrings(_sourceKey.AsSpan(0, n));
+        Columns(ref block, n);
         into.EnsureCapacity(into.Count + n);
         for (var i = 0; i < n; i++)
             into.Add(new MartRecord(_orderId[i], _userId[i], _eventTs[i], _arrivalTs[i], _qty[i], _unitPrice[i], _totalPrice[i],
                 _currency[i], _sku[i], _channel[i], _country[i], _segment[i], _signup[i], _sourceKey[i]!));
         Array.Clear(_orderId, 0, n);
+    }
+
+    /// <summary>The mart's columns, in schema order, for a block codec to write or read.</summary>
+    private void Columns<TCodec>(ref TCodec codec, int n) where TCodec : IColumnCodec, allows ref struct
+    {
+        codec.PlainStrings(_orderId.AsSpan(0, n));
+        codec.Int64s(_userId.AsSpan(0, n));
+        codec.DateTimes(_eventTs.AsSpan(0, n));
+        codec.DateTimes(_arrivalTs.AsSpan(0, n));
+        codec.NullableInt32s(_qty.AsSpan(0, n));
+        codec.NullableDecimals(_unitPrice.AsSpan(0, n));
+        codec.NullableDecimals(_totalPrice.AsSpan(0, n));
+        codec.DictionaryStrings(_currency.AsSpan(0, n));
+        codec.DictionaryStrings(_sku.AsSpan(0, n));
+        codec.DictionaryStrings(_channel.AsSpan(0, n));
+        codec.DictionaryStrings(_country.AsSpan(0, n));
+        codec.DictionaryStrings(_segment.AsSpan(0, n));
+        codec.NullableDateTimes(_signup.AsSpan(0, n));
+        codec.DictionaryStrings(_sourceKey.AsSpan(0, n));
     }
 
     private void Ensure(int n)
