@@ -226,16 +226,25 @@ internal sealed class UniqueEvaluator : CheckEvaluator
     }
 
     /// <summary>One key column, no scope: a null key is ignored.</summary>
-    private void ScanSingle(TypedColumn c, bool[]? keep, List<int> failing)
+    private void ScanSingle(TypedColumn c, bool[]? keep, List<int> failing) => ScanKeys(c, _single, firstNull: null, keep, failing);
+
+    /// <summary>
+    /// Adds one key column's values to <paramref name="set"/>; a value already there fails its row. A null is ignored
+    /// when <paramref name="firstNull"/> is null, else it is a value of its own (the first one passes).
+    /// </summary>
+    private static void ScanKeys(TypedColumn c, KeySet set, Func<bool>? firstNull, bool[]? keep, List<int> failing)
     {
-        var set = _single;
         switch (c.Kind)
         {
             case CellKind.String:
             {
                 var s = c.Strings;
                 for (int r = 0; r < s.Length; r++)
-                    if (s[r] is { } v && Active(keep, r) && !set.AddString(v)) failing.Add(r);
+                {
+                    if (!Active(keep, r)) continue;
+                    if (s[r] is { } v ? !set.AddString(v) : firstNull is not null && !firstNull()) failing.Add(r);
+                }
+
                 break;
             }
             case CellKind.Long when c.Nulls is null:
@@ -247,7 +256,11 @@ internal sealed class UniqueEvaluator : CheckEvaluator
             }
             default:
                 for (int r = 0; r < c.Length; r++)
-                    if (Active(keep, r) && !c.IsNull(r) && !set.Add(c, r)) failing.Add(r);
+                {
+                    if (!Active(keep, r)) continue;
+                    if (c.IsNull(r) ? firstNull is not null && !firstNull() : !set.Add(c, r)) failing.Add(r);
+                }
+
                 break;
         }
     }
@@ -270,35 +283,7 @@ internal sealed class UniqueEvaluator : CheckEvaluator
         var c = batch.Column(_check.KeyColumns[0]);
         var set = scope.Keys;
         if (set.Count == 0) set.EnsureCapacity(c.Kind, batch.RowCount); // once: growing it for every batch would rehash each time
-        switch (c.Kind)
-        {
-            case CellKind.String:
-            {
-                var s = c.Strings;
-                for (int r = 0; r < s.Length; r++)
-                {
-                    if (!Active(keep, r)) continue;
-                    if (s[r] is { } v ? !set.AddString(v) : !scope.FirstNull()) failing.Add(r);
-                }
-
-                break;
-            }
-            case CellKind.Long when c.Nulls is null:
-            {
-                var l = c.Longs;
-                for (int r = 0; r < l.Length; r++)
-                    if (Active(keep, r) && !set.AddLong(l[r])) failing.Add(r);
-                break;
-            }
-            default:
-                for (int r = 0; r < c.Length; r++)
-                {
-                    if (!Active(keep, r)) continue;
-                    if (c.IsNull(r) ? !scope.FirstNull() : !set.Add(c, r)) failing.Add(r);
-                }
-
-                break;
-        }
+        ScanKeys(c, set, scope.FirstNull, keep, failing);
     }
 
     /// <summary>Several columns: GROUP BY semantics, a null is a value of its own; an all-null key is ignored when asked.</summary>
