@@ -81,7 +81,7 @@ internal sealed class TransformBatch
         // tie the later line (rows come in line order).
         var pool = new StringPool();
         var staged = (int)Math.Min(staging.RowsOf(bucket), int.MaxValue / 2);
-        var fresh = new List<MartRecord>(staged);
+        var fresh = RentRows(staged);
         var at = new Dictionary<(string, string), int>(staged);
         var contributions = new HashSet<(string, int)>();
         var sources = new HashSet<string>(StringComparer.Ordinal);
@@ -160,10 +160,13 @@ internal sealed class TransformBatch
             await WriteFileAsync(file, s => MartPartitionFile.WriteAsync(s, written, withOrderIdFilter: true));
         }
         lock (_gate) IndexBuckets.Add(new IndexBucketOutput(bucket, written.Count, file, append));
+        var (freshCount, candidateCount) = (fresh.Count, candidates.Count);
+        ReturnRows(fresh);
+        if (!ReferenceEquals(candidates, fresh)) ReturnRows(candidates);
         _ctx.Log.Diagnostic(append
-            ? $"order index bucket {bucket}: {fresh.Count:N0} candidates appended as segment {segments.Count + 1} ({old.Count:N0} held candidates of the same orders read; " +
+            ? $"order index bucket {bucket}: {freshCount:N0} candidates appended as segment {segments.Count + 1} ({old.Count:N0} held candidates of the same orders read; " +
               $"{skipped} of {segments.Count} segment(s) skipped by their order_id filter)"
-            : $"order index bucket {bucket}: {old.Count:N0} candidates held -> {candidates.Count:N0} (rewritten as one segment)");
+            : $"order index bucket {bucket}: {old.Count:N0} candidates held -> {candidateCount:N0} (rewritten as one segment)");
     }
 
     /// <summary>Rebuilds one partition: what it held, minus the orders that left it, plus what was spilled to it.</summary>
@@ -173,11 +176,10 @@ internal sealed class TransformBatch
         if (!_fullRefresh)
             foreach (var key in _manifest.PartitionFiles(TransformStage.MartDataset, dt))
                 await ReadMartFileAsync(key, existing, ct);
-        var incoming = new List<MartRecord>((int)Math.Min(spilled.RowsOf(dt), int.MaxValue));
-        var block = new MartRowBlock();
-        var pool = new StringPool();
-        var buffer = Array.Empty<byte>();
-        foreach (var b in spilled.BlocksOf(dt)) block.Decode(spilled.Read(b, ref buffer), pool, incoming);
+        var incoming = RentRows((int)Math.Min(spilled.RowsOf(dt), int.MaxValue / 2));
+        var kit = RentKit();
+        foreach (var b in spilled.BlocksOf(dt)) kit.Block.Decode(spilled.Read(b, ref kit.Buffer), kit.Strings, incoming);
+        ReturnKit(kit);
         HashSet<string>? removed;
         lock (_gate) removed = _removed.GetValueOrDefault(dt);
         var (heldRows, newRows) = (existing.Count, incoming.Count);
@@ -193,7 +195,9 @@ internal sealed class TransformBatch
             await WriteFileAsync(kpiFile, s => KpiPartitionFile.WriteAsync(s, DailyKpi.Compute(merged)));
         }
         _ctx.Log.Diagnostic($"dt={dt}: {heldRows:N0} held, {removed?.Count ?? 0:N0} superseded, {newRows:N0} new -> {merged.Count:N0} rows");
-        return new PartitionOutput(dt, merged.Count, heldRows, newRows, martFile, kpiFile);
+        var rows = merged.Count;
+        ReturnRows(merged);
+        return new PartitionOutput(dt, rows, heldRows, newRows, martFile, kpiFile);
     }
 
     /// <summary>Writes the rows of unknown users to Transform's quarantine, in plan and line order.</summary>
@@ -262,21 +266,59 @@ internal sealed class TransformBatch
             if (!byDay.TryGetValue(day, out var list)) byDay[day] = list = [];
             list.Add(i);
         }
-        var block = new MartRowBlock();
-        var encoder = new ColumnBlockWriter();
-        var part = new List<MartRecord>(Math.Min(SpillBlockRows, chosen.Count));
+        var kit = RentKit();
         foreach (var (day, positions) in byDay.OrderBy(d => d.Key))
         {
             var dt = UtcTimestamp.FormatDate(DateOnly.FromDayNumber(day));
             for (var from = 0; from < positions.Count; from += SpillBlockRows)
             {
-                part.Clear();
-                for (var k = from; k < Math.Min(positions.Count, from + SpillBlockRows); k++) part.Add(span[positions[k]]);
-                block.Encode(encoder, part);
-                Spill.Append(dt, encoder.Written, part.Count);
+                kit.Rows.Clear();
+                for (var k = from; k < Math.Min(positions.Count, from + SpillBlockRows); k++) kit.Rows.Add(span[positions[k]]);
+                kit.Block.Encode(kit.Encoder, kit.Rows);
+                Spill.Append(dt, kit.Encoder.Written, kit.Rows.Count);
             }
             lock (_gate) _touched.Add(dt);
         }
+        ReturnKit(kit);
+    }
+
+    /// <summary>
+    /// The buffers one worker uses to spill or read back a block: large (a block of wide rows), so they are
+    /// reused across buckets and partitions instead of being allocated on the large-object heap each time.
+    /// </summary>
+    private sealed class SpillKit
+    {
+        public readonly MartRowBlock Block = new();
+        public readonly ColumnBlockWriter Encoder = new();
+        public readonly List<MartRecord> Rows = new(SpillBlockRows);
+        public readonly StringPool Strings = new();
+        public byte[] Buffer = [];
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentBag<SpillKit> _kits = [];
+
+    private SpillKit RentKit() => _kits.TryTake(out var kit) ? kit : new SpillKit();
+
+    /// <summary>Row lists of a bucket or a partition, reused by the next one (kept up to a million rows each).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentBag<List<MartRecord>> _rowLists = [];
+
+    private List<MartRecord> RentRows(int capacity)
+    {
+        if (!_rowLists.TryTake(out var rows)) return new List<MartRecord>(capacity);
+        rows.EnsureCapacity(capacity);
+        return rows;
+    }
+
+    private void ReturnRows(List<MartRecord> rows)
+    {
+        rows.Clear();
+        if (rows.Capacity <= 1_048_576) _rowLists.Add(rows);
+    }
+
+    private void ReturnKit(SpillKit kit)
+    {
+        kit.Rows.Clear();
+        _kits.Add(kit);
     }
 
     private const int SpillBlockRows = 32_768;
