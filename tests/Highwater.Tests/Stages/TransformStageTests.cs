@@ -36,6 +36,21 @@ public sealed class TransformStageTests : IDisposable
     }
 
     [Fact]
+    public async Task The_staged_batch_is_removed_once_published_and_a_failed_publish_keeps_it()
+    {
+        EventFixtures.Land(_h.Landing, Day1, "a.json", [EventFixtures.Event("O-1", 1001, At(Day1, 8), At(Day1, 9), 2, 1.50m)]);
+        var staged = new WorkArea(_h.WorkRoot).StagingEvents;
+
+        // A run that stops before the commit keeps the staged batch for the rerun of its stages.
+        await Assert.ThrowsAsync<InjectedFaultException>(() => _h.RunAsync(faults: FaultInjector.Throwing(FaultPoints.PublishAfterLease)));
+        Assert.True(File.Exists(staged), "the staged batch of an uncommitted run was removed");
+
+        Assert.True(await _h.RunAsync());
+        Assert.False(File.Exists(staged), "the staged batch outlived its commit");
+        Assert.Equal(["2026-01-25|O-1|2|3.00|events/2026-01-25/a.json"], Mart());
+    }
+
+    [Fact]
     public async Task A_reupload_replaces_the_rows_of_the_previous_version_in_every_partition_it_touched()
     {
         EventFixtures.Land(_h.Landing, Day2, "f.json", [
