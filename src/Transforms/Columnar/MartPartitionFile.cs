@@ -24,7 +24,7 @@ public static class MartPartitionFile
         // Row-group buffers are large (14 arrays of up to a row group each): reused across files rather than
         // allocated per file, which at 10M rows was ~2 GB of large-object churn and the full GCs it triggers.
         var columns = SharedColumns.TryTake(out var held) && held.Capacity >= Math.Min(RowGroupRows, rows.Count) ? held
-            : new Columns(Math.Min(RowGroupRows, Math.Max(rows.Count, 1)));
+            : new MartColumns(Math.Min(RowGroupRows, Math.Max(rows.Count, 1)));
         try
         {
             for (var from = 0; from < rows.Count || from == 0; from += RowGroupRows)
@@ -56,65 +56,10 @@ public static class MartPartitionFile
         }
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentBag<Columns> SharedColumns = [];
+    private static readonly System.Collections.Concurrent.ConcurrentBag<MartColumns> SharedColumns = [];
 
     private static IReadOnlyCollection<string> Strings(string?[] values, int n) =>
         n == values.Length ? values! : new ArraySegment<string>(values!, 0, n);
-
-    /// <summary>
-    /// One row group's columns, filled in a single pass over the rows (each row read once, by reference when
-    /// the rows are a list), instead of one delegate call per row and column on a copied record.
-    /// </summary>
-    private sealed class Columns(int capacity)
-    {
-        public int Capacity => OrderId.Length;
-
-        /// <summary>Drops the string references so a pooled buffer keeps no rows alive.</summary>
-        public void Clear()
-        {
-            Array.Clear(OrderId); Array.Clear(Currency); Array.Clear(Sku); Array.Clear(Channel);
-            Array.Clear(Country); Array.Clear(Segment); Array.Clear(SourceKey);
-        }
-
-        public readonly string?[] OrderId = new string?[capacity], Currency = new string?[capacity], Sku = new string?[capacity],
-            Channel = new string?[capacity], Country = new string?[capacity], Segment = new string?[capacity], SourceKey = new string?[capacity];
-        public readonly long[] UserId = new long[capacity];
-        public readonly DateTime[] EventTs = new DateTime[capacity], ArrivalTs = new DateTime[capacity];
-        public readonly int?[] Qty = new int?[capacity];
-        public readonly decimal?[] UnitPrice = new decimal?[capacity], TotalPrice = new decimal?[capacity];
-        public readonly DateTime?[] SignupDate = new DateTime?[capacity];
-
-        public void Fill(IReadOnlyList<MartRecord> rows, int from, int n)
-        {
-            if (rows is List<MartRecord> list)
-            {
-                var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list).Slice(from, n);
-                for (var i = 0; i < span.Length; i++) Set(i, in span[i]);
-            }
-            else
-            {
-                for (var i = 0; i < n; i++) Set(i, rows[from + i]);
-            }
-        }
-
-        private void Set(int i, in MartRecord r)
-        {
-            OrderId[i] = r.OrderId;
-            UserId[i] = r.UserId;
-            EventTs[i] = r.EventTs;
-            ArrivalTs[i] = r.ArrivalTs;
-            Qty[i] = r.Qty;
-            UnitPrice[i] = r.UnitPrice;
-            TotalPrice[i] = r.TotalPrice;
-            Currency[i] = r.Currency;
-            Sku[i] = r.Sku;
-            Channel[i] = r.Channel;
-            Country[i] = r.Country;
-            Segment[i] = r.Segment;
-            SignupDate[i] = r.SignupDate;
-            SourceKey[i] = r.SourceKey;
-        }
-    }
 
     public static Task ReadAsync(Stream stream, string name, List<MartRecord> into) => ReadAsync(stream, name, into, keep: null);
 
