@@ -120,27 +120,6 @@ public sealed class EventColumns
         codec.Int64s(SourceLine.AsSpan(0, n));
     }
 
-    /// <summary>Appends rows [from, from + count) of <paramref name="other"/>; returns how many fitted.</summary>
-    public int AppendFrom(EventColumns other, int from, int count)
-    {
-        var n = Math.Min(count, Capacity - Count);
-        var at = Count;
-        Array.Copy(other.OrderId, from, OrderId, at, n);
-        Array.Copy(other.UserId, from, UserId, at, n);
-        Array.Copy(other.EventTs, from, EventTs, at, n);
-        Array.Copy(other.ArrivalTs, from, ArrivalTs, at, n);
-        Array.Copy(other.Qty, from, Qty, at, n);
-        Array.Copy(other.UnitPrice, from, UnitPrice, at, n);
-        Array.Copy(other.Currency, from, Currency, at, n);
-        Array.Copy(other.Sku, from, Sku, at, n);
-        Array.Copy(other.Channel, from, Channel, at, n);
-        Array.Copy(other.SourceKey, from, SourceKey, at, n);
-        Array.Copy(other.SourceLine, from, SourceLine, at, n);
-        Array.Copy(other.Bucket, from, Bucket, at, n);
-        Count += n;
-        return n;
-    }
-
     public void Clear()
     {
         var n = Count;

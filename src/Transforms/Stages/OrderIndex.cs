@@ -36,19 +36,16 @@ public static class OrderIndex
     /// <summary>A candidate is one (order_id, source file) pair: within a file, the latest arrival (then the later line) wins.</summary>
     public static (string OrderId, string SourceKey) CandidateKey(in MartRecord row) => (row.OrderId!, row.SourceKey);
 
-    /// <summary>The winning candidate per order_id.</summary>
+    /// <summary>The winning candidate per order_id (the rows <see cref="WinnerIndexes"/> points at).</summary>
     public static Dictionary<string, MartRecord> Winners(IEnumerable<MartRecord> candidates)
     {
-        var winners = new Dictionary<string, MartRecord>(StringComparer.Ordinal);
-        foreach (var row in candidates)
-            if (!winners.TryGetValue(row.OrderId!, out var held) || Beats(row, held))
-                winners[row.OrderId!] = row;
-        return winners;
+        var rows = candidates.ToList();
+        return WinnerIndexes(rows).ToDictionary(w => w.Key, w => rows[w.Value], StringComparer.Ordinal);
     }
 
     /// <summary>
-    /// The winning candidate per order_id as an index into <paramref name="candidates"/> (the same verdict as
-    /// <see cref="Winners"/>, without a copy of each winning row in the map).
+    /// The winning candidate per order_id as an index into <paramref name="candidates"/>: what Transform uses, without
+    /// a copy of each winning row in the map.
     /// </summary>
     public static Dictionary<string, int> WinnerIndexes(List<MartRecord> candidates)
     {
