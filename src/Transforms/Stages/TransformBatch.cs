@@ -82,7 +82,10 @@ internal sealed class TransformBatch
         var pool = new StringPool();
         var staged = (int)Math.Min(staging.RowsOf(bucket), int.MaxValue / 2);
         var fresh = RentRows(staged);
-        var at = new Dictionary<(string, string), int>(staged);
+        // Candidates by order_id (one string hash per row, not a hash of the (order_id, source) pair); an order
+        // fed by several source files chains its further candidates through `next`.
+        var byOrder = new Dictionary<string, int>(staged, StringComparer.Ordinal);
+        var next = new List<int>(staged);
         var contributions = new HashSet<(string, int)>();
         var sources = new HashSet<string>(StringComparer.Ordinal);
         var joined = new List<MartRecord>(EventStagingWriter.BlockRows);
@@ -92,17 +95,29 @@ internal sealed class TransformBatch
             Join(rows, joined, contributions, sources);
             foreach (var row in joined)
             {
-                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(at, (row.OrderId!, row.SourceKey), out var exists);
+                ref var first = ref CollectionsMarshal.GetValueRefOrAddDefault(byOrder, row.OrderId!, out var exists);
                 if (!exists)
                 {
-                    slot = fresh.Count;
+                    first = fresh.Count;
                     fresh.Add(row);
+                    next.Add(-1);
+                    continue;
                 }
-                else if (row.ArrivalTs >= fresh[slot].ArrivalTs) fresh[slot] = row;
+                var at = first;
+                while (!ReferenceEquals(fresh[at].SourceKey, row.SourceKey) && !string.Equals(fresh[at].SourceKey, row.SourceKey, StringComparison.Ordinal)
+                       && next[at] >= 0)
+                    at = next[at];
+                if (string.Equals(fresh[at].SourceKey, row.SourceKey, StringComparison.Ordinal))
+                {
+                    if (row.ArrivalTs >= fresh[at].ArrivalTs) fresh[at] = row;
+                    continue;
+                }
+                next[at] = fresh.Count;
+                fresh.Add(row);
+                next.Add(-1);
             }
         }
         // Locals of an async method live as long as it does: let go of what the rest does not need.
-        Release(at);
         joined.Clear();
         joined.TrimExcess();
         AddContributions(contributions, bucket, sources);
@@ -111,34 +126,52 @@ internal sealed class TransformBatch
         // Without retractions nothing held changes: the batch's candidates become a new segment, and only the
         // held candidates of the batch's own orders are read (row groups without one are not decoded).
         var append = segments.Count is > 0 and < OrderIndex.MaxSegments && fresh.Count > 0 && !_retracting.Contains(bucket);
-        var wanted = append ? fresh.Select(r => r.OrderId!).ToHashSet(StringComparer.Ordinal) : null;
+        IReadOnlyCollection<string>? wanted = append ? byOrder.Keys : null;
         var old = new List<MartRecord>();
         var skipped = 0;
         foreach (var key in segments)
-            if (!await ReadMartFileAsync(key, old, ct, wanted is null ? null : id => id is not null && wanted.Contains(id), wanted))
+            if (!await ReadMartFileAsync(key, old, ct, wanted is null ? null : id => id is not null && byOrder.ContainsKey(id), wanted))
                 skipped++;
-        if (wanted is not null) { wanted.Clear(); wanted.TrimExcess(); }
-        var before = OrderIndex.WinnerIndexes(old);
         var candidates = old.Count == 0 ? fresh : old.Where(r => !_replaced.Contains(r.SourceKey)).Concat(fresh).ToList();
-        var after = OrderIndex.WinnerIndexes(candidates);
-
-        // What changes: an order whose winner is not the same row as before leaves the winner's partition and
-        // its new winner (if any) enters its own.
         var leaving = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var (orderId, wasAt) in before)
+        List<int> entering;
+        if (old.Count == 0)
         {
-            var was = old[wasAt];
-            if (after.TryGetValue(orderId, out var nowAt) && candidates[nowAt] == was) continue;
-            var dt = UtcTimestamp.FormatDate(was.Dt);
-            if (!leaving.TryGetValue(dt, out var list)) leaving[dt] = list = [];
-            list.Add(orderId);
+            // Nothing held for these orders: every order's winner enters its partition and nothing leaves.
+            entering = new List<int>(byOrder.Count);
+            foreach (var first in byOrder.Values)
+            {
+                var best = first;
+                for (var at = next[first]; at >= 0; at = next[at])
+                    if (OrderIndex.Beats(fresh[at], fresh[best])) best = at;
+                entering.Add(best);
+            }
+            Release(byOrder);
         }
-        var entering = new List<int>(after.Count);
-        foreach (var (orderId, nowAt) in after)
-            if (!before.TryGetValue(orderId, out var wasAt) || candidates[nowAt] != old[wasAt])
-                entering.Add(nowAt);
-        Release(before);
-        Release(after);
+        else
+        {
+            Release(byOrder);
+            var before = OrderIndex.WinnerIndexes(old);
+            var after = OrderIndex.WinnerIndexes(candidates);
+            // What changes: an order whose winner is not the same row as before leaves the winner's partition and
+            // its new winner (if any) enters its own.
+            foreach (var (orderId, wasAt) in before)
+            {
+                var was = old[wasAt];
+                if (after.TryGetValue(orderId, out var nowAt) && candidates[nowAt] == was) continue;
+                var dt = UtcTimestamp.FormatDate(was.Dt);
+                if (!leaving.TryGetValue(dt, out var list)) leaving[dt] = list = [];
+                list.Add(orderId);
+            }
+            entering = new List<int>(after.Count);
+            foreach (var (orderId, nowAt) in after)
+                if (!before.TryGetValue(orderId, out var wasAt) || candidates[nowAt] != old[wasAt])
+                    entering.Add(nowAt);
+            Release(before);
+            Release(after);
+        }
+        next.Clear();
+        next.TrimExcess();
 
         SpillByDay(candidates, entering);
         if (leaving.Count > 0)

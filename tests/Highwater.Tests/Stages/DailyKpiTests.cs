@@ -130,6 +130,9 @@ public sealed class DailyKpiTests
             foreach (var k in kpis)
             {
                 Assert.InRange(k.Buyers, 1, k.Orders);
+                var group = rows.Where(r => (r.Country, r.Segment, r.Currency) == (k.Country, k.Segment, k.Currency)).ToList();
+                Assert.Equal(group.Select(r => r.UserId).Distinct().Count(), k.Buyers);
+                Assert.Equal(group.Count, k.Orders);
                 Assert.True(Math.Abs(k.AvgOrderValue * k.Orders - k.Revenue) <= 0.005m * k.Orders, $"{k}");
                 Assert.True(k.AvgOrderValue.Scale <= 2, $"{k}");
             }
