@@ -32,7 +32,7 @@ public static class PartitionRewrite
             if (row.OrderId is null ? replacedSources.Contains(row.SourceKey) : removedOrders.Contains(row.OrderId)) continue;
             rows.Add(row);
         }
-        RowSort.SortByKey(rows, static r => r.EventTs.Ticks, static (in MartRecord a, in MartRecord b) =>
+        RowSort.SortByKey(rows, static r => r.EventTs.Ticks, static r => OrdinalPrefix.Of(r.OrderId), static (in MartRecord a, in MartRecord b) =>
         {
             var c = string.CompareOrdinal(a.OrderId, b.OrderId);
             if (c != 0) return c;

@@ -5,43 +5,46 @@ namespace Highwater.Stages;
 
 /// <summary>
 /// Sorts a list of wide rows by sorting their positions and moving each row once, in place: the sort swaps
-/// 4-byte positions instead of 150-byte records and compares rows where they are, and no second copy of the rows is made.
+/// small entries instead of 150-byte records, and no second copy of the rows is made.
 /// </summary>
 internal static class RowSort
 {
     public delegate int Comparison(in MartRecord a, in MartRecord b);
 
     /// <summary>
-    /// Sorts by a 64-bit key first (a primitive sort of key and position, no comparison calls), then orders each
-    /// run of equal keys with <paramref name="tieBreak"/> and finally by position.
+    /// Sorts by a 64-bit key, then by <paramref name="tieBreak"/>, then by position (a stable sort). Rows with equal
+    /// keys are common (event_ts has whole seconds: a day of 333k events has about four a second), so each entry also
+    /// carries <paramref name="prefix"/>, the first characters of the tie-break's leading string: most ties are settled
+    /// by comparing two integers, and <paramref name="tieBreak"/> runs only when those are equal too. The prefix must
+    /// order rows as <paramref name="tieBreak"/> does (see <see cref="OrdinalPrefix"/>).
     /// </summary>
-    public static void SortByKey(List<MartRecord> rows, Func<MartRecord, long> key, Comparison tieBreak)
+    public static void SortByKey(List<MartRecord> rows, Func<MartRecord, long> key, Func<MartRecord, OrdinalPrefix> prefix, Comparison tieBreak)
     {
         var n = rows.Count;
         if (n < 2) return;
-        var keys = new long[n];
-        var order = new int[n];
+        var entries = new Entry[n];
         var span = CollectionsMarshal.AsSpan(rows);
-        for (var i = 0; i < n; i++)
-        {
-            keys[i] = key(span[i]);
-            order[i] = i;
-        }
-        Array.Sort(keys, order);
-        var ties = Comparer<int>.Create((x, y) =>
-        {
-            var all = CollectionsMarshal.AsSpan(rows);
-            var c = tieBreak(in all[x], in all[y]);
-            return c != 0 ? c : x.CompareTo(y);
-        });
-        for (var from = 0; from < n;)
-        {
-            var to = from + 1;
-            while (to < n && keys[to] == keys[from]) to++;
-            if (to - from > 1) Array.Sort(order, from, to - from, ties);
-            from = to;
-        }
+        for (var i = 0; i < n; i++) entries[i] = new Entry(key(span[i]), prefix(span[i]), i);
+        entries.AsSpan().Sort(new EntryOrder(rows, tieBreak));
+        var order = new int[n];
+        for (var i = 0; i < n; i++) order[i] = entries[i].Position;
         Permute(CollectionsMarshal.AsSpan(rows), order);
+    }
+
+    private readonly record struct Entry(long Key, OrdinalPrefix Prefix, int Position);
+
+    private readonly struct EntryOrder(List<MartRecord> rows, Comparison tieBreak) : IComparer<Entry>
+    {
+        public int Compare(Entry x, Entry y)
+        {
+            var c = x.Key.CompareTo(y.Key);
+            if (c != 0) return c;
+            c = x.Prefix.CompareTo(y.Prefix);
+            if (c != 0) return c;
+            var all = CollectionsMarshal.AsSpan(rows);
+            c = tieBreak(in all[x.Position], in all[y.Position]);
+            return c != 0 ? c : x.Position.CompareTo(y.Position);
+        }
     }
 
     /// <summary>
@@ -73,5 +76,29 @@ internal static class RowSort
                 j = k;
             }
         }
+    }
+}
+
+/// <summary>
+/// The first eight UTF-16 units of a string packed into two integers, so that comparing two prefixes never
+/// contradicts <see cref="string.CompareOrdinal(string, string)"/>: when one prefix is less, so is its string; when
+/// they are equal the strings may still differ (one is longer, or they differ after the eighth unit), and the
+/// caller must compare the strings. A null string and the empty string both pack to zero.
+/// </summary>
+internal readonly record struct OrdinalPrefix(ulong High, ulong Low) : IComparable<OrdinalPrefix>
+{
+    public static OrdinalPrefix Of(string? s)
+    {
+        if (s is null) return default;
+        ulong high = 0, low = 0;
+        for (var i = 0; i < 4; i++) high = high << 16 | (i < s.Length ? s[i] : 0u);
+        for (var i = 4; i < 8; i++) low = low << 16 | (i < s.Length ? s[i] : 0u);
+        return new OrdinalPrefix(high, low);
+    }
+
+    public int CompareTo(OrdinalPrefix other)
+    {
+        var c = High.CompareTo(other.High);
+        return c != 0 ? c : Low.CompareTo(other.Low);
     }
 }

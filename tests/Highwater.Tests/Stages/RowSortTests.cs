@@ -10,7 +10,7 @@ public sealed class RowSortTests
 {
     private static readonly DateTime T0 = new(2026, 1, 25, 0, 0, 0, DateTimeKind.Utc);
 
-    private static readonly Gen<MartRecord> GenRow = Gen.Select(Gen.Int[0, 5], Gen.OneOf<string?>(null, "a", "b", "c"), Gen.Int[0, 1000],
+    private static readonly Gen<MartRecord> GenRow = Gen.Select(Gen.Int[0, 5], Gen.OneOf<string?>(null, "", "a", "b", "O-0-0-1", "O-0-0-10", "O-0-0-1\0", "O-0-0-2", "O-0-0-12", "O-0-0-1x", "\uffffz"), Gen.Int[0, 1000],
         (tick, id, qty) => new MartRecord(id, 1, T0.AddTicks(tick), T0, qty, null, null, null, null, null, null, null, null, "k"));
 
     [Fact]
@@ -23,9 +23,23 @@ public sealed class RowSortTests
                 .Select(p => p.r).ToList();
             var sorted = rows.ToList();
 
-            RowSort.SortByKey(sorted, r => r.EventTs.Ticks, (in MartRecord a, in MartRecord b) => string.CompareOrdinal(a.OrderId, b.OrderId));
+            RowSort.SortByKey(sorted, r => r.EventTs.Ticks, r => OrdinalPrefix.Of(r.OrderId), (in MartRecord a, in MartRecord b) => string.CompareOrdinal(a.OrderId, b.OrderId));
 
             Assert.Equal(expected, sorted);
         }, iter: 500);
     }
+
+    [Fact]
+    public void Ordinal_prefixes_never_contradict_ordinal_string_order()
+    {
+        var gen = Gen.OneOf<string?>(Gen.Const((string?)null), Gen.String[Gen.Char['\0', '\u0005'], 0, 10]!, Gen.String[Gen.Char.AlphaNumeric, 0, 12]!, Gen.String!);
+        Gen.Select(gen, gen).Sample((a, b) =>
+        {
+            var byPrefix = OrdinalPrefix.Of(a).CompareTo(OrdinalPrefix.Of(b));
+            if (byPrefix != 0) Assert.Equal(Math.Sign(byPrefix), Math.Sign(string.CompareOrdinal(a, b)));
+            else Assert.Equal(Padded(a), Padded(b)); // equal prefixes only when the first eight units (padded with \0) are equal
+        }, iter: 5000);
+    }
+
+    private static string Padded(string? s) => (s ?? "").PadRight(8, '\0')[..8];
 }
