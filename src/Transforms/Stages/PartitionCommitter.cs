@@ -67,7 +67,8 @@ public sealed class PartitionCommitter
                 keys[(w.Dataset, w.Dt)] = null;
                 continue;
             }
-            var key = $"{PartitionPrefix(w.Dataset, w.Dt)}part-{runId}-00000.parquet";
+            // The key keeps the local file's extension: .parquet for the datasets, .hwidx for order-index segments.
+            var key = $"{PartitionPrefix(w.Dataset, w.Dt)}part-{runId}-00000{Path.GetExtension(w.LocalFile)}";
             await using (var s = File.OpenRead(w.LocalFile))
                 await _warehouse.PutAsync(key, s, ct);
             keys[(w.Dataset, w.Dt)] = key;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using Highwater.Model;
 
@@ -22,13 +23,22 @@ internal static class RowSort
     {
         var n = rows.Count;
         if (n < 2) return;
-        var entries = new Entry[n];
-        var span = CollectionsMarshal.AsSpan(rows);
-        for (var i = 0; i < n; i++) entries[i] = new Entry(key(span[i]), prefix(span[i]), i);
-        entries.AsSpan().Sort(new EntryOrder(rows, tieBreak));
-        var order = new int[n];
-        for (var i = 0; i < n; i++) order[i] = entries[i].Position;
-        Permute(CollectionsMarshal.AsSpan(rows), order);
+        // Pooled: a day's entries are ~10 MB, and a fresh array per partition was large-object churn.
+        var entries = ArrayPool<Entry>.Shared.Rent(n);
+        var order = ArrayPool<int>.Shared.Rent(n);
+        try
+        {
+            var span = CollectionsMarshal.AsSpan(rows);
+            for (var i = 0; i < n; i++) entries[i] = new Entry(key(span[i]), prefix(span[i]), i);
+            entries.AsSpan(0, n).Sort(new EntryOrder(rows, tieBreak));
+            for (var i = 0; i < n; i++) order[i] = entries[i].Position;
+            Permute(CollectionsMarshal.AsSpan(rows), order.AsSpan(0, n));
+        }
+        finally
+        {
+            ArrayPool<Entry>.Shared.Return(entries);
+            ArrayPool<int>.Shared.Return(order);
+        }
     }
 
     private readonly record struct Entry(long Key, OrdinalPrefix Prefix, int Position);
@@ -51,7 +61,7 @@ internal static class RowSort
     /// Moves the row at <c>order[i]</c> to position i, in place, one cycle of the permutation at a time (each row
     /// is copied once; no second array of rows). <paramref name="order"/> is used up as the visited marks.
     /// </summary>
-    internal static void Permute(Span<MartRecord> rows, int[] order)
+    internal static void Permute(Span<MartRecord> rows, Span<int> order)
     {
         for (var i = 0; i < rows.Length; i++)
         {

@@ -189,8 +189,12 @@ internal sealed class TransformBatch
         {
             // No sort: the candidates are in the order they were gathered (held segments in manifest order, then the batch
             // in plan and line order), which is deterministic; sorting 150k ids per bucket cost ~4 s of CPU at 10M events.
-            file = Path.Combine(_ctx.Work.IndexDir, $"bucket={bucket}", "part.parquet");
-            await WriteFileAsync(file, s => MartPartitionFile.WriteAsync(s, written, withOrderIdFilter: true));
+            file = Path.Combine(_ctx.Work.IndexDir, $"bucket={bucket}", "part" + OrderIndexSegment.Extension);
+            await WriteFileAsync(file, s =>
+            {
+                OrderIndexSegment.Write(s, written);
+                return Task.CompletedTask;
+            });
         }
         lock (_gate) IndexBuckets.Add(new IndexBucketOutput(bucket, written.Count, file, append));
         var (freshCount, candidateCount) = (fresh.Count, candidates.Count);
@@ -378,6 +382,10 @@ internal sealed class TransformBatch
         IReadOnlyCollection<string>? wanted = null)
     {
         await using var body = await _ctx.Warehouse.OpenReadAsync(key, ct);
+        // Index segments are read front to back, straight from the store; Parquet (the mart, and index segments of
+        // earlier versions) needs a seekable copy.
+        if (OrderIndexSegment.IsSegment(key))
+            return await OrderIndexSegment.ReadAsync(body, $"{_ctx.Warehouse.Description}/{key}", into, keep, wanted);
         await using var seekable = await SeekableCopy.OfAsync(body, ct);
         return await MartPartitionFile.ReadAsync(seekable, $"{_ctx.Warehouse.Description}/{key}", into, keep, wanted);
     }

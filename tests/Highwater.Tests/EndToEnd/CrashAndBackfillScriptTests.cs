@@ -70,7 +70,7 @@ public sealed class CrashAndBackfillScriptTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_warehouse, WarehouseLease.Key)));
         var manifest = await HighWatermarkManifest.LoadAsync(new LocalFolderStore(_warehouse));
         var listed = manifest.Datasets.Values.SelectMany(p => p.Values).SelectMany(f => f).Order().ToList();
-        var onDisk = Directory.EnumerateFiles(_warehouse, "part-*.parquet", SearchOption.AllDirectories)
+        var onDisk = Directory.EnumerateFiles(_warehouse, "part-*", SearchOption.AllDirectories) // mart/KPI .parquet and order-index .hwidx
             .Select(f => Path.GetRelativePath(_warehouse, f).Replace('\\', '/')).Order().ToList();
         Assert.Equal(listed, onDisk);
     }

@@ -51,7 +51,7 @@ public sealed class CrashSafetyTests : IDisposable
         Assert.Equal(MartReader.Recompute(_h.Landing, users), await MartReader.ReadAsync(store, _h.WorkRoot + "-read"));
         var manifest = await HighWatermarkManifest.LoadAsync(store);
         var listed = manifest.Datasets.Values.SelectMany(p => p.Values).SelectMany(f => f).ToHashSet();
-        var onDisk = Directory.EnumerateFiles(_h.WarehouseRoot, "part-*.parquet", SearchOption.AllDirectories)
+        var onDisk = Directory.EnumerateFiles(_h.WarehouseRoot, "part-*", SearchOption.AllDirectories) // mart/KPI .parquet and order-index .hwidx
             .Select(f => Path.GetRelativePath(_h.WarehouseRoot, f).Replace('\\', '/')).ToHashSet();
         Assert.Equal(listed.Order(), onDisk.Order());
         Assert.False(File.Exists(Path.Combine(_h.WarehouseRoot, WarehouseLease.Key)), "the lease is released");

@@ -92,6 +92,45 @@ public sealed class OrderIndexTests : IDisposable
     }
 
     [Fact]
+    public async Task An_index_written_as_Parquet_by_an_earlier_version_is_read_and_replaced_by_a_segment_when_its_bucket_is_rewritten()
+    {
+        var warehouse = new LocalFolderStore(_h.WarehouseRoot);
+        EventFixtures.Land(_h.Landing, Day1, "a.json", [EventFixtures.Event("X", 1001, At(Day1, 8), At(Day1, 9), 1, 5.50m)]);
+        EventFixtures.Land(_h.Landing, Day2, "b.json", [EventFixtures.Event("X", 1002, At(Day2, 8), At(Day2, 9), 2, 5.50m)]);
+        Assert.True(await _h.RunAsync());
+
+        // What an earlier version left: every index segment a Parquet file with the filter in its footer.
+        var manifest = await HighWatermarkManifest.LoadAsync(warehouse);
+        foreach (var files in manifest.Partitions(Highwater.Stages.OrderIndex.Dataset).Values)
+            for (var i = 0; i < files.Count; i++)
+            {
+                var rows = new List<Highwater.Model.MartRecord>();
+                await using (var s = await warehouse.OpenReadAsync(files[i]))
+                    Assert.True(await Highwater.Columnar.OrderIndexSegment.ReadAsync(s, files[i], rows, null, null));
+                var parquet = Path.ChangeExtension(files[i], ".parquet");
+                using (var out_ = new MemoryStream())
+                {
+                    await Highwater.Columnar.MartPartitionFile.WriteAsync(out_, rows, withOrderIdFilter: true);
+                    out_.Position = 0;
+                    await warehouse.PutAsync(parquet, out_);
+                }
+                await warehouse.DeleteAsync(files[i]);
+                files[i] = parquet;
+            }
+        await manifest.SaveAsync(warehouse);
+
+        // A re-upload that drops the winner: the beaten version comes back from the Parquet segment.
+        var b = EventFixtures.Land(_h.Landing, Day2, "b.json", [EventFixtures.Event("Y", 1002, At(Day2, 8), At(Day2, 10), 4, 5.50m)]);
+        File.SetLastWriteTimeUtc(b, DateTime.UtcNow.AddMinutes(1));
+        Assert.True(await _h.RunAsync());
+        Assert.Equal(MartReader.Recompute(_h.Landing, _users), await MartAsync());
+        Assert.Contains("X|2026-01-25|1|5.50|2026-01-25T09:00:00|events/2026-01-25/a.json", await MartAsync());
+        var segment = Assert.Single((await HighWatermarkManifest.LoadAsync(warehouse)).PartitionFiles(Highwater.Stages.OrderIndex.Dataset,
+            Highwater.Stages.OrderIndex.BucketOf("X")));
+        Assert.EndsWith(".hwidx", segment);
+    }
+
+    [Fact]
     public async Task A_backfill_rewrites_its_partitions_and_keeps_rows_there_from_files_of_other_folders()
     {
         EventFixtures.LandDay(_h.Landing, Day1, "a.json", 20, seed: 1, orderPrefix: "A");

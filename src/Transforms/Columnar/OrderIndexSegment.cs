@@ -1,0 +1,135 @@
+using System.Buffers.Binary;
+using System.Text;
+using Highwater.Model;
+using Highwater.Staging;
+
+namespace Highwater.Columnar;
+
+/// <summary>
+/// One segment of an order-index bucket: the candidates' full sales_mart rows in Highwater's own column blocks
+/// (<see cref="MartRowBlock"/>), not Parquet. The index is internal state that only Highwater reads, whole or
+/// not at all, so it does not need Parquet's encodings and statistics: writing 10M candidates as Parquet cost
+/// about as much as writing the mart itself. Layout:
+/// <c>HWIDX001</c>, the <see cref="OrderIdFilter"/> (int32 length, then its text form in UTF-8), the blocks
+/// (each an int32 byte length, then the block), an int32 -1, and <c>HWIDX001</c> again; a file without the closing
+/// magic was cut short and is refused with its name. Segments written by earlier versions are Parquet files
+/// (<see cref="MartPartitionFile"/> with the filter in the footer) and are still read.
+/// </summary>
+public static class OrderIndexSegment
+{
+    public const int BlockRows = 32_768;
+
+    /// <summary>The file extension of a segment (Parquet segments of earlier versions end in .parquet).</summary>
+    public const string Extension = ".hwidx";
+    private static ReadOnlySpan<byte> Magic => "HWIDX001"u8;
+
+    /// <summary>Writes the segment (synchronously: segments are written to local work-area files).</summary>
+    public static void Write(Stream stream, List<MartRecord> rows)
+    {
+        var all = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows);
+        var filter = OrderIdFilter.For(rows.Count);
+        foreach (ref readonly var row in all)
+            if (row.OrderId is { } id) filter.Add(id);
+        stream.Write(Magic);
+        var text = Encoding.UTF8.GetBytes(filter.ToText());
+        WriteInt32(stream, text.Length);
+        stream.Write(text);
+
+        var codec = new MartRowBlock();
+        var block = new ColumnBlockWriter();
+        var chunk = new List<MartRecord>(Math.Min(BlockRows, rows.Count));
+        for (var from = 0; from < rows.Count; from += BlockRows)
+        {
+            chunk.Clear();
+            chunk.AddRange(all.Slice(from, Math.Min(BlockRows, rows.Count - from)));
+            codec.Encode(block, chunk);
+            WriteInt32(stream, block.Written.Length);
+            stream.Write(block.Written);
+        }
+        WriteInt32(stream, -1);
+        stream.Write(Magic);
+    }
+
+    /// <summary>True when the file (a warehouse key or a local path) is a segment of this format, not a Parquet one.</summary>
+    public static bool IsSegment(string key) => key.EndsWith(Extension, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Appends the rows whose order_id <paramref name="keep"/> accepts (all when it is null). When the segment's filter
+    /// shows none of <paramref name="wanted"/> is in it, nothing is decoded and the answer is false.
+    /// </summary>
+    public static async Task<bool> ReadAsync(Stream stream, string name, List<MartRecord> into, Func<string?, bool>? keep,
+        IReadOnlyCollection<string>? wanted)
+    {
+        var magic = await ReadExactlyAsync(stream, Magic.Length, name);
+        if (!magic.AsSpan().SequenceEqual(Magic))
+            throw Damaged(name, "it does not start like an order-index segment");
+        var text = await ReadExactlyAsync(stream, await ReadInt32Async(stream, name), name);
+        var filter = OrderIdFilter.FromMetadata(new Dictionary<string, string> { [OrderIdFilter.MetadataKey] = Encoding.UTF8.GetString(text) });
+        if (wanted is not null && filter is not null && !wanted.Any(filter.MayContain)) return false;
+
+        var codec = new MartRowBlock();
+        var pool = new StringPool();
+        var rows = keep is null ? into : new List<MartRecord>();
+        while (true)
+        {
+            var length = await ReadInt32Async(stream, name);
+            if (length == -1) break;
+            if (length < 0 || (stream.CanSeek && length > stream.Length - stream.Position))
+                throw Damaged(name, $"a block of {length:N0} bytes is announced at offset {stream.Position - 4:N0}");
+            var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                await ReadExactlyAsync(stream, bytes.AsMemory(0, length), name);
+                codec.Decode(bytes.AsSpan(0, length), pool, rows);
+            }
+            catch (InvalidDataException e)
+            {
+                throw Damaged(name, e.Message);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+            }
+            if (keep is null) continue;
+            foreach (var row in rows)
+                if (keep(row.OrderId)) into.Add(row);
+            rows.Clear();
+        }
+        if (!(await ReadExactlyAsync(stream, Magic.Length, name)).AsSpan().SequenceEqual(Magic))
+            throw Damaged(name, "it does not end with the closing mark (it was cut short)");
+        return true;
+    }
+
+    private static void WriteInt32(Stream stream, int value)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
+        stream.Write(bytes);
+    }
+
+    private static async Task<int> ReadInt32Async(Stream stream, string name) =>
+        BinaryPrimitives.ReadInt32LittleEndian(await ReadExactlyAsync(stream, 4, name));
+
+    private static async Task<byte[]> ReadExactlyAsync(Stream stream, int count, string name)
+    {
+        if (count < 0) throw Damaged(name, $"a length of {count} was read");
+        var bytes = new byte[count];
+        await ReadExactlyAsync(stream, bytes, name);
+        return bytes;
+    }
+
+    private static async Task ReadExactlyAsync(Stream stream, Memory<byte> into, string name)
+    {
+        try
+        {
+            await stream.ReadExactlyAsync(into);
+        }
+        catch (EndOfStreamException)
+        {
+            throw Damaged(name, "it ends early (it was cut short)");
+        }
+    }
+
+    private static DataException Damaged(string name, string why) =>
+        new($"{name}: the order-index segment is damaged: {why}. Rebuild the index with ./build.sh --target=Backfill --full-refresh.");
+}

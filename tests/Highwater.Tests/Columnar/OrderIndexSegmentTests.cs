@@ -1,0 +1,75 @@
+using Highwater.Columnar;
+using Highwater.Model;
+using Xunit;
+
+namespace Highwater.Tests.Columnar;
+
+/// <summary>Order-index segments: rows come back as written, the filter skips, a damaged file is refused by name.</summary>
+public sealed class OrderIndexSegmentTests
+{
+    private static readonly DateTime T0 = new(2026, 1, 25, 8, 0, 0, DateTimeKind.Utc);
+
+    private static MartRecord Row(int i) => new(i % 7 == 0 ? null : $"O-{i}", 1000 + i, T0.AddSeconds(i), T0.AddSeconds(2 * i),
+        i % 5 == 0 ? null : i, i % 3 == 0 ? null : 1.25m * i, i % 5 == 0 || i % 3 == 0 ? null : 1.25m * i * i, "EUR", $"SKU-{i % 11}", "web",
+        i % 2 == 0 ? "DE" : null, "retail", i % 4 == 0 ? null : T0.Date, $"events/2026-01-25/f{i % 3}.json");
+
+    private static byte[] Segment(List<MartRecord> rows)
+    {
+        using var s = new MemoryStream();
+        OrderIndexSegment.Write(s, rows);
+        return s.ToArray();
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(OrderIndexSegment.BlockRows + 17)]
+    public async Task Rows_come_back_as_they_were_written_across_blocks(int count)
+    {
+        var rows = Enumerable.Range(0, count).Select(Row).ToList();
+        var read = new List<MartRecord>();
+
+        Assert.True(await OrderIndexSegment.ReadAsync(new MemoryStream(Segment(rows)), "seg", read, keep: null, wanted: null));
+
+        Assert.Equal(rows, read);
+    }
+
+    [Fact]
+    public async Task Only_the_rows_keep_accepts_are_read_and_a_segment_without_any_wanted_order_is_skipped()
+    {
+        var rows = Enumerable.Range(0, 1000).Select(Row).ToList();
+        var bytes = Segment(rows);
+        var read = new List<MartRecord>();
+
+        Assert.True(await OrderIndexSegment.ReadAsync(new MemoryStream(bytes), "seg", read, id => id is "O-8" or "O-9", ["O-8", "O-9"]));
+        Assert.Equal(rows.Where(r => r.OrderId is "O-8" or "O-9"), read);
+
+        read.Clear();
+        Assert.False(await OrderIndexSegment.ReadAsync(new MemoryStream(bytes), "seg", read, id => id == "Z-1", ["Z-1"]));
+        Assert.Empty(read);
+    }
+
+    [Theory]
+    [InlineData(8)]     // right after the opening mark
+    [InlineData(200)]   // inside the filter or a block
+    [InlineData(-4)]    // the closing mark is missing
+    public async Task A_segment_cut_short_is_refused_with_its_name(int keep)
+    {
+        var bytes = Segment(Enumerable.Range(0, 100).Select(Row).ToList());
+        var cut = bytes.AsSpan(0, keep >= 0 ? keep : bytes.Length + keep).ToArray();
+
+        var e = await Assert.ThrowsAsync<DataException>(() =>
+            OrderIndexSegment.ReadAsync(new MemoryStream(cut), "wh/_highwater/order-index/bucket=03/part-r1-00000.hwidx", [], null, null));
+
+        Assert.Contains("bucket=03/part-r1-00000.hwidx", e.Message);
+        Assert.Contains("damaged", e.Message);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_segment_is_refused()
+    {
+        var e = await Assert.ThrowsAsync<DataException>(() =>
+            OrderIndexSegment.ReadAsync(new MemoryStream("PAR1PAR1PAR1"u8.ToArray()), "x.hwidx", [], null, null));
+        Assert.Contains("does not start like an order-index segment", e.Message);
+    }
+}
