@@ -10,16 +10,20 @@ public static class MartPartitionFile
 {
     public static Task WriteAsync(Stream stream, IReadOnlyList<MartRecord> rows) => WriteAsync(stream, rows, withOrderIdFilter: false);
 
-    /// <summary>Writes the rows; with <paramref name="withOrderIdFilter"/>, an <see cref="OrderIdFilter"/> of their order_ids goes in the footer.</summary>
-    public static async Task WriteAsync(Stream stream, IReadOnlyList<MartRecord> rows, bool withOrderIdFilter)
+    /// <summary>
+    /// Writes the rows with <see cref="ParquetFileWriter"/> (row groups of <see cref="ParquetColumns.RowGroupRows"/>, Snappy,
+    /// dictionary pages for repeating strings); with <paramref name="withOrderIdFilter"/>, an <see cref="OrderIdFilter"/> of
+    /// their order_ids goes in the footer (order-index segments of earlier versions were written so).
+    /// </summary>
+    public static Task WriteAsync(Stream stream, IReadOnlyList<MartRecord> rows, bool withOrderIdFilter)
     {
-        await using var writer = await ParquetWriter.CreateAsync(M.Schema, stream, WriteOptions);
+        Dictionary<string, string>? metadata = null;
         if (withOrderIdFilter)
         {
             var filter = OrderIdFilter.For(rows.Count);
             for (var i = 0; i < rows.Count; i++)
                 if (rows[i].OrderId is { } id) filter.Add(id);
-            writer.CustomMetadata = new Dictionary<string, string> { [OrderIdFilter.MetadataKey] = filter.ToText() };
+            metadata = new Dictionary<string, string> { [OrderIdFilter.MetadataKey] = filter.ToText() };
         }
         // Row-group buffers are large (14 arrays of up to a row group each): reused across files rather than
         // allocated per file, which at 10M rows was ~2 GB of large-object churn and the full GCs it triggers.
@@ -27,39 +31,53 @@ public static class MartPartitionFile
             : new MartColumns(Math.Min(RowGroupRows, Math.Max(rows.Count, 1)));
         try
         {
-            for (var from = 0; from < rows.Count || from == 0; from += RowGroupRows)
+            using var writer = new ParquetFileWriter(stream, Columns, metadata);
+            for (var from = 0; from < rows.Count; from += RowGroupRows)
             {
                 var n = Math.Min(RowGroupRows, rows.Count - from);
                 columns.Fill(rows, from, n);
-                using var g = writer.CreateRowGroup();
-                await g.WriteAsync(M.OrderId, Strings(columns.OrderId, n));
-                await g.WriteAsync<long>(M.UserId, new ReadOnlyMemory<long>(columns.UserId, 0, n));
-                await g.WriteAsync<DateTime>(M.EventTs, new ReadOnlyMemory<DateTime>(columns.EventTs, 0, n));
-                await g.WriteAsync<DateTime>(M.ArrivalTs, new ReadOnlyMemory<DateTime>(columns.ArrivalTs, 0, n));
-                await g.WriteAsync<int>(M.Qty, new ReadOnlyMemory<int?>(columns.Qty, 0, n));
-                await g.WriteAsync<decimal>(M.UnitPrice, new ReadOnlyMemory<decimal?>(columns.UnitPrice, 0, n));
-                await g.WriteAsync<decimal>(M.TotalPrice, new ReadOnlyMemory<decimal?>(columns.TotalPrice, 0, n));
-                await g.WriteAsync(M.Currency, Strings(columns.Currency, n));
-                await g.WriteAsync(M.Sku, Strings(columns.Sku, n));
-                await g.WriteAsync(M.Channel, Strings(columns.Channel, n));
-                await g.WriteAsync(M.Country, Strings(columns.Country, n));
-                await g.WriteAsync(M.Segment, Strings(columns.Segment, n));
-                await g.WriteAsync<DateTime>(M.SignupDate, new ReadOnlyMemory<DateTime?>(columns.SignupDate, 0, n));
-                await g.WriteAsync(M.SourceKey, Strings(columns.SourceKey, n));
-                if (rows.Count == 0) break;
+                writer.BeginRowGroup(n);
+                writer.WriteStrings(columns.OrderId.AsSpan(0, n));
+                writer.WriteInt64s(columns.UserId.AsSpan(0, n));
+                writer.WriteTimestamps(columns.EventTs.AsSpan(0, n));
+                writer.WriteTimestamps(columns.ArrivalTs.AsSpan(0, n));
+                writer.WriteNullableInt32s(columns.Qty.AsSpan(0, n));
+                writer.WriteNullableDecimals(columns.UnitPrice.AsSpan(0, n));
+                writer.WriteNullableDecimals(columns.TotalPrice.AsSpan(0, n));
+                writer.WriteStrings(columns.Currency.AsSpan(0, n));
+                writer.WriteStrings(columns.Sku.AsSpan(0, n));
+                writer.WriteStrings(columns.Channel.AsSpan(0, n));
+                writer.WriteStrings(columns.Country.AsSpan(0, n));
+                writer.WriteStrings(columns.Segment.AsSpan(0, n));
+                writer.WriteNullableDates(columns.SignupDate.AsSpan(0, n));
+                writer.WriteStrings(columns.SourceKey.AsSpan(0, n));
+                writer.EndRowGroup();
             }
+            writer.Complete();
         }
         finally
         {
             columns.Clear();
             if (columns.Capacity == RowGroupRows || SharedColumns.IsEmpty) SharedColumns.Add(columns);
         }
+        return Task.CompletedTask;
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentBag<MartColumns> SharedColumns = [];
+    /// <summary>The mart's schema (<see cref="Schemas.SalesMart"/>) as the columns <see cref="ParquetFileWriter"/> writes.</summary>
+    internal static readonly ParquetColumnSpec[] Columns = M.Schema.DataFields.Select(ColumnSpec).ToArray();
 
-    private static IReadOnlyCollection<string> Strings(string?[] values, int n) =>
-        n == values.Length ? values! : new ArraySegment<string>(values!, 0, n);
+    private static ParquetColumnSpec ColumnSpec(Parquet.Schema.DataField f) => f switch
+    {
+        Parquet.Schema.DecimalDataField d => new(f.Name, ParquetValueKind.Decimal, f.IsNullable, d.Precision, d.Scale),
+        Parquet.Schema.DateTimeDataField { DateTimeFormat: Parquet.Schema.DateTimeFormat.Date } => new(f.Name, ParquetValueKind.Date, f.IsNullable),
+        Parquet.Schema.DateTimeDataField => new(f.Name, ParquetValueKind.TimestampMicrosUtc, f.IsNullable),
+        Parquet.Schema.DataField<string> => new(f.Name, ParquetValueKind.Utf8, f.IsNullable),
+        Parquet.Schema.DataField<long> => new(f.Name, ParquetValueKind.Int64, f.IsNullable),
+        Parquet.Schema.DataField<int?> or Parquet.Schema.DataField<int> => new(f.Name, ParquetValueKind.Int32, f.IsNullable),
+        _ => throw new NotSupportedException($"sales_mart column '{f.Name}' of type {f.ClrType.Name} has no ParquetFileWriter kind"),
+    };
+
+    private static readonly System.Collections.Concurrent.ConcurrentBag<MartColumns> SharedColumns = [];
 
     public static Task ReadAsync(Stream stream, string name, List<MartRecord> into) => ReadAsync(stream, name, into, keep: null);
 

@@ -1,0 +1,702 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Highwater.Columnar;
+
+/// <summary>The value kinds <see cref="ParquetFileWriter"/> writes, each with its Parquet physical and logical type.</summary>
+public enum ParquetValueKind
+{
+    /// <summary>INT32, logical INTEGER(32, signed).</summary>
+    Int32,
+    /// <summary>INT64, logical INTEGER(64, signed).</summary>
+    Int64,
+    /// <summary>BYTE_ARRAY, logical STRING (UTF-8).</summary>
+    Utf8,
+    /// <summary>INT64, logical TIMESTAMP(isAdjustedToUTC, MICROS): microseconds since the Unix epoch.</summary>
+    TimestampMicrosUtc,
+    /// <summary>INT32, logical DATE: days since the Unix epoch.</summary>
+    Date,
+    /// <summary>INT64, logical DECIMAL(precision &lt;= 18, scale): the unscaled value.</summary>
+    Decimal,
+}
+
+/// <summary>One column of a file <see cref="ParquetFileWriter"/> writes (flat schemas only: no nesting, no repetition).</summary>
+public sealed record ParquetColumnSpec(string Name, ParquetValueKind Kind, bool Nullable, int Precision = 0, int Scale = 0);
+
+/// <summary>
+/// A Parquet writer for flat schemas, written for the mart's hot path: values go from column arrays straight into
+/// pages (no per-value objects, buffers reused across row groups and files). Each column chunk is one data page
+/// (v1) compressed with Snappy, plus a dictionary page for string columns whose values repeat
+/// (RLE_DICTIONARY indices, bit-packed); definition levels are RLE/bit-packed; every chunk has min, max and null
+/// count statistics (TypeDefinedOrder). Columns must be written in schema order, one row group at a time:
+/// <see cref="BeginRowGroup"/>, one Write call per column, <see cref="EndRowGroup"/>; <see cref="Complete"/> writes the
+/// footer. Invariants: the same values always give the same bytes; the output is read by DuckDB and Parquet.Net
+/// (tests/Highwater.Tests/Columnar/ParquetFileWriterTests.cs).
+/// </summary>
+public sealed class ParquetFileWriter : IDisposable
+{
+    public const string CreatedBy = "highwater ParquetFileWriter 1";
+
+    /// <summary>A string column is dictionary-encoded while its row group has at most this many distinct values.</summary>
+    public const int MaxDictionaryEntries = 32_768;
+
+    private const int TypeInt32 = 1, TypeInt64 = 2, TypeByteArray = 6;
+    private const int EncodingPlain = 0, EncodingRle = 3, EncodingRleDictionary = 8;
+    private const int PageData = 0, PageDictionary = 2;
+    private const int CodecSnappy = 1;
+    private static ReadOnlySpan<byte> Magic => "PAR1"u8;
+    private static readonly long EpochTicks = DateTime.UnixEpoch.Ticks;
+
+    private readonly Stream _stream;
+    private readonly IReadOnlyList<ParquetColumnSpec> _columns;
+    private readonly IReadOnlyDictionary<string, string>? _metadata;
+    private readonly List<RowGroupMeta> _rowGroups = [];
+    private readonly PageBuffers _buffers;
+    private long _position;
+    private RowGroupMeta? _group;
+    private bool _completed;
+
+    public ParquetFileWriter(Stream stream, IReadOnlyList<ParquetColumnSpec> columns, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        foreach (var c in columns)
+            if (c.Kind == ParquetValueKind.Decimal && c.Precision is < 1 or > 18)
+                throw new ArgumentException($"column '{c.Name}': DECIMAL precision {c.Precision} does not fit INT64 (1 to 18)", nameof(columns));
+        _stream = stream;
+        _columns = columns;
+        _metadata = metadata;
+        _buffers = PageBuffers.Rent();
+        _stream.Write(Magic);
+        _position = Magic.Length;
+    }
+
+    public void BeginRowGroup(int rows)
+    {
+        if (_group is not null) throw new InvalidOperationException("the previous row group was not ended");
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        _group = new RowGroupMeta(rows, _position);
+    }
+
+    public void EndRowGroup()
+    {
+        var g = _group ?? throw new InvalidOperationException("no row group was begun");
+        if (g.Columns.Count != _columns.Count)
+            throw new InvalidOperationException($"the row group has {g.Columns.Count} of {_columns.Count} columns written");
+        _rowGroups.Add(g);
+        _group = null;
+    }
+
+    public void WriteInt64s(ReadOnlySpan<long> values)
+    {
+        var column = Next(ParquetValueKind.Int64, values.Length, nullable: false);
+        WriteRequiredLongs(column, values);
+    }
+
+    public void WriteTimestamps(ReadOnlySpan<DateTime> values)
+    {
+        var column = Next(ParquetValueKind.TimestampMicrosUtc, values.Length, nullable: false);
+        var longs = _buffers.Longs(values.Length);
+        for (var i = 0; i < values.Length; i++) longs[i] = Micros(values[i]);
+        WriteRequiredLongs(column, longs.AsSpan(0, values.Length));
+    }
+
+    public void WriteNullableInt32s(ReadOnlySpan<int?> values)
+    {
+        var column = Next(ParquetValueKind.Int32, values.Length, nullable: true);
+        var ints = _buffers.Ints(values.Length);
+        var present = _buffers.Present(values.Length);
+        var n = 0;
+        for (var i = 0; i < values.Length; i++)
+            if (values[i] is { } v) { ints[n++] = v; present[i] = true; }
+            else present[i] = false;
+        WriteInts(column, present.AsSpan(0, values.Length), ints.AsSpan(0, n));
+    }
+
+    public void WriteNullableDates(ReadOnlySpan<DateTime?> values)
+    {
+        var column = Next(ParquetValueKind.Date, values.Length, nullable: true);
+        var ints = _buffers.Ints(values.Length);
+        var present = _buffers.Present(values.Length);
+        var n = 0;
+        for (var i = 0; i < values.Length; i++)
+            if (values[i] is { } v) { ints[n++] = (int)(v.Ticks / TimeSpan.TicksPerDay - EpochTicks / TimeSpan.TicksPerDay); present[i] = true; }
+            else present[i] = false;
+        WriteInts(column, present.AsSpan(0, values.Length), ints.AsSpan(0, n));
+    }
+
+    /// <summary>Decimals as their unscaled INT64 at the column's scale; a value with more decimal places, or too large, is refused.</summary>
+    public void WriteNullableDecimals(ReadOnlySpan<decimal?> values)
+    {
+        var column = Next(ParquetValueKind.Decimal, values.Length, nullable: true);
+        var spec = _columns[column.Index];
+        var factor = Pow10(spec.Scale);
+        var limit = Pow10(spec.Precision) / factor;
+        var longs = _buffers.Longs(values.Length);
+        var present = _buffers.Present(values.Length);
+        var n = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (values[i] is not { } v) { present[i] = false; continue; }
+            var scaled = Math.Abs(v) < limit ? v * factor : 0.5m;
+            if (decimal.Truncate(scaled) != scaled)
+                throw new ArgumentException($"column '{spec.Name}': {v} does not fit DECIMAL({spec.Precision},{spec.Scale})");
+            longs[n++] = (long)scaled;
+            present[i] = true;
+        }
+        WriteLongs(column, present.AsSpan(0, values.Length), longs.AsSpan(0, n));
+    }
+
+    /// <summary>Strings as UTF-8; dictionary-encoded when the row group's values repeat (see <see cref="MaxDictionaryEntries"/>).</summary>
+    public void WriteStrings(ReadOnlySpan<string?> values)
+    {
+        var column = Next(ParquetValueKind.Utf8, values.Length, nullable: null);
+        var spec = _columns[column.Index];
+        var present = _buffers.Present(values.Length);
+        var nulls = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            present[i] = values[i] is not null;
+            if (values[i] is null) nulls++;
+        }
+        if (nulls > 0 && !spec.Nullable)
+            throw new ArgumentException($"column '{spec.Name}' is required but {nulls:N0} of its values are null");
+        if (TryDictionary(values, out var entries, out var indices))
+        {
+            WriteDictionaryChunk(column, values.Length, present.AsSpan(0, values.Length), nulls, entries, indices);
+            return;
+        }
+        var body = _buffers.Body;
+        body.ResetWrittenCount();
+        WriteLevels(spec.Nullable, present.AsSpan(0, values.Length), nulls);
+        int minAt = -1, minLength = 0, maxAt = -1, maxLength = 0;
+        foreach (var s in values)
+        {
+            if (s is null) continue;
+            var at = body.WrittenCount + 4;
+            var length = AppendByteArray(body, s);
+            var written = body.WrittenSpan;
+            var bytes = written.Slice(at, length);
+            if (minAt < 0 || bytes.SequenceCompareTo(written.Slice(minAt, minLength)) < 0) (minAt, minLength) = (at, length);
+            if (maxAt < 0 || bytes.SequenceCompareTo(written.Slice(maxAt, maxLength)) > 0) (maxAt, maxLength) = (at, length);
+        }
+        var stats = new ColumnStats(nulls, minAt < 0 ? null : body.WrittenSpan.Slice(minAt, minLength).ToArray(),
+            maxAt < 0 ? null : body.WrittenSpan.Slice(maxAt, maxLength).ToArray());
+        FinishPlainChunk(column, values.Length, stats);
+    }
+
+    /// <summary>Writes the footer. The stream is left open.</summary>
+    public void Complete()
+    {
+        if (_completed) return;
+        if (_group is not null) throw new InvalidOperationException("the last row group was not ended");
+        var footer = _buffers.Footer;
+        footer.ResetWrittenCount();
+        var t = new ThriftCompactWriter(footer);
+        t.BeginStruct();
+        t.I32Field(1, 1); // version
+        t.StructListField(2, _columns.Count + 1);
+        t.BeginStruct();
+        t.StringField(4, "root");
+        t.I32Field(5, _columns.Count);
+        t.EndStruct();
+        foreach (var c in _columns) SchemaElement(t, c);
+        t.I64Field(3, _rowGroups.Sum(g => (long)g.Rows));
+        t.StructListField(4, _rowGroups.Count);
+        foreach (var g in _rowGroups) RowGroup(t, g);
+        if (_metadata is { Count: > 0 })
+        {
+            t.StructListField(5, _metadata.Count);
+            foreach (var (key, value) in _metadata.OrderBy(m => m.Key, StringComparer.Ordinal))
+            {
+                t.BeginStruct();
+                t.StringField(1, key);
+                t.StringField(2, value);
+                t.EndStruct();
+            }
+        }
+        t.StringField(6, CreatedBy);
+        t.StructListField(7, _columns.Count); // column_orders: TypeDefinedOrder for every column
+        for (var i = 0; i < _columns.Count; i++)
+        {
+            t.BeginStruct();
+            t.StructField(1);
+            t.EndStruct();
+            t.EndStruct();
+        }
+        t.EndStruct();
+        _stream.Write(footer.WrittenSpan);
+        Span<byte> tail = stackalloc byte[8];
+        BinaryPrimitives.WriteInt32LittleEndian(tail, footer.WrittenCount);
+        Magic.CopyTo(tail[4..]);
+        _stream.Write(tail);
+        _stream.Flush();
+        _completed = true;
+    }
+
+    public void Dispose() => PageBuffers.Return(_buffers);
+
+    // ---- column chunks ----
+
+    private ColumnMeta Next(ParquetValueKind kind, int count, bool? nullable)
+    {
+        var g = _group ?? throw new InvalidOperationException("BeginRowGroup must come before the columns");
+        var index = g.Columns.Count;
+        if (index >= _columns.Count) throw new InvalidOperationException("every column of the row group is written already");
+        var spec = _columns[index];
+        if (spec.Kind != kind || (nullable is { } n && n != spec.Nullable))
+            throw new InvalidOperationException($"column '{spec.Name}' is {(spec.Nullable ? "nullable " : "")}{spec.Kind}, not {(nullable == true ? "nullable " : "")}{kind}");
+        if (count != g.Rows) throw new ArgumentException($"column '{spec.Name}': {count:N0} values for a row group of {g.Rows:N0} rows");
+        // Registered with the row group only once its pages are written: a call refused for its values leaves the
+        // writer at the same column.
+        return new ColumnMeta(index, count);
+    }
+
+    private void WriteRequiredLongs(ColumnMeta column, ReadOnlySpan<long> values)
+    {
+        var body = _buffers.Body;
+        body.ResetWrittenCount();
+        AppendLongs(body, values, out var stats);
+        FinishPlainChunk(column, values.Length, stats with { Nulls = 0 });
+    }
+
+    private void WriteLongs(ColumnMeta column, ReadOnlySpan<bool> present, ReadOnlySpan<long> values)
+    {
+        var body = _buffers.Body;
+        body.ResetWrittenCount();
+        var nulls = present.Length - values.Length;
+        WriteLevels(true, present, nulls);
+        AppendLongs(body, values, out var stats);
+        FinishPlainChunk(column, present.Length, stats with { Nulls = nulls });
+    }
+
+    private void WriteInts(ColumnMeta column, ReadOnlySpan<bool> present, ReadOnlySpan<int> values)
+    {
+        var body = _buffers.Body;
+        body.ResetWrittenCount();
+        var nulls = present.Length - values.Length;
+        WriteLevels(true, present, nulls);
+        var span = body.GetSpan(values.Length * 4);
+        int min = int.MaxValue, max = int.MinValue;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var v = values[i];
+            BinaryPrimitives.WriteInt32LittleEndian(span[(i * 4)..], v);
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+        body.Advance(values.Length * 4);
+        var stats = values.IsEmpty ? new ColumnStats(nulls, null, null) : new ColumnStats(nulls, Int32Bytes(min), Int32Bytes(max));
+        FinishPlainChunk(column, present.Length, stats);
+    }
+
+    private static void AppendLongs(ArrayBufferWriter<byte> body, ReadOnlySpan<long> values, out ColumnStats stats)
+    {
+        var span = body.GetSpan(values.Length * 8);
+        long min = long.MaxValue, max = long.MinValue;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var v = values[i];
+            BinaryPrimitives.WriteInt64LittleEndian(span[(i * 8)..], v);
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+        body.Advance(values.Length * 8);
+        stats = values.IsEmpty ? new ColumnStats(0, null, null) : new ColumnStats(0, Int64Bytes(min), Int64Bytes(max));
+    }
+
+    /// <summary>
+    /// Definition levels of a nullable column at the start of the page body: a 4-byte length, then the RLE/bit-packed
+    /// hybrid at bit width 1 (one RLE run when all values are present or all are null, else one bit-packed run).
+    /// </summary>
+    private void WriteLevels(bool nullable, ReadOnlySpan<bool> present, int nulls)
+    {
+        if (!nullable) return;
+        var levels = _buffers.Levels;
+        levels.ResetWrittenCount();
+        var n = present.Length;
+        if (nulls == 0 || nulls == n)
+        {
+            Varint(levels, (ulong)n << 1);
+            levels.GetSpan(1)[0] = nulls == 0 ? (byte)1 : (byte)0;
+            levels.Advance(1);
+        }
+        else
+        {
+            var groups = (n + 7) / 8;
+            Varint(levels, ((ulong)groups << 1) | 1);
+            var bits = levels.GetSpan(groups)[..groups];
+            bits.Clear();
+            for (var i = 0; i < n; i++)
+                if (present[i]) bits[i >> 3] |= (byte)(1 << (i & 7));
+            levels.Advance(groups);
+        }
+        var body = _buffers.Body;
+        BinaryPrimitives.WriteInt32LittleEndian(body.GetSpan(4), levels.WrittenCount);
+        body.Advance(4);
+        body.Write(levels.WrittenSpan);
+    }
+
+    private void FinishPlainChunk(ColumnMeta column, int count, ColumnStats stats)
+    {
+        column.Stats = stats;
+        column.Encodings = _columns[column.Index].Nullable ? [EncodingPlain, EncodingRle] : [EncodingPlain];
+        column.DataPageOffset = _position;
+        WritePage(column, PageData, count, EncodingPlain, _buffers.Body.WrittenSpan);
+        _group!.Columns.Add(column);
+    }
+
+    private bool TryDictionary(ReadOnlySpan<string?> values, out List<string> entries, out int[] indices)
+    {
+        var d = _buffers.Dictionary;
+        d.Clear();
+        entries = d.Entries;
+        indices = _buffers.Ints(values.Length);
+        // A quick look first: a column of (nearly) unique values, such as order_id, is not hashed whole.
+        var sample = Math.Min(values.Length, 1024);
+        var distinct = 0;
+        for (var i = 0; i < sample; i++)
+            if (values[i] is { } s && d.Add(s, out _)) distinct++;
+        if (sample >= 64 && distinct > sample / 2) return false;
+        var n = 0;
+        d.Clear();
+        foreach (var s in values)
+        {
+            if (s is null) continue;
+            d.Add(s, out var index);
+            if (entries.Count > MaxDictionaryEntries) return false;
+            indices[n++] = index;
+        }
+        return entries.Count > 0;
+    }
+
+    private void WriteDictionaryChunk(ColumnMeta column, int count, ReadOnlySpan<bool> present, int nulls, List<string> entries, int[] indices)
+    {
+        var spec = _columns[column.Index];
+        // The dictionary page: the distinct values, PLAIN.
+        var body = _buffers.Body;
+        body.ResetWrittenCount();
+        byte[]? min = null, max = null;
+        foreach (var e in entries)
+        {
+            var at = body.WrittenCount + 4;
+            var length = AppendByteArray(body, e);
+            var bytes = body.WrittenSpan.Slice(at, length);
+            if (min is null || bytes.SequenceCompareTo(min) < 0) min = bytes.ToArray();
+            if (max is null || bytes.SequenceCompareTo(max) > 0) max = bytes.ToArray();
+        }
+        column.DictionaryPageOffset = _position;
+        WritePage(column, PageDictionary, entries.Count, EncodingPlain, body.WrittenSpan);
+
+        // The data page: levels, then the indices' bit width and the indices bit-packed.
+        body.ResetWrittenCount();
+        WriteLevels(spec.Nullable, present, nulls);
+        var width = Math.Max(1, 32 - int.LeadingZeroCount(entries.Count - 1));
+        var one = body.GetSpan(1);
+        one[0] = (byte)width;
+        body.Advance(1);
+        BitPack(body, indices.AsSpan(0, count - nulls), width);
+        column.Stats = new ColumnStats(nulls, min, max);
+        column.Encodings = spec.Nullable ? [EncodingPlain, EncodingRle, EncodingRleDictionary] : [EncodingPlain, EncodingRleDictionary];
+        column.DataPageOffset = _position;
+        WritePage(column, PageData, count, EncodingRleDictionary, body.WrittenSpan);
+        _group!.Columns.Add(column);
+    }
+
+    /// <summary>One bit-packed run of the RLE/bit-packed hybrid: groups of eight values, LSB first, padded with zeros.</summary>
+    private static void BitPack(ArrayBufferWriter<byte> body, ReadOnlySpan<int> values, int width)
+    {
+        var groups = (values.Length + 7) / 8;
+        Varint(body, ((ulong)groups << 1) | 1);
+        var bytes = groups * width;
+        var span = body.GetSpan(bytes);
+        ulong acc = 0;
+        var bits = 0;
+        var at = 0;
+        for (var i = 0; i < groups * 8; i++)
+        {
+            var v = i < values.Length ? (uint)values[i] : 0u;
+            acc |= (ulong)v << bits;
+            bits += width;
+            while (bits >= 8)
+            {
+                span[at++] = (byte)acc;
+                acc >>= 8;
+                bits -= 8;
+            }
+        }
+        body.Advance(bytes);
+    }
+
+    private void WritePage(ColumnMeta column, int pageType, int count, int encoding, ReadOnlySpan<byte> body)
+    {
+        var compressed = _buffers.Compressed(Snappier.Snappy.GetMaxCompressedLength(body.Length));
+        var compressedLength = Snappier.Snappy.Compress(body, compressed);
+        var header = _buffers.Header;
+        header.ResetWrittenCount();
+        var t = new ThriftCompactWriter(header);
+        t.BeginStruct();
+        t.I32Field(1, pageType);
+        t.I32Field(2, body.Length);
+        t.I32Field(3, compressedLength);
+        if (pageType == PageData)
+        {
+            t.StructField(5);
+            t.I32Field(1, count);
+            t.I32Field(2, encoding);
+            t.I32Field(3, EncodingRle);
+            t.I32Field(4, EncodingRle);
+            t.EndStruct();
+        }
+        else
+        {
+            t.StructField(7);
+            t.I32Field(1, count);
+            t.I32Field(2, encoding);
+            t.EndStruct();
+        }
+        t.EndStruct();
+        _stream.Write(header.WrittenSpan);
+        _stream.Write(compressed.AsSpan(0, compressedLength));
+        _position += header.WrittenCount + compressedLength;
+        column.Uncompressed += header.WrittenCount + body.Length;
+        column.Compressed += header.WrittenCount + compressedLength;
+    }
+
+    // ---- footer ----
+
+    private static void SchemaElement(ThriftCompactWriter t, ParquetColumnSpec c)
+    {
+        t.BeginStruct();
+        t.I32Field(1, c.Kind switch
+        {
+            ParquetValueKind.Int32 or ParquetValueKind.Date => TypeInt32,
+            ParquetValueKind.Utf8 => TypeByteArray,
+            _ => TypeInt64,
+        });
+        t.I32Field(3, c.Nullable ? 1 : 0);
+        t.StringField(4, c.Name);
+        t.I32Field(6, c.Kind switch // converted type, for readers that predate logical types
+        {
+            ParquetValueKind.Utf8 => 0,
+            ParquetValueKind.Decimal => 5,
+            ParquetValueKind.Date => 6,
+            ParquetValueKind.TimestampMicrosUtc => 10,
+            ParquetValueKind.Int32 => 17,
+            _ => 18,
+        });
+        if (c.Kind == ParquetValueKind.Decimal)
+        {
+            t.I32Field(7, c.Scale);
+            t.I32Field(8, c.Precision);
+        }
+        t.StructField(10); // logical type (a union: exactly one field)
+        switch (c.Kind)
+        {
+            case ParquetValueKind.Utf8:
+                t.StructField(1);
+                t.EndStruct();
+                break;
+            case ParquetValueKind.Decimal:
+                t.StructField(5);
+                t.I32Field(1, c.Scale);
+                t.I32Field(2, c.Precision);
+                t.EndStruct();
+                break;
+            case ParquetValueKind.Date:
+                t.StructField(6);
+                t.EndStruct();
+                break;
+            case ParquetValueKind.TimestampMicrosUtc:
+                t.StructField(8);
+                t.BoolField(1, true);
+                t.StructField(2);
+                t.StructField(2); // MICROS
+                t.EndStruct();
+                t.EndStruct();
+                t.EndStruct();
+                break;
+            default:
+                t.StructField(10);
+                t.I8Field(1, c.Kind == ParquetValueKind.Int32 ? (sbyte)32 : (sbyte)64);
+                t.BoolField(2, true);
+                t.EndStruct();
+                break;
+        }
+        t.EndStruct();
+        t.EndStruct();
+    }
+
+    private void RowGroup(ThriftCompactWriter t, RowGroupMeta g)
+    {
+        t.BeginStruct();
+        t.StructListField(1, g.Columns.Count);
+        foreach (var c in g.Columns)
+        {
+            var spec = _columns[c.Index];
+            t.BeginStruct();
+            t.I64Field(2, c.DictionaryPageOffset ?? c.DataPageOffset);
+            t.StructField(3);
+            t.I32Field(1, spec.Kind switch
+            {
+                ParquetValueKind.Int32 or ParquetValueKind.Date => TypeInt32,
+                ParquetValueKind.Utf8 => TypeByteArray,
+                _ => TypeInt64,
+            });
+            t.I32ListField(2, c.Encodings);
+            t.StringListField(3, [spec.Name]);
+            t.I32Field(4, CodecSnappy);
+            t.I64Field(5, c.Count);
+            t.I64Field(6, c.Uncompressed);
+            t.I64Field(7, c.Compressed);
+            t.I64Field(9, c.DataPageOffset);
+            if (c.DictionaryPageOffset is { } dictionary) t.I64Field(11, dictionary);
+            t.StructField(12);
+            t.I64Field(3, c.Stats.Nulls);
+            if (c.Stats.Max is { } max) t.BinaryField(5, max);
+            if (c.Stats.Min is { } min) t.BinaryField(6, min);
+            t.EndStruct();
+            t.EndStruct();
+            t.EndStruct();
+        }
+        t.I64Field(2, g.Columns.Sum(c => c.Uncompressed));
+        t.I64Field(3, g.Rows);
+        t.I64Field(5, g.Offset);
+        t.I64Field(6, g.Columns.Sum(c => c.Compressed));
+        t.EndStruct();
+    }
+
+    // ---- values ----
+
+    private static int AppendByteArray(ArrayBufferWriter<byte> body, string s)
+    {
+        var span = body.GetSpan(4 + Encoding.UTF8.GetMaxByteCount(s.Length));
+        var length = Encoding.UTF8.GetBytes(s, span[4..]);
+        BinaryPrimitives.WriteInt32LittleEndian(span, length);
+        body.Advance(4 + length);
+        return length;
+    }
+
+    private static void Varint(ArrayBufferWriter<byte> body, ulong value)
+    {
+        var span = body.GetSpan(10);
+        var n = 0;
+        while (value >= 0x80)
+        {
+            span[n++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        span[n++] = (byte)value;
+        body.Advance(n);
+    }
+
+    private static long Micros(DateTime utc) => (utc.Ticks - EpochTicks) / 10;
+
+    private static decimal Pow10(int n)
+    {
+        var p = 1m;
+        for (var i = 0; i < n; i++) p *= 10;
+        return p;
+    }
+
+    private static byte[] Int32Bytes(int v)
+    {
+        var b = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(b, v);
+        return b;
+    }
+
+    private static byte[] Int64Bytes(long v)
+    {
+        var b = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(b, v);
+        return b;
+    }
+
+    private readonly record struct ColumnStats(long Nulls, byte[]? Min, byte[]? Max);
+
+    private sealed class ColumnMeta(int index, int count)
+    {
+        public int Index { get; } = index;
+        public int Count { get; } = count;
+        public int[] Encodings { get; set; } = [];
+        public long DataPageOffset { get; set; }
+        public long? DictionaryPageOffset { get; set; }
+        public long Uncompressed { get; set; }
+        public long Compressed { get; set; }
+        public ColumnStats Stats { get; set; }
+    }
+
+    private sealed class RowGroupMeta(int rows, long offset)
+    {
+        public int Rows { get; } = rows;
+        public long Offset { get; } = offset;
+        public List<ColumnMeta> Columns { get; } = [];
+    }
+
+    /// <summary>
+    /// The large buffers of one writer, reused by the next file instead of being allocated on the large-object heap
+    /// for every file (a row group's column is up to a few MB).
+    /// </summary>
+    private sealed class PageBuffers
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentBag<PageBuffers> Pool = [];
+
+        public readonly ArrayBufferWriter<byte> Body = new(1 << 16);
+        public readonly ArrayBufferWriter<byte> Levels = new(1 << 12);
+        public readonly ArrayBufferWriter<byte> Header = new(256);
+        public readonly ArrayBufferWriter<byte> Footer = new(4096);
+        public readonly StringDictionary Dictionary = new();
+        private long[] _longs = [];
+        private int[] _ints = [];
+        private bool[] _present = [];
+        private byte[] _compressed = [];
+
+        public static PageBuffers Rent() => Pool.TryTake(out var b) ? b : new PageBuffers();
+
+        public static void Return(PageBuffers b)
+        {
+            b.Dictionary.Clear();
+            Pool.Add(b);
+        }
+
+        public long[] Longs(int n) => _longs.Length >= n ? _longs : _longs = new long[n];
+        public int[] Ints(int n) => _ints.Length >= n ? _ints : _ints = new int[n];
+        public bool[] Present(int n) => _present.Length >= n ? _present : _present = new bool[n];
+        public byte[] Compressed(int n) => _compressed.Length >= n ? _compressed : _compressed = new byte[n];
+    }
+
+    /// <summary>
+    /// Distinct strings in first-seen order. Strings decoded through a pool repeat as the same instance, so a lookup
+    /// by reference comes first and the ordinal comparison only on a miss.
+    /// </summary>
+    private sealed class StringDictionary
+    {
+        private readonly Dictionary<string, int> _byReference = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<string, int> _byValue = new(StringComparer.Ordinal);
+
+        public List<string> Entries { get; } = [];
+
+        public void Clear()
+        {
+            _byReference.Clear();
+            _byValue.Clear();
+            Entries.Clear();
+        }
+
+        /// <summary>The value's index; true when it was new.</summary>
+        public bool Add(string value, out int index)
+        {
+            if (_byReference.TryGetValue(value, out index)) return false;
+            var isNew = false;
+            if (!_byValue.TryGetValue(value, out index))
+            {
+                index = Entries.Count;
+                Entries.Add(value);
+                _byValue[value] = index;
+                isNew = true;
+            }
+            if (_byReference.Count < 4 * MaxDictionaryEntries) _byReference[value] = index;
+            return isNew;
+        }
+    }
+}
