@@ -57,6 +57,14 @@ internal sealed class MartColumns
         }
     }
 
+    /// <summary>Rows <c>order[from..from + n)</c> of <paramref name="rows"/> into positions 0..n-1: a sorted write without moving the rows.</summary>
+    public void Fill(List<MartRecord> rows, ReadOnlySpan<int> order, int from, int n)
+    {
+        var span = CollectionsMarshal.AsSpan(rows);
+        var positions = order.Slice(from, n);
+        for (var i = 0; i < positions.Length; i++) Set(i, in span[positions[i]]);
+    }
+
     /// <summary>Appends positions 0..n-1 to <paramref name="into"/> as records.</summary>
     public void AppendTo(List<MartRecord> into, int n)
     {

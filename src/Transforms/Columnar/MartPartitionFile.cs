@@ -15,7 +15,17 @@ public static class MartPartitionFile
     /// dictionary pages for repeating strings); with <paramref name="withOrderIdFilter"/>, an <see cref="OrderIdFilter"/> of
     /// their order_ids goes in the footer (order-index segments of earlier versions were written so).
     /// </summary>
-    public static Task WriteAsync(Stream stream, IReadOnlyList<MartRecord> rows, bool withOrderIdFilter)
+    public static Task WriteAsync(Stream stream, IReadOnlyList<MartRecord> rows, bool withOrderIdFilter) =>
+        Write(stream, rows, order: null, withOrderIdFilter);
+
+    /// <summary>Writes the rows in the given order (<c>order[i]</c> is the position of the i-th row to write; see <see cref="Stages.PartitionRewrite.Order"/>).</summary>
+    public static Task WriteAsync(Stream stream, List<MartRecord> rows, int[] order)
+    {
+        if (order.Length < rows.Count) throw new ArgumentException($"the order holds {order.Length} positions for {rows.Count} rows", nameof(order));
+        return Write(stream, rows, order, withOrderIdFilter: false);
+    }
+
+    private static Task Write(Stream stream, IReadOnlyList<MartRecord> rows, int[]? order, bool withOrderIdFilter)
     {
         Dictionary<string, string>? metadata = null;
         if (withOrderIdFilter)
@@ -35,7 +45,8 @@ public static class MartPartitionFile
             for (var from = 0; from < rows.Count; from += RowGroupRows)
             {
                 var n = Math.Min(RowGroupRows, rows.Count - from);
-                columns.Fill(rows, from, n);
+                if (order is null) columns.Fill(rows, from, n);
+                else columns.Fill((List<MartRecord>)rows, order, from, n);
                 writer.BeginRowGroup(n);
                 writer.WriteStrings(columns.OrderId.AsSpan(0, n));
                 writer.WriteInt64s(columns.UserId.AsSpan(0, n));

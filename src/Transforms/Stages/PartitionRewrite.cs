@@ -25,6 +25,15 @@ public static class PartitionRewrite
     public static List<MartRecord> ApplyInto(List<MartRecord> added, IEnumerable<MartRecord> existing, IReadOnlySet<string> removedOrders,
         IReadOnlySet<string> replacedSources)
     {
+        var rows = MergeInto(added, existing, removedOrders, replacedSources);
+        RowSort.SortByKey(rows, SortKey, SortPrefix, TieBreak);
+        return rows;
+    }
+
+    /// <summary>As <see cref="ApplyInto"/>, without sorting: the rows stay where they are and <see cref="Order"/> gives their order.</summary>
+    public static List<MartRecord> MergeInto(List<MartRecord> added, IEnumerable<MartRecord> existing, IReadOnlySet<string> removedOrders,
+        IReadOnlySet<string> replacedSources)
+    {
         var rows = added;
         if (existing.TryGetNonEnumeratedCount(out var held)) rows.EnsureCapacity(rows.Count + held);
         foreach (var row in existing)
@@ -32,13 +41,19 @@ public static class PartitionRewrite
             if (row.OrderId is null ? replacedSources.Contains(row.SourceKey) : removedOrders.Contains(row.OrderId)) continue;
             rows.Add(row);
         }
-        RowSort.SortByKey(rows, static r => r.EventTs.Ticks, static r => OrdinalPrefix.Of(r.OrderId), static (in MartRecord a, in MartRecord b) =>
-        {
-            var c = string.CompareOrdinal(a.OrderId, b.OrderId);
-            if (c != 0) return c;
-            c = string.CompareOrdinal(a.SourceKey, b.SourceKey);
-            return c != 0 ? c : a.ArrivalTs.CompareTo(b.ArrivalTs);
-        });
         return rows;
     }
+
+    /// <summary>The positions of the rows in the partition's order (event_ts, order_id, source_key, arrival_ts, then position).</summary>
+    public static void Order(List<MartRecord> rows, Span<int> order) => RowSort.Order(rows, SortKey, SortPrefix, TieBreak, order);
+
+    private static readonly Func<MartRecord, long> SortKey = static r => r.EventTs.Ticks;
+    private static readonly Func<MartRecord, OrdinalPrefix> SortPrefix = static r => OrdinalPrefix.Of(r.OrderId);
+    private static readonly RowSort.Comparison TieBreak = static (in MartRecord a, in MartRecord b) =>
+    {
+        var c = string.CompareOrdinal(a.OrderId, b.OrderId);
+        if (c != 0) return c;
+        c = string.CompareOrdinal(a.SourceKey, b.SourceKey);
+        return c != 0 ? c : a.ArrivalTs.CompareTo(b.ArrivalTs);
+    };
 }

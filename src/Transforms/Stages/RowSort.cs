@@ -23,21 +23,39 @@ internal static class RowSort
     {
         var n = rows.Count;
         if (n < 2) return;
+        var order = ArrayPool<int>.Shared.Rent(n);
+        try
+        {
+            Order(rows, key, prefix, tieBreak, order.AsSpan(0, n));
+            Permute(CollectionsMarshal.AsSpan(rows), order.AsSpan(0, n));
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(order);
+        }
+    }
+
+    /// <summary>
+    /// The sorted order of the rows without moving them: <c>order[i]</c> is the position of the i-th row in the order
+    /// <see cref="SortByKey"/> gives. A writer that gathers rows through it never moves a wide row at all.
+    /// </summary>
+    public static void Order(List<MartRecord> rows, Func<MartRecord, long> key, Func<MartRecord, OrdinalPrefix> prefix, Comparison tieBreak,
+        Span<int> order)
+    {
+        var n = rows.Count;
+        if (order.Length != n) throw new ArgumentException($"the order holds {order.Length} positions for {n} rows", nameof(order));
         // Pooled: a day's entries are ~10 MB, and a fresh array per partition was large-object churn.
         var entries = ArrayPool<Entry>.Shared.Rent(n);
-        var order = ArrayPool<int>.Shared.Rent(n);
         try
         {
             var span = CollectionsMarshal.AsSpan(rows);
             for (var i = 0; i < n; i++) entries[i] = new Entry(key(span[i]), prefix(span[i]), i);
             entries.AsSpan(0, n).Sort(new EntryOrder(rows, tieBreak));
             for (var i = 0; i < n; i++) order[i] = entries[i].Position;
-            Permute(CollectionsMarshal.AsSpan(rows), order.AsSpan(0, n));
         }
         finally
         {
             ArrayPool<Entry>.Shared.Return(entries);
-            ArrayPool<int>.Shared.Return(order);
         }
     }
 
