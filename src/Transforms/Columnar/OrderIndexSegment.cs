@@ -24,8 +24,27 @@ public static class OrderIndexSegment
     private static ReadOnlySpan<byte> Magic => "HWIDX001"u8;
 
     /// <summary>Writes the segment (synchronously: segments are written to local work-area files).</summary>
-    public static void Write(Stream stream, List<MartRecord> rows)
+    public static void Write(Stream stream, List<MartRecord> rows) =>
+        Write(stream, rows, [new RowGroup(null, Enumerable.Range(0, rows.Count).ToList())]);
+
+    /// <summary>
+    /// Rows of a segment written together, in blocks of their own; a group with a <see cref="Partition"/> is reported
+    /// back by <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup})"/> so the blocks can be read again
+    /// from the local file (Transform reads a partition's new winners from the index file instead of spilling them).
+    /// </summary>
+    public sealed record RowGroup(string? Partition, List<int> Positions);
+
+    /// <summary>Where a block of a tagged group was written: its bytes are at [Offset, Offset + Length) of the file.</summary>
+    public sealed record WrittenBlock(string Partition, long Offset, int Length, int Rows);
+
+    /// <summary>
+    /// Writes the segment with the rows in the given groups (which together hold every row once), each group in blocks
+    /// of its own; returns the blocks of the groups that name a partition. The stream must report its position.
+    /// </summary>
+    public static List<WrittenBlock> Write(Stream stream, List<MartRecord> rows, IReadOnlyList<RowGroup> groups)
     {
+        if (groups.Sum(g => (long)g.Positions.Count) != rows.Count)
+            throw new ArgumentException($"the groups hold {groups.Sum(g => (long)g.Positions.Count):N0} positions for {rows.Count:N0} rows", nameof(groups));
         var all = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows);
         var filter = OrderIdFilter.For(rows.Count);
         foreach (ref readonly var row in all)
@@ -35,19 +54,37 @@ public static class OrderIndexSegment
         WriteInt32(stream, text.Length);
         stream.Write(text);
 
+        var written = new List<WrittenBlock>();
         var codec = new MartRowBlock();
         var block = new ColumnBlockWriter();
         var chunk = new List<MartRecord>(Math.Min(BlockRows, rows.Count));
-        for (var from = 0; from < rows.Count; from += BlockRows)
-        {
-            chunk.Clear();
-            chunk.AddRange(all.Slice(from, Math.Min(BlockRows, rows.Count - from)));
-            codec.Encode(block, chunk);
-            WriteInt32(stream, block.Written.Length);
-            stream.Write(block.Written);
-        }
+        foreach (var group in groups)
+            for (var from = 0; from < group.Positions.Count; from += BlockRows)
+            {
+                chunk.Clear();
+                var n = Math.Min(BlockRows, group.Positions.Count - from);
+                for (var k = from; k < from + n; k++) chunk.Add(all[group.Positions[k]]);
+                codec.Encode(block, chunk);
+                WriteInt32(stream, block.Written.Length);
+                if (group.Partition is { } partition) written.Add(new WrittenBlock(partition, stream.Position, block.Written.Length, n));
+                stream.Write(block.Written);
+            }
         WriteInt32(stream, -1);
         stream.Write(Magic);
+        return written;
+    }
+
+    /// <summary>Decodes one block that <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup})"/> reported, read back from the file.</summary>
+    public static void DecodeBlock(ReadOnlySpan<byte> block, MartRowBlock codec, StringPool pool, List<MartRecord> into, string name)
+    {
+        try
+        {
+            codec.Decode(block, pool, into);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Damaged(name, e.Message);
+        }
     }
 
     /// <summary>True when the file (a warehouse key or a local path) is a segment of this format, not a Parquet one.</summary>

@@ -28,6 +28,9 @@ internal sealed class TransformBatch
     private static readonly HashSet<string> NoOrders = new(StringComparer.Ordinal);
 
     private readonly Dictionary<string, HashSet<string>> _removed = new(StringComparer.Ordinal); // dt -> order_ids leaving it
+    // dt -> the blocks of the local index files that hold winners entering it (see ResolveBucketAsync)
+    private readonly Dictionary<string, List<(string File, OrderIndexSegment.WrittenBlock Block)>> _winnerBlocks = new(StringComparer.Ordinal);
+    private long _winnerRows;
     private readonly List<(int File, long Line, string Source, string Reason, string Raw)> _quarantine = [];
     private long _batchRows, _unknownUsers;
 
@@ -49,6 +52,12 @@ internal sealed class TransformBatch
     public PartitionedSpool.Writer Spill { get; }
 
     public long BatchRows => Interlocked.Read(ref _batchRows);
+
+    /// <summary>Winners entering a partition that pass 2 reads back from the index files written in pass 1.</summary>
+    public long WinnerRowsInIndexFiles
+    {
+        get { lock (_gate) return _winnerRows; }
+    }
 
     public long UnknownUsers => Interlocked.Read(ref _unknownUsers);
 
@@ -173,7 +182,29 @@ internal sealed class TransformBatch
         next.Clear();
         next.TrimExcess();
 
-        SpillByDay(candidates, entering);
+        var written = append ? fresh : candidates;
+        // The winners that enter a partition and are among the rows written to the bucket's index file are written there
+        // in blocks of their own, one group per day, and the partition rebuild reads them back from that file: the rows
+        // are encoded and written once, not once for the index and again for the spill. Winners that are not written to
+        // the index file (held candidates that win again after a retraction, when the batch appends) are spilled.
+        var writtenFrom = ReferenceEquals(written, candidates) ? 0 : candidates.Count - written.Count;
+        var spilled = new List<int>();
+        var byDay = new SortedDictionary<int, List<int>>();
+        var winner = new bool[written.Count];
+        foreach (var at in entering)
+        {
+            if (at < writtenFrom)
+            {
+                spilled.Add(at);
+                continue;
+            }
+            var w = at - writtenFrom;
+            winner[w] = true;
+            var day = DayNumber(written[w].EventTs);
+            if (!byDay.TryGetValue(day, out var list)) byDay[day] = list = [];
+            list.Add(w);
+        }
+        SpillByDay(candidates, spilled);
         if (leaving.Count > 0)
             lock (_gate)
                 foreach (var (dt, ids) in leaving)
@@ -183,18 +214,33 @@ internal sealed class TransformBatch
                     _touched.Add(dt);
                 }
 
-        var written = append ? fresh : candidates;
         string? file = null;
         if (written.Count > 0)
         {
             // No sort: the candidates are in the order they were gathered (held segments in manifest order, then the batch
-            // in plan and line order), which is deterministic; sorting 150k ids per bucket cost ~4 s of CPU at 10M events.
-            file = Path.Combine(_ctx.Work.IndexDir, $"bucket={bucket}", "part" + OrderIndexSegment.Extension);
-            await WriteFileAsync(file, s =>
+            // in plan and line order), grouped by day of the winners, then the rest; this is deterministic, and sorting
+            // 150k ids per bucket cost ~4 s of CPU at 10M events.
+            var groups = byDay.Select(d => new OrderIndexSegment.RowGroup(UtcTimestamp.FormatDate(DateOnly.FromDayNumber(d.Key)), d.Value)).ToList();
+            var rest = new List<int>(written.Count - (entering.Count - spilled.Count));
+            for (var i = 0; i < written.Count; i++)
+                if (!winner[i]) rest.Add(i);
+            if (rest.Count > 0) groups.Add(new OrderIndexSegment.RowGroup(null, rest));
+            var path = Path.Combine(_ctx.Work.IndexDir, $"bucket={bucket}", "part" + OrderIndexSegment.Extension);
+            List<OrderIndexSegment.WrittenBlock> blocks = [];
+            await WriteFileAsync(path, s =>
             {
-                OrderIndexSegment.Write(s, written);
+                blocks = OrderIndexSegment.Write(s, written, groups);
                 return Task.CompletedTask;
             });
+            file = path;
+            lock (_gate)
+                foreach (var b in blocks)
+                {
+                    if (!_winnerBlocks.TryGetValue(b.Partition, out var list)) _winnerBlocks[b.Partition] = list = [];
+                    list.Add((path, b));
+                    _winnerRows += b.Rows;
+                    _touched.Add(b.Partition);
+                }
         }
         lock (_gate) IndexBuckets.Add(new IndexBucketOutput(bucket, written.Count, file, append));
         var (freshCount, candidateCount) = (fresh.Count, candidates.Count);
@@ -213,9 +259,28 @@ internal sealed class TransformBatch
         if (!_fullRefresh)
             foreach (var key in _manifest.PartitionFiles(TransformStage.MartDataset, dt))
                 await ReadMartFileAsync(key, existing, ct);
-        var incoming = RentRows((int)Math.Min(spilled.RowsOf(dt), int.MaxValue / 2));
+        List<(string File, OrderIndexSegment.WrittenBlock Block)> winners;
+        lock (_gate) winners = [.. (_winnerBlocks.GetValueOrDefault(dt) ?? []).OrderBy(b => b.File, StringComparer.Ordinal).ThenBy(b => b.Block.Offset)];
+        var incoming = RentRows((int)Math.Min(spilled.RowsOf(dt) + winners.Sum(b => (long)b.Block.Rows), int.MaxValue / 2));
         var kit = RentKit();
         foreach (var b in spilled.BlocksOf(dt)) kit.Block.Decode(spilled.Read(b, ref kit.Buffer), kit.Strings, incoming);
+        foreach (var fileBlocks in winners.GroupBy(b => b.File))
+        {
+            using var handle = File.OpenHandle(fileBlocks.Key, FileMode.Open, FileAccess.Read, FileShare.Read);
+            foreach (var (_, block) in fileBlocks)
+            {
+                if (kit.Buffer.Length < block.Length) kit.Buffer = new byte[Math.Max(block.Length, kit.Buffer.Length * 2)];
+                var bytes = kit.Buffer.AsSpan(0, block.Length);
+                for (var read = 0; read < bytes.Length;)
+                {
+                    var n = RandomAccess.Read(handle, bytes[read..], block.Offset + read);
+                    if (n == 0)
+                        throw new DataException($"{fileBlocks.Key}: the order-index file written by this Transform ends before offset {block.Offset + block.Length:N0}; run Transform again.");
+                    read += n;
+                }
+                OrderIndexSegment.DecodeBlock(bytes, kit.Block, kit.Strings, incoming, fileBlocks.Key);
+            }
+        }
         ReturnKit(kit);
         HashSet<string>? removed;
         lock (_gate) removed = _removed.GetValueOrDefault(dt);

@@ -78,7 +78,8 @@ public static class TransformStage
             await Parallel.ForEachAsync(touchedBuckets, new ParallelOptions { MaxDegreeOfParallelism = Workers, CancellationToken = ct },
                 async (bucket, token) => await run.ResolveBucketAsync(staging, bucket, token));
             run.Spill.Complete();
-            ctx.Log.Diagnostic($"order index: {touchedBuckets.Count} bucket(s) resolved, {run.Spill.Rows:N0} winners spilled to {touched.Count} partition(s); " +
+            ctx.Log.Diagnostic($"order index: {touchedBuckets.Count} bucket(s) resolved, {run.Spill.Rows + run.WinnerRowsInIndexFiles:N0} rows for {touched.Count} partition(s) " +
+                               $"({run.WinnerRowsInIndexFiles:N0} winners in the index files, {run.Spill.Rows:N0} spilled); " +
                                $"{ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s into Transform; {MemoryText()}");
         }
         finally

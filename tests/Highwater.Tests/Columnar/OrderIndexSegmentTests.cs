@@ -72,4 +72,36 @@ public sealed class OrderIndexSegmentTests
             OrderIndexSegment.ReadAsync(new MemoryStream("PAR1PAR1PAR1"u8.ToArray()), "x.hwidx", [], null, null));
         Assert.Contains("does not start like an order-index segment", e.Message);
     }
+
+    [Fact]
+    public async Task Rows_written_in_groups_come_back_whole_and_the_tagged_blocks_decode_to_their_groups_rows()
+    {
+        var rows = Enumerable.Range(0, 2 * OrderIndexSegment.BlockRows + 100).Select(Row).ToList(); // the even rows need two blocks
+        var even = Enumerable.Range(0, rows.Count).Where(i => i % 2 == 0).ToList();
+        var odd = Enumerable.Range(0, rows.Count).Where(i => i % 2 == 1).Reverse().ToList();
+        using var s = new MemoryStream();
+        var blocks = OrderIndexSegment.Write(s, rows, [new("2026-01-25", even), new(null, odd)]);
+
+        // Read whole, the segment holds every row once: the tagged group first, then the rest, each in its own order.
+        var read = new List<MartRecord>();
+        Assert.True(await OrderIndexSegment.ReadAsync(new MemoryStream(s.ToArray()), "seg", read, keep: null, wanted: null));
+        Assert.Equal(even.Concat(odd).Select(i => rows[i]), read);
+
+        // Only the tagged group's blocks are reported, and they decode, from the file's bytes, to exactly its rows.
+        Assert.Equal(2, blocks.Count);
+        Assert.All(blocks, b => Assert.Equal("2026-01-25", b.Partition));
+        var decoded = new List<MartRecord>();
+        var bytes = s.ToArray();
+        foreach (var b in blocks)
+            OrderIndexSegment.DecodeBlock(bytes.AsSpan((int)b.Offset, b.Length), new MartRowBlock(), new Highwater.Staging.StringPool(), decoded, "seg");
+        Assert.Equal(even.Select(i => rows[i]), decoded);
+        Assert.Equal(even.Count, blocks.Sum(b => b.Rows));
+    }
+
+    [Fact]
+    public void Groups_that_do_not_cover_every_row_are_refused()
+    {
+        var rows = Enumerable.Range(0, 10).Select(Row).ToList();
+        Assert.Throws<ArgumentException>(() => OrderIndexSegment.Write(new MemoryStream(), rows, [new(null, [0, 1, 2])]));
+    }
 }
