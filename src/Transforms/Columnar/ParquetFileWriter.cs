@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Text;
 
 namespace Highwater.Columnar;
@@ -59,6 +60,7 @@ public sealed class ParquetFileWriter : IDisposable
 
     public ParquetFileWriter(Stream stream, IReadOnlyList<ParquetColumnSpec> columns, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ParquetFileWriter writes PLAIN values as the machine's little-endian bytes");
         foreach (var c in columns)
             if (c.Kind == ParquetValueKind.Decimal && c.Precision is < 1 or > 18)
                 throw new ArgumentException($"column '{c.Name}': DECIMAL precision {c.Precision} does not fit INT64 (1 to 18)", nameof(columns));
@@ -255,54 +257,43 @@ public sealed class ParquetFileWriter : IDisposable
     {
         var body = _buffers.Body;
         body.ResetWrittenCount();
-        AppendLongs(body, values, out var stats);
-        FinishPlainChunk(column, values.Length, stats with { Nulls = 0 });
+        FinishPlainChunk(column, values.Length, AppendPlain(body, values, nulls: 0));
     }
 
-    private void WriteLongs(ColumnMeta column, ReadOnlySpan<bool> present, ReadOnlySpan<long> values)
+    private void WriteLongs(ColumnMeta column, ReadOnlySpan<bool> present, ReadOnlySpan<long> values) =>
+        WriteNullable(column, present, values);
+
+    private void WriteInts(ColumnMeta column, ReadOnlySpan<bool> present, ReadOnlySpan<int> values) =>
+        WriteNullable(column, present, values);
+
+    /// <summary>A nullable integer column: the levels of <paramref name="present"/>, then the present values.</summary>
+    private void WriteNullable<T>(ColumnMeta column, ReadOnlySpan<bool> present, ReadOnlySpan<T> values)
+        where T : unmanaged, IBinaryInteger<T>, IMinMaxValue<T>
     {
         var body = _buffers.Body;
         body.ResetWrittenCount();
         var nulls = present.Length - values.Length;
         WriteLevels(true, present, nulls);
-        AppendLongs(body, values, out var stats);
-        FinishPlainChunk(column, present.Length, stats with { Nulls = nulls });
+        FinishPlainChunk(column, present.Length, AppendPlain(body, values, nulls));
     }
 
-    private void WriteInts(ColumnMeta column, ReadOnlySpan<bool> present, ReadOnlySpan<int> values)
+    /// <summary>PLAIN integers are their little-endian bytes (the byte order checked in the constructor); min and max as statistics.</summary>
+    private static ColumnStats AppendPlain<T>(ArrayBufferWriter<byte> body, ReadOnlySpan<T> values, long nulls)
+        where T : unmanaged, IBinaryInteger<T>, IMinMaxValue<T>
     {
-        var body = _buffers.Body;
-        body.ResetWrittenCount();
-        var nulls = present.Length - values.Length;
-        WriteLevels(true, present, nulls);
-        var span = body.GetSpan(values.Length * 4);
-        int min = int.MaxValue, max = int.MinValue;
-        for (var i = 0; i < values.Length; i++)
+        body.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+        if (values.IsEmpty) return new ColumnStats(nulls, null, null);
+        T min = T.MaxValue, max = T.MinValue;
+        foreach (var v in values)
         {
-            var v = values[i];
-            BinaryPrimitives.WriteInt32LittleEndian(span[(i * 4)..], v);
             if (v < min) min = v;
             if (v > max) max = v;
         }
-        body.Advance(values.Length * 4);
-        var stats = values.IsEmpty ? new ColumnStats(nulls, null, null) : new ColumnStats(nulls, Int32Bytes(min), Int32Bytes(max));
-        FinishPlainChunk(column, present.Length, stats);
+        return new ColumnStats(nulls, PlainBytes(min), PlainBytes(max));
     }
 
-    private static void AppendLongs(ArrayBufferWriter<byte> body, ReadOnlySpan<long> values, out ColumnStats stats)
-    {
-        var span = body.GetSpan(values.Length * 8);
-        long min = long.MaxValue, max = long.MinValue;
-        for (var i = 0; i < values.Length; i++)
-        {
-            var v = values[i];
-            BinaryPrimitives.WriteInt64LittleEndian(span[(i * 8)..], v);
-            if (v < min) min = v;
-            if (v > max) max = v;
-        }
-        body.Advance(values.Length * 8);
-        stats = values.IsEmpty ? new ColumnStats(0, null, null) : new ColumnStats(0, Int64Bytes(min), Int64Bytes(max));
-    }
+    private static byte[] PlainBytes<T>(T value) where T : unmanaged =>
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)).ToArray();
 
     /// <summary>
     /// Definition levels of a nullable column at the start of the page body: a 4-byte length, then the RLE/bit-packed
@@ -576,18 +567,7 @@ public sealed class ParquetFileWriter : IDisposable
         return length;
     }
 
-    private static void Varint(ArrayBufferWriter<byte> body, ulong value)
-    {
-        var span = body.GetSpan(10);
-        var n = 0;
-        while (value >= 0x80)
-        {
-            span[n++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        span[n++] = (byte)value;
-        body.Advance(n);
-    }
+    private static void Varint(ArrayBufferWriter<byte> body, ulong value) => ThriftCompactWriter.Varint(body, value);
 
     private static long Micros(DateTime utc) => (utc.Ticks - EpochTicks) / 10;
 
@@ -596,20 +576,6 @@ public sealed class ParquetFileWriter : IDisposable
         var p = 1m;
         for (var i = 0; i < n; i++) p *= 10;
         return p;
-    }
-
-    private static byte[] Int32Bytes(int v)
-    {
-        var b = new byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(b, v);
-        return b;
-    }
-
-    private static byte[] Int64Bytes(long v)
-    {
-        var b = new byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(b, v);
-        return b;
     }
 
     private readonly record struct ColumnStats(long Nulls, byte[]? Min, byte[]? Max);

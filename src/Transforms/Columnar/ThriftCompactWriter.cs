@@ -114,7 +114,10 @@ internal sealed class ThriftCompactWriter(ArrayBufferWriter<byte> output)
         output.Advance(1);
     }
 
-    private void Varint(ulong value)
+    private void Varint(ulong value) => Varint(output, value);
+
+    /// <summary>An unsigned LEB128 varint, as Thrift's compact protocol and Parquet's RLE headers use.</summary>
+    internal static void Varint(IBufferWriter<byte> output, ulong value)
     {
         var span = output.GetSpan(10);
         var n = 0;
