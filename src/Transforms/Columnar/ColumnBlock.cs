@@ -33,7 +33,8 @@ public sealed class ColumnBlockWriter : IColumnCodec
 {
     private byte[] _buffer = new byte[1 << 16];
     private int _length;
-    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+    private readonly DistinctStrings _distinct = new(maxReferences: 1 << 16);
+    private int[] _ids = [];
 
     /// <summary>The encoded block so far.</summary>
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
@@ -86,27 +87,17 @@ public sealed class ColumnBlockWriter : IColumnCodec
     /// <summary>A low-cardinality string column: the block's distinct values once, then a 32-bit id per row (-1 for null).</summary>
     public void DictionaryStrings(Span<string?> values)
     {
-        _ids.Clear();
-        var ids = new int[values.Length];
-        var distinct = new List<string>();
-        string? last = null;
-        var lastId = -1;
+        _distinct.Clear();
+        // Reused: a block's ids are 128 KB, and a fresh array per column and block was large-object churn.
+        if (_ids.Length < values.Length) _ids = new int[values.Length];
+        var ids = _ids.AsSpan(0, values.Length);
         for (var i = 0; i < values.Length; i++)
         {
-            var v = values[i];
-            if (v is null) { ids[i] = -1; continue; }
-            if (ReferenceEquals(v, last)) { ids[i] = lastId; continue; }
-            if (!_ids.TryGetValue(v, out var id))
-            {
-                id = distinct.Count;
-                _ids[v] = id;
-                distinct.Add(v);
-            }
-            ids[i] = lastId = id;
-            last = v;
+            if (values[i] is not { } v) { ids[i] = -1; continue; }
+            _distinct.Add(v, out ids[i]);
         }
-        Int32(distinct.Count);
-        foreach (var v in distinct) Utf8(v);
+        Int32(_distinct.Entries.Count);
+        foreach (var v in _distinct.Entries) Utf8(v);
         Int32s(ids);
     }
 

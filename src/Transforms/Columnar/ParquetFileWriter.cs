@@ -611,7 +611,7 @@ public sealed class ParquetFileWriter : IDisposable
         public readonly ArrayBufferWriter<byte> Levels = new(1 << 12);
         public readonly ArrayBufferWriter<byte> Header = new(256);
         public readonly ArrayBufferWriter<byte> Footer = new(4096);
-        public readonly StringDictionary Dictionary = new();
+        public readonly DistinctStrings Dictionary = new(4 * MaxDictionaryEntries);
         private long[] _longs = [];
         private int[] _ints = [];
         private bool[] _present = [];
@@ -629,40 +629,5 @@ public sealed class ParquetFileWriter : IDisposable
         public int[] Ints(int n) => _ints.Length >= n ? _ints : _ints = new int[n];
         public bool[] Present(int n) => _present.Length >= n ? _present : _present = new bool[n];
         public byte[] Compressed(int n) => _compressed.Length >= n ? _compressed : _compressed = new byte[n];
-    }
-
-    /// <summary>
-    /// Distinct strings in first-seen order. Strings decoded through a pool repeat as the same instance, so a lookup
-    /// by reference comes first and the ordinal comparison only on a miss.
-    /// </summary>
-    private sealed class StringDictionary
-    {
-        private readonly Dictionary<string, int> _byReference = new(ReferenceEqualityComparer.Instance);
-        private readonly Dictionary<string, int> _byValue = new(StringComparer.Ordinal);
-
-        public List<string> Entries { get; } = [];
-
-        public void Clear()
-        {
-            _byReference.Clear();
-            _byValue.Clear();
-            Entries.Clear();
-        }
-
-        /// <summary>The value's index; true when it was new.</summary>
-        public bool Add(string value, out int index)
-        {
-            if (_byReference.TryGetValue(value, out index)) return false;
-            var isNew = false;
-            if (!_byValue.TryGetValue(value, out index))
-            {
-                index = Entries.Count;
-                Entries.Add(value);
-                _byValue[value] = index;
-                isNew = true;
-            }
-            if (_byReference.Count < 4 * MaxDictionaryEntries) _byReference[value] = index;
-            return isNew;
-        }
     }
 }
