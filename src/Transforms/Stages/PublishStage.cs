@@ -130,8 +130,7 @@ public static class PublishStage
         {
             if (new FileInfo(file).Length == 0) continue;
             var relative = Path.GetRelativePath(ctx.Work.QuarantineDir, file).Replace(Path.DirectorySeparatorChar, '/');
-            await using var s = File.OpenRead(file);
-            await ctx.Warehouse.PutAsync($"quarantine/run={runId}/{relative}", s, ct);
+            await ctx.Warehouse.PutFileAsync($"quarantine/run={runId}/{relative}", file, ct);
         }
     }
 }

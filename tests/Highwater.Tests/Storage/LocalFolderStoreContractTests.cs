@@ -90,3 +90,59 @@ public sealed class LocalFolderStoreStartAfterTests
         }
     }
 }
+
+/// <summary>
+/// <see cref="LocalFolderStore.PutFileAsync"/> links a file on the warehouse's file system and copies one from another.
+/// Writing into the source in place tells the two apart: a link shares the data, a copy does not.
+/// </summary>
+public sealed class LocalFolderStorePutFileTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("highwater-local-putfile-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task A_file_on_the_same_file_system_is_linked_not_copied()
+    {
+        var store = new LocalFolderStore(Path.Combine(_root, "warehouse"));
+        var source = Path.Combine(_root, "work", "part.parquet");
+        Directory.CreateDirectory(Path.GetDirectoryName(source)!);
+        await File.WriteAllTextAsync(source, "version 1");
+
+        await store.PutFileAsync("gold/dt=2025-01-01/part-r1.parquet", source);
+        // Writing in place (what no work-area writer may do after a publish) shows through: the data is shared.
+        await using (var inPlace = new FileStream(source, FileMode.Open, FileAccess.Write))
+            await inPlace.WriteAsync("VERSION"u8.ToArray());
+
+        Assert.Equal("VERSION 1", await File.ReadAllTextAsync(Path.Combine(store.Root, "gold", "dt=2025-01-01", "part-r1.parquet")));
+        Assert.Equal(["part-r1.parquet"], Directory.GetFiles(Path.Combine(store.Root, "gold", "dt=2025-01-01")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_file_on_another_file_system_is_copied()
+    {
+        // /dev/shm is a tmpfs on Linux, another file system than the temporary folder: link() fails with EXDEV.
+        Assert.True(Directory.Exists("/dev/shm"), "this test needs /dev/shm (a tmpfs) as a second file system");
+        var elsewhere = Directory.CreateTempSubdirectory("highwater-putfile-").FullName;
+        var shm = Path.Combine("/dev/shm", Path.GetFileName(elsewhere));
+        Directory.Delete(elsewhere);
+        Directory.CreateDirectory(shm);
+        try
+        {
+            var store = new LocalFolderStore(Path.Combine(_root, "warehouse"));
+            var source = Path.Combine(shm, "part.parquet");
+            await File.WriteAllTextAsync(source, "version 1");
+
+            await store.PutFileAsync("gold/dt=2025-01-01/part-r1.parquet", source);
+            await using (var inPlace = new FileStream(source, FileMode.Open, FileAccess.Write))
+                await inPlace.WriteAsync("VERSION"u8.ToArray());
+
+            Assert.Equal("version 1", await File.ReadAllTextAsync(Path.Combine(store.Root, "gold", "dt=2025-01-01", "part-r1.parquet")));
+            Assert.Equal(["part-r1.parquet"], Directory.GetFiles(Path.Combine(store.Root, "gold", "dt=2025-01-01")).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(shm, recursive: true);
+        }
+    }
+}
