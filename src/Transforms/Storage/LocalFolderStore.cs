@@ -120,6 +120,9 @@ public sealed class LocalFolderStore : IObjectStore
                 using (var data = new FileStream(temp, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1))
                     data.Flush(flushToDisk: true);
                 File.Move(temp, target, overwrite: true);
+                // When the target already is a name of the same file (the same file put twice), rename(2) does nothing
+                // and leaves the temporary name: remove it.
+                if (File.Exists(temp)) File.Delete(temp);
             }
             catch
             {

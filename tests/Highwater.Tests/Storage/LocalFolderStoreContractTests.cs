@@ -162,6 +162,20 @@ public sealed class LocalFolderStorePutFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Putting_the_same_file_twice_leaves_no_temporary_name_behind()
+    {
+        var store = new LocalFolderStore(Path.Combine(_root, "warehouse"));
+        var source = Path.Combine(_root, "part.parquet");
+        await File.WriteAllTextAsync(source, "data");
+
+        await store.PutFileAsync("gold/part.parquet", source);
+        await store.PutFileAsync("gold/part.parquet", source); // the target is already a name of the source
+
+        Assert.Equal(["part.parquet"], Directory.GetFiles(Path.Combine(store.Root, "gold")).Select(Path.GetFileName));
+        Assert.Equal("data", await File.ReadAllTextAsync(Path.Combine(store.Root, "gold", "part.parquet")));
+    }
+
+    [Fact]
     public async Task A_file_on_another_file_system_is_copied()
     {
         // /dev/shm is a tmpfs on Linux, another file system than the temporary folder: link() fails with EXDEV.

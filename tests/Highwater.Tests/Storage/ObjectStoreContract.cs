@@ -291,6 +291,19 @@ public abstract class ObjectStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PutFile_of_the_same_file_twice_leaves_one_object()
+    {
+        var content = GeneratedBytes(70_001, seed: 8);
+        var source = LocalFile("part.hwidx", content);
+
+        await Store.PutFileAsync("_highwater/order-index/bucket=07/part-r1-00000.hwidx", source);
+        await Store.PutFileAsync("_highwater/order-index/bucket=07/part-r1-00000.hwidx", source);
+
+        Assert.Equal(content, await ReadAllAsync("_highwater/order-index/bucket=07/part-r1-00000.hwidx"));
+        Assert.Equal(["_highwater/order-index/bucket=07/part-r1-00000.hwidx"], await KeysAsync("_highwater/"));
+    }
+
+    [Fact]
     public async Task PutFile_that_fails_leaves_the_previous_object_whole()
     {
         var content = GeneratedBytes(150_001, seed: 9);
