@@ -26,8 +26,7 @@ internal sealed class FilteredFileWriter : IAsyncDisposable
 
     public static async Task<FilteredFileWriter> CreateAsync(string path, ParquetSchema schema, CancellationToken ct)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        var stream = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+        var stream = Manifest.WorkArea.CreateFile(path, FileAccess.ReadWrite); // a fresh file: PublishMart may hard-link it
         var writer = await ParquetWriter.CreateAsync(schema, stream, null, false, ct);
         return new FilteredFileWriter(path, stream, writer);
     }

@@ -23,8 +23,7 @@ internal sealed class QuarantineSink(string path, string runId) : IAsyncDisposab
     {
         if (_stream is null)
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
-            _stream = new FileStream(Path, FileMode.Create, FileAccess.Write, FileShare.None);
+            _stream = Manifest.WorkArea.CreateFile(Path); // a fresh file: PublishMart may hard-link it
             _json = new Utf8JsonWriter(_stream, new JsonWriterOptions { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         }
 

@@ -50,6 +50,20 @@ public sealed class WorkArea
         Directory.CreateDirectory(path);
     }
 
+    /// <summary>
+    /// Creates <paramref name="path"/> as a new file (its folder too), removing what was there first; never opens an
+    /// existing file to truncate or overwrite it. Every writer of a file PublishMart may publish goes through here:
+    /// a local warehouse hard-links published files (<see cref="Storage.LocalFolderStore.PutFileAsync"/>), so a file
+    /// of the work area may share its data with a warehouse object, and writing into it in place would change the
+    /// published object. Removing the name first leaves that object's data alone.
+    /// </summary>
+    public static FileStream CreateFile(string path, FileAccess access = FileAccess.Write, int bufferSize = 4096)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.Delete(path);
+        return new FileStream(path, FileMode.CreateNew, access, FileShare.None, bufferSize);
+    }
+
     /// <summary>Writes a file by renaming a temporary beside it, so no reader sees it half-written.</summary>
     public static void WriteAtomically(string path, string content)
     {

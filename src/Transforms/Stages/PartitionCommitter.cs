@@ -8,7 +8,7 @@ namespace Highwater.Stages;
 /// consistent state:
 /// <list type="number">
 /// <item>remove leftovers of interrupted runs (files under a dataset that the manifest does not list);</item>
-/// <item>upload every new part file under a name unique to this run;</item>
+/// <item>put every new part file under a name unique to this run (a hard link on a local warehouse);</item>
 /// <item>replace the manifest whole: from now on the new files are the partitions' content;</item>
 /// <item>remove the files the new ones replaced.</item>
 /// </list>
@@ -55,27 +55,56 @@ public sealed class PartitionCommitter
         return removed;
     }
 
-    /// <summary>Uploads the new files and returns the keys they now have, per partition.</summary>
+    /// <summary>How many part files are put at the same time: S3 uploads overlap their round trips, a local
+    /// warehouse its flushes; each one streams, so memory stays a few buffers per upload.</summary>
+    public const int ConcurrentUploads = 4;
+
+    /// <summary>
+    /// Puts the new files (<see cref="IObjectStore.PutFileAsync"/>: a hard link on a local warehouse, an upload on
+    /// S3), up to <see cref="ConcurrentUploads"/> at a time, and returns the keys they now have, per partition, in
+    /// the order of <paramref name="writes"/> whatever order the uploads finish in. <see cref="FaultPoints.PublishAfterPart"/>
+    /// is reached once per part, in that order, after the part and every one before it are in place; a failure waits
+    /// for the uploads in flight to end before it is thrown, so nothing writes to the warehouse after this returns.
+    /// </summary>
     public async Task<Dictionary<(string Dataset, string Dt), string?>> UploadAsync(
         IReadOnlyList<PartitionWrite> writes, string runId, CancellationToken ct)
     {
         var keys = new Dictionary<(string, string), string?>();
-        foreach (var w in writes)
+        var inFlight = new Queue<(string Key, string LocalFile, Task Upload)>();
+        try
         {
-            if (w.LocalFile is null)
+            foreach (var w in writes)
             {
-                keys[(w.Dataset, w.Dt)] = null;
-                continue;
+                if (w.LocalFile is null)
+                {
+                    keys[(w.Dataset, w.Dt)] = null;
+                    continue;
+                }
+                // The key keeps the local file's extension: .parquet for the datasets, .hwidx for order-index segments.
+                var key = $"{PartitionPrefix(w.Dataset, w.Dt)}part-{runId}-00000{Path.GetExtension(w.LocalFile)}";
+                keys[(w.Dataset, w.Dt)] = key;
+                if (inFlight.Count == ConcurrentUploads) await CompleteOldestAsync(inFlight);
+                inFlight.Enqueue((key, w.LocalFile, Task.Run(() => _warehouse.PutFileAsync(key, w.LocalFile, ct), ct)));
             }
-            // The key keeps the local file's extension: .parquet for the datasets, .hwidx for order-index segments.
-            var key = $"{PartitionPrefix(w.Dataset, w.Dt)}part-{runId}-00000{Path.GetExtension(w.LocalFile)}";
-            await using (var s = File.OpenRead(w.LocalFile))
-                await _warehouse.PutAsync(key, s, ct);
-            keys[(w.Dataset, w.Dt)] = key;
-            _log.Diagnostic($"wrote {key} ({new FileInfo(w.LocalFile).Length:N0} bytes)");
-            _faults.Reach(FaultPoints.PublishAfterPart);
+            while (inFlight.Count > 0) await CompleteOldestAsync(inFlight);
+        }
+        catch
+        {
+            // Let the uploads still running end (their outcome no longer matters) before the failure goes on.
+            foreach (var (_, _, upload) in inFlight)
+                try { await upload; } catch { /* the first failure is the one reported */ }
+            throw;
         }
         return keys;
+    }
+
+    private async Task CompleteOldestAsync(Queue<(string Key, string LocalFile, Task Upload)> inFlight)
+    {
+        var (key, localFile, upload) = inFlight.Peek();
+        await upload;
+        inFlight.Dequeue();
+        _log.Diagnostic($"wrote {key} ({new FileInfo(localFile).Length:N0} bytes)");
+        _faults.Reach(FaultPoints.PublishAfterPart);
     }
 
     /// <summary>Points the manifest's partitions at the new keys and returns the keys they replace.</summary>

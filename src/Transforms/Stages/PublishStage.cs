@@ -22,30 +22,41 @@ public static class PublishStage
         HighWatermarkManifest manifest;
         TransformSummary transform;
         GateVerdict verdict;
+        // Removing the staged batch (~0.9 GB at 10M events) costs the kernel ~0.15 s of freeing pages and extents,
+        // more than the rest of the stage on a local warehouse; it starts once the manifest is committed and runs
+        // beside the removal of replaced files, the lease release and the run report, which need nothing from it.
+        var dropStaged = Task.CompletedTask;
         try
         {
-            ctx.Faults.Reach(FaultPoints.PublishAfterLease);
-            manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
-            TransformStage.EnsureManifestUnchanged(plan, manifest, ctx);
-            transform = TransformSummary.Load(ctx.Work.TransformSummaryFile);
-            verdict = GateVerdict.Load(ctx.Work);
-            if (verdict.BatchId != plan.BatchId || !verdict.Passed)
-                throw new PipelineStateException($"The quality gate verdict in {ctx.Work.GateDir} is not a pass for batch {plan.BatchId}: run the QualityGate stage again.");
-            await CommitAsync(ctx, plan, manifest, transform, verdict, ct);
+            try
+            {
+                ctx.Faults.Reach(FaultPoints.PublishAfterLease);
+                manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
+                TransformStage.EnsureManifestUnchanged(plan, manifest, ctx);
+                transform = TransformSummary.Load(ctx.Work.TransformSummaryFile);
+                verdict = GateVerdict.Load(ctx.Work);
+                if (verdict.BatchId != plan.BatchId || !verdict.Passed)
+                    throw new PipelineStateException($"The quality gate verdict in {ctx.Work.GateDir} is not a pass for batch {plan.BatchId}: run the QualityGate stage again.");
+                await CommitAsync(ctx, plan, manifest, transform, verdict,
+                    committed: () => dropStaged = Task.Run(() => DropStagedBatch(ctx), CancellationToken.None), ct);
+            }
+            finally
+            {
+                try { await lease.ReleaseAsync(CancellationToken.None); }
+                catch (StorageException e) { ctx.Log.Warn($"could not release the warehouse lease ({e.Message}); it expires at {lease.Record.ExpiresAt:u}"); }
+            }
+
+            ctx.Work.MarkDone(StageNames.Publish, plan.BatchId);
+            var rows = verdict.MartRows.Values.Sum();
+            ctx.Log.Info($"PublishMart: {transform.Partitions.Count} partition(s) committed ({string.Join(", ", transform.Partitions.Select(p => "dt=" + p.Dt))}), " +
+                         $"{rows:N0} rows; manifest v{manifest.Version}, watermark {manifest.Watermark:u}; run {plan.RunId} in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s");
+            await Reporting.RunReportWriter.AfterPublishAsync(ctx, plan, manifest, transform, verdict, started, ct);
+            return new Summary(plan.RunId, transform.Partitions.Count, rows, manifest.Version);
         }
         finally
         {
-            try { await lease.ReleaseAsync(CancellationToken.None); }
-            catch (StorageException e) { ctx.Log.Warn($"could not release the warehouse lease ({e.Message}); it expires at {lease.Record.ExpiresAt:u}"); }
+            await dropStaged;
         }
-
-        ctx.Work.MarkDone(StageNames.Publish, plan.BatchId);
-        DropStagedBatch(ctx);
-        var rows = verdict.MartRows.Values.Sum();
-        ctx.Log.Info($"PublishMart: {transform.Partitions.Count} partition(s) committed ({string.Join(", ", transform.Partitions.Select(p => "dt=" + p.Dt))}), " +
-                     $"{rows:N0} rows; manifest v{manifest.Version}, watermark {manifest.Watermark:u}; run {plan.RunId} in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s");
-        await Reporting.RunReportWriter.AfterPublishAsync(ctx, plan, manifest, transform, verdict, started, ct);
-        return new Summary(plan.RunId, transform.Partitions.Count, rows, manifest.Version);
     }
 
     /// <summary>
@@ -65,9 +76,12 @@ public static class PublishStage
         }
     }
 
-    /// <summary>The commit protocol (see <see cref="PartitionCommitter"/>), run while holding the warehouse lease.</summary>
+    /// <summary>
+    /// The commit protocol (see <see cref="PartitionCommitter"/>), run while holding the warehouse lease;
+    /// <paramref name="committed"/> is called as soon as the new manifest is in place.
+    /// </summary>
     private static async Task CommitAsync(PipelineContext ctx, BatchPlan plan, HighWatermarkManifest manifest,
-        TransformSummary transform, GateVerdict verdict, CancellationToken ct)
+        TransformSummary transform, GateVerdict verdict, Action committed, CancellationToken ct)
     {
         var committer = new PartitionCommitter(ctx.Warehouse, ctx.Log, ctx.Faults);
         var leftovers = await committer.RemoveLeftoversAsync(manifest,
@@ -119,6 +133,7 @@ public static class PublishStage
         manifest.CommittedAt = ctx.Clock.GetUtcNow();
         ctx.Faults.Reach(FaultPoints.PublishBeforeManifest);
         await manifest.SaveAsync(ctx.Warehouse, ct);
+        committed();
         ctx.Faults.Reach(FaultPoints.PublishAfterManifest);
         await committer.RemoveReplacedAsync(replaced, ct);
     }
@@ -130,8 +145,7 @@ public static class PublishStage
         {
             if (new FileInfo(file).Length == 0) continue;
             var relative = Path.GetRelativePath(ctx.Work.QuarantineDir, file).Replace(Path.DirectorySeparatorChar, '/');
-            await using var s = File.OpenRead(file);
-            await ctx.Warehouse.PutAsync($"quarantine/run={runId}/{relative}", s, ct);
+            await ctx.Warehouse.PutFileAsync($"quarantine/run={runId}/{relative}", file, ct);
         }
     }
 }

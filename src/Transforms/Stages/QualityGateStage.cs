@@ -60,8 +60,7 @@ public static class QualityGateStage
                     await using (var s = File.OpenRead(file)) await MartPartitionFile.ReadAsync(s, file, rows);
                     rowCount = rows.Count;
                     kpi = Path.Combine(ctx.Work.GateDir, "filtered", TransformStage.KpiDataset, $"dt={p.Dt}", "part.parquet");
-                    Directory.CreateDirectory(Path.GetDirectoryName(kpi)!);
-                    await using var k = File.Create(kpi);
+                    await using var k = WorkArea.CreateFile(kpi); // a fresh file: PublishMart may hard-link it
                     await KpiPartitionFile.WriteAsync(k, DailyKpi.Compute(rows));
                 }
                 if (file is null || rowCount == 0) { file = kpi = null; rowCount = 0; } // every row quarantined: the partition empties

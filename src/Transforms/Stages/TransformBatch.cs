@@ -467,8 +467,7 @@ internal sealed class TransformBatch
 
     private static async Task WriteFileAsync(string path, Func<Stream, Task> write)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await using var s = File.Create(path);
+        await using var s = WorkArea.CreateFile(path); // a fresh file: PublishMart may have hard-linked the old one
         await write(s);
     }
 }

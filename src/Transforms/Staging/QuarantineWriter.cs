@@ -15,8 +15,7 @@ public sealed class QuarantineWriter : IDisposable
 
     public QuarantineWriter(string path, string stage)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        _stream = File.Create(path);
+        _stream = Manifest.WorkArea.CreateFile(path); // a fresh file: PublishMart may hard-link it
         _json = new Utf8JsonWriter(_stream, new JsonWriterOptions { Indented = false, SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         _stage = stage;
     }

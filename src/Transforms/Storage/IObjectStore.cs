@@ -34,6 +34,14 @@ public interface IObjectStore
     Task PutAsync(string key, Stream content, CancellationToken ct = default);
 
     /// <summary>
+    /// Writes the object whole from a local file, with the same guarantee as <see cref="PutAsync"/>. A store may
+    /// share the file's data instead of copying it (<see cref="LocalFolderStore"/> hard-links it when the file is on
+    /// the warehouse's file system), so after this call the file must never be written in place: delete it or
+    /// replace it by a new file (see <see cref="Manifest.WorkArea.CreateFile"/>), which leaves the object as it was.
+    /// </summary>
+    Task PutFileAsync(string key, string localPath, CancellationToken ct = default);
+
+    /// <summary>
     /// Creates the object only if no object exists under the key. Returns false when one already does.
     /// </summary>
     Task<bool> PutIfAbsentAsync(string key, Stream content, CancellationToken ct = default);

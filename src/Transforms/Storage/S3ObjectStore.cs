@@ -135,6 +135,14 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public Task PutAsync(string key, Stream content, CancellationToken ct = default) =>
         UploadAsync(FullKey(key), content, ifAbsent: false, ct);
 
+    /// <summary>Uploads the local file as <see cref="PutAsync"/> does: one PutObject, or multipart when it is large.</summary>
+    public async Task PutFileAsync(string key, string localPath, CancellationToken ct = default)
+    {
+        await using var source = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read,
+            bufferSize: 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        await UploadAsync(FullKey(key), source, ifAbsent: false, ct).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// <inheritdoc />
     /// Uses a conditional write (<c>If-None-Match: *</c>), which AWS S3 and MinIO enforce atomically.

@@ -327,6 +327,7 @@ public sealed class ExtractStageTests : IDisposable
         public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default) => inner.ListAsync(prefix, startAfter, ct);
         public Task<StoredObject?> HeadAsync(string k, CancellationToken ct = default) => inner.HeadAsync(k, ct);
         public Task PutAsync(string k, Stream content, CancellationToken ct = default) => inner.PutAsync(k, content, ct);
+        public Task PutFileAsync(string k, string localPath, CancellationToken ct = default) => inner.PutFileAsync(k, localPath, ct);
         public Task<bool> PutIfAbsentAsync(string k, Stream content, CancellationToken ct = default) => inner.PutIfAbsentAsync(k, content, ct);
         public Task DeleteAsync(string k, CancellationToken ct = default) => inner.DeleteAsync(k, ct);
 

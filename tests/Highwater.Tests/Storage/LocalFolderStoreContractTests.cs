@@ -90,3 +90,116 @@ public sealed class LocalFolderStoreStartAfterTests
         }
     }
 }
+
+/// <summary>
+/// <see cref="LocalFolderStore.PutFileAsync"/> links a file on the warehouse's file system and copies one from another.
+/// Writing into the source in place tells the two apart: a link shares the data, a copy does not.
+/// </summary>
+public sealed class LocalFolderStorePutFileTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("highwater-local-putfile-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task A_file_on_the_same_file_system_is_linked_not_copied()
+    {
+        var store = new LocalFolderStore(Path.Combine(_root, "warehouse"));
+        var source = Path.Combine(_root, "work", "part.parquet");
+        Directory.CreateDirectory(Path.GetDirectoryName(source)!);
+        await File.WriteAllTextAsync(source, "version 1");
+
+        await store.PutFileAsync("gold/dt=2025-01-01/part-r1.parquet", source);
+        // Writing in place (what no work-area writer may do after a publish) shows through: the data is shared.
+        await using (var inPlace = new FileStream(source, FileMode.Open, FileAccess.Write))
+            await inPlace.WriteAsync("VERSION"u8.ToArray());
+
+        Assert.Equal("VERSION 1", await File.ReadAllTextAsync(Path.Combine(store.Root, "gold", "dt=2025-01-01", "part-r1.parquet")));
+        Assert.Equal(["part-r1.parquet"], Directory.GetFiles(Path.Combine(store.Root, "gold", "dt=2025-01-01")).Select(Path.GetFileName));
+    }
+
+    /// <summary>
+    /// Readers racing puts of two versions see one of them whole every time (local only: s3rver, the S3 stand-in of
+    /// the tests, serves an object from a file it replaces on overwrite, so a read racing a put there can break off;
+    /// S3 itself replaces an object whole, and the contract's failed-put test holds for both).
+    /// </summary>
+    [Fact]
+    public async Task PutFile_is_atomic_for_readers()
+    {
+        var store = new LocalFolderStore(Path.Combine(_root, "warehouse"));
+        var versions = new[] { new byte[200_003], new byte[350_011] };
+        new Random(11).NextBytes(versions[0]);
+        new Random(12).NextBytes(versions[1]);
+        var sources = new string[2];
+        for (var i = 0; i < 2; i++)
+        {
+            sources[i] = Path.Combine(_root, $"v{i}.bin");
+            await File.WriteAllBytesAsync(sources[i], versions[i]);
+        }
+        await store.PutFileAsync("gold/atomic.bin", sources[0]);
+        var done = false;
+        var reads = 0;
+        var reader = Task.Run(async () =>
+        {
+            while (!Volatile.Read(ref done) || reads < 3)
+            {
+                await using var s = await store.OpenReadAsync("gold/atomic.bin");
+                using var copy = new MemoryStream();
+                await s.CopyToAsync(copy);
+                var bytes = copy.ToArray();
+                Assert.True(bytes.AsSpan().SequenceEqual(versions[0]) || bytes.AsSpan().SequenceEqual(versions[1]),
+                    $"read {bytes.Length} bytes that are neither version");
+                reads++;
+            }
+        });
+
+        for (var i = 1; i <= 40; i++) await store.PutFileAsync("gold/atomic.bin", sources[i % 2]);
+        Volatile.Write(ref done, true);
+        await reader;
+
+        Assert.Equal(versions[0], await File.ReadAllBytesAsync(Path.Combine(store.Root, "gold", "atomic.bin")));
+        Assert.Equal(["atomic.bin"], Directory.GetFiles(Path.Combine(store.Root, "gold")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Putting_the_same_file_twice_leaves_no_temporary_name_behind()
+    {
+        var store = new LocalFolderStore(Path.Combine(_root, "warehouse"));
+        var source = Path.Combine(_root, "part.parquet");
+        await File.WriteAllTextAsync(source, "data");
+
+        await store.PutFileAsync("gold/part.parquet", source);
+        await store.PutFileAsync("gold/part.parquet", source); // the target is already a name of the source
+
+        Assert.Equal(["part.parquet"], Directory.GetFiles(Path.Combine(store.Root, "gold")).Select(Path.GetFileName));
+        Assert.Equal("data", await File.ReadAllTextAsync(Path.Combine(store.Root, "gold", "part.parquet")));
+    }
+
+    [Fact]
+    public async Task A_file_on_another_file_system_is_copied()
+    {
+        // /dev/shm is a tmpfs on Linux, another file system than the temporary folder: link() fails with EXDEV.
+        Assert.True(Directory.Exists("/dev/shm"), "this test needs /dev/shm (a tmpfs) as a second file system");
+        var elsewhere = Directory.CreateTempSubdirectory("highwater-putfile-").FullName;
+        var shm = Path.Combine("/dev/shm", Path.GetFileName(elsewhere));
+        Directory.Delete(elsewhere);
+        Directory.CreateDirectory(shm);
+        try
+        {
+            var store = new LocalFolderStore(Path.Combine(_root, "warehouse"));
+            var source = Path.Combine(shm, "part.parquet");
+            await File.WriteAllTextAsync(source, "version 1");
+
+            await store.PutFileAsync("gold/dt=2025-01-01/part-r1.parquet", source);
+            await using (var inPlace = new FileStream(source, FileMode.Open, FileAccess.Write))
+                await inPlace.WriteAsync("VERSION"u8.ToArray());
+
+            Assert.Equal("version 1", await File.ReadAllTextAsync(Path.Combine(store.Root, "gold", "dt=2025-01-01", "part-r1.parquet")));
+            Assert.Equal(["part-r1.parquet"], Directory.GetFiles(Path.Combine(store.Root, "gold", "dt=2025-01-01")).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(shm, recursive: true);
+        }
+    }
+}

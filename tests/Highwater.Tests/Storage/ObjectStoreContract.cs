@@ -24,7 +24,11 @@ public abstract class ObjectStoreContract : IAsyncLifetime
 
     public async Task InitializeAsync() => _store = await CreateEmptyStoreAsync();
 
-    public Task DisposeAsync() => _store is null ? Task.CompletedTask : ReleaseStoreAsync(_store);
+    public async Task DisposeAsync()
+    {
+        if (_store is not null) await ReleaseStoreAsync(_store);
+        if (_localFolder is not null && Directory.Exists(_localFolder)) Directory.Delete(_localFolder, recursive: true);
+    }
 
     [Fact]
     public async Task Put_then_read_returns_the_same_bytes()
@@ -243,6 +247,110 @@ public abstract class ObjectStoreContract : IAsyncLifetime
         }
         Assert.Equal(size, total);
         Assert.Equal(GeneratedStream.HashOf(size, 42), hash.GetHashAndReset());
+    }
+
+    [Fact]
+    public async Task PutFile_round_trips_a_local_file()
+    {
+        var source = LocalFile("part.parquet", GeneratedBytes(300_007, seed: 3));
+
+        await Store.PutFileAsync("gold/sales_mart/dt=2025-01-01/part-r1-00000.parquet", source);
+
+        Assert.Equal(await File.ReadAllBytesAsync(source), await ReadAllAsync("gold/sales_mart/dt=2025-01-01/part-r1-00000.parquet"));
+        var head = await Store.HeadAsync("gold/sales_mart/dt=2025-01-01/part-r1-00000.parquet");
+        Assert.NotNull(head);
+        Assert.Equal(300_007, head.Size);
+        Assert.Equal(["gold/sales_mart/dt=2025-01-01/part-r1-00000.parquet"], await KeysAsync("gold/"));
+    }
+
+    [Fact]
+    public async Task PutFile_overwrites_an_existing_object()
+    {
+        await Store.PutAsync("quarantine/run=r1/extract.ndjson", Text("old line\n"));
+        var first = await Store.HeadAsync("quarantine/run=r1/extract.ndjson");
+
+        await Store.PutFileAsync("quarantine/run=r1/extract.ndjson", LocalFile("extract.ndjson", Encoding.UTF8.GetBytes("new line, longer\n")));
+
+        Assert.Equal("new line, longer\n", Encoding.UTF8.GetString(await ReadAllAsync("quarantine/run=r1/extract.ndjson")));
+        var second = await Store.HeadAsync("quarantine/run=r1/extract.ndjson");
+        Assert.NotNull(first);
+        Assert.NotNull(second);
+        Assert.NotEqual(first.ETag, second.ETag);
+        Assert.Equal(["quarantine/run=r1/extract.ndjson"], await KeysAsync("quarantine/"));
+    }
+
+    [Fact]
+    public async Task PutFile_of_a_missing_file_fails_and_leaves_no_object()
+    {
+        var missing = Path.Combine(LocalFolder, "not-there.parquet");
+
+        await Assert.ThrowsAnyAsync<IOException>(() => Store.PutFileAsync("gold/x/part.parquet", missing));
+
+        Assert.Null(await Store.HeadAsync("gold/x/part.parquet"));
+        Assert.Empty(await KeysAsync("gold/"));
+    }
+
+    [Fact]
+    public async Task PutFile_of_the_same_file_twice_leaves_one_object()
+    {
+        var content = GeneratedBytes(70_001, seed: 8);
+        var source = LocalFile("part.hwidx", content);
+
+        await Store.PutFileAsync("_highwater/order-index/bucket=07/part-r1-00000.hwidx", source);
+        await Store.PutFileAsync("_highwater/order-index/bucket=07/part-r1-00000.hwidx", source);
+
+        Assert.Equal(content, await ReadAllAsync("_highwater/order-index/bucket=07/part-r1-00000.hwidx"));
+        Assert.Equal(["_highwater/order-index/bucket=07/part-r1-00000.hwidx"], await KeysAsync("_highwater/"));
+    }
+
+    [Fact]
+    public async Task PutFile_that_fails_leaves_the_previous_object_whole()
+    {
+        var content = GeneratedBytes(150_001, seed: 9);
+        await Store.PutFileAsync("gold/dt=2025-01-01/part.parquet", LocalFile("v1.parquet", content));
+
+        await Assert.ThrowsAnyAsync<IOException>(() => Store.PutFileAsync("gold/dt=2025-01-01/part.parquet", Path.Combine(LocalFolder, "gone.parquet")));
+
+        Assert.Equal(content, await ReadAllAsync("gold/dt=2025-01-01/part.parquet"));
+        Assert.Equal(["gold/dt=2025-01-01/part.parquet"], await KeysAsync("gold/"));
+    }
+
+    [Fact]
+    public async Task PutFile_object_keeps_its_content_when_the_file_is_deleted_or_replaced()
+    {
+        var content = GeneratedBytes(120_001, seed: 5);
+        var source = LocalFile("out/part.parquet", content);
+        await Store.PutFileAsync("gold/a/part-r1.parquet", source);
+        await Store.PutFileAsync("gold/b/part-r1.parquet", source);
+
+        // What the next run does to the work area: a new file at the same path (WorkArea.CreateFile), or no file at all.
+        await using (var fresh = Highwater.Manifest.WorkArea.CreateFile(source))
+            await fresh.WriteAsync(GeneratedBytes(90_000, seed: 6));
+        Assert.Equal(content, await ReadAllAsync("gold/a/part-r1.parquet"));
+        File.Delete(source);
+
+        Assert.Equal(content, await ReadAllAsync("gold/a/part-r1.parquet"));
+        Assert.Equal(content, await ReadAllAsync("gold/b/part-r1.parquet"));
+    }
+
+    /// <summary>A scratch folder for local source files, beside the store's data where the store is local.</summary>
+    protected virtual string LocalFolder => _localFolder ??= Directory.CreateTempSubdirectory("highwater-contract-files-").FullName;
+
+    private string? _localFolder;
+
+    protected string LocalFile(string name, byte[] content)
+    {
+        var path = Path.Combine(LocalFolder, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, content);
+        return path;
+    }
+
+    protected static byte[] GeneratedBytes(int size, int seed)
+    {
+        var bytes = new byte[size];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
     }
 
     protected static MemoryStream Text(string s) => new(Encoding.UTF8.GetBytes(s));

@@ -8,7 +8,10 @@ namespace Highwater.Tests.Support;
 /// </summary>
 public sealed class FaultyStore(IObjectStore inner, Func<string, string, bool> failWhen) : IObjectStore
 {
-    public int Failures { get; private set; }
+    private int _failures;
+
+    /// <summary>How many operations failed (puts may run concurrently).</summary>
+    public int Failures => Volatile.Read(ref _failures);
 
     public string Description => inner.Description;
 
@@ -29,6 +32,12 @@ public sealed class FaultyStore(IObjectStore inner, Func<string, string, bool> f
         return inner.PutAsync(key, content, ct);
     }
 
+    public Task PutFileAsync(string key, string localPath, CancellationToken ct = default)
+    {
+        Check("put", key);
+        return inner.PutFileAsync(key, localPath, ct);
+    }
+
     public Task<bool> PutIfAbsentAsync(string key, Stream content, CancellationToken ct = default)
     {
         Check("put", key);
@@ -44,7 +53,7 @@ public sealed class FaultyStore(IObjectStore inner, Func<string, string, bool> f
     private void Check(string operation, string key)
     {
         if (!failWhen(operation, key)) return;
-        Failures++;
+        Interlocked.Increment(ref _failures);
         throw new StorageException($"injected failure: {operation} {key}");
     }
 }
