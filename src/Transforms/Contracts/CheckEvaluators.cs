@@ -244,12 +244,13 @@ internal sealed class UniqueEvaluator : CheckEvaluator
             case CellKind.String:
             {
                 var s = c.Strings;
+                int first = failing.Count;
+                set.AddStrings(s, keep, failing);
+                if (firstNull is null) break;
+                int duplicates = failing.Count;
                 for (int r = 0; r < s.Length; r++)
-                {
-                    if (!Active(keep, r)) continue;
-                    if (s[r] is { } v ? !set.AddString(v) : firstNull is not null && !firstNull()) failing.Add(r);
-                }
-
+                    if (s[r] is null && Active(keep, r) && !firstNull()) failing.Add(r);
+                if (failing.Count > duplicates && duplicates > first) failing.Sort(first, failing.Count - first, null);
                 break;
             }
             case CellKind.Long when c.Nulls is null:

@@ -100,6 +100,9 @@ internal sealed class KeySet
 
     public bool ContainsString(string value) => _strings.Contains(value);
 
+    /// <summary>Adds the non-null strings of the active rows; appends the rows whose value was there already, ascending.</summary>
+    public void AddStrings(string?[] values, bool[]? keep, List<int> duplicates) => _strings.AddAll(values, keep, duplicates);
+
     /// <summary>Empties the set and keeps its string table's arrays (a scope's successor reuses them).</summary>
     public void Clear()
     {

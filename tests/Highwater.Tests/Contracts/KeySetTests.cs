@@ -63,6 +63,32 @@ public sealed class KeySetTests
         Assert.Equal(250_000, table.Count);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Adding_a_batch_reports_the_duplicate_rows_that_adding_row_after_row_would(bool poorHash)
+    {
+        Func<ReadOnlySpan<char>, int> hash = poorHash ? static s => s.Length == 0 ? 0 : s[^1] * 7919 : static s => string.GetHashCode(s);
+        var batched = new StringKeyTable(hash);
+        var oneByOne = new StringKeyTable(hash);
+        var random = new Random(11);
+        for (int batch = 0; batch < 6; batch++)
+        {
+            int n = 500 + random.Next(3_000);
+            var values = Enumerable.Range(0, n).Select(_ => random.Next(10) == 0 ? null : "O-" + random.Next(8_000)).ToArray();
+            var keep = batch % 2 == 0 ? null : Enumerable.Range(0, n).Select(_ => random.Next(5) != 0).ToArray();
+            var expected = new List<int>();
+            for (int r = 0; r < n; r++)
+                if (values[r] is { } v && (keep is null || keep[r]) && !oneByOne.Add(v)) expected.Add(r);
+
+            var duplicates = new List<int> { -1 }; // appended after what is there
+            batched.AddAll(values, keep, duplicates);
+
+            Assert.Equal([-1, .. expected], duplicates);
+            Assert.Equal(oneByOne.Count, batched.Count);
+        }
+    }
+
     [Fact]
     public void Dense_integers_are_looked_up_in_a_bitmap_with_the_answers_of_the_hash_set()
     {
