@@ -23,11 +23,11 @@ internal sealed class StringKeyTable
     private int[] _batchOrder = [];
     private int[] _batchLengths = [];
     private char[] _batchChars = [];
-    private readonly int[] _bucketStarts = new int[BatchBuckets + 1];
-    private readonly int[] _bucketCharStarts = new int[BatchBuckets + 1];
+    private int[] _bucketStarts = [];
+    private int[] _bucketCharStarts = [];
 
-    /// <summary>AddAll probes a batch's values in this many groups of neighbouring slots.</summary>
-    private const int BatchBuckets = 256;
+    /// <summary>AddAll groups a batch's values by the cache line (eight slots) of the table their hash falls in.</summary>
+    private const int SlotsPerGroupShift = 3;
 
     public StringKeyTable() : this(static s => string.GetHashCode(s))
     {
@@ -73,9 +73,9 @@ internal sealed class StringKeyTable
     /// Adds the non-null values of the rows where <paramref name="keep"/> is null or true, and appends to
     /// <paramref name="duplicates"/> (ascending) each row whose value was there already: what <see cref="Add"/> row after
     /// row would say. Probing a large table row after row misses the cache at almost every row, so the values are first
-    /// grouped (rows, hashes and characters copied in two sequential passes) by the region of the table their hash
-    /// falls in, keeping row order within a group, where every occurrence of a value lands; then each group is probed
-    /// in turn, reading its copies in sequence and touching only its region of the table.
+    /// sorted (a counting sort: rows, hashes and characters copied in two sequential passes) by the cache line of the
+    /// table their hash falls in, keeping row order among equal lines, where every occurrence of a value lands; the
+    /// probes then walk the table from start to end, which the processor prefetches, reading the copies in sequence.
     /// </summary>
     public void AddAll(string?[] values, bool[]? keep, List<int> duplicates)
     {
@@ -91,12 +91,19 @@ internal sealed class StringKeyTable
         var hashes = _batchHashes;
         var order = _batchOrder;
         var lengths = _batchLengths;
+        int mask = _slots.Length - 1;
+        const int shift = SlotsPerGroupShift;
+        int groups = _slots.Length >> shift;
+        if (_bucketStarts.Length < groups + 1)
+        {
+            _bucketStarts = new int[groups + 1];
+            _bucketCharStarts = new int[groups + 1];
+        }
+
         var starts = _bucketStarts;
         var charStarts = _bucketCharStarts;
-        int mask = _slots.Length - 1;
-        int shift = Math.Max(0, System.Numerics.BitOperations.Log2((uint)_slots.Length) - System.Numerics.BitOperations.Log2(BatchBuckets));
-        Array.Clear(starts);
-        Array.Clear(charStarts);
+        Array.Clear(starts, 0, groups + 1);
+        Array.Clear(charStarts, 0, groups + 1);
         // Pass 1, in row order: each group's number of values and characters.
         for (int r = 0; r < n; r++)
         {
@@ -106,14 +113,14 @@ internal sealed class StringKeyTable
             charStarts[bucket + 1] += v.Length;
         }
 
-        for (int b = 1; b <= BatchBuckets; b++)
+        for (int b = 1; b <= groups; b++)
         {
             starts[b] += starts[b - 1];
             charStarts[b] += charStarts[b - 1];
         }
 
-        int active = starts[BatchBuckets];
-        long totalChars = charStarts[BatchBuckets];
+        int active = starts[groups];
+        long totalChars = charStarts[groups];
         if (_batchChars.Length < totalChars) _batchChars = new char[Math.Max(totalChars, _batchChars.Length * 2L)];
         var chars = _batchChars;
         // Pass 2, in row order: rows, hashes and characters into their group's place.
