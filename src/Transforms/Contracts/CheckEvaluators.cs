@@ -178,6 +178,7 @@ internal sealed class UniqueEvaluator : CheckEvaluator
     private readonly Dictionary<string, Scope> _scopes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _filesLeft = new(StringComparer.Ordinal);
     private string?[] _fileScopes = [];
+    private Scope? _spare; // a finished partition's scope, emptied: the next one reuses its key table's arrays
 
     public UniqueEvaluator(UniqueCheck check) : base(check)
     {
@@ -214,7 +215,11 @@ internal sealed class UniqueEvaluator : CheckEvaluator
         if (--_filesLeft[key] == 0)
         {
             _filesLeft.Remove(key);
-            _scopes.Remove(key);
+            if (_scopes.Remove(key, out var done))
+            {
+                done.Reset();
+                _spare = done;
+            }
         }
     }
 
@@ -239,12 +244,13 @@ internal sealed class UniqueEvaluator : CheckEvaluator
             case CellKind.String:
             {
                 var s = c.Strings;
+                int first = failing.Count;
+                set.AddStrings(s, keep, failing);
+                if (firstNull is null) break;
+                int duplicates = failing.Count;
                 for (int r = 0; r < s.Length; r++)
-                {
-                    if (!Active(keep, r)) continue;
-                    if (s[r] is { } v ? !set.AddString(v) : firstNull is not null && !firstNull()) failing.Add(r);
-                }
-
+                    if (s[r] is null && Active(keep, r) && !firstNull()) failing.Add(r);
+                if (failing.Count > duplicates && duplicates > first) failing.Sort(first, failing.Count - first, null);
                 break;
             }
             case CellKind.Long when c.Nulls is null:
@@ -273,7 +279,12 @@ internal sealed class UniqueEvaluator : CheckEvaluator
     {
         var dates = _check.Within.Select(w => batch.Partitions.First(p => p.Name == w).Value).ToList();
         var key = ScopeKey(dates);
-        if (!_scopes.TryGetValue(key, out var scope)) _scopes[key] = scope = new Scope();
+        if (!_scopes.TryGetValue(key, out var scope))
+        {
+            _scopes[key] = scope = _spare ?? new Scope();
+            _spare = null;
+        }
+
         if (_check.KeyColumns.Count != 1)
         {
             ScanComposite(batch, _check.KeyColumns, scope.Composite, ignoreAllNull: false, keep, failing);
@@ -320,6 +331,13 @@ internal sealed class UniqueEvaluator : CheckEvaluator
         public KeySet Keys { get; } = new();
 
         public HashSet<CompositeKey> Composite { get; } = [];
+
+        public void Reset()
+        {
+            _nullSeen = false;
+            Keys.Clear();
+            Composite.Clear();
+        }
 
         /// <summary>True for the first null key of the scope, false for a repeated one.</summary>
         public bool FirstNull()

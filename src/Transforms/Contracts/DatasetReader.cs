@@ -27,18 +27,18 @@ internal static class DatasetReader
 
     /// <summary>Opens row group <paramref name="g"/> as a batch with no column read yet (fails on a column the gate cannot read).</summary>
     public static RowBatch EmptyBatch(ParquetReader reader, ParquetRowGroupReader rg, DatasetFile file,
-        IReadOnlyList<(string Name, DateTime Value)> partitions)
+        IReadOnlyList<(string Name, DateTime Value)> partitions, ColumnBufferPool? pool = null)
     {
         var fields = reader.Schema.DataFields;
         foreach (var f in fields) ParquetColumns.EnsureSupported(f);
-        return new RowBatch(file, fields, new Array?[fields.Length], checked((int)rg.RowCount), partitions);
+        return new RowBatch(file, fields, new Array?[fields.Length], checked((int)rg.RowCount), partitions, pool);
     }
 
     /// <summary>Reads the columns at <paramref name="indices"/> of a batch that are not read yet.</summary>
     public static async Task ReadColumnsAsync(ParquetRowGroupReader rg, RowBatch batch, IEnumerable<int> indices, CancellationToken ct)
     {
         foreach (int c in indices)
-            batch.Columns[c] ??= await ParquetColumns.ReadAsync(rg, batch.Fields[c], batch.RowCount, ct);
+            batch.Columns[c] ??= await ParquetColumns.ReadAsync(rg, batch.Fields[c], batch.RowCount, ct, batch.Pool);
     }
 
     /// <summary>Reads every column of a batch not read yet: for samples, quarantine and filtered copies.</summary>

@@ -4,15 +4,25 @@ namespace Highwater.Contracts;
 /// A set of normalised values (see <see cref="ContractValues.Normalize"/>) with the equality of
 /// <c>HashSet&lt;object&gt;</c> over them, kept in typed sets so that typed columns add and look up without boxing:
 /// integral decimals (every int and long value) as long, other decimals as decimal, DateTimes as ticks, strings as
-/// strings, anything else boxed. The parts are disjoint, so <see cref="Count"/> is what the boxed set would count.
+/// strings (in a <see cref="StringKeyTable"/>, which keeps no string objects alive), anything else boxed. The parts
+/// are disjoint, so <see cref="Count"/> is what the boxed set would count. Integer lookups, once the set is filled,
+/// go to a bitmap over [min, max] when the integers are dense enough (ids of a dimension), else to the hash set.
 /// </summary>
 internal sealed class KeySet
 {
     private readonly HashSet<long> _integers = [];
     private readonly HashSet<decimal> _decimals = [];
     private readonly HashSet<long> _ticks = [];
-    private readonly HashSet<string> _strings = new(StringComparer.Ordinal);
+    private readonly StringKeyTable _strings = new();
     private readonly HashSet<object> _others = [];
+
+    /// <summary>Bits of the integers over [<see cref="_denseMin"/>, …], built at the first lookup after an add; null when stale or too sparse.</summary>
+    private ulong[]? _dense;
+    private long _denseMin;
+    private bool _denseChecked;
+
+    /// <summary>At most this many bitmap bits per integer (16 bytes per key, less than the hash set's entry).</summary>
+    internal const int MaxDenseBitsPerKey = 128;
 
     public int Count => _integers.Count + _decimals.Count + _ticks.Count + _strings.Count + _others.Count;
 
@@ -27,13 +37,60 @@ internal sealed class KeySet
         }
     }
 
-    public bool AddLong(long value) => _integers.Add(value);
+    public bool AddLong(long value)
+    {
+        if (!_integers.Add(value)) return false;
+        if (_denseChecked) (_dense, _denseChecked) = (null, false);
+        return true;
+    }
 
-    public bool ContainsLong(long value) => _integers.Contains(value);
+    public bool ContainsLong(long value)
+    {
+        if (!_denseChecked) BuildDense();
+        if (_dense is not { } bits) return _integers.Contains(value);
+        ulong offset = unchecked((ulong)(value - _denseMin));
+        // A value below the minimum wraps to a huge offset; the subtraction cannot wrap back into range, as the range fits the bitmap.
+        return value >= _denseMin && offset < (ulong)bits.Length * 64 && (bits[offset >> 6] & (1UL << (int)(offset & 63))) != 0;
+    }
 
-    public bool AddDecimal(decimal value) => TryInteger(value, out long l) ? _integers.Add(l) : _decimals.Add(value);
+    /// <summary>Whether integer lookups use the bitmap (for tests).</summary>
+    internal bool UsesDenseIntegers
+    {
+        get
+        {
+            if (!_denseChecked) BuildDense();
+            return _dense is not null;
+        }
+    }
 
-    public bool ContainsDecimal(decimal value) => TryInteger(value, out long l) ? _integers.Contains(l) : _decimals.Contains(value);
+    private void BuildDense()
+    {
+        _denseChecked = true;
+        _dense = null;
+        if (_integers.Count == 0) return;
+        long min = long.MaxValue, max = long.MinValue;
+        foreach (var v in _integers)
+        {
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+
+        // Range as unsigned: max - min can exceed long.MaxValue.
+        ulong range = unchecked((ulong)(max - min));
+        if (range / MaxDenseBitsPerKey >= (ulong)_integers.Count || (range >> 6) >= (ulong)Array.MaxLength) return;
+        var bits = new ulong[(int)(range >> 6) + 1];
+        foreach (var v in _integers)
+        {
+            ulong offset = unchecked((ulong)(v - min));
+            bits[offset >> 6] |= 1UL << (int)(offset & 63);
+        }
+
+        (_dense, _denseMin) = (bits, min);
+    }
+
+    public bool AddDecimal(decimal value) => TryInteger(value, out long l) ? AddLong(l) : _decimals.Add(value);
+
+    public bool ContainsDecimal(decimal value) => TryInteger(value, out long l) ? ContainsLong(l) : _decimals.Contains(value);
 
     public bool AddTicks(long ticks) => _ticks.Add(ticks);
 
@@ -42,6 +99,20 @@ internal sealed class KeySet
     public bool AddString(string value) => _strings.Add(value);
 
     public bool ContainsString(string value) => _strings.Contains(value);
+
+    /// <summary>Adds the non-null strings of the active rows; appends the rows whose value was there already, ascending.</summary>
+    public void AddStrings(string?[] values, bool[]? keep, List<int> duplicates) => _strings.AddAll(values, keep, duplicates);
+
+    /// <summary>Empties the set and keeps its string table's arrays (a scope's successor reuses them).</summary>
+    public void Clear()
+    {
+        _integers.Clear();
+        _decimals.Clear();
+        _ticks.Clear();
+        _strings.Clear();
+        _others.Clear();
+        (_dense, _denseChecked) = (null, false);
+    }
 
     /// <summary>Adds a normalised non-null value.</summary>
     public bool Add(object value) => value switch
@@ -80,7 +151,7 @@ internal sealed class KeySet
         {
             case CellKind.Long:
                 for (int r = 0; r < column.Length; r++)
-                    if (nulls is null || !nulls[r]) _integers.Add(column.Longs[r]);
+                    if (nulls is null || !nulls[r]) AddLong(column.Longs[r]);
                 break;
             case CellKind.Decimal:
                 for (int r = 0; r < column.Length; r++)

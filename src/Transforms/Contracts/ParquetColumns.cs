@@ -26,19 +26,21 @@ internal static class ParquetColumns
             throw new DataException($"column '{field.Name}' has an unsupported Parquet type ({ColumnType.Describe(field)})");
     }
 
-    public static async Task<Array> ReadAsync(ParquetRowGroupReader rg, DataField field, int rows, CancellationToken ct)
+    /// <summary>Reads a column; its array comes from <paramref name="pool"/> when given (the caller returns it there).</summary>
+    public static async Task<Array> ReadAsync(ParquetRowGroupReader rg, DataField field, int rows, CancellationToken ct,
+        ColumnBufferPool? pool = null)
     {
         EnsureSupported(field);
         if (IsString(field))
         {
-            var s = new string?[rows];
+            var s = pool?.Rent<string?>(rows) ?? new string?[rows];
             await rg.ReadAsync(field, s.AsMemory(), null, ct);
             return s;
         }
 
         if (field.ClrType == typeof(byte[]))
         {
-            var b = new byte[]?[rows];
+            var b = pool?.Rent<byte[]?>(rows) ?? new byte[]?[rows];
             await rg.ReadAsync(field, b.AsMemory(), null, ct);
             return b;
         }
@@ -47,27 +49,27 @@ internal static class ParquetColumns
         var t = field.ClrType;
         // Closed instantiations for every value type Parquet.Net reads, so no code is generated at run time
         // (Native AOT); reflection is kept only for a type not listed.
-        var typed = t == typeof(int) ? Read<int>(nullable, rg, field, rows, ct)
-            : t == typeof(long) ? Read<long>(nullable, rg, field, rows, ct)
-            : t == typeof(DateTime) ? Read<DateTime>(nullable, rg, field, rows, ct)
-            : t == typeof(decimal) ? Read<decimal>(nullable, rg, field, rows, ct)
-            : t == typeof(double) ? Read<double>(nullable, rg, field, rows, ct)
-            : t == typeof(float) ? Read<float>(nullable, rg, field, rows, ct)
-            : t == typeof(bool) ? Read<bool>(nullable, rg, field, rows, ct)
-            : t == typeof(short) ? Read<short>(nullable, rg, field, rows, ct)
-            : t == typeof(byte) ? Read<byte>(nullable, rg, field, rows, ct)
-            : t == typeof(sbyte) ? Read<sbyte>(nullable, rg, field, rows, ct)
-            : t == typeof(ushort) ? Read<ushort>(nullable, rg, field, rows, ct)
-            : t == typeof(uint) ? Read<uint>(nullable, rg, field, rows, ct)
-            : t == typeof(ulong) ? Read<ulong>(nullable, rg, field, rows, ct)
-            : t == typeof(DateOnly) ? Read<DateOnly>(nullable, rg, field, rows, ct)
-            : t == typeof(TimeOnly) ? Read<TimeOnly>(nullable, rg, field, rows, ct)
-            : t == typeof(TimeSpan) ? Read<TimeSpan>(nullable, rg, field, rows, ct)
-            : t == typeof(Guid) ? Read<Guid>(nullable, rg, field, rows, ct)
+        var typed = t == typeof(int) ? Read<int>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(long) ? Read<long>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(DateTime) ? Read<DateTime>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(decimal) ? Read<decimal>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(double) ? Read<double>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(float) ? Read<float>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(bool) ? Read<bool>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(short) ? Read<short>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(byte) ? Read<byte>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(sbyte) ? Read<sbyte>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(ushort) ? Read<ushort>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(uint) ? Read<uint>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(ulong) ? Read<ulong>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(DateOnly) ? Read<DateOnly>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(TimeOnly) ? Read<TimeOnly>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(TimeSpan) ? Read<TimeSpan>(nullable, rg, field, rows, pool, ct)
+            : t == typeof(Guid) ? Read<Guid>(nullable, rg, field, rows, pool, ct)
             : null;
         if (typed is not null) return await typed;
         var method = (nullable ? ReadOptionalMethod : ReadRequiredMethod).MakeGenericMethod(t);
-        return await (Task<Array>)method.Invoke(null, [rg, field, rows, ct])!;
+        return await (Task<Array>)method.Invoke(null, [rg, field, rows, ct, null])!;
     }
 
     public static Task WriteFilteredAsync(ParquetRowGroupWriter g, DataField field, Array values, bool[] keep, int kept)
@@ -109,22 +111,25 @@ internal static class ParquetColumns
         return (Task)method.Invoke(null, [g, field, values, keep, kept])!;
     }
 
-    private static Task<Array> Read<T>(bool nullable, ParquetRowGroupReader rg, DataField field, int rows, CancellationToken ct)
+    private static Task<Array> Read<T>(bool nullable, ParquetRowGroupReader rg, DataField field, int rows, ColumnBufferPool? pool,
+        CancellationToken ct)
         where T : struct =>
-        nullable ? ReadOptional<T>(rg, field, rows, ct) : ReadRequired<T>(rg, field, rows, ct);
+        nullable ? ReadOptional<T>(rg, field, rows, ct, pool) : ReadRequired<T>(rg, field, rows, ct, pool);
 
-    private static async Task<Array> ReadRequired<T>(ParquetRowGroupReader rg, DataField field, int rows, CancellationToken ct)
+    private static async Task<Array> ReadRequired<T>(ParquetRowGroupReader rg, DataField field, int rows, CancellationToken ct,
+        ColumnBufferPool? pool = null)
         where T : struct
     {
-        var a = new T[rows];
+        var a = pool?.Rent<T>(rows) ?? new T[rows]; // every element is read
         await rg.ReadAsync<T>(field, a.AsMemory(), null, ct);
         return a;
     }
 
-    private static async Task<Array> ReadOptional<T>(ParquetRowGroupReader rg, DataField field, int rows, CancellationToken ct)
+    private static async Task<Array> ReadOptional<T>(ParquetRowGroupReader rg, DataField field, int rows, CancellationToken ct,
+        ColumnBufferPool? pool = null)
         where T : struct
     {
-        var a = new T?[rows];
+        var a = pool?.Rent<T?>(rows) ?? new T?[rows];
         await rg.ReadAsync<T>(field, a.AsMemory(), null, ct);
         return a;
     }

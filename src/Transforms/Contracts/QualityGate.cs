@@ -4,11 +4,18 @@ namespace Highwater.Contracts;
 /// Evaluates a <see cref="DataContract"/> against a batch of Parquet files in one streaming pass over their row groups:
 /// schema first (metadata only), then every check, a column at a time on the columns the checks read; rows failing a
 /// <c>quarantine</c> check are removed from the published files and written to the quarantine. The other columns of
-/// a row group are read only to render a sample or to quarantine and copy its rows. Memory is one row group plus
-/// what checks need (key sets for unique and references).
+/// a row group are read only to render a sample or to quarantine and copy its rows. The row groups are read and decoded
+/// ahead on the other cores (<see cref="RowGroupReadAhead"/>) and judged one at a time in file order, so the result does
+/// not depend on the threads. Memory is a few row groups plus what checks need (key sets for unique and references).
 /// </summary>
 public sealed class QualityGate
 {
+    /// <summary>How many row groups are read ahead of the one judged (at least one); the result does not depend on it.</summary>
+    internal int Lookahead { get; init; } = RowGroupReadAhead.DefaultLookahead;
+
+    /// <summary>Whether column arrays are reused from row group to row group (tests compare with a pass that allocates them).</summary>
+    internal bool ReuseColumnArrays { get; init; } = true;
+
     public async Task<GateReport> EvaluateAsync(
         DataContract contract, IReadOnlyList<DatasetFile> files, GateContext context, CancellationToken ct = default)
     {
@@ -23,21 +30,25 @@ public sealed class QualityGate
             throw new ConfigurationException(
                 $"contract '{contract.Dataset}' has quarantine checks ({string.Join(", ", quarantining.Select(e => e.Check.Name))}); GateContext.OutputFolder and QuarantineFolder must be set");
 
-        var schemaResult = await CheckSchemaAsync(contract, files, ct);
+        var rowGroupCounts = new int[files.Count];
+        var schemaResult = await CheckSchemaAsync(contract, files, rowGroupCounts, ct);
         if (schemaResult.Status == CheckStatus.Fail)
         {
             return Report(contract, context, schemaResult, evaluators.Select(e => e.Skipped()).ToList(),
                 fractionResult: null, rowsChecked: 0, rowsQuarantined: 0, filesToPublish: [], quarantineFile: null);
         }
 
+        var checkColumns = evaluators.SelectMany(e => e.Check.Columns).Where(c => !contract.PartitionBy.Contains(c))
+            .Distinct(StringComparer.Ordinal).ToList();
+        // Decoding starts now, while the checks load what they need (the referenced key set).
+        await using var rowGroups = new RowGroupReadAhead(files, rowGroupCounts, contract.PartitionBy, checkColumns,
+            Lookahead, ReuseColumnArrays ? new ColumnBufferPool() : null, ct);
         foreach (var e in evaluators)
         {
             await e.PrepareAsync(context, ct);
             e.Plan(files, contract.PartitionBy);
         }
 
-        var checkColumns = evaluators.SelectMany(e => e.Check.Columns).Where(c => !contract.PartitionBy.Contains(c))
-            .Distinct(StringComparer.Ordinal).ToList();
         long totalRows = 0, quarantinedRows = 0;
         var publish = new List<DatasetFile>(files.Count);
         var outputPaths = new HashSet<string>(StringComparer.Ordinal);
@@ -50,21 +61,20 @@ public sealed class QualityGate
             for (int f = 0; f < files.Count; f++)
             {
                 var file = files[f];
-                await using var reader = await DatasetReader.OpenAsync(file, ct);
                 var outputPath = quarantining.Count > 0 ? PrepareOutput(OutputPath(contract, context.OutputFolder!, file, outputPaths)) : null;
                 FilteredFileWriter? filtered = null;
                 try
                 {
                     var partitions = DatasetReader.Partitions(file, contract.PartitionBy);
-                    // Only the columns the checks read; the rest only when a row must be rendered, quarantined or copied.
-                    var needed = checkColumns.Select(c => reader.Schema.DataFields.ToList().FindIndex(d => d.Name == c)).Where(i => i >= 0).ToList();
                     long fileRow = 0;
-                    for (int g = 0; g < reader.RowGroupCount; g++)
+                    for (int g = 0; g < rowGroupCounts[f]; g++)
                     {
                         ct.ThrowIfCancellationRequested();
-                        using var rg = reader.OpenRowGroupReader(g);
-                        var batch = DatasetReader.EmptyBatch(reader, rg, file, partitions);
-                        await DatasetReader.ReadColumnsAsync(rg, batch, needed, ct);
+                        // The row group, read ahead with only the columns the checks read; the rest only when a row
+                        // must be rendered, quarantined or copied.
+                        await using var read = await rowGroups.NextAsync()
+                            ?? throw new InvalidOperationException($"row group {g} of '{file.Path}' was not read ahead");
+                        var (reader, rg, batch) = (read.Reader, read.RowGroup, read.Batch);
                         int rows = batch.RowCount;
 
                         var keep = quarantining.Count > 0 ? await QuarantineAsync(quarantining, batch, rg, sink!, fileRow, ct) : null;
@@ -199,14 +209,18 @@ public sealed class QualityGate
         return path;
     }
 
-    private static async Task<CheckResult> CheckSchemaAsync(DataContract contract, IReadOnlyList<DatasetFile> files, CancellationToken ct)
+    /// <summary>Compares each file's schema with the contract; notes each file's number of row groups on the way.</summary>
+    private static async Task<CheckResult> CheckSchemaAsync(DataContract contract, IReadOnlyList<DatasetFile> files, int[] rowGroupCounts,
+        CancellationToken ct)
     {
         // Issue text → (first file, number of files), so one retyped column over 300 files is one line.
         var issues = new Dictionary<string, (string File, int Count)>(StringComparer.Ordinal);
         var order = new List<string>();
-        foreach (var file in files)
+        for (int f = 0; f < files.Count; f++)
         {
+            var file = files[f];
             await using var reader = await DatasetReader.OpenAsync(file, ct);
+            rowGroupCounts[f] = reader.RowGroupCount;
             foreach (var issue in SchemaComparison.Compare(contract, reader.Schema, file))
             {
                 if (issues.TryGetValue(issue, out var seen)) issues[issue] = (seen.File, seen.Count + 1);

@@ -14,8 +14,9 @@ internal sealed class RowBatch
     private readonly Dictionary<string, TypedColumn> _typed = new(StringComparer.Ordinal);
 
     public RowBatch(DatasetFile file, IReadOnlyList<DataField> fields, Array?[] columns, int rowCount,
-        IReadOnlyList<(string Name, DateTime Value)> partitions)
+        IReadOnlyList<(string Name, DateTime Value)> partitions, ColumnBufferPool? pool = null)
     {
+        Pool = pool;
         File = file;
         Fields = fields;
         Columns = columns;
@@ -25,6 +26,9 @@ internal sealed class RowBatch
     }
 
     public DatasetFile File { get; }
+
+    /// <summary>Where the column arrays and typed copies come from and go back to on <see cref="Release"/>; null: allocated.</summary>
+    public ColumnBufferPool? Pool { get; }
 
     public IReadOnlyList<DataField> Fields { get; }
 
@@ -47,13 +51,26 @@ internal sealed class RowBatch
         foreach (var (name, value) in Partitions)
         {
             if (name == column)
-                return _typed[column] = TypedColumn.Constant(value, RowCount);
+                return _typed[column] = TypedColumn.Constant(value, RowCount, Pool);
         }
 
         if (!_index.TryGetValue(column, out int i))
             throw new InvalidOperationException($"column '{column}' is not in the batch (the schema check should have caught this)");
         var array = Columns[i] ?? throw new InvalidOperationException($"column '{column}' was not read");
-        return _typed[column] = TypedColumn.From(array);
+        return _typed[column] = TypedColumn.From(array, Pool);
+    }
+
+    /// <summary>Gives every array of the batch back to its pool; the batch must not be used afterwards.</summary>
+    public void Release()
+    {
+        if (Pool is not { } pool) return;
+        foreach (var typed in _typed.Values) typed.ReturnTo(pool);
+        _typed.Clear();
+        for (int i = 0; i < Columns.Length; i++)
+        {
+            pool.Return(Columns[i]);
+            Columns[i] = null;
+        }
     }
 
     public bool IsDateColumn(string column) =>

@@ -74,15 +74,29 @@ internal sealed class TypedColumn
         };
     }
 
-    /// <summary>A partition column: the same date on every row.</summary>
-    public static TypedColumn Constant(DateTime value, int rows)
+    /// <summary>The arrays this column made (copies and null masks, not the array it was made from).</summary>
+    private bool OwnsLongs { get; init; }
+
+    private bool OwnsDecimals { get; init; }
+
+    /// <summary>Gives the arrays this column made back to the pool; the column must not be used afterwards.</summary>
+    public void ReturnTo(ColumnBufferPool pool)
     {
-        var ticks = new long[rows];
-        Array.Fill(ticks, value.Ticks);
-        return new TypedColumn(CellKind.Time, rows) { Longs = ticks };
+        if (OwnsLongs) pool.Return(Longs);
+        if (OwnsDecimals) pool.Return(Decimals);
+        pool.Return(Nulls);
     }
 
-    public static TypedColumn From(Array array)
+    /// <summary>A partition column: the same date on every row.</summary>
+    public static TypedColumn Constant(DateTime value, int rows, ColumnBufferPool? pool = null)
+    {
+        var ticks = pool?.Rent<long>(rows) ?? new long[rows];
+        Array.Fill(ticks, value.Ticks);
+        return new TypedColumn(CellKind.Time, rows) { Longs = ticks, OwnsLongs = true };
+    }
+
+    /// <summary>The typed form of a column array; copies and null masks come from <paramref name="pool"/> when given.</summary>
+    public static TypedColumn From(Array array, ColumnBufferPool? pool = null)
     {
         int n = array.Length;
         switch (array)
@@ -93,83 +107,103 @@ internal sealed class TypedColumn
                 return new TypedColumn(CellKind.Long, n) { Longs = l };
             case long?[] l:
             {
-                var (values, nulls) = Split(l);
-                return new TypedColumn(CellKind.Long, n) { Longs = values, Nulls = nulls };
+                var (values, nulls) = Split(l, pool);
+                return new TypedColumn(CellKind.Long, n) { Longs = values, Nulls = nulls, OwnsLongs = true };
             }
             case int[] i:
             {
-                var values = new long[n];
+                var values = RentLongs(n, pool);
                 for (int r = 0; r < n; r++) values[r] = i[r];
-                return new TypedColumn(CellKind.Long, n) { Longs = values };
+                return new TypedColumn(CellKind.Long, n) { Longs = values, OwnsLongs = true };
             }
             case int?[] i:
             {
-                var values = new long[n];
+                var values = RentLongs(n, pool);
                 bool[]? nulls = null;
                 for (int r = 0; r < n; r++)
                 {
                     if (i[r] is { } v) values[r] = v;
-                    else (nulls ??= new bool[n])[r] = true;
+                    else
+                    {
+                        values[r] = 0;
+                        (nulls ??= Mask(n, pool))[r] = true;
+                    }
                 }
 
-                return new TypedColumn(CellKind.Long, n) { Longs = values, Nulls = nulls };
+                return new TypedColumn(CellKind.Long, n) { Longs = values, Nulls = nulls, OwnsLongs = true };
             }
             case decimal[] d:
                 return new TypedColumn(CellKind.Decimal, n) { Decimals = d };
             case decimal?[] d:
             {
-                var (values, nulls) = Split(d);
-                return new TypedColumn(CellKind.Decimal, n) { Decimals = values, Nulls = nulls };
+                var (values, nulls) = Split(d, pool);
+                return new TypedColumn(CellKind.Decimal, n) { Decimals = values, Nulls = nulls, OwnsDecimals = true };
             }
             case DateTime[] t:
             {
-                var ticks = new long[n];
+                var ticks = RentLongs(n, pool);
                 for (int r = 0; r < n; r++) ticks[r] = t[r].Ticks;
-                return new TypedColumn(CellKind.Time, n) { Longs = ticks };
+                return new TypedColumn(CellKind.Time, n) { Longs = ticks, OwnsLongs = true };
             }
             case DateTime?[] t:
             {
-                var ticks = new long[n];
+                var ticks = RentLongs(n, pool);
                 bool[]? nulls = null;
                 for (int r = 0; r < n; r++)
                 {
                     if (t[r] is { } v) ticks[r] = v.Ticks;
-                    else (nulls ??= new bool[n])[r] = true;
+                    else
+                    {
+                        ticks[r] = 0;
+                        (nulls ??= Mask(n, pool))[r] = true;
+                    }
                 }
 
-                return new TypedColumn(CellKind.Time, n) { Longs = ticks, Nulls = nulls };
+                return new TypedColumn(CellKind.Time, n) { Longs = ticks, Nulls = nulls, OwnsLongs = true };
             }
             case DateOnly[] d:
             {
-                var ticks = new long[n];
+                var ticks = RentLongs(n, pool);
                 for (int r = 0; r < n; r++) ticks[r] = d[r].DayNumber * TimeSpan.TicksPerDay;
-                return new TypedColumn(CellKind.Time, n) { Longs = ticks };
+                return new TypedColumn(CellKind.Time, n) { Longs = ticks, OwnsLongs = true };
             }
             case DateOnly?[] d:
             {
-                var ticks = new long[n];
+                var ticks = RentLongs(n, pool);
                 bool[]? nulls = null;
                 for (int r = 0; r < n; r++)
                 {
                     if (d[r] is { } v) ticks[r] = v.DayNumber * TimeSpan.TicksPerDay;
-                    else (nulls ??= new bool[n])[r] = true;
+                    else
+                    {
+                        ticks[r] = 0;
+                        (nulls ??= Mask(n, pool))[r] = true;
+                    }
                 }
 
-                return new TypedColumn(CellKind.Time, n) { Longs = ticks, Nulls = nulls };
+                return new TypedColumn(CellKind.Time, n) { Longs = ticks, Nulls = nulls, OwnsLongs = true };
             }
             default:
                 return new TypedColumn(CellKind.Other, n) { Raw = array };
         }
     }
 
-    private static (T[] Values, bool[]? Nulls) Split<T>(T?[] source) where T : struct
+    private static long[] RentLongs(int n, ColumnBufferPool? pool) => pool?.Rent<long>(n) ?? new long[n];
+
+    private static bool[] Mask(int n, ColumnBufferPool? pool) => pool?.RentCleared<bool>(n) ?? new bool[n];
+
+    private static (T[] Values, bool[]? Nulls) Split<T>(T?[] source, ColumnBufferPool? pool) where T : struct
     {
-        var values = new T[source.Length];
+        var values = pool?.Rent<T>(source.Length) ?? new T[source.Length];
         bool[]? nulls = null;
         for (int r = 0; r < source.Length; r++)
         {
             if (source[r] is { } v) values[r] = v;
-            else (nulls ??= new bool[source.Length])[r] = true;
+            else
+            {
+                values[r] = default;
+                (nulls ??= Mask(source.Length, pool))[r] = true;
+            }
         }
 
         return (values, nulls);

@@ -271,6 +271,24 @@ public sealed class CheckEvaluationTests : IDisposable
         Assert.Contains("user_id=7", r.Samples[0]);
     }
 
+    [Theory]
+    [InlineData(false)] // ids 10..10,009 with holes: a bitmap
+    [InlineData(true)] // ids spread over the whole long range: the hash set
+    public async Task References_judge_dense_and_sparse_ids_alike(bool sparse)
+    {
+        long Id(long i) => sparse ? i * 922_337_203_685_477L - 4_611_686_018_427_387_904L : 10 + i;
+        var ids = Enumerable.Range(0, 10_000).Where(i => i % 7 != 3).Select(i => Id(i)).ToArray();
+        await _fx.WriteUsersAsync(ids);
+        var rows = new[] { 0L, 3, 9_998, 10_000, 6, -1 }.Select(i => Row with { UserId = Id(i) }).ToArray();
+
+        var r = await RunAsync("- column: user_id\n  references: {dataset: users, column: user_id}", rows);
+
+        AssertFail(r, 3); // 3 (a hole), 10,000 (past the last), -1 (before the first)
+        Assert.Contains($"user_id={Id(3)},", r.Samples[0]);
+        Assert.Contains($"user_id={Id(10_000)},", r.Samples[1]);
+        Assert.Contains($"user_id={Id(-1)},", r.Samples[2]);
+    }
+
     [Fact]
     public async Task References_without_a_resolver_is_a_configuration_error()
     {
