@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Highwater.Model;
 using Highwater.Staging;
 
@@ -18,8 +20,7 @@ public sealed class EventStagingWriter : IDisposable
     internal const int BlockRows = 8_192;
 
     private readonly PartitionedSpool.Writer _spool;
-    private readonly EventColumns?[] _buffers = new EventColumns?[OrderBuckets.Count + 1];
-    private readonly ColumnBlockWriter _block = new();
+    private readonly EventBlockBuilder?[] _buffers = new EventBlockBuilder?[OrderBuckets.Count + 1];
 
     private EventStagingWriter(PartitionedSpool.Writer spool) => _spool = spool;
 
@@ -30,13 +31,14 @@ public sealed class EventStagingWriter : IDisposable
     public static string PartitionOf(int bucket) => bucket < 0 ? Unkeyed : OrderBuckets.Name(bucket);
 
     /// <summary>Takes the rows of a parsed chunk, each to its bucket's buffer; full buffers are written.</summary>
-    public void Append(EventColumns rows)
+    public void Append(ParsedEvents rows)
     {
+        var buckets = rows.Bucket;
         for (var i = 0; i < rows.Count; i++)
         {
-            var slot = rows.Bucket[i] < 0 ? OrderBuckets.Count : rows.Bucket[i];
-            var buffer = _buffers[slot] ??= new EventColumns(BlockRows);
-            buffer.AppendRow(rows, i);
+            var slot = buckets[i] < 0 ? OrderBuckets.Count : buckets[i];
+            var buffer = _buffers[slot] ??= new EventBlockBuilder(BlockRows);
+            buffer.Add(rows, i);
             if (buffer.IsFull) Flush(slot);
         }
         RowsWritten += rows.Count;
@@ -52,12 +54,205 @@ public sealed class EventStagingWriter : IDisposable
     private void Flush(int slot)
     {
         if (_buffers[slot] is not { Count: > 0 } buffer) return;
-        buffer.Encode(_block);
-        _spool.Append(PartitionOf(slot == OrderBuckets.Count ? -1 : slot), _block.Written, buffer.Count);
+        _spool.Append(PartitionOf(slot == OrderBuckets.Count ? -1 : slot), buffer.Encode(), buffer.Count);
         buffer.Clear();
     }
 
     public void Dispose() => _spool.Dispose();
+}
+
+/// <summary>
+/// One bucket's next spool block, built from <see cref="ParsedEvents"/> rows by copying bytes: the same encoding as
+/// <see cref="EventColumns.Encode"/> of the same rows (<see cref="ColumnBlockWriter"/>: order_id as plain UTF-8,
+/// the low-cardinality strings as a per-block dictionary in order of first appearance), byte for byte.
+/// </summary>
+public sealed class EventBlockBuilder
+{
+    private readonly int[] _orderIdLength;
+    private byte[] _orderIds = new byte[1 << 16];
+    private int _orderIdBytes;
+    private readonly long[] _userId, _sourceLine;
+    private readonly DateTime[] _eventTs, _arrivalTs;
+    private readonly byte[] _hasQty, _hasUnitPrice;
+    private readonly int[] _qty;
+    private readonly decimal[] _unitPrice;
+    private readonly BlockDictionary _currency, _sku, _channel, _sourceKey;
+    private byte[] _encoded = new byte[1 << 16];
+
+    public EventBlockBuilder(int capacity)
+    {
+        Capacity = capacity;
+        _orderIdLength = new int[capacity];
+        _userId = new long[capacity];
+        _sourceLine = new long[capacity];
+        _eventTs = new DateTime[capacity];
+        _arrivalTs = new DateTime[capacity];
+        _hasQty = new byte[capacity];
+        _hasUnitPrice = new byte[capacity];
+        _qty = new int[capacity];
+        _unitPrice = new decimal[capacity];
+        _currency = new BlockDictionary(capacity);
+        _sku = new BlockDictionary(capacity);
+        _channel = new BlockDictionary(capacity);
+        _sourceKey = new BlockDictionary(capacity);
+    }
+
+    public int Capacity { get; }
+    public int Count { get; private set; }
+    public bool IsFull => Count == Capacity;
+
+    /// <summary>Appends row <paramref name="i"/> of <paramref name="rows"/>.</summary>
+    public void Add(ParsedEvents rows, int i)
+    {
+        var at = Count++;
+        var length = rows.OrderIdLength[i];
+        _orderIdLength[at] = length;
+        if (length > 0)
+        {
+            if (_orderIdBytes + length > _orderIds.Length)
+                Array.Resize(ref _orderIds, Math.Max(_orderIds.Length * 2, _orderIdBytes + length));
+            rows.OrderIdBytes.Slice(rows.OrderIdStart[i], length).CopyTo(_orderIds.AsSpan(_orderIdBytes));
+            _orderIdBytes += length;
+        }
+        _userId[at] = rows.UserId[i];
+        _eventTs[at] = rows.EventTs[i];
+        _arrivalTs[at] = rows.ArrivalTs[i];
+        _hasQty[at] = rows.HasQty[i] ? (byte)1 : (byte)0;
+        _qty[at] = rows.Qty[i];
+        _hasUnitPrice[at] = rows.HasUnitPrice[i] ? (byte)1 : (byte)0;
+        _unitPrice[at] = rows.UnitPrice[i];
+        _currency.Add(at, rows, rows.Currency[i]);
+        _sku.Add(at, rows, rows.Sku[i]);
+        _channel.Add(at, rows, rows.Channel[i]);
+        _sourceKey.Add(at, rows, rows.SourceKey);
+        _sourceLine[at] = rows.SourceLine[i];
+    }
+
+    /// <summary>The block's bytes (valid until the next call that changes the builder).</summary>
+    public ReadOnlySpan<byte> Encode()
+    {
+        var n = Count;
+        var size = 4 + 4 * n + _orderIdBytes + 8 * n * 3 + 5 * n + 17 * n + 8 * n
+                   + _currency.EncodedLength + _sku.EncodedLength + _channel.EncodedLength + _sourceKey.EncodedLength;
+        if (_encoded.Length < size) _encoded = new byte[Math.Max(size, _encoded.Length * 2)];
+        var span = _encoded.AsSpan(0, size);
+        var at = 0;
+        Int32(span, ref at, n);
+        var from = 0;
+        for (var r = 0; r < n; r++)
+        {
+            var length = _orderIdLength[r];
+            Int32(span, ref at, length);
+            if (length <= 0) continue;
+            _orderIds.AsSpan(from, length).CopyTo(span[at..]);
+            from += length;
+            at += length;
+        }
+        Raw(span, ref at, MemoryMarshal.AsBytes(_userId.AsSpan(0, n)));
+        Raw(span, ref at, MemoryMarshal.AsBytes(_eventTs.AsSpan(0, n)));
+        Raw(span, ref at, MemoryMarshal.AsBytes(_arrivalTs.AsSpan(0, n)));
+        Raw(span, ref at, _hasQty.AsSpan(0, n));
+        Raw(span, ref at, MemoryMarshal.AsBytes(_qty.AsSpan(0, n)));
+        Raw(span, ref at, _hasUnitPrice.AsSpan(0, n));
+        Raw(span, ref at, MemoryMarshal.AsBytes(_unitPrice.AsSpan(0, n)));
+        _currency.Encode(span, ref at, n);
+        _sku.Encode(span, ref at, n);
+        _channel.Encode(span, ref at, n);
+        _sourceKey.Encode(span, ref at, n);
+        Raw(span, ref at, MemoryMarshal.AsBytes(_sourceLine.AsSpan(0, n)));
+        return span[..at];
+    }
+
+    public void Clear()
+    {
+        Count = 0;
+        _orderIdBytes = 0;
+        _currency.Clear();
+        _sku.Clear();
+        _channel.Clear();
+        _sourceKey.Clear();
+    }
+
+    private static void Int32(Span<byte> span, ref int at, int value)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(span[at..], value);
+        at += 4;
+    }
+
+    private static void Raw(Span<byte> span, ref int at, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(span[at..]);
+        at += bytes.Length;
+    }
+
+    /// <summary>
+    /// A dictionary string column of one block: the distinct values in order of first appearance and an id per row
+    /// (-1 for null). Table ids map to block ids through an array; a value without a table id is found by its bytes.
+    /// </summary>
+    private sealed class BlockDictionary
+    {
+        private readonly int[] _rows;
+        private readonly List<byte[]> _distinct = [];
+        private readonly List<int> _tableIds = [];
+        private int[] _blockIdOfTableId = new int[256]; // block id + 1; 0: not in this block
+        private readonly Dictionary<byte[], int> _byBytes = new(Utf8BytesComparer.Instance);
+        private int _valueBytes;
+
+        public BlockDictionary(int capacity) => _rows = new int[capacity];
+
+        public int EncodedLength => 4 + 4 * _distinct.Count + _valueBytes + 4 * _rows.Length;
+
+        public void Add(int row, ParsedEvents rows, int reference)
+        {
+            if (reference == ParsedEvents.Null) { _rows[row] = -1; return; }
+            if (reference >= 0 && reference < _blockIdOfTableId.Length && _blockIdOfTableId[reference] is var known and > 0)
+            {
+                _rows[row] = known - 1;
+                return;
+            }
+            _rows[row] = Resolve(rows, reference);
+        }
+
+        private int Resolve(ParsedEvents rows, int reference)
+        {
+            var bytes = rows.ValueBytes(reference);
+            if (!_byBytes.TryGetValue(bytes, out var id))
+            {
+                id = _distinct.Count;
+                _distinct.Add(bytes);
+                _byBytes[bytes] = id;
+                _valueBytes += bytes.Length;
+            }
+            if (reference >= 0)
+            {
+                if (reference >= _blockIdOfTableId.Length)
+                    Array.Resize(ref _blockIdOfTableId, Math.Max(reference + 1, _blockIdOfTableId.Length * 2));
+                _blockIdOfTableId[reference] = id + 1;
+                _tableIds.Add(reference);
+            }
+            return id;
+        }
+
+        public void Encode(Span<byte> span, ref int at, int n)
+        {
+            Int32(span, ref at, _distinct.Count);
+            foreach (var v in _distinct)
+            {
+                Int32(span, ref at, v.Length);
+                Raw(span, ref at, v);
+            }
+            Raw(span, ref at, MemoryMarshal.AsBytes(_rows.AsSpan(0, n)));
+        }
+
+        public void Clear()
+        {
+            foreach (var t in _tableIds) _blockIdOfTableId[t] = 0;
+            _tableIds.Clear();
+            _distinct.Clear();
+            _byBytes.Clear();
+            _valueBytes = 0;
+        }
+    }
 }
 
 /// <summary>Reads the staging batch back, one bucket (or every block) at a time.</summary>

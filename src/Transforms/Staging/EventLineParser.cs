@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using Highwater.Columnar;
 using Highwater.Model;
 
 namespace Highwater.Staging;
@@ -42,6 +43,196 @@ public sealed class EventLineParser
             reason = $"not valid JSON: {FirstSentence(e.Message)}";
             return null;
         }
+    }
+
+    /// <summary>
+    /// Parses a line into <paramref name="into"/>; returns false and sets <paramref name="reason"/> when the line is
+    /// malformed. The common shape (the nine fields, no white space, plain ASCII strings, 'Z' timestamps to the
+    /// second, plain numbers) is read in one pass over the bytes without materialising strings; any other line
+    /// goes through <see cref="Parse"/>, which decides, so both give the same rows and the same reasons.
+    /// </summary>
+    public bool ParseInto(ReadOnlySpan<byte> line, ParsedEvents into, Utf8ValueIds ids, string sourceKey, long lineNumber, out string? reason)
+    {
+        if (TryParsePlain(line, into, ids, lineNumber))
+        {
+            reason = null;
+            return true;
+        }
+        if (Parse(line, sourceKey, lineNumber, out reason) is not { } record) return false;
+        into.Add(record, ids);
+        return true;
+    }
+
+    /// <summary>
+    /// The fast path: accepts only lines the general parser would accept with the same values, and refuses
+    /// (returns false, adding nothing) anything else — escapes, non-ASCII or control bytes in strings, white space,
+    /// unknown or repeated fields, exponents, more than two decimals, offsets or fractions in timestamps, nulls
+    /// where a value is required.
+    /// </summary>
+    internal static bool TryParsePlain(ReadOnlySpan<byte> s, ParsedEvents into, Utf8ValueIds ids, long lineNumber)
+    {
+        if (s.Length < 2 || s[0] != '{') return false;
+        var at = 1;
+        var seen = 0;
+        ReadOnlySpan<byte> orderId = default;
+        bool orderIdNull = false, hasQty = false, hasPrice = false;
+        long userId = 0;
+        DateTime eventTs = default, arrivalTs = default;
+        int qty = 0;
+        decimal price = 0m;
+        ReadOnlySpan<byte> currency = default, sku = default, channel = default;
+        bool currencyNull = false, skuNull = false, channelNull = false;
+        while (true)
+        {
+            // "name":
+            if (at >= s.Length || s[at] != '"') return false;
+            var nameEnd = s[(at + 1)..].IndexOf((byte)'"');
+            if (nameEnd < 0) return false;
+            var bit = FieldBit(s.Slice(at + 1, nameEnd));
+            if (bit == 0 || (seen & bit) != 0) return false;
+            seen |= bit;
+            at += nameEnd + 2;
+            if (at >= s.Length || s[at] != ':') return false;
+            at++;
+            switch (bit)
+            {
+                case OrderIdBit:
+                    if (!PlainString(s, ref at, out orderId, out orderIdNull)) return false;
+                    break;
+                case UserIdBit:
+                    if (!PlainInteger(s, ref at, 18, out userId)) return false;
+                    break;
+                case EventTsBit:
+                    if (!PlainTimestamp(s, ref at, out eventTs)) return false;
+                    break;
+                case ArrivalTsBit:
+                    if (!PlainTimestamp(s, ref at, out arrivalTs)) return false;
+                    break;
+                case QtyBit:
+                    if (IsNullAt(s, ref at)) break;
+                    if (!PlainInteger(s, ref at, 9, out var q)) return false;
+                    (hasQty, qty) = (true, (int)q);
+                    break;
+                case UnitPriceBit:
+                    if (IsNullAt(s, ref at)) break;
+                    if (!PlainMoney(s, ref at, out price)) return false;
+                    hasPrice = true;
+                    break;
+                case CurrencyBit:
+                    if (!PlainString(s, ref at, out currency, out currencyNull)) return false;
+                    break;
+                case SkuBit:
+                    if (!PlainString(s, ref at, out sku, out skuNull)) return false;
+                    break;
+                case ChannelBit:
+                    if (!PlainString(s, ref at, out channel, out channelNull)) return false;
+                    break;
+            }
+            if (at >= s.Length) return false;
+            if (s[at] == ',') { at++; continue; }
+            if (s[at] != '}') return false;
+            at++;
+            break;
+        }
+        if (seen != AllFields) return false;
+        for (; at < s.Length; at++)
+            if (s[at] is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return false;
+
+        into.Add(orderId, orderIdNull, userId, eventTs, arrivalTs, hasQty, qty, hasPrice, price,
+            currencyNull ? ParsedEvents.Null : into.ValueOf(currency, ids),
+            skuNull ? ParsedEvents.Null : into.ValueOf(sku, ids),
+            channelNull ? ParsedEvents.Null : into.ValueOf(channel, ids),
+            lineNumber);
+        return true;
+    }
+
+    private static bool IsNullAt(ReadOnlySpan<byte> s, scoped ref int at)
+    {
+        if (!s[at..].StartsWith("null"u8)) return false;
+        at += 4;
+        return true;
+    }
+
+    /// <summary>A string of printable ASCII without escapes, or null.</summary>
+    private static bool PlainString(ReadOnlySpan<byte> s, scoped ref int at, out ReadOnlySpan<byte> value, out bool isNull)
+    {
+        value = default;
+        isNull = IsNullAt(s, ref at);
+        if (isNull) return true;
+        if (at >= s.Length || s[at] != '"') return false;
+        var rest = s[(at + 1)..];
+        var end = rest.IndexOfAny((byte)'"', (byte)'\\');
+        if (end < 0 || rest[end] != '"') return false;
+        value = rest[..end];
+        if (value.ContainsAnyExceptInRange((byte)0x20, (byte)0x7E)) return false;
+        at += end + 2;
+        return true;
+    }
+
+    /// <summary>An integer of at most <paramref name="maxDigits"/> digits, JSON-shaped (no leading zero, no fraction or exponent).</summary>
+    private static bool PlainInteger(ReadOnlySpan<byte> s, ref int at, int maxDigits, out long value)
+    {
+        value = 0;
+        var i = at;
+        var negative = i < s.Length && s[i] == '-';
+        if (negative) i++;
+        var first = i;
+        while (i < s.Length && (uint)(s[i] - '0') <= 9)
+        {
+            value = value * 10 + (s[i] - '0');
+            i++;
+        }
+        var digits = i - first;
+        if (digits == 0 || digits > maxDigits || (digits > 1 && s[first] == '0')) return false;
+        if (i < s.Length && s[i] is (byte)'.' or (byte)'e' or (byte)'E') return false;
+        if (negative) value = -value;
+        at = i;
+        return true;
+    }
+
+    /// <summary>A plain decimal with at most 16 integer digits and at most two decimals; not negative zero.</summary>
+    private static bool PlainMoney(ReadOnlySpan<byte> s, ref int at, out decimal value)
+    {
+        value = 0m;
+        var i = at;
+        var negative = i < s.Length && s[i] == '-';
+        if (negative) i++;
+        var first = i;
+        long units = 0;
+        while (i < s.Length && (uint)(s[i] - '0') <= 9)
+        {
+            units = units * 10 + (s[i] - '0');
+            i++;
+        }
+        var digits = i - first;
+        if (digits == 0 || digits > 16 || (digits > 1 && s[first] == '0')) return false;
+        byte scale = 0;
+        if (i < s.Length && s[i] == '.')
+        {
+            i++;
+            while (i < s.Length && (uint)(s[i] - '0') <= 9)
+            {
+                if (++scale > 2) return false;
+                units = units * 10 + (s[i] - '0');
+                i++;
+            }
+            if (scale == 0) return false;
+        }
+        if (i < s.Length && s[i] is (byte)'e' or (byte)'E') return false;
+        if (negative && units == 0) return false;
+        value = new decimal((int)units, (int)(units >> 32), 0, negative, scale);
+        at = i;
+        return true;
+    }
+
+    /// <summary>A "yyyy-MM-ddTHH:mm:ssZ" string.</summary>
+    private static bool PlainTimestamp(ReadOnlySpan<byte> s, ref int at, out DateTime value)
+    {
+        value = default;
+        if (at + 22 > s.Length || s[at] != '"' || s[at + 21] != '"') return false;
+        if (!TryParseUtcSeconds(s.Slice(at + 1, 20), out value)) return false;
+        at += 22;
+        return true;
     }
 
     private EventRecord? ParseCore(ReadOnlySpan<byte> line, string sourceKey, long lineNumber, out string? reason)
