@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Highwater.Model;
@@ -30,19 +31,46 @@ public sealed class EventStagingWriter : IDisposable
 
     public static string PartitionOf(int bucket) => bucket < 0 ? Unkeyed : OrderBuckets.Name(bucket);
 
-    /// <summary>Takes the rows of a parsed chunk, each to its bucket's buffer; full buffers are written.</summary>
+    /// <summary>
+    /// Takes the rows of a parsed chunk, each to its bucket's buffer, one bucket after another (the chunk grouped
+    /// by <see cref="ParsedEvents.GroupBySlot"/>); the blocks that fill up are appended in the order a row-by-row
+    /// pass would have filled them, so the spool is the same whatever the grouping.
+    /// </summary>
     public void Append(ParsedEvents rows)
     {
-        var buckets = rows.Bucket;
-        for (var i = 0; i < rows.Count; i++)
+        rows.GroupBySlot();
+        var order = rows.RowsBySlot;
+        for (var slot = 0; slot < ParsedEvents.Slots; slot++)
         {
-            var slot = buckets[i] < 0 ? OrderBuckets.Count : buckets[i];
+            var (from, to) = (rows.SlotStart(slot), rows.SlotStart(slot + 1));
+            if (from == to) continue;
             var buffer = _buffers[slot] ??= new EventBlockBuilder(BlockRows);
-            buffer.Add(rows, i);
-            if (buffer.IsFull) Flush(slot);
+            for (var k = from; k < to; k++)
+            {
+                buffer.Add(rows, order[k]);
+                if (!buffer.IsFull) continue;
+                var bytes = ArrayPool<byte>.Shared.Rent(buffer.EncodedLengthBound);
+                _filled.Add(new FilledBlock(order[k], slot, bytes, buffer.Encode(bytes), buffer.Count));
+                buffer.Clear();
+            }
+        }
+        if (_filled.Count > 0)
+        {
+            _filled.Sort((a, b) => a.FilledAtRow.CompareTo(b.FilledAtRow));
+            foreach (var f in _filled)
+            {
+                _spool.Append(PartitionOf(f.Slot == OrderBuckets.Count ? -1 : f.Slot), f.Bytes.AsSpan(0, f.Length), f.Rows);
+                ArrayPool<byte>.Shared.Return(f.Bytes);
+            }
+            _filled.Clear();
         }
         RowsWritten += rows.Count;
     }
+
+    /// <summary>A block that filled up at a chunk's row <see cref="FilledAtRow"/>, waiting to be appended in row order.</summary>
+    private readonly record struct FilledBlock(int FilledAtRow, int Slot, byte[] Bytes, int Length, int Rows);
+
+    private readonly List<FilledBlock> _filled = [];
 
     /// <summary>Writes what is still buffered, bucket by bucket, then the spool's footer.</summary>
     public void Complete()
@@ -54,7 +82,9 @@ public sealed class EventStagingWriter : IDisposable
     private void Flush(int slot)
     {
         if (_buffers[slot] is not { Count: > 0 } buffer) return;
-        _spool.Append(PartitionOf(slot == OrderBuckets.Count ? -1 : slot), buffer.Encode(), buffer.Count);
+        var bytes = ArrayPool<byte>.Shared.Rent(buffer.EncodedLengthBound);
+        _spool.Append(PartitionOf(slot == OrderBuckets.Count ? -1 : slot), bytes.AsSpan(0, buffer.Encode(bytes)), buffer.Count);
+        ArrayPool<byte>.Shared.Return(bytes);
         buffer.Clear();
     }
 
@@ -128,14 +158,29 @@ public sealed class EventBlockBuilder
         _sourceLine[at] = rows.SourceLine[i];
     }
 
-    /// <summary>The block's bytes (valid until the next call that changes the builder).</summary>
+    /// <summary>At least the length of the block's encoding.</summary>
+    public int EncodedLengthBound
+    {
+        get
+        {
+            var n = Count;
+            return 4 + 4 * n + _orderIdBytes + 8 * n * 3 + 5 * n + 17 * n + 8 * n
+                   + _currency.EncodedLength + _sku.EncodedLength + _channel.EncodedLength + _sourceKey.EncodedLength;
+        }
+    }
+
+    /// <summary>The block's bytes (valid until the builder changes).</summary>
     public ReadOnlySpan<byte> Encode()
     {
+        if (_encoded.Length < EncodedLengthBound) _encoded = new byte[Math.Max(EncodedLengthBound, _encoded.Length * 2)];
+        return _encoded.AsSpan(0, Encode(_encoded));
+    }
+
+    /// <summary>Encodes the block into <paramref name="into"/> (at least <see cref="EncodedLengthBound"/> bytes); returns its length.</summary>
+    public int Encode(Span<byte> into)
+    {
         var n = Count;
-        var size = 4 + 4 * n + _orderIdBytes + 8 * n * 3 + 5 * n + 17 * n + 8 * n
-                   + _currency.EncodedLength + _sku.EncodedLength + _channel.EncodedLength + _sourceKey.EncodedLength;
-        if (_encoded.Length < size) _encoded = new byte[Math.Max(size, _encoded.Length * 2)];
-        var span = _encoded.AsSpan(0, size);
+        var span = into;
         var at = 0;
         Int32(span, ref at, n);
         var from = 0;
@@ -160,7 +205,7 @@ public sealed class EventBlockBuilder
         _channel.Encode(span, ref at, n);
         _sourceKey.Encode(span, ref at, n);
         Raw(span, ref at, MemoryMarshal.AsBytes(_sourceLine.AsSpan(0, n)));
-        return span[..at];
+        return at;
     }
 
     public void Clear()
@@ -213,23 +258,26 @@ public sealed class EventBlockBuilder
             _rows[row] = Resolve(rows, reference);
         }
 
+        /// <summary>
+        /// A value new to the block. A table id stands for its bytes alone (the table gives equal bytes one id, and a
+        /// chunk keeps only bytes the table has no id for), so only a chunk's own values are looked up by bytes.
+        /// </summary>
         private int Resolve(ParsedEvents rows, int reference)
         {
             var bytes = rows.ValueBytes(reference);
-            if (!_byBytes.TryGetValue(bytes, out var id))
+            if (reference < 0 && _byBytes.TryGetValue(bytes, out var own)) return own;
+            var id = _distinct.Count;
+            _distinct.Add(bytes);
+            _valueBytes += bytes.Length;
+            if (reference < 0)
             {
-                id = _distinct.Count;
-                _distinct.Add(bytes);
                 _byBytes[bytes] = id;
-                _valueBytes += bytes.Length;
+                return id;
             }
-            if (reference >= 0)
-            {
-                if (reference >= _blockIdOfTableId.Length)
-                    Array.Resize(ref _blockIdOfTableId, Math.Max(reference + 1, _blockIdOfTableId.Length * 2));
-                _blockIdOfTableId[reference] = id + 1;
-                _tableIds.Add(reference);
-            }
+            if (reference >= _blockIdOfTableId.Length)
+                Array.Resize(ref _blockIdOfTableId, Math.Max(reference + 1, _blockIdOfTableId.Length * 2));
+            _blockIdOfTableId[reference] = id + 1;
+            _tableIds.Add(reference);
             return id;
         }
 

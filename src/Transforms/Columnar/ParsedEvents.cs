@@ -34,6 +34,7 @@ public sealed class ParsedEvents
         Sku = new int[capacity];
         Channel = new int[capacity];
         SourceLine = new long[capacity];
+        _rowsBySlot = new int[capacity];
     }
 
     public int Capacity { get; }
@@ -66,6 +67,39 @@ public sealed class ParsedEvents
 
     public ReadOnlySpan<byte> OrderIdBytes => _orderIds.AsSpan(0, _orderIdBytes);
 
+    /// <summary>The slots a chunk's rows are grouped by: the buckets, then one for rows without an order_id.</summary>
+    public const int Slots = OrderBuckets.Count + 1;
+
+    private readonly int[] _rowsBySlot;
+    private readonly int[] _slotStarts = new int[Slots + 1];
+    private bool _grouped;
+
+    /// <summary>The row indexes grouped by slot (bucket 0..63, then unkeyed), line order kept within a slot; see <see cref="GroupBySlot"/>.</summary>
+    public ReadOnlySpan<int> RowsBySlot => _grouped ? _rowsBySlot.AsSpan(0, Count) : throw new InvalidOperationException("GroupBySlot first");
+
+    /// <summary>Where slot <paramref name="slot"/>'s rows start in <see cref="RowsBySlot"/> (slot <see cref="Slots"/>: the end).</summary>
+    public int SlotStart(int slot) => _slotStarts[slot];
+
+    /// <summary>
+    /// Groups the rows by slot (a stable counting sort), so the staging writer fills one bucket's block at a time:
+    /// done by the parser thread that filled the chunk, not by the single writer.
+    /// </summary>
+    public void GroupBySlot()
+    {
+        if (_grouped) return;
+        var starts = _slotStarts;
+        Array.Clear(starts);
+        for (var i = 0; i < Count; i++) starts[SlotOf(Bucket[i]) + 1]++;
+        for (var slot = 1; slot <= Slots; slot++) starts[slot] += starts[slot - 1];
+        Span<int> next = stackalloc int[Slots];
+        starts.AsSpan(0, Slots).CopyTo(next);
+        for (var i = 0; i < Count; i++) _rowsBySlot[next[SlotOf(Bucket[i])]++] = i;
+        _grouped = true;
+    }
+
+    /// <summary>The slot of a bucket (-1, no order_id: the last slot).</summary>
+    public static int SlotOf(int bucket) => bucket < 0 ? OrderBuckets.Count : bucket;
+
     /// <summary>The UTF-8 bytes of a value reference that is not <see cref="Null"/>.</summary>
     public byte[] ValueBytes(int reference) => reference >= 0 ? Values[reference] : _ownValues[-reference - 2];
 
@@ -85,6 +119,7 @@ public sealed class ParsedEvents
     public void Add(ReadOnlySpan<byte> orderId, bool orderIdIsNull, long userId, DateTime eventTs, DateTime arrivalTs,
         bool hasQty, int qty, bool hasUnitPrice, decimal unitPrice, int currency, int sku, int channel, long sourceLine)
     {
+        _grouped = false;
         var i = Count++;
         if (orderIdIsNull)
         {
@@ -137,6 +172,7 @@ public sealed class ParsedEvents
     public void Clear()
     {
         Count = 0;
+        _grouped = false;
         _orderIdBytes = 0;
         _ownValues.Clear();
         SourceKey = Null;

@@ -173,12 +173,14 @@ public static class ExtractStage
                     linesTaken = reader.LineNumber;
                     if (rows.IsFull || set.Count >= ChunkRows)
                     {
+                        rows.GroupBySlot(); // here, on a parser thread, rather than in the single writer
                         await output.WriteAsync(new Chunk(rows, set, null), ct);
                         rows = Rent(pool, file.Key, ids);
                         set = [];
                     }
                 }
                 if (gzip is not null) await EnsureCompleteGzipAsync(landing, file, gzip, ct);
+                rows.GroupBySlot();
                 await output.WriteAsync(new Chunk(rows, set, new FileDone(linesTaken, ctx.Clock.GetElapsedTime(started))), ct);
                 return;
             }

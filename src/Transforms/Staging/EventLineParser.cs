@@ -225,13 +225,36 @@ public sealed class EventLineParser
         return true;
     }
 
-    /// <summary>A "yyyy-MM-ddTHH:mm:ssZ" string.</summary>
+    /// <summary>
+    /// A "yyyy-MM-ddTHH:mm:ssZ" string, or "yyyy-MM-ddTHH:mm:ss+hh:mm" (or "-hh:mm") with an offset below 14 hours,
+    /// converted to UTC as the general parser does; years 1 and 9999 are left to it (the offset may leave the range).
+    /// </summary>
     private static bool PlainTimestamp(ReadOnlySpan<byte> s, ref int at, out DateTime value)
     {
         value = default;
-        if (at + 22 > s.Length || s[at] != '"' || s[at + 21] != '"') return false;
-        if (!TryParseUtcSeconds(s.Slice(at + 1, 20), out value)) return false;
-        at += 22;
+        if (at + 22 > s.Length || s[at] != '"') return false;
+        if (s[at + 21] == '"')
+        {
+            if (!TryParseUtcSeconds(s.Slice(at + 1, 20), out value)) return false;
+            at += 22;
+            return true;
+        }
+        if (at + 27 > s.Length || s[at + 26] != '"') return false;
+        var text = s.Slice(at + 1, 25);
+        var sign = text[19];
+        if (sign is not ((byte)'+' or (byte)'-') || text[22] != ':') return false;
+        var hh = (text[20] - '0') * 10 + (text[21] - '0');
+        var mm = (text[23] - '0') * 10 + (text[24] - '0');
+        if ((uint)(text[20] - '0') > 9 || (uint)(text[21] - '0') > 9 || (uint)(text[23] - '0') > 9 || (uint)(text[24] - '0') > 9
+            || hh > 13 || mm > 59)
+            return false;
+        Span<byte> utc = stackalloc byte[20];
+        text[..19].CopyTo(utc);
+        utc[19] = (byte)'Z';
+        if (!TryParseUtcSeconds(utc, out var local) || local.Year is 1 or 9999) return false;
+        var offset = TimeSpan.FromMinutes(hh * 60 + mm);
+        value = sign == '+' ? local - offset : local + offset;
+        at += 27;
         return true;
     }
 

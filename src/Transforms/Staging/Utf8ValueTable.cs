@@ -49,18 +49,23 @@ public sealed class Utf8ValueTable
             }
             stored = utf8.ToArray();
             id = _count++;
-            if (id == _values.Length) Array.Resize(ref _values, _values.Length * 2);
+            if (id == _values.Length)
+            {
+                var grown = new byte[_values.Length * 2][];
+                _values.CopyTo(grown, 0);
+                Volatile.Write(ref _values, grown);
+            }
             _values[id] = stored;
             _ids[stored] = id;
             return true;
         }
     }
 
-    /// <summary>The bytes of value <paramref name="id"/>.</summary>
-    public byte[] this[int id]
-    {
-        get { lock (_gate) return _values[id]; }
-    }
+    /// <summary>
+    /// The bytes of value <paramref name="id"/>, without the lock: an id handed to another thread (through a channel,
+    /// which orders the two) was stored before, and a grown array is published only after the entries are copied.
+    /// </summary>
+    public byte[] this[int id] => Volatile.Read(ref _values)[id];
 }
 
 /// <summary>One parser's cache of <see cref="Utf8ValueTable"/> ids: a lookup without a lock or an allocation.</summary>
@@ -106,12 +111,15 @@ public sealed class Utf8ValueIds
     /// <summary>Up to 15 bytes and the length in two words: equal words, equal bytes.</summary>
     private static void Pack(ReadOnlySpan<byte> utf8, out ulong a, out ulong b)
     {
-        Span<byte> packed = stackalloc byte[16];
-        packed.Clear();
-        utf8.CopyTo(packed);
-        packed[15] = (byte)utf8.Length;
-        a = MemoryMarshal.Read<ulong>(packed);
-        b = MemoryMarshal.Read<ulong>(packed[8..]);
+        b = (ulong)utf8.Length << 56;
+        if (utf8.Length >= 8)
+        {
+            a = MemoryMarshal.Read<ulong>(utf8);
+            for (var i = 8; i < utf8.Length; i++) b |= (ulong)utf8[i] << (8 * (i - 8));
+            return;
+        }
+        a = 0;
+        for (var i = 0; i < utf8.Length; i++) a |= (ulong)utf8[i] << (8 * i);
     }
 
     private static int Hash(ulong a, ulong b) => (int)(((a * 0x9E3779B97F4A7C15UL) ^ (b * 0xC2B2AE3D27D4EB4FUL)) >> 35);

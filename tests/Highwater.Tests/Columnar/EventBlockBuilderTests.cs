@@ -140,6 +140,51 @@ public sealed class EventBlockBuilderTests : IDisposable
     }
 
     [Fact]
+    public void The_spool_is_the_file_a_row_by_row_writer_gives_even_when_a_bucket_fills_twice_in_a_chunk()
+    {
+        // Order ids of three buckets only and a quarter of rows unkeyed, so blocks (8,192 rows) of several buckets
+        // fill within one chunk, some twice, at interleaved rows: they must still be appended in the order they filled.
+        var ids3 = Enumerable.Range(0, 100_000).Select(k => $"O-{k}").Where(id => OrderBuckets.IndexOf(id) is 3 or 17 or 42).Take(5000).ToArray();
+        var records = Enumerable.Range(0, 60_000).Select(i => new EventRecord(i % 4 == 0 ? null : ids3[i % ids3.Length], i, T.AddSeconds(i), T,
+            i % 9 == 0 ? null : i, i % 5 == 0 ? null : i / 100m, i % 3 == 0 ? "EUR" : "USD", $"SKU-{i % 300}", "web",
+            i < 30_000 ? "events/a.json" : "events/b.json", i + 1)).ToList();
+        var expectedPath = Path.Combine(_dir.Path, "expected.spool");
+        using (var spool = new PartitionedSpool.Writer(expectedPath))
+        {
+            var buffers = new Dictionary<int, List<EventRecord>>();
+            var block = new ColumnBlockWriter();
+            void Flush(int bucket)
+            {
+                if (!buffers.TryGetValue(bucket, out var rows) || rows.Count == 0) return;
+                Columns(rows).Encode(block);
+                spool.Append(EventStagingWriter.PartitionOf(bucket), block.Written, rows.Count);
+                rows.Clear();
+            }
+            foreach (var r in records)
+            {
+                var bucket = r.OrderId is null ? -1 : OrderBuckets.IndexOf(r.OrderId);
+                if (!buffers.TryGetValue(bucket, out var rows)) buffers[bucket] = rows = [];
+                rows.Add(r);
+                if (rows.Count == EventStagingWriter.BlockRows) Flush(bucket);
+            }
+            for (var b = 0; b < OrderBuckets.Count; b++) Flush(b);
+            Flush(-1);
+            spool.Complete();
+        }
+
+        var path = Path.Combine(_dir.Path, "events.spool");
+        var ids = new Utf8ValueIds(new Utf8ValueTable());
+        using (var writer = EventStagingWriter.Create(path))
+        {
+            foreach (var chunk in records.Chunk(20_000).SelectMany(c => c.GroupBy(r => r.SourceKey).Select(g => g.ToArray())))
+                writer.Append(Parsed(ids, chunk));
+            writer.Complete();
+        }
+
+        Assert.Equal(File.ReadAllBytes(expectedPath), File.ReadAllBytes(path));
+    }
+
+    [Fact]
     public void The_bucket_of_utf8_bytes_is_the_bucket_of_the_string()
     {
         foreach (var id in new[] { "", "X", "O-3-1-123456", "Ö-ünïcødé-€", new string('é', 2000), "🙂", "a\u0000b", "\ud800lone" })

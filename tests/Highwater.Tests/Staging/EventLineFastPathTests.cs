@@ -34,6 +34,10 @@ public sealed class EventLineFastPathTests
         Line(unitPrice: "-9999999999999999.99"), Line(unitPrice: "1234567890123456"),
         Line(eventTs: "\"2024-02-29T23:59:59Z\"", arrivalTs: "\"0001-01-01T00:00:00Z\""),
         Line(eventTs: "\"9999-12-31T23:59:59Z\""),
+        Line(eventTs: "\"2025-01-01T20:18:45+01:00\"", arrivalTs: "\"2025-01-01T00:10:00+01:00\""),
+        Line(eventTs: "\"2025-12-31T23:59:59-05:30\"", arrivalTs: "\"2024-02-29T01:00:00+13:59\""),
+        Line(eventTs: "\"2025-01-01T00:00:00+00:00\"", arrivalTs: "\"2025-01-01T00:00:00-00:00\""),
+        Line(eventTs: "\"0002-01-01T00:00:00+13:00\"", arrivalTs: "\"9998-12-31T23:59:59-13:00\""),
         Line(orderId: "\"O with spaces ~!@#$%^&*()[]{}:;,./<>?|`'\""),
         Line() + "   ",
         Line() + "\t\r",
@@ -51,9 +55,14 @@ public sealed class EventLineFastPathTests
         Line(unitPrice: "1.234"), Line(unitPrice: "1.230"), Line(unitPrice: "1e2"), Line(unitPrice: "1."), Line(unitPrice: ".5"),
         Line(unitPrice: "-0"), Line(unitPrice: "-0.00"), Line(unitPrice: "00.5"), Line(unitPrice: "10000000000000000"),
         Line(unitPrice: "\"1.00\""), Line(unitPrice: "1.5E-1"),
-        Line(eventTs: "\"2026-01-25T08:25:41\""), Line(eventTs: "\"2026-01-25T08:25:41.5Z\""), Line(eventTs: "\"2026-01-25T08:25:41+01:00\""),
+        Line(eventTs: "\"2026-01-25T08:25:41\""), Line(eventTs: "\"2026-01-25T08:25:41.5Z\""),
         Line(eventTs: "\"2026-02-30T08:25:41Z\""), Line(eventTs: "\"2026-01-25 08:25:41Z\""), Line(eventTs: "null"), Line(arrivalTs: "123"),
-        Line(eventTs: "\"2026-01-25T24:00:00Z\""), Line(eventTs: "\"2026-01-25T08:25:41z\""),
+        Line(eventTs: "\"2026-01-25T24:00:00Z\""),
+        Line(eventTs: "\"2026-01-25T08:25:41+14:00\""), Line(eventTs: "\"2026-01-25T08:25:41+01:60\""),
+        Line(eventTs: "\"2026-01-25T08:25:41+0100\""), Line(eventTs: "\"2026-01-25T08:25:41+01\""),
+        Line(eventTs: "\"2026-01-25T08:25:41*01:00\""), Line(eventTs: "\"2026-01-25T08:25:41+01:0a\""),
+        Line(eventTs: "\"0001-01-01T00:00:00+01:00\""), Line(eventTs: "\"9999-12-31T23:59:59-01:00\""),
+        Line(eventTs: "\"2026-02-29T08:25:41+01:00\""), Line(eventTs: "\"2026-01-25T08:25:41.5+01:00\""), Line(eventTs: "\"2026-01-25T08:25:41z\""),
         Line(channel: "\"web\",\"extra\":1"), Line(channel: "\"web\",\"qty\":3"), Line(channel: "\"web\" "), Line(channel: "\"web\"} x"),
         Line(channel: "\"web\"}{}"), Line() + ",", " " + Line(), Line().Replace(":", ": "), Line().Replace(",", ", "),
         Line().Replace("\"order_id\"", "\"order\\u005fid\""), Line().Replace(",\"channel\":\"web\"", ""), "{}", "{", "", "[]", "null",
@@ -86,7 +95,7 @@ public sealed class EventLineFastPathTests
         var rows = new ParsedEvents(4, ids.Table);
         rows.SetSourceKey(Key, ids);
 
-        Assert.False(EventLineParser.TryParsePlain(bytes, rows, ids, 7));
+        Assert.False(EventLineParser.TryParsePlain(bytes, rows, ids, 7), line);
         Assert.Equal(0, rows.Count);
 
         var expected = new EventLineParser().Parse(bytes, Key, 7, out var expectedReason);
