@@ -23,7 +23,15 @@ public sealed class EventLineParser
     private static readonly string[] FieldNames =
         ["order_id", "user_id", "event_ts", "arrival_ts", "qty", "unit_price", "currency", "sku", "channel"];
 
+    /// <summary>Each field's name quoted and followed by ':', as a plain line spells it, in <see cref="FieldNames"/> order.</summary>
+    private static readonly byte[][] QuotedNames = FieldNames.Select(n => Encoding.UTF8.GetBytes($"\"{n}\":")).ToArray();
+
     private readonly StringPool _pool = new();
+
+    /// <summary>The date part of the last timestamp the fast path read, and its ticks (a file's timestamps share a few dates).</summary>
+    private ulong _lastDate;
+    private ushort _lastDateEnd;
+    private long _lastDayTicks = -1;
 
     /// <summary>Parses a line; returns null and sets <paramref name="reason"/> when the line is malformed.</summary>
     public EventRecord? Parse(ReadOnlySpan<byte> line, string sourceKey, long lineNumber, out string? reason)
@@ -69,11 +77,12 @@ public sealed class EventLineParser
     /// unknown or repeated fields, exponents, more than two decimals, offsets or fractions in timestamps, nulls
     /// where a value is required.
     /// </summary>
-    internal static bool TryParsePlain(ReadOnlySpan<byte> s, ParsedEvents into, Utf8ValueIds ids, long lineNumber)
+    internal bool TryParsePlain(ReadOnlySpan<byte> s, ParsedEvents into, Utf8ValueIds ids, long lineNumber)
     {
         if (s.Length < 2 || s[0] != '{') return false;
         var at = 1;
         var seen = 0;
+        var field = 0;
         ReadOnlySpan<byte> orderId = default;
         bool orderIdNull = false, hasQty = false, hasPrice = false;
         long userId = 0;
@@ -84,16 +93,26 @@ public sealed class EventLineParser
         bool currencyNull = false, skuNull = false, channelNull = false;
         while (true)
         {
-            // "name":
-            if (at >= s.Length || s[at] != '"') return false;
-            var nameEnd = s[(at + 1)..].IndexOf((byte)'"');
-            if (nameEnd < 0) return false;
-            var bit = FieldBit(s.Slice(at + 1, nameEnd));
+            // "name": first the name that usually comes next (the fields in schema order), else any known name
+            int bit;
+            if (field < QuotedNames.Length && s[at..].StartsWith(QuotedNames[field]))
+            {
+                bit = 1 << field;
+                at += QuotedNames[field].Length;
+            }
+            else
+            {
+                if (at >= s.Length || s[at] != '"') return false;
+                var nameEnd = s[(at + 1)..].IndexOf((byte)'"');
+                if (nameEnd < 0) return false;
+                bit = FieldBit(s.Slice(at + 1, nameEnd));
+                at += nameEnd + 2;
+                if (at >= s.Length || s[at] != ':') return false;
+                at++;
+            }
             if (bit == 0 || (seen & bit) != 0) return false;
             seen |= bit;
-            at += nameEnd + 2;
-            if (at >= s.Length || s[at] != ':') return false;
-            at++;
+            field++;
             switch (bit)
             {
                 case OrderIdBit:
@@ -160,12 +179,12 @@ public sealed class EventLineParser
         isNull = IsNullAt(s, ref at);
         if (isNull) return true;
         if (at >= s.Length || s[at] != '"') return false;
-        var rest = s[(at + 1)..];
-        var end = rest.IndexOfAny((byte)'"', (byte)'\\');
-        if (end < 0 || rest[end] != '"') return false;
-        value = rest[..end];
-        if (value.ContainsAnyExceptInRange((byte)0x20, (byte)0x7E)) return false;
-        at += end + 2;
+        // Short values: a byte loop beats a vectorised search here.
+        var end = at + 1;
+        while (end < s.Length && s[end] is >= 0x20 and <= 0x7E and not (byte)'"' and not (byte)'\\') end++;
+        if (end >= s.Length || s[end] != '"') return false;
+        value = s[(at + 1)..end];
+        at = end + 1;
         return true;
     }
 
@@ -229,13 +248,14 @@ public sealed class EventLineParser
     /// A "yyyy-MM-ddTHH:mm:ssZ" string, or "yyyy-MM-ddTHH:mm:ss+hh:mm" (or "-hh:mm") with an offset below 14 hours,
     /// converted to UTC as the general parser does; years 1 and 9999 are left to it (the offset may leave the range).
     /// </summary>
-    private static bool PlainTimestamp(ReadOnlySpan<byte> s, ref int at, out DateTime value)
+    private bool PlainTimestamp(ReadOnlySpan<byte> s, ref int at, out DateTime value)
     {
         value = default;
         if (at + 22 > s.Length || s[at] != '"') return false;
-        if (s[at + 21] == '"')
+        if (s[at + 20] == 'Z' && s[at + 21] == '"')
         {
-            if (!TryParseUtcSeconds(s.Slice(at + 1, 20), out value)) return false;
+            if (!LocalSeconds(s.Slice(at + 1, 19), out var ticks)) return false;
+            value = new DateTime(ticks, DateTimeKind.Utc);
             at += 22;
             return true;
         }
@@ -243,19 +263,44 @@ public sealed class EventLineParser
         var text = s.Slice(at + 1, 25);
         var sign = text[19];
         if (sign is not ((byte)'+' or (byte)'-') || text[22] != ':') return false;
-        var hh = (text[20] - '0') * 10 + (text[21] - '0');
-        var mm = (text[23] - '0') * 10 + (text[24] - '0');
-        if ((uint)(text[20] - '0') > 9 || (uint)(text[21] - '0') > 9 || (uint)(text[23] - '0') > 9 || (uint)(text[24] - '0') > 9
-            || hh > 13 || mm > 59)
-            return false;
-        Span<byte> utc = stackalloc byte[20];
-        text[..19].CopyTo(utc);
-        utc[19] = (byte)'Z';
-        if (!TryParseUtcSeconds(utc, out var local) || local.Year is 1 or 9999) return false;
-        var offset = TimeSpan.FromMinutes(hh * 60 + mm);
-        value = sign == '+' ? local - offset : local + offset;
+        if (!TwoDigits(text[20..], out var hh) || !TwoDigits(text[23..], out var mm) || hh > 13 || mm > 59) return false;
+        if (!LocalSeconds(text[..19], out var local) || text[..4].SequenceEqual("0001"u8) || text[..4].SequenceEqual("9999"u8)) return false;
+        var offset = (hh * 60L + mm) * TimeSpan.TicksPerMinute;
+        value = new DateTime(sign == '+' ? local - offset : local + offset, DateTimeKind.Utc);
         at += 27;
         return true;
+    }
+
+    /// <summary>"yyyy-MM-ddTHH:mm:ss" as ticks, with the checks of <see cref="TryParseUtcSeconds"/>; the date's ticks are cached.</summary>
+    private bool LocalSeconds(ReadOnlySpan<byte> s, out long ticks)
+    {
+        ticks = 0;
+        var date = System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(s);
+        var dateEnd = System.Runtime.InteropServices.MemoryMarshal.Read<ushort>(s[8..]);
+        long day;
+        if (date == _lastDate && dateEnd == _lastDateEnd && _lastDayTicks >= 0) day = _lastDayTicks;
+        else
+        {
+            if (s[4] != '-' || s[7] != '-' || !TwoDigits(s, out var y1) || !TwoDigits(s[2..], out var y2)
+                || !TwoDigits(s[5..], out var month) || !TwoDigits(s[8..], out var dom))
+                return false;
+            var year = y1 * 100 + y2;
+            if (year < 1 || month is < 1 or > 12 || dom < 1 || dom > DateTime.DaysInMonth(year, month)) return false;
+            day = new DateTime(year, month, dom).Ticks;
+            (_lastDate, _lastDateEnd, _lastDayTicks) = (date, dateEnd, day);
+        }
+        if (s[10] != 'T' || s[13] != ':' || s[16] != ':' || !TwoDigits(s[11..], out var hour) || !TwoDigits(s[14..], out var minute)
+            || !TwoDigits(s[17..], out var second) || hour > 23 || minute > 59 || second > 59)
+            return false;
+        ticks = day + ((hour * 60L + minute) * 60 + second) * TimeSpan.TicksPerSecond;
+        return true;
+    }
+
+    private static bool TwoDigits(ReadOnlySpan<byte> s, out int value)
+    {
+        var (a, b) = ((uint)(s[0] - '0'), (uint)(s[1] - '0'));
+        value = (int)(a * 10 + b);
+        return a <= 9 && b <= 9;
     }
 
     private EventRecord? ParseCore(ReadOnlySpan<byte> line, string sourceKey, long lineNumber, out string? reason)

@@ -76,9 +76,15 @@ public sealed class Utf8ValueIds
 
     private readonly Utf8ValueTable _table;
     private readonly Dictionary<byte[], int> _long = new(Utf8BytesComparer.Instance);
-    private ulong[] _keys = new ulong[2 * 1024];
-    private int[] _packedIds = new int[1024];
+    private PackedEntry[] _packed = new PackedEntry[1024];
     private int _packedCount;
+
+    /// <summary>A packed value and its id + 1 (0: a free slot), in one cache line's part.</summary>
+    private struct PackedEntry
+    {
+        public ulong A, B;
+        public int IdPlusOne;
+    }
 
     public Utf8ValueIds(Utf8ValueTable table) => _table = table;
 
@@ -90,12 +96,13 @@ public sealed class Utf8ValueIds
         if (utf8.Length <= PackedBytes)
         {
             Pack(utf8, out var a, out var b);
-            var mask = _packedIds.Length - 1;
+            var entries = _packed;
+            var mask = entries.Length - 1;
             for (var slot = Hash(a, b) & mask; ; slot = (slot + 1) & mask)
             {
-                var id = _packedIds[slot];
-                if (id == 0) break;
-                if (_keys[2 * slot] == a && _keys[2 * slot + 1] == b) return id - 1;
+                ref var e = ref entries[slot];
+                if (e.IdPlusOne == 0) break;
+                if (e.A == a && e.B == b) return e.IdPlusOne - 1;
             }
             if (!_table.TryGetOrAdd(utf8, out var fresh, out _)) return -1;
             AddPacked(a, b, fresh);
@@ -126,21 +133,18 @@ public sealed class Utf8ValueIds
 
     private void AddPacked(ulong a, ulong b, int id)
     {
-        if ((_packedCount + 1) * 2 > _packedIds.Length)
+        if ((_packedCount + 1) * 2 > _packed.Length)
         {
-            var (oldKeys, oldIds) = (_keys, _packedIds);
-            _keys = new ulong[oldKeys.Length * 2];
-            _packedIds = new int[oldIds.Length * 2];
+            var old = _packed;
+            _packed = new PackedEntry[old.Length * 2];
             _packedCount = 0;
-            for (var s = 0; s < oldIds.Length; s++)
-                if (oldIds[s] != 0) AddPacked(oldKeys[2 * s], oldKeys[2 * s + 1], oldIds[s] - 1);
+            foreach (var e in old)
+                if (e.IdPlusOne != 0) AddPacked(e.A, e.B, e.IdPlusOne - 1);
         }
-        var mask = _packedIds.Length - 1;
+        var mask = _packed.Length - 1;
         var slot = Hash(a, b) & mask;
-        while (_packedIds[slot] != 0) slot = (slot + 1) & mask;
-        _keys[2 * slot] = a;
-        _keys[2 * slot + 1] = b;
-        _packedIds[slot] = id + 1;
+        while (_packed[slot].IdPlusOne != 0) slot = (slot + 1) & mask;
+        _packed[slot] = new PackedEntry { A = a, B = b, IdPlusOne = id + 1 };
         _packedCount++;
     }
 }

@@ -78,7 +78,7 @@ public sealed class EventLineFastPathTests
         var rows = new ParsedEvents(4, ids.Table);
         rows.SetSourceKey(Key, ids);
 
-        Assert.True(EventLineParser.TryParsePlain(bytes, rows, ids, 7));
+        Assert.True(new EventLineParser().TryParsePlain(bytes, rows, ids, 7));
         var expected = new EventLineParser().Parse(bytes, Key, 7, out var reason);
 
         Assert.Null(reason);
@@ -95,7 +95,7 @@ public sealed class EventLineFastPathTests
         var rows = new ParsedEvents(4, ids.Table);
         rows.SetSourceKey(Key, ids);
 
-        Assert.False(EventLineParser.TryParsePlain(bytes, rows, ids, 7), line);
+        Assert.False(new EventLineParser().TryParsePlain(bytes, rows, ids, 7), line);
         Assert.Equal(0, rows.Count);
 
         var expected = new EventLineParser().Parse(bytes, Key, 7, out var expectedReason);
@@ -109,6 +109,32 @@ public sealed class EventLineFastPathTests
             AssertSame(e, rows[0]);
         }
         else Assert.Equal(0, rows.Count);
+    }
+
+    [Fact]
+    public void One_parser_over_many_lines_gives_the_general_parsers_rows_and_reasons()
+    {
+        // One parser for every line, so what it remembers between lines (the last date) is exercised too.
+        var lines = ((IEnumerable<object[]>)PlainLines).Concat(OtherLines).Select(row => (string)row[0]).ToList();
+        lines = lines.Concat(lines.AsEnumerable().Reverse()).ToList();
+        for (var day = 1; day <= 28; day += 9)
+            for (var hour = 0; hour < 24; hour += 7)
+                lines.Add(Line(eventTs: $"\"2026-02-{day:D2}T{hour:D2}:59:59Z\"", arrivalTs: $"\"2026-02-{day:D2}T{hour:D2}:00:01-03:00\""));
+        var ids = new Utf8ValueIds(new Utf8ValueTable());
+        var rows = new ParsedEvents(lines.Count, ids.Table);
+        rows.SetSourceKey(Key, ids);
+        var parser = new EventLineParser();
+        var general = new EventLineParser();
+        var taken = 0;
+        foreach (var (line, n) in lines.Select((l, i) => (l, (long)i + 1)))
+        {
+            var bytes = Encoding.UTF8.GetBytes(line);
+            var expected = general.Parse(bytes, Key, n, out var expectedReason);
+            Assert.Equal(expected is not null, parser.ParseInto(bytes, rows, ids, Key, n, out var reason));
+            Assert.Equal(expectedReason, reason);
+            if (expected is { } e) AssertSame(e, rows[taken++]);
+        }
+        Assert.Equal(taken, rows.Count);
     }
 
     [Fact]
