@@ -242,6 +242,7 @@ public sealed class EventBlockBuilder
         private int[] _blockIdOfTableId = new int[256]; // block id + 1; 0: not in this block
         private readonly Dictionary<byte[], int> _byBytes = new(Utf8BytesComparer.Instance);
         private int _valueBytes;
+        private int _lastReference = ParsedEvents.Null, _lastId = -1;
 
         public BlockDictionary(int capacity) => _rows = new int[capacity];
 
@@ -250,12 +251,19 @@ public sealed class EventBlockBuilder
         public void Add(int row, ParsedEvents rows, int reference)
         {
             if (reference == ParsedEvents.Null) { _rows[row] = -1; return; }
+            // The same table value as the row before (the source key, nearly always): no lookup at all. A chunk's own
+            // values (< -1) are not remembered: a chunk is reused, and the same reference may then be another value.
+            if (reference == _lastReference) { _rows[row] = _lastId; return; }
+            var id = Lookup(rows, reference);
+            _rows[row] = id;
+            if (reference >= 0) (_lastReference, _lastId) = (reference, id);
+        }
+
+        private int Lookup(ParsedEvents rows, int reference)
+        {
             if (reference >= 0 && reference < _blockIdOfTableId.Length && _blockIdOfTableId[reference] is var known and > 0)
-            {
-                _rows[row] = known - 1;
-                return;
-            }
-            _rows[row] = Resolve(rows, reference);
+                return known - 1;
+            return Resolve(rows, reference);
         }
 
         /// <summary>
@@ -294,6 +302,7 @@ public sealed class EventBlockBuilder
 
         public void Clear()
         {
+            (_lastReference, _lastId) = (ParsedEvents.Null, -1);
             foreach (var t in _tableIds) _blockIdOfTableId[t] = 0;
             _tableIds.Clear();
             _distinct.Clear();

@@ -82,6 +82,31 @@ public sealed class EventBlockBuilderTests : IDisposable
     }
 
     [Fact]
+    public void A_reused_chunk_with_values_of_its_own_gives_each_row_its_own_value()
+    {
+        // Values over the table's length limit stay with the chunk; a pooled chunk reuses their references.
+        var ids = new Utf8ValueIds(new Utf8ValueTable());
+        var builder = new EventBlockBuilder(16);
+        var chunk = new ParsedEvents(4, ids.Table);
+        var all = new List<EventRecord>();
+        foreach (var name in new[] { "first", "second" })
+        {
+            chunk.Clear();
+            chunk.SetSourceKey($"events/{name}-" + new string('k', 80) + ".json", ids);
+            var records = Enumerable.Range(0, 2).Select(i => new EventRecord($"O-{name}-{i}", i, T, T, i, 1m, "EUR",
+                $"{name}-" + new string('s', 70), "web", $"events/{name}-" + new string('k', 80) + ".json", i + 1)).ToList();
+            foreach (var r in records) chunk.Add(r, ids);
+            for (var i = 0; i < chunk.Count; i++) builder.Add(chunk, i);
+            all.AddRange(records);
+        }
+
+        var expected = new ColumnBlockWriter();
+        Columns(all).Encode(expected);
+
+        Assert.Equal(expected.Written.ToArray(), builder.Encode().ToArray());
+    }
+
+    [Fact]
     public void A_cleared_builder_starts_a_fresh_block()
     {
         var ids = new Utf8ValueIds(new Utf8ValueTable());
