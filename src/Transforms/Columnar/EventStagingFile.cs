@@ -27,7 +27,8 @@ public sealed class EventStagingWriter : IDisposable
 
     public long RowsWritten { get; private set; }
 
-    public static EventStagingWriter Create(string path) => new(new PartitionedSpool.Writer(path));
+    /// <summary>A writer of the staging file at <paramref name="path"/>; its blocks (~0.7 MB) are written unbuffered.</summary>
+    public static EventStagingWriter Create(string path) => new(new PartitionedSpool.Writer(path, bufferBytes: 0));
 
     public static string PartitionOf(int bucket) => bucket < 0 ? Unkeyed : OrderBuckets.Name(bucket);
 
