@@ -129,7 +129,14 @@ public sealed class Utf8ValueIds
         for (var i = 0; i < utf8.Length; i++) a |= (ulong)utf8[i] << (8 * i);
     }
 
-    private static int Hash(ulong a, ulong b) => (int)(((a * 0x9E3779B97F4A7C15UL) ^ (b * 0xC2B2AE3D27D4EB4FUL)) >> 35);
+    /// <summary>Every byte of both words reaches the low bits the table is indexed by (values often differ only in their last byte).</summary>
+    private static int Hash(ulong a, ulong b)
+    {
+        var h = (a ^ (b * 0xC2B2AE3D27D4EB4FUL)) * 0x9E3779B97F4A7C15UL;
+        h ^= h >> 29;
+        h *= 0xBF58476D1CE4E5B9UL;
+        return (int)((h ^ (h >> 32)) & 0x7FFFFFFF);
+    }
 
     private void AddPacked(ulong a, ulong b, int id)
     {
