@@ -46,12 +46,14 @@ public sealed class EventStagingWriter : IDisposable
             var (from, to) = (rows.SlotStart(slot), rows.SlotStart(slot + 1));
             if (from == to) continue;
             var buffer = _buffers[slot] ??= new EventBlockBuilder(BlockRows);
-            for (var k = from; k < to; k++)
+            while (from < to)
             {
-                buffer.Add(rows, order[k]);
+                var take = Math.Min(to - from, buffer.Capacity - buffer.Count);
+                buffer.AddRun(rows, order.Slice(from, take));
+                from += take;
                 if (!buffer.IsFull) continue;
                 var bytes = ArrayPool<byte>.Shared.Rent(buffer.EncodedLengthBound);
-                _filled.Add(new FilledBlock(order[k], slot, bytes, buffer.Encode(bytes), buffer.Count));
+                _filled.Add(new FilledBlock(order[from - 1], slot, bytes, buffer.Encode(bytes), buffer.Count));
                 buffer.Clear();
             }
         }
@@ -133,30 +135,51 @@ public sealed class EventBlockBuilder
     public bool IsFull => Count == Capacity;
 
     /// <summary>Appends row <paramref name="i"/> of <paramref name="rows"/>.</summary>
-    public void Add(ParsedEvents rows, int i)
+    public void Add(ParsedEvents rows, int i) => AddRun(rows, new ReadOnlySpan<int>(in i));
+
+    /// <summary>
+    /// Appends the rows <paramref name="order"/> of <paramref name="rows"/>, in that order (at most the room left),
+    /// a column at a time: a run of one bucket's rows is gathered column by column rather than row by row.
+    /// </summary>
+    public void AddRun(ParsedEvents rows, ReadOnlySpan<int> order)
     {
-        var at = Count++;
-        var length = rows.OrderIdLength[i];
-        _orderIdLength[at] = length;
-        if (length > 0)
+        var at = Count;
+        var n = order.Length;
+        if (n > Capacity - at) throw new ArgumentOutOfRangeException(nameof(order), $"{n} rows do not fit the {Capacity - at} left");
+        var ids = rows.OrderIdBytes;
+        for (var k = 0; k < n; k++)
         {
+            var i = order[k];
+            var length = rows.OrderIdLength[i];
+            _orderIdLength[at + k] = length;
+            if (length <= 0) continue;
             if (_orderIdBytes + length > _orderIds.Length)
                 Array.Resize(ref _orderIds, Math.Max(_orderIds.Length * 2, _orderIdBytes + length));
-            rows.OrderIdBytes.Slice(rows.OrderIdStart[i], length).CopyTo(_orderIds.AsSpan(_orderIdBytes));
+            ids.Slice(rows.OrderIdStart[i], length).CopyTo(_orderIds.AsSpan(_orderIdBytes));
             _orderIdBytes += length;
         }
-        _userId[at] = rows.UserId[i];
-        _eventTs[at] = rows.EventTs[i];
-        _arrivalTs[at] = rows.ArrivalTs[i];
-        _hasQty[at] = rows.HasQty[i] ? (byte)1 : (byte)0;
-        _qty[at] = rows.Qty[i];
-        _hasUnitPrice[at] = rows.HasUnitPrice[i] ? (byte)1 : (byte)0;
-        _unitPrice[at] = rows.UnitPrice[i];
-        _currency.Add(at, rows, rows.Currency[i]);
-        _sku.Add(at, rows, rows.Sku[i]);
-        _channel.Add(at, rows, rows.Channel[i]);
-        _sourceKey.Add(at, rows, rows.SourceKey);
-        _sourceLine[at] = rows.SourceLine[i];
+        Gather(rows.UserId, order, _userId.AsSpan(at));
+        Gather(rows.EventTs, order, _eventTs.AsSpan(at));
+        Gather(rows.ArrivalTs, order, _arrivalTs.AsSpan(at));
+        Gather(rows.Qty, order, _qty.AsSpan(at));
+        Gather(rows.UnitPrice, order, _unitPrice.AsSpan(at));
+        Gather(rows.SourceLine, order, _sourceLine.AsSpan(at));
+        for (var k = 0; k < n; k++)
+        {
+            var i = order[k];
+            _hasQty[at + k] = rows.HasQty[i] ? (byte)1 : (byte)0;
+            _hasUnitPrice[at + k] = rows.HasUnitPrice[i] ? (byte)1 : (byte)0;
+        }
+        for (var k = 0; k < n; k++) _currency.Add(at + k, rows, rows.Currency[order[k]]);
+        for (var k = 0; k < n; k++) _sku.Add(at + k, rows, rows.Sku[order[k]]);
+        for (var k = 0; k < n; k++) _channel.Add(at + k, rows, rows.Channel[order[k]]);
+        for (var k = 0; k < n; k++) _sourceKey.Add(at + k, rows, rows.SourceKey);
+        Count = at + n;
+    }
+
+    private static void Gather<T>(T[] from, ReadOnlySpan<int> order, Span<T> into)
+    {
+        for (var k = 0; k < order.Length; k++) into[k] = from[order[k]];
     }
 
     /// <summary>At least the length of the block's encoding.</summary>
