@@ -26,6 +26,10 @@ public sealed class EventLineParser
     /// <summary>Each field's name quoted and followed by ':', as a plain line spells it, in <see cref="FieldNames"/> order.</summary>
     private static readonly byte[][] QuotedNames = FieldNames.Select(n => Encoding.UTF8.GetBytes($"\"{n}\":")).ToArray();
 
+    /// <summary>The first and the last eight bytes of each quoted name of eight bytes or more (they overlap when shorter than 16).</summary>
+    private static readonly (ulong Head, ulong Tail)[] QuotedNameWords = QuotedNames
+        .Select(n => n.Length < 8 ? (0UL, 0UL) : (BitConverter.ToUInt64(n, 0), BitConverter.ToUInt64(n, n.Length - 8))).ToArray();
+
     private readonly StringPool _pool = new();
 
     /// <summary>The date part of the last timestamp the fast path read, and its ticks (a file's timestamps share a few dates).</summary>
@@ -95,7 +99,7 @@ public sealed class EventLineParser
         {
             // "name": first the name that usually comes next (the fields in schema order), else any known name
             int bit;
-            if (field < QuotedNames.Length && s[at..].StartsWith(QuotedNames[field]))
+            if (field < QuotedNames.Length && StartsWithQuotedName(s, at, field))
             {
                 bit = 1 << field;
                 at += QuotedNames[field].Length;
@@ -165,9 +169,19 @@ public sealed class EventLineParser
         return true;
     }
 
+    /// <summary>Whether the quoted name of field <paramref name="field"/> and its ':' start at <paramref name="at"/>: two word compares.</summary>
+    private static bool StartsWithQuotedName(ReadOnlySpan<byte> s, int at, int field)
+    {
+        var name = QuotedNames[field];
+        if (name.Length < 8 || at + name.Length > s.Length) return s[at..].StartsWith(name);
+        var (head, tail) = QuotedNameWords[field];
+        return System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(s[at..]) == head
+               && System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(s[(at + name.Length - 8)..]) == tail;
+    }
+
     private static bool IsNullAt(ReadOnlySpan<byte> s, scoped ref int at)
     {
-        if (!s[at..].StartsWith("null"u8)) return false;
+        if (at >= s.Length || s[at] != 'n' || !s[at..].StartsWith("null"u8)) return false;
         at += 4;
         return true;
     }
