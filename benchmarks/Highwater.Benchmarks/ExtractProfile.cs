@@ -7,7 +7,7 @@ namespace Highwater.Benchmarks;
 
 /// <summary>
 /// The <c>profile-extract</c> verb: where Extract's CPU goes, single-threaded, on the files of a landing folder:
-/// splitting lines, parsing them, buffering into columns, and writing the staging Parquet.
+/// splitting lines, parsing them (the general parser, then the fast path into byte columns), and writing the staging spool.
 /// </summary>
 public static class ExtractProfile
 {
@@ -42,11 +42,33 @@ public static class ExtractProfile
             }
             return rows;
         });
+        await Phase("split + parse into byte columns", async () =>
+        {
+            await Task.CompletedTask;
+            long rows = 0;
+            var p = new EventLineParser();
+            var ids = new Utf8ValueIds(new Utf8ValueTable());
+            var cols = new ParsedEvents(16_384, ids.Table);
+            foreach (var f in files)
+            {
+                using var s = File.OpenRead(f);
+                var r = new NdjsonLineReader(s, 1 << 20);
+                cols.SetSourceKey(f, ids);
+                while (r.TryReadLine(out var line))
+                {
+                    if (p.ParseInto(line.Span, cols, ids, f, r.LineNumber, out _)) rows++;
+                    if (cols.IsFull) { cols.Clear(); cols.SetSourceKey(f, ids); }
+                }
+                cols.Clear();
+            }
+            return rows;
+        });
         await Phase("+ staging spool (by bucket)", async () =>
         {
             await Task.CompletedTask;
             var p = new EventLineParser();
-            var cols = new EventColumns(16_384);
+            var ids = new Utf8ValueIds(new Utf8ValueTable());
+            var cols = new ParsedEvents(16_384, ids.Table);
             var path = Path.Combine(Path.GetTempPath(), "profile-staging.spool");
             using (var w = EventStagingWriter.Create(path))
             {
@@ -54,14 +76,15 @@ public static class ExtractProfile
                 {
                     using var s = File.OpenRead(f);
                     var r = new NdjsonLineReader(s, 1 << 20);
+                    cols.SetSourceKey(f, ids);
                     while (r.TryReadLine(out var line))
-                        if (p.Parse(line.Span, f, r.LineNumber, out _) is { } e)
-                        {
-                            cols.Add(e);
-                            if (cols.IsFull) { w.Append(cols); cols.Clear(); }
-                        }
+                    {
+                        p.ParseInto(line.Span, cols, ids, f, r.LineNumber, out _);
+                        if (cols.IsFull) { w.Append(cols); cols.Clear(); cols.SetSourceKey(f, ids); }
+                    }
+                    w.Append(cols);
+                    cols.Clear();
                 }
-                w.Append(cols);
                 w.Complete();
                 Console.Write($"[{new FileInfo(path).Length / 1e6:F1} MB] ");
                 File.Delete(path);

@@ -25,11 +25,15 @@ public static class PartitionedSpool
         private readonly Lock _gate = new();
         private bool _completed;
 
-        public Writer(string path)
+        /// <param name="bufferBytes">
+        /// The write buffer; 0 writes each block with one call, straight from the caller's memory (for writers whose
+        /// blocks are large anyway, such as the staging writer's, it saves copying every byte once more).
+        /// </param>
+        public Writer(string path, int bufferBytes = 1 << 20)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             FilePath = path;
-            _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20);
+            _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: bufferBytes);
             _stream.Write(Magic);
         }
 

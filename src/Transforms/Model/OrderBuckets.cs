@@ -32,14 +32,19 @@ public static class OrderBuckets
         Span<byte> utf8 = max <= 1024 ? stackalloc byte[max] : (rented = ArrayPool<byte>.Shared.Rent(max));
         try
         {
-            var n = Encoding.UTF8.GetBytes(orderId, utf8);
-            hash = 2166136261u;
-            foreach (var b in utf8[..n]) hash = (hash ^ b) * 16777619u;
-            return (int)(hash % Count);
+            return IndexOf(utf8[..Encoding.UTF8.GetBytes(orderId, utf8)]);
         }
         finally
         {
             if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>The bucket of an order_id given as its UTF-8 bytes: the same bucket as <see cref="IndexOf(string)"/> of the decoded id.</summary>
+    public static int IndexOf(ReadOnlySpan<byte> utf8)
+    {
+        var hash = 2166136261u;
+        foreach (var b in utf8) hash = (hash ^ b) * 16777619u;
+        return (int)(hash % Count);
     }
 }

@@ -50,19 +50,21 @@ public static class ExtractStage
         var slots = new Channel<Chunk>[files.Count];
         for (var i = 0; i < slots.Length; i++)
             slots[i] = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(ChunksInFlight) { SingleReader = true, SingleWriter = true });
-        var pool = new ConcurrentBag<EventColumns>();
+        var pool = new ConcurrentBag<ParsedEvents>();
+        var values = new Utf8ValueTable();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var next = -1;
         var parsers = Enumerable.Range(0, Math.Clamp(Parallelism, 1, Math.Max(1, files.Count))).Select(_ => Task.Run(async () =>
         {
             var parser = new EventLineParser();
+            var ids = new Utf8ValueIds(values);
             int i;
             while ((i = Interlocked.Increment(ref next)) < files.Count && !cts.IsCancellationRequested)
             {
                 var slot = slots[i].Writer;
                 try
                 {
-                    await ParseFileAsync(ctx, files[i], parser, slot, pool, cts.Token);
+                    await ParseFileAsync(ctx, files[i], parser, ids, slot, pool, cts.Token);
                     slot.Complete();
                 }
                 catch (Exception e)
@@ -128,7 +130,7 @@ public static class ExtractStage
     }
 
     /// <summary>Rows of one file, parsed into column buffers, and the lines set aside, in line order.</summary>
-    private sealed record Chunk(EventColumns Rows, List<QuarantinedLine> Quarantine, FileDone? Last);
+    private sealed record Chunk(ParsedEvents Rows, List<QuarantinedLine> Quarantine, FileDone? Last);
 
     private sealed record QuarantinedLine(long Line, string Reason, string Raw);
 
@@ -148,13 +150,13 @@ public static class ExtractStage
         }
     }
 
-    private static async Task ParseFileAsync(PipelineContext ctx, PlannedFile file, EventLineParser parser,
-        ChannelWriter<Chunk> output, ConcurrentBag<EventColumns> pool, CancellationToken ct)
+    private static async Task ParseFileAsync(PipelineContext ctx, PlannedFile file, EventLineParser parser, Utf8ValueIds ids,
+        ChannelWriter<Chunk> output, ConcurrentBag<ParsedEvents> pool, CancellationToken ct)
     {
         var landing = ctx.Landing;
         var started = ctx.Clock.GetTimestamp();
         long linesTaken = 0;
-        var rows = Rent(pool);
+        var rows = Rent(pool, file.Key, ids);
         var set = new List<QuarantinedLine>();
         for (var attempt = 1; ; attempt++)
         {
@@ -167,16 +169,18 @@ public static class ExtractStage
                 while (reader.TryReadLine(out var line))
                 {
                     if (reader.LineNumber <= linesTaken) continue; // taken on an earlier attempt
-                    TakeLine(file.Key, reader, line.Span, parser, rows, set);
+                    TakeLine(file.Key, reader, line.Span, parser, ids, rows, set);
                     linesTaken = reader.LineNumber;
                     if (rows.IsFull || set.Count >= ChunkRows)
                     {
+                        rows.GroupBySlot(); // here, on a parser thread, rather than in the single writer
                         await output.WriteAsync(new Chunk(rows, set, null), ct);
-                        rows = Rent(pool);
+                        rows = Rent(pool, file.Key, ids);
                         set = [];
                     }
                 }
                 if (gzip is not null) await EnsureCompleteGzipAsync(landing, file, gzip, ct);
+                rows.GroupBySlot();
                 await output.WriteAsync(new Chunk(rows, set, new FileDone(linesTaken, ctx.Clock.GetElapsedTime(started))), ct);
                 return;
             }
@@ -194,7 +198,12 @@ public static class ExtractStage
         }
     }
 
-    private static EventColumns Rent(ConcurrentBag<EventColumns> pool) => pool.TryTake(out var rows) ? rows : new EventColumns(ChunkRows);
+    private static ParsedEvents Rent(ConcurrentBag<ParsedEvents> pool, string sourceKey, Utf8ValueIds ids)
+    {
+        var rows = pool.TryTake(out var reused) ? reused : new ParsedEvents(ChunkRows, ids.Table);
+        rows.SetSourceKey(sourceKey, ids);
+        return rows;
+    }
 
     /// <summary>
     /// A gzip body that ends before its trailer, or whose trailer does not match the data, is truncated or
@@ -216,7 +225,7 @@ public static class ExtractStage
     }
 
     private static void TakeLine(string key, NdjsonLineReader reader, ReadOnlySpan<byte> line, EventLineParser parser,
-        EventColumns rows, List<QuarantinedLine> quarantine)
+        Utf8ValueIds ids, ParsedEvents rows, List<QuarantinedLine> quarantine)
     {
         if (reader.LastLineTooLong)
         {
@@ -224,9 +233,8 @@ public static class ExtractStage
             return;
         }
         if (IsBlank(line)) return;
-        var record = parser.Parse(line, key, reader.LineNumber, out var reason);
-        if (record is { } r) rows.Add(r);
-        else quarantine.Add(new(reader.LineNumber, reason!, QuarantineWriter.RawText(line)));
+        if (!parser.ParseInto(line, rows, ids, key, reader.LineNumber, out var reason))
+            quarantine.Add(new(reader.LineNumber, reason!, QuarantineWriter.RawText(line)));
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> line)

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using Highwater.Columnar;
 using Highwater.Model;
 
 namespace Highwater.Staging;
@@ -22,7 +23,19 @@ public sealed class EventLineParser
     private static readonly string[] FieldNames =
         ["order_id", "user_id", "event_ts", "arrival_ts", "qty", "unit_price", "currency", "sku", "channel"];
 
+    /// <summary>Each field's name quoted and followed by ':', as a plain line spells it, in <see cref="FieldNames"/> order.</summary>
+    private static readonly byte[][] QuotedNames = FieldNames.Select(n => Encoding.UTF8.GetBytes($"\"{n}\":")).ToArray();
+
+    /// <summary>The first and the last eight bytes of each quoted name of eight bytes or more (they overlap when shorter than 16).</summary>
+    private static readonly (ulong Head, ulong Tail)[] QuotedNameWords = QuotedNames
+        .Select(n => n.Length < 8 ? (0UL, 0UL) : (BitConverter.ToUInt64(n, 0), BitConverter.ToUInt64(n, n.Length - 8))).ToArray();
+
     private readonly StringPool _pool = new();
+
+    /// <summary>The date part of the last timestamp the fast path read, and its ticks (a file's timestamps share a few dates).</summary>
+    private ulong _lastDate;
+    private ushort _lastDateEnd;
+    private long _lastDayTicks = -1;
 
     /// <summary>Parses a line; returns null and sets <paramref name="reason"/> when the line is malformed.</summary>
     public EventRecord? Parse(ReadOnlySpan<byte> line, string sourceKey, long lineNumber, out string? reason)
@@ -42,6 +55,266 @@ public sealed class EventLineParser
             reason = $"not valid JSON: {FirstSentence(e.Message)}";
             return null;
         }
+    }
+
+    /// <summary>
+    /// Parses a line into <paramref name="into"/>; returns false and sets <paramref name="reason"/> when the line is
+    /// malformed. The common shape (the nine fields, no white space, plain ASCII strings, 'Z' timestamps to the
+    /// second, plain numbers) is read in one pass over the bytes without materialising strings; any other line
+    /// goes through <see cref="Parse"/>, which decides, so both give the same rows and the same reasons.
+    /// </summary>
+    public bool ParseInto(ReadOnlySpan<byte> line, ParsedEvents into, Utf8ValueIds ids, string sourceKey, long lineNumber, out string? reason)
+    {
+        if (TryParsePlain(line, into, ids, lineNumber))
+        {
+            reason = null;
+            return true;
+        }
+        if (Parse(line, sourceKey, lineNumber, out reason) is not { } record) return false;
+        into.Add(record, ids);
+        return true;
+    }
+
+    /// <summary>
+    /// The fast path: accepts only lines the general parser would accept with the same values, and refuses
+    /// (returns false, adding nothing) anything else — escapes, non-ASCII or control bytes in strings, white space,
+    /// unknown or repeated fields, exponents, more than two decimals, offsets or fractions in timestamps, nulls
+    /// where a value is required.
+    /// </summary>
+    internal bool TryParsePlain(ReadOnlySpan<byte> s, ParsedEvents into, Utf8ValueIds ids, long lineNumber)
+    {
+        if (s.Length < 2 || s[0] != '{') return false;
+        var at = 1;
+        var seen = 0;
+        var field = 0;
+        ReadOnlySpan<byte> orderId = default;
+        bool orderIdNull = false, hasQty = false, hasPrice = false;
+        long userId = 0;
+        DateTime eventTs = default, arrivalTs = default;
+        int qty = 0;
+        decimal price = 0m;
+        ReadOnlySpan<byte> currency = default, sku = default, channel = default;
+        bool currencyNull = false, skuNull = false, channelNull = false;
+        while (true)
+        {
+            // "name": first the name that usually comes next (the fields in schema order), else any known name
+            int bit;
+            if (field < QuotedNames.Length && StartsWithQuotedName(s, at, field))
+            {
+                bit = 1 << field;
+                at += QuotedNames[field].Length;
+            }
+            else
+            {
+                if (at >= s.Length || s[at] != '"') return false;
+                var nameEnd = s[(at + 1)..].IndexOf((byte)'"');
+                if (nameEnd < 0) return false;
+                bit = FieldBit(s.Slice(at + 1, nameEnd));
+                at += nameEnd + 2;
+                if (at >= s.Length || s[at] != ':') return false;
+                at++;
+            }
+            if (bit == 0 || (seen & bit) != 0) return false;
+            seen |= bit;
+            field++;
+            switch (bit)
+            {
+                case OrderIdBit:
+                    if (!PlainString(s, ref at, out orderId, out orderIdNull)) return false;
+                    break;
+                case UserIdBit:
+                    if (!PlainInteger(s, ref at, 18, out userId)) return false;
+                    break;
+                case EventTsBit:
+                    if (!PlainTimestamp(s, ref at, out eventTs)) return false;
+                    break;
+                case ArrivalTsBit:
+                    if (!PlainTimestamp(s, ref at, out arrivalTs)) return false;
+                    break;
+                case QtyBit:
+                    if (IsNullAt(s, ref at)) break;
+                    if (!PlainInteger(s, ref at, 9, out var q)) return false;
+                    (hasQty, qty) = (true, (int)q);
+                    break;
+                case UnitPriceBit:
+                    if (IsNullAt(s, ref at)) break;
+                    if (!PlainMoney(s, ref at, out price)) return false;
+                    hasPrice = true;
+                    break;
+                case CurrencyBit:
+                    if (!PlainString(s, ref at, out currency, out currencyNull)) return false;
+                    break;
+                case SkuBit:
+                    if (!PlainString(s, ref at, out sku, out skuNull)) return false;
+                    break;
+                case ChannelBit:
+                    if (!PlainString(s, ref at, out channel, out channelNull)) return false;
+                    break;
+            }
+            if (at >= s.Length) return false;
+            if (s[at] == ',') { at++; continue; }
+            if (s[at] != '}') return false;
+            at++;
+            break;
+        }
+        if (seen != AllFields) return false;
+        for (; at < s.Length; at++)
+            if (s[at] is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return false;
+
+        into.Add(orderId, orderIdNull, userId, eventTs, arrivalTs, hasQty, qty, hasPrice, price,
+            currencyNull ? ParsedEvents.Null : into.ValueOf(currency, ids),
+            skuNull ? ParsedEvents.Null : into.ValueOf(sku, ids),
+            channelNull ? ParsedEvents.Null : into.ValueOf(channel, ids),
+            lineNumber);
+        return true;
+    }
+
+    /// <summary>Whether the quoted name of field <paramref name="field"/> and its ':' start at <paramref name="at"/>: two word compares.</summary>
+    private static bool StartsWithQuotedName(ReadOnlySpan<byte> s, int at, int field)
+    {
+        var name = QuotedNames[field];
+        if (name.Length < 8 || at + name.Length > s.Length) return s[at..].StartsWith(name);
+        var (head, tail) = QuotedNameWords[field];
+        return System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(s[at..]) == head
+               && System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(s[(at + name.Length - 8)..]) == tail;
+    }
+
+    private static bool IsNullAt(ReadOnlySpan<byte> s, scoped ref int at)
+    {
+        if (at >= s.Length || s[at] != 'n' || !s[at..].StartsWith("null"u8)) return false;
+        at += 4;
+        return true;
+    }
+
+    /// <summary>A string of printable ASCII without escapes, or null.</summary>
+    private static bool PlainString(ReadOnlySpan<byte> s, scoped ref int at, out ReadOnlySpan<byte> value, out bool isNull)
+    {
+        value = default;
+        isNull = IsNullAt(s, ref at);
+        if (isNull) return true;
+        if (at >= s.Length || s[at] != '"') return false;
+        // Short values: a byte loop beats a vectorised search here.
+        var end = at + 1;
+        while (end < s.Length && s[end] is >= 0x20 and <= 0x7E and not (byte)'"' and not (byte)'\\') end++;
+        if (end >= s.Length || s[end] != '"') return false;
+        value = s[(at + 1)..end];
+        at = end + 1;
+        return true;
+    }
+
+    /// <summary>An integer of at most <paramref name="maxDigits"/> digits, JSON-shaped (no leading zero, no fraction or exponent).</summary>
+    private static bool PlainInteger(ReadOnlySpan<byte> s, ref int at, int maxDigits, out long value)
+    {
+        value = 0;
+        var i = at;
+        var negative = i < s.Length && s[i] == '-';
+        if (negative) i++;
+        var first = i;
+        while (i < s.Length && (uint)(s[i] - '0') <= 9)
+        {
+            value = value * 10 + (s[i] - '0');
+            i++;
+        }
+        var digits = i - first;
+        if (digits == 0 || digits > maxDigits || (digits > 1 && s[first] == '0')) return false;
+        if (i < s.Length && s[i] is (byte)'.' or (byte)'e' or (byte)'E') return false;
+        if (negative) value = -value;
+        at = i;
+        return true;
+    }
+
+    /// <summary>A plain decimal with at most 16 integer digits and at most two decimals; not negative zero.</summary>
+    private static bool PlainMoney(ReadOnlySpan<byte> s, ref int at, out decimal value)
+    {
+        value = 0m;
+        var i = at;
+        var negative = i < s.Length && s[i] == '-';
+        if (negative) i++;
+        var first = i;
+        long units = 0;
+        while (i < s.Length && (uint)(s[i] - '0') <= 9)
+        {
+            units = units * 10 + (s[i] - '0');
+            i++;
+        }
+        var digits = i - first;
+        if (digits == 0 || digits > 16 || (digits > 1 && s[first] == '0')) return false;
+        byte scale = 0;
+        if (i < s.Length && s[i] == '.')
+        {
+            i++;
+            while (i < s.Length && (uint)(s[i] - '0') <= 9)
+            {
+                if (++scale > 2) return false;
+                units = units * 10 + (s[i] - '0');
+                i++;
+            }
+            if (scale == 0) return false;
+        }
+        if (i < s.Length && s[i] is (byte)'e' or (byte)'E') return false;
+        if (negative && units == 0) return false;
+        value = new decimal((int)units, (int)(units >> 32), 0, negative, scale);
+        at = i;
+        return true;
+    }
+
+    /// <summary>
+    /// A "yyyy-MM-ddTHH:mm:ssZ" string, or "yyyy-MM-ddTHH:mm:ss+hh:mm" (or "-hh:mm") with an offset below 14 hours,
+    /// converted to UTC as the general parser does; years 1 and 9999 are left to it (the offset may leave the range).
+    /// </summary>
+    private bool PlainTimestamp(ReadOnlySpan<byte> s, ref int at, out DateTime value)
+    {
+        value = default;
+        if (at + 22 > s.Length || s[at] != '"') return false;
+        if (s[at + 20] == 'Z' && s[at + 21] == '"')
+        {
+            if (!LocalSeconds(s.Slice(at + 1, 19), out var ticks)) return false;
+            value = new DateTime(ticks, DateTimeKind.Utc);
+            at += 22;
+            return true;
+        }
+        if (at + 27 > s.Length || s[at + 26] != '"') return false;
+        var text = s.Slice(at + 1, 25);
+        var sign = text[19];
+        if (sign is not ((byte)'+' or (byte)'-') || text[22] != ':') return false;
+        if (!TwoDigits(text[20..], out var hh) || !TwoDigits(text[23..], out var mm) || hh > 13 || mm > 59) return false;
+        if (!LocalSeconds(text[..19], out var local) || text[..4].SequenceEqual("0001"u8) || text[..4].SequenceEqual("9999"u8)) return false;
+        var offset = (hh * 60L + mm) * TimeSpan.TicksPerMinute;
+        value = new DateTime(sign == '+' ? local - offset : local + offset, DateTimeKind.Utc);
+        at += 27;
+        return true;
+    }
+
+    /// <summary>"yyyy-MM-ddTHH:mm:ss" as ticks, with the checks of <see cref="TryParseUtcSeconds"/>; the date's ticks are cached.</summary>
+    private bool LocalSeconds(ReadOnlySpan<byte> s, out long ticks)
+    {
+        ticks = 0;
+        var date = System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(s);
+        var dateEnd = System.Runtime.InteropServices.MemoryMarshal.Read<ushort>(s[8..]);
+        long day;
+        if (date == _lastDate && dateEnd == _lastDateEnd && _lastDayTicks >= 0) day = _lastDayTicks;
+        else
+        {
+            if (s[4] != '-' || s[7] != '-' || !TwoDigits(s, out var y1) || !TwoDigits(s[2..], out var y2)
+                || !TwoDigits(s[5..], out var month) || !TwoDigits(s[8..], out var dom))
+                return false;
+            var year = y1 * 100 + y2;
+            if (year < 1 || month is < 1 or > 12 || dom < 1 || dom > DateTime.DaysInMonth(year, month)) return false;
+            day = new DateTime(year, month, dom).Ticks;
+            (_lastDate, _lastDateEnd, _lastDayTicks) = (date, dateEnd, day);
+        }
+        if (s[10] != 'T' || s[13] != ':' || s[16] != ':' || !TwoDigits(s[11..], out var hour) || !TwoDigits(s[14..], out var minute)
+            || !TwoDigits(s[17..], out var second) || hour > 23 || minute > 59 || second > 59)
+            return false;
+        ticks = day + ((hour * 60L + minute) * 60 + second) * TimeSpan.TicksPerSecond;
+        return true;
+    }
+
+    private static bool TwoDigits(ReadOnlySpan<byte> s, out int value)
+    {
+        var (a, b) = ((uint)(s[0] - '0'), (uint)(s[1] - '0'));
+        value = (int)(a * 10 + b);
+        return a <= 9 && b <= 9;
     }
 
     private EventRecord? ParseCore(ReadOnlySpan<byte> line, string sourceKey, long lineNumber, out string? reason)
