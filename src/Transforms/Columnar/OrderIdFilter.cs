@@ -53,6 +53,32 @@ public sealed class OrderIdFilter
         return $"v1:{_probes}:{Convert.ToBase64String(bytes)}";
     }
 
+    /// <summary>
+    /// The binary form order-index segments carry (<see cref="OrderIndexSegment"/>): int32 probes, int32 word count, then
+    /// the bit array as little-endian 64-bit words. Read back by copying the words, with no text to parse: a one-day run
+    /// reads the filter of every held segment, and the filters grow with the history.
+    /// </summary>
+    public byte[] ToBinary()
+    {
+        var bytes = new byte[8 + _words.Length * 8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes, _probes);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), _words.Length);
+        for (var i = 0; i < _words.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(8 + i * 8), _words[i]);
+        return bytes;
+    }
+
+    /// <summary>The filter of <see cref="ToBinary"/>; null when the bytes are not of that form.</summary>
+    public static OrderIdFilter? FromBinary(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 16) return null;
+        var probes = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes);
+        var count = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[4..]);
+        if (probes is < 1 or > 64 || count < 1 || (long)count * 8 != bytes.Length - 8) return null;
+        var words = new ulong[count];
+        for (var i = 0; i < words.Length; i++) words[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[(8 + i * 8)..]);
+        return new OrderIdFilter(words, probes);
+    }
+
     /// <summary>The filter in a segment's footer metadata, or null when there is none (or it is of an unknown form).</summary>
     public static OrderIdFilter? FromMetadata(IReadOnlyDictionary<string, string>? metadata)
     {

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using Highwater.Model;
 using Highwater.Staging;
 
@@ -10,8 +9,8 @@ namespace Highwater.Columnar;
 /// (<see cref="MartRowBlock"/>), not Parquet. The index is internal state that only Highwater reads, whole or
 /// not at all, so it does not need Parquet's encodings and statistics: writing 10M candidates as Parquet cost
 /// about as much as writing the mart itself. Layout:
-/// <c>HWIDX001</c>, the <see cref="OrderIdFilter"/> (int32 length, then its text form in UTF-8), the blocks
-/// (each an int32 byte length, then the block), an int32 -1, and <c>HWIDX001</c> again; a file without the closing
+/// <c>HWIDX002</c>, the <see cref="OrderIdFilter"/> (int32 length, then its binary form, <see cref="OrderIdFilter.ToBinary"/>),
+/// the blocks (each an int32 byte length, then the block), an int32 -1, and <c>HWIDX002</c> again; a file without the closing
 /// magic was cut short and is refused with its name. Segments written by earlier versions are Parquet files
 /// (<see cref="MartPartitionFile"/> with the filter in the footer) and are still read.
 /// </summary>
@@ -21,7 +20,7 @@ public static class OrderIndexSegment
 
     /// <summary>The file extension of a segment (Parquet segments of earlier versions end in .parquet).</summary>
     public const string Extension = ".hwidx";
-    private static ReadOnlySpan<byte> Magic => "HWIDX001"u8;
+    private static ReadOnlySpan<byte> Magic => "HWIDX002"u8;
 
     /// <summary>Writes the segment (synchronously: segments are written to local work-area files).</summary>
     public static void Write(Stream stream, List<MartRecord> rows) =>
@@ -50,9 +49,9 @@ public static class OrderIndexSegment
         foreach (ref readonly var row in all)
             if (row.OrderId is { } id) filter.Add(id);
         stream.Write(Magic);
-        var text = Encoding.UTF8.GetBytes(filter.ToText());
-        WriteInt32(stream, text.Length);
-        stream.Write(text);
+        var bits = filter.ToBinary();
+        WriteInt32(stream, bits.Length);
+        stream.Write(bits);
 
         var written = new List<WrittenBlock>();
         var codec = new MartRowBlock();
@@ -100,8 +99,8 @@ public static class OrderIndexSegment
         var magic = await ReadExactlyAsync(stream, Magic.Length, name);
         if (!magic.AsSpan().SequenceEqual(Magic))
             throw Damaged(name, "it does not start like an order-index segment");
-        var text = await ReadExactlyAsync(stream, await ReadInt32Async(stream, name), name);
-        var filter = OrderIdFilter.FromMetadata(new Dictionary<string, string> { [OrderIdFilter.MetadataKey] = Encoding.UTF8.GetString(text) });
+        var bits = await ReadExactlyAsync(stream, await ReadInt32Async(stream, name), name);
+        var filter = OrderIdFilter.FromBinary(bits) ?? throw Damaged(name, "its order_id filter is not readable");
         if (wanted is not null && filter is not null && !wanted.Any(filter.MayContain)) return false;
 
         var codec = new MartRowBlock();

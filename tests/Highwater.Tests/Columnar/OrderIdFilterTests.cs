@@ -25,6 +25,30 @@ public sealed class OrderIdFilterTests
     }
 
     [Fact]
+    public void Every_added_id_may_be_contained_after_a_round_trip_through_the_binary_form()
+    {
+        Gen.String.HashSet[0, 200].Sample(ids =>
+        {
+            var filter = OrderIdFilter.For(ids.Count);
+            foreach (var id in ids) filter.Add(id);
+            var back = OrderIdFilter.FromBinary(filter.ToBinary())!;
+            Assert.All(ids, id => Assert.True(back.MayContain(id), $"'{id}' was added but the filter says no"));
+            Assert.Equal(filter.ToText(), back.ToText());
+        }, iter: 200);
+    }
+
+    [Theory]
+    [InlineData(0)]    // nothing
+    [InlineData(12)]   // a header and half a word
+    [InlineData(-1)]   // one byte short of the announced words
+    public void Binary_filters_of_the_wrong_length_are_no_filter(int length)
+    {
+        var bytes = OrderIdFilter.For(100).ToBinary();
+        var cut = bytes.AsSpan(0, length >= 0 ? length : bytes.Length + length).ToArray();
+        Assert.Null(OrderIdFilter.FromBinary(cut));
+    }
+
+    [Fact]
     public void Ids_never_added_are_almost_always_ruled_out()
     {
         var filter = OrderIdFilter.For(20_000);
