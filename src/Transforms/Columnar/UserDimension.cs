@@ -14,6 +14,9 @@ namespace Highwater.Columnar;
 /// </summary>
 public sealed class UserDimension
 {
+    /// <summary>The packed form's parts: user <c>Min + i</c> is <c>Words[i]</c>, its strings are codes into <c>Codes</c>.</summary>
+    internal sealed record PackedUsers(long Min, int Count, ulong[] Words, string?[] Codes);
+
     /// <summary>Distinct strings held once each; past this many, values are kept as read.</summary>
     private const int MaxInterned = 65_536;
 
@@ -166,14 +169,26 @@ public sealed class UserDimension
         return value;
     }
 
-    public static async Task<UserDimension> LoadAsync(IObjectStore store, CancellationToken ct = default)
+    public static Task<UserDimension> LoadAsync(IObjectStore store, CancellationToken ct = default) => LoadAsync(store, cacheFile: null, ct);
+
+    /// <summary>
+    /// Loads the dimension; with <paramref name="cacheFile"/>, the packed form saved there by an earlier load is used
+    /// instead when it was made from the same versions (key, ETag, size) of the same files, and saved there otherwise
+    /// (best effort: a cache that cannot be written or read is only a slower load).
+    /// </summary>
+    public static async Task<UserDimension> LoadAsync(IObjectStore store, string? cacheFile, CancellationToken ct = default)
     {
-        UserDimension? users = null;
-        var files = 0;
+        var files = new List<StoredObject>();
         await foreach (var obj in store.ListAsync("", null, ct))
+            if (obj.Key.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)) files.Add(obj);
+        if (files.Count == 0)
+            throw new DataException($"No Parquet files found in the user dimension at {store.Description}.");
+        var fingerprint = UserDimensionCache.Fingerprint(store.Description, files);
+        if (cacheFile is not null && UserDimensionCache.TryRead(cacheFile, fingerprint) is { } cached) return cached;
+
+        UserDimension? users = null;
+        foreach (var obj in files)
         {
-            if (!obj.Key.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)) continue;
-            files++;
             var name = $"{store.Description}/{obj.Key}";
             await using var body = await store.OpenReadAsync(obj.Key, ct);
             // Parquet needs a seekable stream: the footer is read first.
@@ -195,9 +210,21 @@ public sealed class UserDimension
                 }
             }
         }
-        if (files == 0 || users is null)
-            throw new DataException($"No Parquet files found in the user dimension at {store.Description}.");
-        return users.Seal();
+        var sealed_ = users!.Seal();
+        if (cacheFile is not null && sealed_.Packed is { } packed) UserDimensionCache.Write(cacheFile, fingerprint, packed);
+        return sealed_;
+    }
+
+    /// <summary>The packed form (dense ids, few distinct strings), or null when the dimension is held otherwise.</summary>
+    internal PackedUsers? Packed => _packed is { } words ? new PackedUsers(_min, _count, words, _codes) : null;
+
+    /// <summary>A dimension from its packed form (see <see cref="UserDimensionCache"/>).</summary>
+    internal static UserDimension FromPacked(PackedUsers packed)
+    {
+        var users = new UserDimension(0) { _min = packed.Min, _count = packed.Count, _packed = packed.Words, _codes = packed.Codes };
+        users._country = users._segment = [];
+        users._signup = [];
+        return users;
     }
 
     /// <summary>Writes user rows as a Parquet file of the dimension's schema (samples, tests, benchmarks).</summary>

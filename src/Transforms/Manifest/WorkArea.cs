@@ -23,6 +23,8 @@ public sealed class WorkArea
     /// <summary>Transform's winners on their way to their partitions (deleted when Transform completes).</summary>
     public string TransformSpill => Path.Combine(Root, "spill", "transform.spool");
     public string TransformSummaryFile => Path.Combine(Root, "transform.json");
+    /// <summary>The packed user dimension of the last Transform, reused while the dimension's files are unchanged.</summary>
+    public string UserDimensionCache => Path.Combine(Root, "cache", "users.hwusers");
     public string GateDir => Path.Combine(Root, "gate");
 
     public string StampFile(string stage) => Path.Combine(Root, "stamps", stage);

@@ -33,7 +33,7 @@ public static class TransformStage
         ctx.Work.ClearStamp(StageNames.Publish);
         var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
         EnsureManifestUnchanged(plan, manifest, ctx);
-        var users = await UserDimension.LoadAsync(ctx.Users, ct);
+        var users = await UserDimension.LoadAsync(ctx.Users, ctx.Work.UserDimensionCache, ct);
         ctx.Log.Diagnostic($"user dimension: {users.Count:N0} users from {ctx.Users.Description} in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s; {MemoryText()}");
 
         var scope = plan.Scope;
