@@ -113,6 +113,14 @@ public sealed class ColumnBlockWriter : IColumnCodec
 
     private void Utf8(string value)
     {
+        // Most values are ASCII: one vectorised narrowing; any other value is encoded as UTF-8 in full.
+        var ascii = Reserve(4 + value.Length);
+        if (System.Text.Ascii.FromUtf16(value, ascii[4..], out _) == System.Buffers.OperationStatus.Done)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(ascii, value.Length);
+            return;
+        }
+        _length -= 4 + value.Length;
         var max = Encoding.UTF8.GetMaxByteCount(value.Length);
         var span = Reserve(4 + max);
         var n = Encoding.UTF8.GetBytes(value, span[4..]);

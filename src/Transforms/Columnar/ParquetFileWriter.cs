@@ -560,8 +560,16 @@ public sealed class ParquetFileWriter : IDisposable
 
     private static int AppendByteArray(ArrayBufferWriter<byte> body, string s)
     {
-        var span = body.GetSpan(4 + Encoding.UTF8.GetMaxByteCount(s.Length));
-        var length = Encoding.UTF8.GetBytes(s, span[4..]);
+        // Most values are ASCII: one vectorised narrowing into a span of the string's length; any other value is
+        // encoded as UTF-8 in full.
+        var span = body.GetSpan(4 + s.Length);
+        int length;
+        if (System.Text.Ascii.FromUtf16(s, span.Slice(4, s.Length), out _) == OperationStatus.Done) length = s.Length;
+        else
+        {
+            span = body.GetSpan(4 + Encoding.UTF8.GetMaxByteCount(s.Length));
+            length = Encoding.UTF8.GetBytes(s, span[4..]);
+        }
         BinaryPrimitives.WriteInt32LittleEndian(span, length);
         body.Advance(4 + length);
         return length;

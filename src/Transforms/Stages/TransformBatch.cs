@@ -328,6 +328,8 @@ internal sealed class TransformBatch
         long unknown = 0;
         for (var i = 0; i < rows.Count; i++)
         {
+            // The users are random accesses into megabytes: ask for a later row's user now, so it is in cache by then.
+            if (i + UserPrefetchDistance < rows.Count) _users.Prefetch(rows.UserId[i + UserPrefetchDistance]);
             if (!_users.TryGet(rows.UserId[i], out var user))
             {
                 unknown++;
@@ -434,6 +436,7 @@ internal sealed class TransformBatch
     }
 
     private const int SpillBlockRows = 32_768;
+    private const int UserPrefetchDistance = 16;
 
     private static void Release<TKey, TValue>(Dictionary<TKey, TValue> map) where TKey : notnull
     {

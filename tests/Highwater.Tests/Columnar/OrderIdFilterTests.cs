@@ -37,6 +37,23 @@ public sealed class OrderIdFilterTests
         }, iter: 200);
     }
 
+    [Fact]
+    public void A_filter_of_a_size_that_is_not_a_power_of_two_is_probed_by_division()
+    {
+        // As earlier versions sized them: three words. All bits set: every id may be there; none set: no id is.
+        byte[] Filter(ulong word)
+        {
+            var bytes = new byte[8 + 3 * 8];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes, 14);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), 3);
+            for (var i = 0; i < 3; i++) System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(8 + i * 8), word);
+            return bytes;
+        }
+        var ids = Enumerable.Range(0, 1000).Select(i => $"O-{i}").ToList();
+        Assert.All(ids, id => Assert.True(OrderIdFilter.FromBinary(Filter(ulong.MaxValue))!.MayContain(id)));
+        Assert.All(ids, id => Assert.False(OrderIdFilter.FromBinary(Filter(0))!.MayContain(id)));
+    }
+
     [Theory]
     [InlineData(0)]    // nothing
     [InlineData(12)]   // a header and half a word
