@@ -50,8 +50,8 @@ internal static class RowSort
         {
             var span = CollectionsMarshal.AsSpan(rows);
             for (var i = 0; i < n; i++) entries[i] = new Entry(key(span[i]), prefix(span[i]), i);
-            entries.AsSpan(0, n).Sort(new EntryOrder(rows, tieBreak));
-            for (var i = 0; i < n; i++) order[i] = entries[i].Position;
+            var sorted = SortEntries(entries.AsSpan(0, n), new EntryOrder(rows, tieBreak));
+            for (var i = 0; i < n; i++) order[i] = sorted[i].Position;
         }
         finally
         {
@@ -60,6 +60,56 @@ internal static class RowSort
     }
 
     private readonly record struct Entry(long Key, OrdinalPrefix Prefix, int Position);
+
+    /// <summary>
+    /// Sorts the entries: distributed first into about one bucket per entry by the high bits of their key's offset from
+    /// the smallest key (a day's event times spread evenly), then each bucket sorted on its own, so the comparison sort
+    /// only ever sees a few entries at a time. Keys all in a few buckets still sort correctly, only more slowly.
+    /// Returns the sorted entries: <paramref name="entries"/> itself when sorted in place.
+    /// </summary>
+    private static Span<Entry> SortEntries(Span<Entry> entries, EntryOrder order)
+    {
+        var n = entries.Length;
+        long min = long.MaxValue, max = long.MinValue;
+        foreach (var e in entries)
+        {
+            if (e.Key < min) min = e.Key;
+            if (e.Key > max) max = e.Key;
+        }
+        if (n < 256 || min == max)
+        {
+            entries.Sort(order);
+            return entries;
+        }
+        var bucketBits = System.Numerics.BitOperations.Log2((uint)n);               // 2^bucketBits <= n buckets
+        var spanBits = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(max - min)); // bits of the largest offset
+        var shift = Math.Max(0, spanBits - bucketBits);
+        var buckets = 1 << Math.Min(bucketBits, spanBits);
+        var starts = ArrayPool<int>.Shared.Rent(buckets + 1);
+        var sorted = ArrayPool<Entry>.Shared.Rent(n);
+        try
+        {
+            Array.Clear(starts, 0, buckets + 1);
+            foreach (var e in entries) starts[(int)((ulong)(e.Key - min) >> shift) + 1]++;
+            for (var b = 0; b < buckets; b++) starts[b + 1] += starts[b];
+            foreach (var e in entries) sorted[starts[(int)((ulong)(e.Key - min) >> shift)]++] = e;
+            // starts[b] is now the end of bucket b (the start of b + 1).
+            var from = 0;
+            for (var b = 0; b < buckets; b++)
+            {
+                var to = starts[b];
+                if (to - from > 1) sorted.AsSpan(from, to - from).Sort(order);
+                from = to;
+            }
+            sorted.AsSpan(0, n).CopyTo(entries);
+            return entries;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(starts);
+            ArrayPool<Entry>.Shared.Return(sorted);
+        }
+    }
 
     private readonly struct EntryOrder(List<MartRecord> rows, Comparison tieBreak) : IComparer<Entry>
     {

@@ -30,6 +30,26 @@ public sealed class RowSortTests
     }
 
     [Fact]
+    public void Rows_spread_over_any_key_range_sort_as_a_stable_ordered_sort()
+    {
+        // Enough rows for the bucket pass, with keys a day apart, bunched, or at the ends of the 64-bit range.
+        var gen = Gen.Select(Gen.OneOf(Gen.Long[0, TimeSpan.TicksPerDay], Gen.Long[0, 3], Gen.OneOf(Gen.Const(long.MinValue), Gen.Const(long.MaxValue), Gen.Long)),
+            Gen.OneOf<string?>(null, "a", "O-0-0-1", "O-0-0-10", "O-0-0-2"), (key, id) => (key, id));
+        gen.List[256, 2000].Sample(items =>
+        {
+            var rows = items.Select(p => new MartRecord(p.id, p.key, T0, T0, 1, null, null, null, null, null, null, null, null, "k")).ToList();
+            var expected = rows.Select((r, i) => (r, i))
+                .OrderBy(p => p.r.UserId).ThenBy(p => p.r.OrderId, StringComparer.Ordinal).ThenBy(p => p.i)
+                .Select(p => p.r).ToList();
+            var sorted = rows.ToList();
+
+            RowSort.SortByKey(sorted, r => r.UserId, r => OrdinalPrefix.Of(r.OrderId), (in MartRecord a, in MartRecord b) => string.CompareOrdinal(a.OrderId, b.OrderId));
+
+            Assert.Equal(expected, sorted);
+        }, iter: 200);
+    }
+
+    [Fact]
     public void Ordinal_prefixes_never_contradict_ordinal_string_order()
     {
         var gen = Gen.OneOf<string?>(Gen.Const((string?)null), Gen.String[Gen.Char['\0', '\u0005'], 0, 10]!, Gen.String[Gen.Char.AlphaNumeric, 0, 12]!, Gen.String!);
