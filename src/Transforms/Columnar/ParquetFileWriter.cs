@@ -42,6 +42,8 @@ public sealed class ParquetFileWriter : IDisposable
     /// <summary>A string column is dictionary-encoded while its row group has at most this many distinct values.</summary>
     public const int MaxDictionaryEntries = 32_768;
 
+    private const int PrefetchDistance = 8;
+
     private const int TypeInt32 = 1, TypeInt64 = 2, TypeByteArray = 6;
     private const int EncodingPlain = 0, EncodingRle = 3, EncodingRleDictionary = 8;
     private const int PageData = 0, PageDictionary = 2;
@@ -171,9 +173,11 @@ public sealed class ParquetFileWriter : IDisposable
         body.ResetWrittenCount();
         WriteLevels(spec.Nullable, present.AsSpan(0, values.Length), nulls);
         int minAt = -1, minLength = 0, maxAt = -1, maxLength = 0;
-        foreach (var s in values)
+        for (var i = 0; i < values.Length; i++)
         {
-            if (s is null) continue;
+            // The strings of a sorted partition lie all over the heap: ask for a later one's characters now.
+            if (i + PrefetchDistance < values.Length) MemoryHints.Prefetch(values[i + PrefetchDistance]);
+            if (values[i] is not { } s) continue;
             var at = body.WrittenCount + 4;
             var length = AppendByteArray(body, s);
             var written = body.WrittenSpan;

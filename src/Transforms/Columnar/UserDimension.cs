@@ -53,12 +53,9 @@ public sealed class UserDimension
     /// A hint that <paramref name="userId"/> is looked up soon: starts loading its packed word into the cache (a
     /// million users are 8 MB, so a lookup in input order would otherwise wait on memory). No effect otherwise.
     /// </summary>
-    public unsafe void Prefetch(long userId)
+    public void Prefetch(long userId)
     {
-        if (_packed is not { } packed || !System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
-        var offset = (ulong)(userId - _min);
-        if (offset >= (ulong)packed.Length) return;
-        fixed (ulong* word = &packed[offset]) System.Runtime.Intrinsics.X86.Sse.Prefetch0(word);
+        if (_packed is { } packed) MemoryHints.Prefetch(packed, (ulong)(userId - _min));
     }
 
     public bool TryGet(long userId, out UserRecord user)
