@@ -59,6 +59,11 @@ public static class QualityGateStage
                     var rows = new List<MartRecord>();
                     await using (var s = File.OpenRead(file)) await MartPartitionFile.ReadAsync(s, file, rows);
                     rowCount = rows.Count;
+                    // The gate's copy is written by Parquet.Net, whose timestamp statistics are wrong (a reader that
+                    // prunes row groups by them, as DuckDB does, would drop rows): publish it as the mart's own writer
+                    // writes every other mart file, in the same row order.
+                    if (rows.Count > 0)
+                        await using (var m = WorkArea.CreateFile(file)) await MartPartitionFile.WriteAsync(m, rows);
                     kpi = Path.Combine(ctx.Work.GateDir, "filtered", TransformStage.KpiDataset, $"dt={p.Dt}", "part.parquet");
                     await using var k = WorkArea.CreateFile(kpi); // a fresh file: PublishMart may hard-link it
                     await KpiPartitionFile.WriteAsync(k, DailyKpi.Compute(rows));

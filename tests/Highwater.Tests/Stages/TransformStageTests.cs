@@ -36,6 +36,33 @@ public sealed class TransformStageTests : IDisposable
     }
 
     [Fact]
+    public async Task A_partition_the_gate_filters_is_published_with_statistics_a_pruning_reader_can_trust()
+    {
+        // A quarantine check in the mart's contract: rows with qty above 3 are set aside and the partition is rewritten.
+        var contracts = Path.Combine(_h.WorkRoot + "-contracts");
+        Directory.CreateDirectory(contracts);
+        foreach (var f in Directory.EnumerateFiles(Path.Combine(RepoRoot.Path, "data-contracts")))
+            File.Copy(f, Path.Combine(contracts, Path.GetFileName(f)));
+        var mart = Path.Combine(contracts, "sales_mart.yaml");
+        File.WriteAllText(mart, File.ReadAllText(mart).Replace("max_quarantined_fraction: 0.05", "max_quarantined_fraction: 0.5")
+                                + "  - name: qty_at_most_3\n    column: qty\n    max: 3\n    severity: quarantine\n");
+        _h.ContractsOverride = contracts;
+        EventFixtures.Land(_h.Landing, Day1, "a.json", Enumerable.Range(0, 40).Select(i =>
+            EventFixtures.Event($"O-{i:D2}", 1001, At(Day1, 0).AddMinutes(30 * i), At(Day1, 23), 1 + i % 5, 2.00m)).ToArray());
+
+        Assert.True(await _h.RunAsync());
+
+        using var db = new DuckDb();
+        Assert.Equal(24L, db.Scalar<long>($"SELECT count(*) FROM {DuckDb.Mart(_h.WarehouseRoot)}"));
+        Assert.Equal(0L, db.Scalar<long>($"SELECT count(*) FROM {DuckDb.Mart(_h.WarehouseRoot)} WHERE qty > 3"));
+        // A predicate on event_ts that prunes by the file's statistics finds what a full scan finds.
+        var noon = $"TIMESTAMPTZ '{Day1:yyyy-MM-dd} 12:00:00+00'";
+        Assert.Equal(db.Scalar<long>($"SELECT count(*) FILTER (WHERE event_ts >= {noon}) FROM {DuckDb.Mart(_h.WarehouseRoot)}"),
+            db.Scalar<long>($"SELECT count(*) FROM {DuckDb.Mart(_h.WarehouseRoot)} WHERE event_ts >= {noon}"));
+        Assert.True(db.Scalar<long>($"SELECT count(*) FROM {DuckDb.Mart(_h.WarehouseRoot)} WHERE event_ts >= {noon}") > 0);
+    }
+
+    [Fact]
     public async Task The_staged_batch_is_removed_once_published_and_a_failed_publish_keeps_it()
     {
         EventFixtures.Land(_h.Landing, Day1, "a.json", [EventFixtures.Event("O-1", 1001, At(Day1, 8), At(Day1, 9), 2, 1.50m)]);

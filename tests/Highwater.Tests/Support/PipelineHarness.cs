@@ -43,13 +43,16 @@ public sealed class PipelineHarness : IDisposable
     /// <summary>The work area runs use when none is given.</summary>
     public string? WorkOverride { get; set; }
 
+    /// <summary>The data contracts to gate with (default: the repository's data-contracts/).</summary>
+    public string? ContractsOverride { get; set; }
+
     public PipelineContext Context(IObjectStore? warehouse = null, FaultInjector? faults = null, string? work = null) => new()
     {
         Landing = LandingStore ?? new LocalFolderStore(Landing),
         Users = UsersStore ?? new LocalFolderStore(RepoRoot.Combine("samples", "users")),
         Warehouse = warehouse ?? DefaultWarehouse ?? new LocalFolderStore(WarehouseRoot),
         Work = new WorkArea(work ?? WorkOverride ?? WorkRoot),
-        ContractsDir = RepoRoot.Combine("data-contracts"),
+        ContractsDir = ContractsOverride ?? RepoRoot.Combine("data-contracts"),
         LookbackDays = LookbackDays,
         Log = new StageLog(Output, diagnostic: true),
         Faults = faults ?? FaultInjector.None,
