@@ -104,28 +104,22 @@ public sealed class ParquetFileWriter : IDisposable
         WriteRequiredLongs(column, longs.AsSpan(0, values.Length));
     }
 
-    public void WriteNullableInt32s(ReadOnlySpan<int?> values)
-    {
-        var column = Next(ParquetValueKind.Int32, values.Length, nullable: true);
-        var ints = _buffers.Ints(values.Length);
-        var present = _buffers.Present(values.Length);
-        var n = 0;
-        for (var i = 0; i < values.Length; i++)
-            if (values[i] is { } v) { ints[n++] = v; present[i] = true; }
-            else present[i] = false;
-        WriteInts(column, present.AsSpan(0, values.Length), ints.AsSpan(0, n));
-    }
+    public void WriteNullableInt32s(ReadOnlySpan<int?> values) => WriteNullableInt32s(ParquetValueKind.Int32, values, static v => v);
 
-    public void WriteNullableDates(ReadOnlySpan<DateTime?> values)
+    /// <summary>Dates as days since the Unix epoch (the time of day is not kept).</summary>
+    public void WriteNullableDates(ReadOnlySpan<DateTime?> values) =>
+        WriteNullableInt32s(ParquetValueKind.Date, values, static v => (int)(v.Ticks / TimeSpan.TicksPerDay - EpochTicks / TimeSpan.TicksPerDay));
+
+    private void WriteNullableInt32s<T>(ParquetValueKind kind, ReadOnlySpan<T?> values, Func<T, int> convert) where T : struct
     {
-        var column = Next(ParquetValueKind.Date, values.Length, nullable: true);
+        var column = Next(kind, values.Length, nullable: true);
         var ints = _buffers.Ints(values.Length);
         var present = _buffers.Present(values.Length);
         var n = 0;
         for (var i = 0; i < values.Length; i++)
-            if (values[i] is { } v) { ints[n++] = (int)(v.Ticks / TimeSpan.TicksPerDay - EpochTicks / TimeSpan.TicksPerDay); present[i] = true; }
+            if (values[i] is { } v) { ints[n++] = convert(v); present[i] = true; }
             else present[i] = false;
-        WriteInts(column, present.AsSpan(0, values.Length), ints.AsSpan(0, n));
+        WriteNullable(column, present.AsSpan(0, values.Length), ints.AsSpan(0, n));
     }
 
     /// <summary>Decimals as their unscaled INT64 at the column's scale; a value with more decimal places, or too large, is refused.</summary>
@@ -147,7 +141,7 @@ public sealed class ParquetFileWriter : IDisposable
             longs[n++] = (long)scaled;
             present[i] = true;
         }
-        WriteLongs(column, present.AsSpan(0, values.Length), longs.AsSpan(0, n));
+        WriteNullable(column, present.AsSpan(0, values.Length), longs.AsSpan(0, n));
     }
 
     /// <summary>Strings as UTF-8; dictionary-encoded when the row group's values repeat (see <see cref="MaxDictionaryEntries"/>).</summary>
@@ -263,12 +257,6 @@ public sealed class ParquetFileWriter : IDisposable
         body.ResetWrittenCount();
         FinishPlainChunk(column, values.Length, AppendPlain(body, values, nulls: 0));
     }
-
-    private void WriteLongs(ColumnMeta column, ReadOnlySpan<bool> present, ReadOnlySpan<long> values) =>
-        WriteNullable(column, present, values);
-
-    private void WriteInts(ColumnMeta column, ReadOnlySpan<bool> present, ReadOnlySpan<int> values) =>
-        WriteNullable(column, present, values);
 
     /// <summary>A nullable integer column: the levels of <paramref name="present"/>, then the present values.</summary>
     private void WriteNullable<T>(ColumnMeta column, ReadOnlySpan<bool> present, ReadOnlySpan<T> values)
