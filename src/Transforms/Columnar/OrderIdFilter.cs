@@ -32,7 +32,6 @@ public sealed class OrderIdFilter
         return _mask != 0 ? h & _mask : h % bits;
     }
 
-    /// <summary>An empty filter sized for <paramref name="ids"/> order_ids.</summary>
     /// <summary>
     /// An empty filter sized for <paramref name="ids"/> order_ids: at least 20 bits each, rounded up to a power of two
     /// words, so a probe's bit is a mask of the hash instead of a 64-bit division (fourteen per id). Filters of other
@@ -68,12 +67,7 @@ public sealed class OrderIdFilter
         return true;
     }
 
-    public string ToText()
-    {
-        var bytes = new byte[_words.Length * 8];
-        for (var i = 0; i < _words.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(i * 8), _words[i]);
-        return $"v1:{_probes}:{Convert.ToBase64String(bytes)}";
-    }
+    public string ToText() => $"v1:{_probes}:{Convert.ToBase64String(WordBytes())}";
 
     /// <summary>
     /// The binary form order-index segments carry (<see cref="OrderIndexSegment"/>): int32 probes, int32 word count, then
@@ -82,10 +76,11 @@ public sealed class OrderIdFilter
     /// </summary>
     public byte[] ToBinary()
     {
-        var bytes = new byte[8 + _words.Length * 8];
+        var words = WordBytes();
+        var bytes = new byte[8 + words.Length];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes, _probes);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), _words.Length);
-        for (var i = 0; i < _words.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(8 + i * 8), _words[i]);
+        words.CopyTo(bytes.AsSpan(8));
         return bytes;
     }
 
@@ -95,10 +90,8 @@ public sealed class OrderIdFilter
         if (bytes.Length < 16) return null;
         var probes = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes);
         var count = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[4..]);
-        if (probes is < 1 or > 64 || count < 1 || (long)count * 8 != bytes.Length - 8) return null;
-        var words = new ulong[count];
-        for (var i = 0; i < words.Length; i++) words[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[(8 + i * 8)..]);
-        return new OrderIdFilter(words, probes);
+        if (count < 1 || (long)count * 8 != bytes.Length - 8) return null;
+        return Of(probes, bytes[8..]);
     }
 
     /// <summary>The filter in a segment's footer metadata, or null when there is none (or it is of an unknown form).</summary>
@@ -106,13 +99,27 @@ public sealed class OrderIdFilter
     {
         if (metadata is null || !metadata.TryGetValue(MetadataKey, out var text)) return null;
         var parts = text.Split(':', 3);
-        if (parts.Length != 3 || parts[0] != "v1" || !int.TryParse(parts[1], out var probes) || probes is < 1 or > 64) return null;
+        if (parts.Length != 3 || parts[0] != "v1" || !int.TryParse(parts[1], out var probes)) return null;
         byte[] bytes;
         try { bytes = Convert.FromBase64String(parts[2]); }
         catch (FormatException) { return null; }
-        if (bytes.Length == 0 || bytes.Length % 8 != 0) return null;
-        var words = new ulong[bytes.Length / 8];
-        for (var i = 0; i < words.Length; i++) words[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(i * 8));
+        return Of(probes, bytes);
+    }
+
+    /// <summary>The bit array as little-endian 64-bit words, as both forms hold it.</summary>
+    private byte[] WordBytes()
+    {
+        var bytes = new byte[_words.Length * 8];
+        for (var i = 0; i < _words.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(i * 8), _words[i]);
+        return bytes;
+    }
+
+    /// <summary>A filter from its probe count and words; null when either is out of range.</summary>
+    private static OrderIdFilter? Of(int probes, ReadOnlySpan<byte> wordBytes)
+    {
+        if (probes is < 1 or > 64 || wordBytes.Length == 0 || wordBytes.Length % 8 != 0) return null;
+        var words = new ulong[wordBytes.Length / 8];
+        for (var i = 0; i < words.Length; i++) words[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(wordBytes[(i * 8)..]);
         return new OrderIdFilter(words, probes);
     }
 

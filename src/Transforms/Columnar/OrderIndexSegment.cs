@@ -73,7 +73,7 @@ public static class OrderIndexSegment
         return written;
     }
 
-    /// <summary>Decodes one block that <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup})"/> reported, read back from the file.</summary>
+    /// <summary>Decodes one block of a segment (read whole, or one that <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup})"/> reported).</summary>
     public static void DecodeBlock(ReadOnlySpan<byte> block, MartRowBlock codec, StringPool pool, List<MartRecord> into, string name)
     {
         try
@@ -101,7 +101,7 @@ public static class OrderIndexSegment
             throw Damaged(name, "it does not start like an order-index segment");
         var bits = await ReadExactlyAsync(stream, await ReadInt32Async(stream, name), name);
         var filter = OrderIdFilter.FromBinary(bits) ?? throw Damaged(name, "its order_id filter is not readable");
-        if (wanted is not null && filter is not null && !wanted.Any(filter.MayContain)) return false;
+        if (wanted is not null && !wanted.Any(filter.MayContain)) return false;
 
         var codec = new MartRowBlock();
         var pool = new StringPool();
@@ -116,11 +116,7 @@ public static class OrderIndexSegment
             try
             {
                 await ReadExactlyAsync(stream, bytes.AsMemory(0, length), name);
-                codec.Decode(bytes.AsSpan(0, length), pool, rows);
-            }
-            catch (InvalidDataException e)
-            {
-                throw Damaged(name, e.Message);
+                DecodeBlock(bytes.AsSpan(0, length), codec, pool, rows, name);
             }
             finally
             {

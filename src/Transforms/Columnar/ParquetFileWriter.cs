@@ -166,6 +166,12 @@ public sealed class ParquetFileWriter : IDisposable
         var body = _buffers.Body;
         body.ResetWrittenCount();
         WriteLevels(spec.Nullable, present.AsSpan(0, values.Length), nulls);
+        FinishPlainChunk(column, values.Length, AppendByteArrays(body, values, nulls));
+    }
+
+    /// <summary>PLAIN byte arrays of the non-null strings (a 4-byte length, then the UTF-8); their min and max as statistics.</summary>
+    private static ColumnStats AppendByteArrays(ArrayBufferWriter<byte> body, ReadOnlySpan<string?> values, long nulls)
+    {
         int minAt = -1, minLength = 0, maxAt = -1, maxLength = 0;
         for (var i = 0; i < values.Length; i++)
         {
@@ -179,9 +185,8 @@ public sealed class ParquetFileWriter : IDisposable
             if (minAt < 0 || bytes.SequenceCompareTo(written.Slice(minAt, minLength)) < 0) (minAt, minLength) = (at, length);
             if (maxAt < 0 || bytes.SequenceCompareTo(written.Slice(maxAt, maxLength)) > 0) (maxAt, maxLength) = (at, length);
         }
-        var stats = new ColumnStats(nulls, minAt < 0 ? null : body.WrittenSpan.Slice(minAt, minLength).ToArray(),
+        return new ColumnStats(nulls, minAt < 0 ? null : body.WrittenSpan.Slice(minAt, minLength).ToArray(),
             maxAt < 0 ? null : body.WrittenSpan.Slice(maxAt, maxLength).ToArray());
-        FinishPlainChunk(column, values.Length, stats);
     }
 
     /// <summary>Writes the footer. The stream is left open.</summary>
@@ -358,15 +363,7 @@ public sealed class ParquetFileWriter : IDisposable
         // The dictionary page: the distinct values, PLAIN.
         var body = _buffers.Body;
         body.ResetWrittenCount();
-        byte[]? min = null, max = null;
-        foreach (var e in entries)
-        {
-            var at = body.WrittenCount + 4;
-            var length = AppendByteArray(body, e);
-            var bytes = body.WrittenSpan.Slice(at, length);
-            if (min is null || bytes.SequenceCompareTo(min) < 0) min = bytes.ToArray();
-            if (max is null || bytes.SequenceCompareTo(max) > 0) max = bytes.ToArray();
-        }
+        var stats = AppendByteArrays(body, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries)!, nulls);
         column.DictionaryPageOffset = _position;
         WritePage(column, PageDictionary, entries.Count, EncodingPlain, body.WrittenSpan);
 
@@ -378,7 +375,7 @@ public sealed class ParquetFileWriter : IDisposable
         one[0] = (byte)width;
         body.Advance(1);
         BitPack(body, indices.AsSpan(0, count - nulls), width);
-        column.Stats = new ColumnStats(nulls, min, max);
+        column.Stats = stats;
         column.Encodings = spec.Nullable ? [EncodingPlain, EncodingRle, EncodingRleDictionary] : [EncodingPlain, EncodingRleDictionary];
         column.DataPageOffset = _position;
         WritePage(column, PageData, count, EncodingRleDictionary, body.WrittenSpan);
@@ -447,15 +444,17 @@ public sealed class ParquetFileWriter : IDisposable
 
     // ---- footer ----
 
+    private static int PhysicalType(ParquetValueKind kind) => kind switch
+    {
+        ParquetValueKind.Int32 or ParquetValueKind.Date => TypeInt32,
+        ParquetValueKind.Utf8 => TypeByteArray,
+        _ => TypeInt64,
+    };
+
     private static void SchemaElement(ThriftCompactWriter t, ParquetColumnSpec c)
     {
         t.BeginStruct();
-        t.I32Field(1, c.Kind switch
-        {
-            ParquetValueKind.Int32 or ParquetValueKind.Date => TypeInt32,
-            ParquetValueKind.Utf8 => TypeByteArray,
-            _ => TypeInt64,
-        });
+        t.I32Field(1, PhysicalType(c.Kind));
         t.I32Field(3, c.Nullable ? 1 : 0);
         t.StringField(4, c.Name);
         t.I32Field(6, c.Kind switch // converted type, for readers that predate logical types
@@ -519,12 +518,7 @@ public sealed class ParquetFileWriter : IDisposable
             t.BeginStruct();
             t.I64Field(2, c.DictionaryPageOffset ?? c.DataPageOffset);
             t.StructField(3);
-            t.I32Field(1, spec.Kind switch
-            {
-                ParquetValueKind.Int32 or ParquetValueKind.Date => TypeInt32,
-                ParquetValueKind.Utf8 => TypeByteArray,
-                _ => TypeInt64,
-            });
+            t.I32Field(1, PhysicalType(spec.Kind));
             t.I32ListField(2, c.Encodings);
             t.StringListField(3, [spec.Name]);
             t.I32Field(4, CodecSnappy);

@@ -158,19 +158,29 @@ public static class PartitionedSpool
         /// <summary>Reads one block into <paramref name="buffer"/> (grown when too small); returns its bytes.</summary>
         public ReadOnlySpan<byte> Read(Block block, ref byte[] buffer)
         {
-            if (buffer.Length < block.Length) buffer = new byte[Math.Max(block.Length, buffer.Length * 2)];
-            var span = buffer.AsSpan(0, block.Length);
-            var read = 0;
-            while (read < span.Length)
-            {
-                var n = RandomAccess.Read(_file, span[read..], block.Offset + read);
-                if (n == 0) throw Damaged(FilePath, $"a block at offset {block.Offset:N0} runs past the end of the file");
-                read += n;
-            }
-            return span;
+            if (!TryReadAt(_file, block.Offset, block.Length, ref buffer))
+                throw Damaged(FilePath, $"a block at offset {block.Offset:N0} runs past the end of the file");
+            return buffer.AsSpan(0, block.Length);
         }
 
         public void Dispose() => _file.Dispose();
+    }
+
+    /// <summary>
+    /// Reads [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>) of a file into the start of
+    /// <paramref name="buffer"/> (grown when too small); false when the file ends first.
+    /// </summary>
+    internal static bool TryReadAt(SafeFileHandle file, long offset, int length, ref byte[] buffer)
+    {
+        if (buffer.Length < length) buffer = new byte[Math.Max(length, buffer.Length * 2)];
+        var span = buffer.AsSpan(0, length);
+        for (var read = 0; read < span.Length;)
+        {
+            var n = RandomAccess.Read(file, span[read..], offset + read);
+            if (n == 0) return false;
+            read += n;
+        }
+        return true;
     }
 
     private static InvalidDataException Damaged(string path, string why) =>

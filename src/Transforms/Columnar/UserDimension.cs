@@ -192,8 +192,9 @@ public sealed class UserDimension
             if (obj.Key.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)) files.Add(obj);
         if (files.Count == 0)
             throw new DataException($"No Parquet files found in the user dimension at {store.Description}.");
-        var fingerprint = UserDimensionCache.Fingerprint(store.Description, files);
-        if (cacheFile is not null && UserDimensionCache.TryRead(cacheFile, fingerprint) is { } cached) return cached;
+        // The fingerprint of the files' versions is taken only when there is a cache to check it against.
+        var fingerprint = cacheFile is null ? null : UserDimensionCache.Fingerprint(store.Description, files);
+        if (fingerprint is not null && UserDimensionCache.TryRead(cacheFile!, fingerprint) is { } cached) return cached;
 
         UserDimension? users = null;
         foreach (var obj in files)
@@ -220,7 +221,7 @@ public sealed class UserDimension
             }
         }
         var sealed_ = users!.Seal();
-        if (cacheFile is not null && sealed_.Packed is { } packed) UserDimensionCache.Write(cacheFile, fingerprint, packed);
+        if (fingerprint is not null && sealed_.Packed is { } packed) UserDimensionCache.Write(cacheFile!, fingerprint, packed);
         return sealed_;
     }
 

@@ -50,8 +50,8 @@ internal static class RowSort
         {
             var span = CollectionsMarshal.AsSpan(rows);
             for (var i = 0; i < n; i++) entries[i] = new Entry(key(span[i]), prefix(span[i]), i);
-            var sorted = SortEntries(entries.AsSpan(0, n), new EntryOrder(rows, tieBreak));
-            for (var i = 0; i < n; i++) order[i] = sorted[i].Position;
+            SortEntries(entries.AsSpan(0, n), new EntryOrder(rows, tieBreak));
+            for (var i = 0; i < n; i++) order[i] = entries[i].Position;
         }
         finally
         {
@@ -65,9 +65,8 @@ internal static class RowSort
     /// Sorts the entries: distributed first into about one bucket per entry by the high bits of their key's offset from
     /// the smallest key (a day's event times spread evenly), then each bucket sorted on its own, so the comparison sort
     /// only ever sees a few entries at a time. Keys all in a few buckets still sort correctly, only more slowly.
-    /// Returns the sorted entries: <paramref name="entries"/> itself when sorted in place.
     /// </summary>
-    private static Span<Entry> SortEntries(Span<Entry> entries, EntryOrder order)
+    private static void SortEntries(Span<Entry> entries, EntryOrder order)
     {
         var n = entries.Length;
         long min = long.MaxValue, max = long.MinValue;
@@ -79,7 +78,7 @@ internal static class RowSort
         if (n < 256 || min == max)
         {
             entries.Sort(order);
-            return entries;
+            return;
         }
         var bucketBits = System.Numerics.BitOperations.Log2((uint)n);               // 2^bucketBits <= n buckets
         var spanBits = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(max - min)); // bits of the largest offset
@@ -102,7 +101,6 @@ internal static class RowSort
                 from = to;
             }
             sorted.AsSpan(0, n).CopyTo(entries);
-            return entries;
         }
         finally
         {

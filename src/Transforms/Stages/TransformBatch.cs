@@ -30,7 +30,6 @@ internal sealed class TransformBatch
     private readonly Dictionary<string, HashSet<string>> _removed = new(StringComparer.Ordinal); // dt -> order_ids leaving it
     // dt -> the blocks of the local index files that hold winners entering it (see ResolveBucketAsync)
     private readonly Dictionary<string, List<(string File, OrderIndexSegment.WrittenBlock Block)>> _winnerBlocks = new(StringComparer.Ordinal);
-    private long _winnerRows;
     private readonly List<(int File, long Line, string Source, string Reason, string Raw)> _quarantine = [];
     private long _batchRows, _unknownUsers;
 
@@ -56,7 +55,7 @@ internal sealed class TransformBatch
     /// <summary>Winners entering a partition that pass 2 reads back from the index files written in pass 1.</summary>
     public long WinnerRowsInIndexFiles
     {
-        get { lock (_gate) return _winnerRows; }
+        get { lock (_gate) return _winnerBlocks.Values.Sum(blocks => blocks.Sum(b => (long)b.Block.Rows)); }
     }
 
     public long UnknownUsers => Interlocked.Read(ref _unknownUsers);
@@ -238,7 +237,6 @@ internal sealed class TransformBatch
                 {
                     if (!_winnerBlocks.TryGetValue(b.Partition, out var list)) _winnerBlocks[b.Partition] = list = [];
                     list.Add((path, b));
-                    _winnerRows += b.Rows;
                     _touched.Add(b.Partition);
                 }
         }
@@ -269,16 +267,9 @@ internal sealed class TransformBatch
             using var handle = File.OpenHandle(fileBlocks.Key, FileMode.Open, FileAccess.Read, FileShare.Read);
             foreach (var (_, block) in fileBlocks)
             {
-                if (kit.Buffer.Length < block.Length) kit.Buffer = new byte[Math.Max(block.Length, kit.Buffer.Length * 2)];
-                var bytes = kit.Buffer.AsSpan(0, block.Length);
-                for (var read = 0; read < bytes.Length;)
-                {
-                    var n = RandomAccess.Read(handle, bytes[read..], block.Offset + read);
-                    if (n == 0)
-                        throw new DataException($"{fileBlocks.Key}: the order-index file written by this Transform ends before offset {block.Offset + block.Length:N0}; run Transform again.");
-                    read += n;
-                }
-                OrderIndexSegment.DecodeBlock(bytes, kit.Block, kit.Strings, incoming, fileBlocks.Key);
+                if (!PartitionedSpool.TryReadAt(handle, block.Offset, block.Length, ref kit.Buffer))
+                    throw new DataException($"{fileBlocks.Key}: the order-index file written by this Transform ends before offset {block.Offset + block.Length:N0}; run Transform again.");
+                OrderIndexSegment.DecodeBlock(kit.Buffer.AsSpan(0, block.Length), kit.Block, kit.Strings, incoming, fileBlocks.Key);
             }
         }
         ReturnKit(kit);
