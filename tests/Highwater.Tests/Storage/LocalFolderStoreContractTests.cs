@@ -104,18 +104,31 @@ public sealed class LocalFolderStorePutFileTests : IDisposable
     [Fact]
     public async Task A_file_on_the_same_file_system_is_linked_not_copied()
     {
+        // Writing in place (what no work-area writer may do after a publish) shows through: the data is shared.
+        var (published, files) = await PutThenWriteInPlaceAsync(Path.Combine(_root, "work"));
+
+        Assert.Equal("VERSION 1", published);
+        Assert.Equal(["part-r1.parquet"], files);
+    }
+
+    /// <summary>
+    /// Puts a file "version 1" from <paramref name="folder"/> into a warehouse, then overwrites its first bytes in place;
+    /// returns what the warehouse object then holds and the files of its folder.
+    /// </summary>
+    private async Task<(string Published, string[] Files)> PutThenWriteInPlaceAsync(string folder)
+    {
         var store = new LocalFolderStore(Path.Combine(_root, "warehouse"));
-        var source = Path.Combine(_root, "work", "part.parquet");
-        Directory.CreateDirectory(Path.GetDirectoryName(source)!);
+        var source = Path.Combine(folder, "part.parquet");
+        Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(source, "version 1");
 
         await store.PutFileAsync("gold/dt=2025-01-01/part-r1.parquet", source);
-        // Writing in place (what no work-area writer may do after a publish) shows through: the data is shared.
         await using (var inPlace = new FileStream(source, FileMode.Open, FileAccess.Write))
             await inPlace.WriteAsync("VERSION"u8.ToArray());
 
-        Assert.Equal("VERSION 1", await File.ReadAllTextAsync(Path.Combine(store.Root, "gold", "dt=2025-01-01", "part-r1.parquet")));
-        Assert.Equal(["part-r1.parquet"], Directory.GetFiles(Path.Combine(store.Root, "gold", "dt=2025-01-01")).Select(Path.GetFileName));
+        var partition = Path.Combine(store.Root, "gold", "dt=2025-01-01");
+        return (await File.ReadAllTextAsync(Path.Combine(partition, "part-r1.parquet")),
+            Directory.GetFiles(partition).Select(Path.GetFileName).ToArray()!);
     }
 
     /// <summary>
@@ -186,16 +199,10 @@ public sealed class LocalFolderStorePutFileTests : IDisposable
         Directory.CreateDirectory(shm);
         try
         {
-            var store = new LocalFolderStore(Path.Combine(_root, "warehouse"));
-            var source = Path.Combine(shm, "part.parquet");
-            await File.WriteAllTextAsync(source, "version 1");
+            var (published, files) = await PutThenWriteInPlaceAsync(shm);
 
-            await store.PutFileAsync("gold/dt=2025-01-01/part-r1.parquet", source);
-            await using (var inPlace = new FileStream(source, FileMode.Open, FileAccess.Write))
-                await inPlace.WriteAsync("VERSION"u8.ToArray());
-
-            Assert.Equal("version 1", await File.ReadAllTextAsync(Path.Combine(store.Root, "gold", "dt=2025-01-01", "part-r1.parquet")));
-            Assert.Equal(["part-r1.parquet"], Directory.GetFiles(Path.Combine(store.Root, "gold", "dt=2025-01-01")).Select(Path.GetFileName));
+            Assert.Equal("version 1", published);
+            Assert.Equal(["part-r1.parquet"], files);
         }
         finally
         {
