@@ -1,28 +1,61 @@
+using System.Runtime.CompilerServices;
+
 namespace Highwater.Columnar;
 
 /// <summary>
 /// The distinct strings of a column in first-seen order, each with its id (its position in <see cref="Entries"/>).
 /// Strings decoded through a pool repeat as the same instance, so a lookup by reference comes first and hashes no
 /// characters; the ordinal lookup runs only on a miss. Used for the dictionaries of Parquet pages and spool blocks.
+/// <para>
+/// The reference lookup is where a dictionary column spends its time (every row of currency, sku, channel, country,
+/// segment and source key, twice per Transform), so it has two fast paths of its own: the previous value (rows of one
+/// source file or one user come in runs), and while there are at most <see cref="FewEntries"/> entries (currency,
+/// channel, segment) a scan of the entries by reference; then an open-addressing table keyed by the object's identity
+/// hash. <see cref="Dictionary{TKey,TValue}"/> with <see cref="ReferenceEqualityComparer"/> paid an interface call per
+/// probe and was ~7% of Transform's CPU at 10M events.
+/// </para>
 /// </summary>
 internal sealed class DistinctStrings(int maxReferences)
 {
-    private readonly Dictionary<string, int> _byReference = new(ReferenceEqualityComparer.Instance);
+    private const int FewEntries = 8;
+
     private readonly Dictionary<string, int> _byValue = new(StringComparer.Ordinal);
+    // Open addressing, linear probing; a power-of-two length kept at most half full. Grown on demand, so a writer
+    // whose columns have few values never holds a large table.
+    private string?[] _references = new string?[16];
+    private int[] _referenceIds = new int[16];
+    private int _referenceCount;
+    private string? _last;
+    private int _lastId;
 
     public List<string> Entries { get; } = [];
 
     public void Clear()
     {
-        _byReference.Clear();
+        if (_referenceCount > 0) Array.Clear(_references);
+        _referenceCount = 0;
         _byValue.Clear();
         Entries.Clear();
+        _last = null;
     }
 
     /// <summary>The value's id; true when it was new.</summary>
     public bool Add(string value, out int id)
     {
-        if (_byReference.TryGetValue(value, out id)) return false;
+        if (ReferenceEquals(value, _last))
+        {
+            id = _lastId;
+            return false;
+        }
+        if (Entries.Count <= FewEntries)
+        {
+            for (var i = 0; i < Entries.Count; i++)
+                if (ReferenceEquals(Entries[i], value))
+                    return Remember(value, id = i, isNew: false);
+        }
+        else if (FindReference(value, out id))
+            return Remember(value, id, isNew: false);
+
         var isNew = false;
         if (!_byValue.TryGetValue(value, out id))
         {
@@ -32,7 +65,61 @@ internal sealed class DistinctStrings(int maxReferences)
             isNew = true;
         }
         // Bounded: a column of unpooled strings must not grow a map of every row's instance.
-        if (_byReference.Count < maxReferences) _byReference[value] = id;
+        if (_referenceCount < maxReferences) AddReference(value, id);
+        return Remember(value, id, isNew);
+    }
+
+    private bool Remember(string value, int id, bool isNew)
+    {
+        (_last, _lastId) = (value, id);
         return isNew;
+    }
+
+    private bool FindReference(string value, out int id)
+    {
+        var mask = _references.Length - 1;
+        for (var slot = RuntimeHelpers.GetHashCode(value) & mask; ; slot = (slot + 1) & mask)
+        {
+            var r = _references[slot];
+            if (r is null) break;
+            if (ReferenceEquals(r, value))
+            {
+                id = _referenceIds[slot];
+                return true;
+            }
+        }
+        id = -1;
+        return false;
+    }
+
+    private void AddReference(string value, int id)
+    {
+        if ((_referenceCount + 1) * 2 > _references.Length) Grow();
+        var mask = _references.Length - 1;
+        var slot = RuntimeHelpers.GetHashCode(value) & mask;
+        while (_references[slot] is { } r)
+        {
+            if (ReferenceEquals(r, value)) return;
+            slot = (slot + 1) & mask;
+        }
+        _references[slot] = value;
+        _referenceIds[slot] = id;
+        _referenceCount++;
+    }
+
+    private void Grow()
+    {
+        var (references, ids) = (_references, _referenceIds);
+        _references = new string?[references.Length * 2];
+        _referenceIds = new int[references.Length * 2];
+        var mask = _references.Length - 1;
+        for (var i = 0; i < references.Length; i++)
+        {
+            if (references[i] is not { } r) continue;
+            var slot = RuntimeHelpers.GetHashCode(r) & mask;
+            while (_references[slot] is not null) slot = (slot + 1) & mask;
+            _references[slot] = r;
+            _referenceIds[slot] = ids[i];
+        }
     }
 }
