@@ -1,4 +1,5 @@
 using System.Globalization;
+using CsCheck;
 using Highwater.Columnar;
 using Highwater.Model;
 using Highwater.Tests.Support;
@@ -158,6 +159,35 @@ public sealed class ParquetFileWriterTests : IDisposable
         var n = Assert.Throws<ArgumentException>(() => w.WriteStrings([null]));
         Assert.Contains("name", n.Message);
         Assert.Contains("required", n.Message);
+    }
+
+    [Fact]
+    public async Task Property_money_round_trips_at_any_scale_of_the_decimal_and_is_refused_when_it_does_not_fit()
+    {
+        // Decimals of 0 to 4 places (1.5m, 1.50m and 1.500m are one value), signs, and magnitudes around DECIMAL(18,2)'s
+        // limit of 10^16: the writer reads the unscaled value from the bits or refuses the value, as decimal arithmetic would.
+        var gen = Gen.Int[0, 17].SelectMany(digits => Gen.Select(Gen.ULong[0, (ulong)Math.Pow(10, digits)], Gen.Int[0, 4], Gen.Int[0, 2], Gen.Bool,
+            (m, places, trailing, negative) =>
+            {
+                var unscaled = m * (ulong)Math.Pow(10, trailing); // 1.5 written as 1.50 or 1.500 as well
+                return new decimal((int)(uint)unscaled, (int)(uint)(unscaled >> 32), 0, negative, (byte)(places + trailing));
+            }));
+        var i = 0;
+        await gen.SampleAsync(async price =>
+        {
+            var fits = decimal.Truncate(price * 100) == price * 100 && Math.Abs(price) < 10_000_000_000_000_000m;
+            var row = Row(1) with { UnitPrice = price, TotalPrice = -price };
+            if (!fits)
+            {
+                await Assert.ThrowsAsync<ArgumentException>(() => WriteAsync([row], $"p{i++}.parquet"));
+                return;
+            }
+            var path = await WriteAsync([row], $"p{i++}.parquet");
+            var read = new List<MartRecord>();
+            await using (var s = File.OpenRead(path)) await MartPartitionFile.ReadAsync(s, path, read);
+            Assert.Equal(price, Assert.Single(read).UnitPrice);
+            Assert.Equal(-price, read[0].TotalPrice);
+        }, iter: 300);
     }
 
     private static string Ts(DateTime t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
