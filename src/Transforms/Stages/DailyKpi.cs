@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Highwater.Model;
 
@@ -15,21 +16,27 @@ public static class DailyKpi
 
     /// <summary>
     /// One pass over the rows: each row finds its group (a partition has a few hundred at most), adds to its sums
-    /// and appends its user_id to the group's buyers; distinct buyers are counted at the end by sorting each group's
-    /// user_ids, which at a third of a million rows a day costs a fraction of a hash set per group.
+    /// and appends its user_id to the group's buyers; distinct buyers are counted at the end, group by group, in a set
+    /// sized for the group's ids (see <see cref="Group.DistinctBuyers"/>).
     /// </summary>
     public static List<KpiRecord> Compute(ReadOnlySpan<MartRecord> rows)
     {
         var index = new Dictionary<GroupKey, int>(GroupKey.Comparer);
         var groups = new List<Group>();
+        var byReference = new GroupsByReference();
         for (var i = 0; i < rows.Length; i++)
         {
             ref readonly var row = ref rows[i];
-            ref var at = ref CollectionsMarshal.GetValueRefOrAddDefault(index, new GroupKey(row.Country, row.Segment, row.Currency), out var exists);
-            if (!exists)
+            if (!byReference.TryGet(row.Country, row.Segment, row.Currency, out var at))
             {
-                at = groups.Count;
-                groups.Add(new Group());
+                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(index, new GroupKey(row.Country, row.Segment, row.Currency), out var exists);
+                if (!exists)
+                {
+                    slot = groups.Count;
+                    groups.Add(new Group());
+                }
+                at = slot;
+                byReference.Add(row.Country, row.Segment, row.Currency, at);
             }
             var g = groups[at];
             g.Orders++;
@@ -53,15 +60,101 @@ public static class DailyKpi
         public decimal Revenue;
         public readonly List<long> Buyers = [];
 
+        /// <summary>
+        /// Counts the distinct user_ids with an open-addressing set sized for the group (at most half full, so it stays
+        /// in cache). Sorting the ids instead cost more than the rest of the KPIs: under Native AOT a sort of longs goes
+        /// through a comparer call per comparison.
+        /// </summary>
         public long DistinctBuyers()
         {
             var ids = CollectionsMarshal.AsSpan(Buyers);
-            ids.Sort();
-            long distinct = 0;
-            for (var i = 0; i < ids.Length; i++)
-                if (i == 0 || ids[i] != ids[i - 1]) distinct++;
-            return distinct;
+            var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, ids.Length * 2));
+            var slots = System.Buffers.ArrayPool<long>.Shared.Rent(size);
+            try
+            {
+                // long.MinValue marks an empty slot; a user_id of that value is counted on the side.
+                slots.AsSpan(0, size).Fill(long.MinValue);
+                var mask = size - 1;
+                long distinct = 0;
+                var sawMinValue = false;
+                foreach (var id in ids)
+                {
+                    if (id == long.MinValue)
+                    {
+                        sawMinValue = true;
+                        continue;
+                    }
+                    var at = (int)((ulong)id * 0x9E3779B97F4A7C15UL >> 40) & mask;
+                    while (slots[at] != long.MinValue && slots[at] != id) at = (at + 1) & mask;
+                    if (slots[at] == id) continue;
+                    slots[at] = id;
+                    distinct++;
+                }
+                return distinct + (sawMinValue ? 1 : 0);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<long>.Shared.Return(slots);
+            }
         }
+    }
+
+    /// <summary>
+    /// Groups by the instances of their three strings: the values of a partition come from the user dimension and a
+    /// string pool, so a few instances stand for each group and a row finds its group without hashing characters (the
+    /// ordinal lookup by <see cref="GroupKey"/> runs once per new triple of instances, and decides the group). Open
+    /// addressing with linear probing, at most half full; bounded, since unpooled strings would bring a triple per row.
+    /// </summary>
+    private sealed class GroupsByReference
+    {
+        private const int MaxEntries = 1 << 12;
+        private (string? Country, string? Segment, string? Currency, int Group)[] _slots = new (string?, string?, string?, int)[64];
+        private bool[] _used = new bool[64];
+        private int _count;
+
+        public bool TryGet(string? country, string? segment, string? currency, out int group)
+        {
+            var mask = _slots.Length - 1;
+            for (var at = Hash(country, segment, currency) & mask; _used[at]; at = (at + 1) & mask)
+            {
+                ref readonly var s = ref _slots[at];
+                if (ReferenceEquals(s.Country, country) && ReferenceEquals(s.Segment, segment) && ReferenceEquals(s.Currency, currency))
+                {
+                    group = s.Group;
+                    return true;
+                }
+            }
+            group = -1;
+            return false;
+        }
+
+        /// <summary>Remembers a triple that <see cref="TryGet"/> did not find.</summary>
+        public void Add(string? country, string? segment, string? currency, int group)
+        {
+            if (_count >= MaxEntries) return;
+            if ((_count + 1) * 2 > _slots.Length)
+            {
+                var (slots, used) = (_slots, _used);
+                (_slots, _used, _count) = (new (string?, string?, string?, int)[slots.Length * 2], new bool[slots.Length * 2], 0);
+                for (var i = 0; i < slots.Length; i++)
+                    if (used[i]) Insert(slots[i]);
+            }
+            Insert((country, segment, currency, group));
+        }
+
+        private void Insert((string? Country, string? Segment, string? Currency, int Group) entry)
+        {
+            var mask = _slots.Length - 1;
+            var at = Hash(entry.Country, entry.Segment, entry.Currency) & mask;
+            while (_used[at]) at = (at + 1) & mask;
+            _slots[at] = entry;
+            _used[at] = true;
+            _count++;
+        }
+
+        private static int Hash(string? country, string? segment, string? currency) =>
+            (int)((uint)(RuntimeHelpers.GetHashCode(country) * -1640531535 ^ RuntimeHelpers.GetHashCode(segment) * 40503
+                        ^ RuntimeHelpers.GetHashCode(currency)) * 2654435769u >> 8);
     }
 
     /// <summary>A group's key; compared ordinally, hashed without per-process randomisation (the values are short codes).</summary>

@@ -138,4 +138,38 @@ public sealed class DailyKpiTests
             }
         }, iter: 300);
     }
+
+    [Fact]
+    public void Property_equal_values_are_one_group_whether_or_not_they_are_the_same_instance()
+    {
+        // Groups are found by the instances of their strings first: copies of a value, and more distinct groups than the
+        // lookup table starts with, must still give one KPI row per ordinal (country, segment, currency).
+        string? Copy(string? s, bool copy) => s is null || !copy ? s : new string(s.AsSpan());
+        var gen = Gen.Select(Gen.Int[0, 40], Gen.Int[0, 3], Gen.Int[0, 2], Gen.Bool, Gen.Long[1, 30],
+            (country, segment, currency, copy, user) => Row(user, 1, 1m,
+                Copy(country == 0 ? null : $"C{country}", copy), Copy(segment == 0 ? null : $"S{segment}", !copy), Copy($"X{currency}", copy))).List[0, 400];
+
+        gen.Sample(rows =>
+        {
+            var kpis = DailyKpi.Compute(rows);
+
+            var expected = rows.GroupBy(r => (r.Country, r.Segment, r.Currency))
+                .Select(g => (g.Key.Country, g.Key.Segment, g.Key.Currency, (long)g.Count(), (long)g.Select(r => r.UserId).Distinct().Count()))
+                .OrderBy(k => k.Country, StringComparer.Ordinal).ThenBy(k => k.Segment, StringComparer.Ordinal).ThenBy(k => k.Currency, StringComparer.Ordinal);
+            Assert.Equal(expected, kpis.Select(k => (k.Country, k.Segment, k.Currency, k.Orders, k.Buyers)));
+        }, iter: 300);
+    }
+
+    [Fact]
+    public void Property_distinct_buyers_of_any_user_ids()
+    {
+        // Any long is a user_id, long.MinValue (the empty mark of the counting set) and repeats among many ids included.
+        var id = Gen.OneOf(Gen.Long, Gen.Long[-50, 50], Gen.Const(long.MinValue), Gen.Const(long.MaxValue), Gen.Long[0, 5000].Select(x => x << 40));
+        id.Array[0, 3000].Sample(users =>
+        {
+            var kpis = DailyKpi.Compute(users.Select(u => Row(u, 1, 1m)).ToList());
+
+            Assert.Equal(users.Distinct().LongCount(), kpis.SingleOrDefault().Buyers);
+        }, iter: 200);
+    }
 }
