@@ -47,8 +47,8 @@ public static class PartitionRewrite
     /// <summary>The positions of the rows in the partition's order (event_ts, order_id, source_key, arrival_ts, then position).</summary>
     public static void Order(List<MartRecord> rows, Span<int> order) => RowSort.Order(rows, SortKey, SortPrefix, TieBreak, order);
 
-    private static readonly Func<MartRecord, long> SortKey = static r => r.EventTs.Ticks;
-    private static readonly Func<MartRecord, OrdinalPrefix> SortPrefix = static r => OrdinalPrefix.Of(r.OrderId);
+    private static readonly RowSort.Key SortKey = static (in MartRecord r) => r.EventTs.Ticks;
+    private static readonly RowSort.Prefix SortPrefix = static (in MartRecord r) => OrdinalPrefix.Of(r.OrderId);
     private static readonly RowSort.Comparison TieBreak = static (in MartRecord a, in MartRecord b) =>
     {
         var c = string.CompareOrdinal(a.OrderId, b.OrderId);
