@@ -12,11 +12,12 @@ public sealed class MartRowBlock
 {
     private readonly MartColumns _columns = new(0);
 
-    public void Encode(ColumnBlockWriter block, List<MartRecord> rows)
+    /// <summary>Encodes the rows at <paramref name="positions"/> of <paramref name="rows"/>, gathered straight into the columns.</summary>
+    public void Encode(ColumnBlockWriter block, List<MartRecord> rows, ReadOnlySpan<int> positions)
     {
-        var n = rows.Count;
+        var n = positions.Length;
         _columns.Ensure(n);
-        _columns.Fill(rows, 0, n);
+        _columns.Fill(rows, positions, 0, n);
         block.Begin(n);
         _columns.Columns(ref block, n);
         _columns.Clear();

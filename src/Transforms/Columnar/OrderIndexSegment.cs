@@ -56,14 +56,11 @@ public static class OrderIndexSegment
         var written = new List<WrittenBlock>();
         var codec = new MartRowBlock();
         var block = new ColumnBlockWriter();
-        var chunk = new List<MartRecord>(Math.Min(BlockRows, rows.Count));
         foreach (var group in groups)
             for (var from = 0; from < group.Positions.Count; from += BlockRows)
             {
-                chunk.Clear();
                 var n = Math.Min(BlockRows, group.Positions.Count - from);
-                for (var k = from; k < from + n; k++) chunk.Add(all[group.Positions[k]]);
-                codec.Encode(block, chunk);
+                codec.Encode(block, rows, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(group.Positions).Slice(from, n));
                 WriteInt32(stream, block.Written.Length);
                 if (group.Partition is { } partition) written.Add(new WrittenBlock(partition, stream.Position, block.Written.Length, n));
                 stream.Write(block.Written);

@@ -92,18 +92,24 @@ internal sealed class TransformBatch
         var fresh = RentRows(staged);
         // Candidates by order_id (one string hash per row, not a hash of the (order_id, source) pair); an order
         // fed by several source files chains its further candidates through `next`.
-        var byOrder = new Dictionary<string, int>(staged, StringComparer.Ordinal);
+        var byOrder = RentTable(staged);
         var next = new List<int>(staged);
         var contributions = new HashSet<(string, int)>();
         var sources = new HashSet<string>(StringComparer.Ordinal);
         var joined = new List<MartRecord>(EventStagingWriter.BlockRows);
+        var hashes = new int[EventStagingWriter.BlockRows];
         foreach (var rows in EventStagingReader.ReadPartition(staging, bucket, pool))
         {
             joined.Clear();
             Join(rows, joined, contributions, sources);
-            foreach (var row in joined)
+            // The table is megabytes: hash the block's ids first, then ask for each row's slot a few rows ahead.
+            if (hashes.Length < joined.Count) hashes = new int[joined.Count];
+            for (var i = 0; i < joined.Count; i++) hashes[i] = OrderIdTable.HashOf(joined[i].OrderId!);
+            for (var i = 0; i < joined.Count; i++)
             {
-                ref var first = ref CollectionsMarshal.GetValueRefOrAddDefault(byOrder, row.OrderId!, out var exists);
+                if (i + TablePrefetchDistance < joined.Count) byOrder.Prefetch(hashes[i + TablePrefetchDistance]);
+                var row = joined[i];
+                ref var first = ref byOrder.GetValueRefOrAdd(row.OrderId!, hashes[i], out var exists);
                 if (!exists)
                 {
                     first = fresh.Count;
@@ -134,7 +140,7 @@ internal sealed class TransformBatch
         // Without retractions nothing held changes: the batch's candidates become a new segment, and only the
         // held candidates of the batch's own orders are read (row groups without one are not decoded).
         var append = segments.Count is > 0 and < OrderIndex.MaxSegments && fresh.Count > 0 && !_retracting.Contains(bucket);
-        IReadOnlyCollection<string>? wanted = append ? byOrder.Keys : null;
+        IReadOnlyCollection<string>? wanted = append ? byOrder : null;
         var old = new List<MartRecord>();
         var skipped = 0;
         foreach (var key in segments)
@@ -154,11 +160,11 @@ internal sealed class TransformBatch
                     if (OrderIndex.Beats(fresh[at], fresh[best])) best = at;
                 entering.Add(best);
             }
-            Release(byOrder);
+            ReturnTable(byOrder);
         }
         else
         {
-            Release(byOrder);
+            ReturnTable(byOrder);
             var before = OrderIndex.WinnerIndexes(old);
             var after = OrderIndex.WinnerIndexes(candidates);
             // What changes: an order whose winner is not the same row as before leaves the winner's partition and
@@ -377,10 +383,9 @@ internal sealed class TransformBatch
             var dt = UtcTimestamp.FormatDate(DateOnly.FromDayNumber(day));
             for (var from = 0; from < positions.Count; from += SpillBlockRows)
             {
-                kit.Rows.Clear();
-                for (var k = from; k < Math.Min(positions.Count, from + SpillBlockRows); k++) kit.Rows.Add(span[positions[k]]);
-                kit.Block.Encode(kit.Encoder, kit.Rows);
-                Spill.Append(dt, kit.Encoder.Written, kit.Rows.Count);
+                var n = Math.Min(SpillBlockRows, positions.Count - from);
+                kit.Block.Encode(kit.Encoder, rows, CollectionsMarshal.AsSpan(positions).Slice(from, n));
+                Spill.Append(dt, kit.Encoder.Written, n);
             }
             lock (_gate) _touched.Add(dt);
         }
@@ -395,7 +400,6 @@ internal sealed class TransformBatch
     {
         public readonly MartRowBlock Block = new();
         public readonly ColumnBlockWriter Encoder = new();
-        public readonly List<MartRecord> Rows = new(SpillBlockRows);
         public readonly StringPool Strings = new();
         public byte[] Buffer = [];
     }
@@ -420,14 +424,27 @@ internal sealed class TransformBatch
         if (rows.Capacity <= 1_048_576) _rowLists.Add(rows);
     }
 
-    private void ReturnKit(SpillKit kit)
+    /// <summary>Order-id tables of a bucket, reused by the next one (a table of 150k ids is ~5 MB).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentBag<OrderIdTable> _tables = [];
+
+    private OrderIdTable RentTable(int capacity)
     {
-        kit.Rows.Clear();
-        _kits.Add(kit);
+        if (!_tables.TryTake(out var table)) return new OrderIdTable(capacity);
+        table.Reset(capacity);
+        return table;
     }
+
+    private void ReturnTable(OrderIdTable table)
+    {
+        table.Clear(); // a pooled table holds no order_ids
+        _tables.Add(table);
+    }
+
+    private void ReturnKit(SpillKit kit) => _kits.Add(kit);
 
     private const int SpillBlockRows = 32_768;
     private const int UserPrefetchDistance = 16;
+    private const int TablePrefetchDistance = 8;
 
     private static void Release<TKey, TValue>(Dictionary<TKey, TValue> map) where TKey : notnull
     {

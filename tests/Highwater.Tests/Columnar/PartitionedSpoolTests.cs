@@ -95,12 +95,12 @@ public sealed class PartitionedSpoolTests : IDisposable
         };
         var block = new ColumnBlockWriter();
         var codec = new MartRowBlock();
-        codec.Encode(block, rows);
+        codec.Encode(block, rows, [1, 0, 1]); // the rows at these positions, in this order
         var back = new List<MartRecord> { rows[1] };
 
         codec.Decode(block.Written, new StringPool(), back);
 
-        Assert.Equal([rows[1], rows[0], rows[1]], back);
+        Assert.Equal([rows[1], rows[1], rows[0], rows[1]], back);
     }
 
     [Fact]

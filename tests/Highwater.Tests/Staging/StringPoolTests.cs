@@ -1,4 +1,5 @@
 using System.Text;
+using CsCheck;
 using Highwater.Staging;
 using Xunit;
 
@@ -62,5 +63,25 @@ public sealed class StringPoolTests
             Assert.Equal("E\uFFFDR", _pool.Get(bad));
 
         Assert.Equal(0, _pool.Count);
+    }
+
+    [Fact]
+    public void Property_every_value_comes_back_equal_and_repeats_as_the_same_instance()
+    {
+        // Values of 0 to 20 bytes from a small alphabet (so lengths around the 8-byte steps of the hash, and repeats),
+        // enough of them that the table grows several times.
+        Gen.String[Gen.Char['a', 'd'], 0, 20].Array[0, 3000].Sample(values =>
+        {
+            var pool = new StringPool();
+            var first = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var v in values)
+            {
+                var got = pool.Get(Encoding.UTF8.GetBytes(v));
+                Assert.Equal(v, got);
+                if (first.TryGetValue(v, out var earlier)) Assert.Same(earlier, got);
+                else first[v] = got;
+            }
+            Assert.Equal(first.Count, pool.Count);
+        }, iter: 100);
     }
 }
