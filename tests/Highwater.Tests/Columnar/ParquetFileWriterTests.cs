@@ -122,6 +122,20 @@ public sealed class ParquetFileWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_column_of_a_few_thousand_values_in_random_order_is_dictionary_encoded()
+    {
+        // As sku in the benchmark's data: 4,000 values drawn at random, so the first thousand rows are mostly distinct.
+        var random = new Random(7);
+        var rows = Rows(50_000).Select(r => r with { Sku = $"SKU-{1000 + random.Next(4000)}" }).ToList();
+        var path = await WriteAsync(rows);
+        using var db = new DuckDb();
+
+        Assert.Contains("RLE_DICTIONARY", db.Scalar<string>($"SELECT encodings FROM parquet_metadata('{path}') WHERE path_in_schema = 'sku'"));
+        Assert.Equal(rows.Select(r => r.Sku).Distinct().Count(), db.Scalar<long>($"SELECT count(DISTINCT sku) FROM '{path}'"));
+        Assert.Equal(rows.Count(r => r.Sku == "SKU-1234"), db.Scalar<long>($"SELECT count(*) FROM '{path}' WHERE sku = 'SKU-1234'"));
+    }
+
+    [Fact]
     public async Task The_same_rows_give_the_same_bytes()
     {
         var a = await File.ReadAllBytesAsync(await WriteAsync(Rows(3000), "a.parquet"));
