@@ -103,7 +103,8 @@ internal static class RowSort
             for (var b = 0; b < buckets; b++)
             {
                 var to = starts[b];
-                if (to - from > 1) sorted.AsSpan(from, to - from).Sort(order);
+                if (to - from > SmallBucket) sorted.AsSpan(from, to - from).Sort(order);
+                else if (to - from > 1) InsertionSort(sorted.AsSpan(from, to - from), order);
                 from = to;
             }
             sorted.AsSpan(0, n).CopyTo(entries);
@@ -112,6 +113,24 @@ internal static class RowSort
         {
             ArrayPool<int>.Shared.Return(starts);
             ArrayPool<Entry>.Shared.Return(sorted);
+        }
+    }
+
+    /// <summary>Buckets up to this size (nearly all: about one entry per bucket) are sorted here, without a comparer call per step.</summary>
+    private const int SmallBucket = 16;
+
+    private static void InsertionSort(Span<Entry> entries, EntryOrder order)
+    {
+        for (var i = 1; i < entries.Length; i++)
+        {
+            var e = entries[i];
+            var j = i - 1;
+            while (j >= 0 && order.Compare(entries[j], e) > 0)
+            {
+                entries[j + 1] = entries[j];
+                j--;
+            }
+            entries[j + 1] = e;
         }
     }
 
