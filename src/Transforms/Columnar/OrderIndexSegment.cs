@@ -40,7 +40,15 @@ public static class OrderIndexSegment
     /// Writes the segment with the rows in the given groups (which together hold every row once), each group in blocks
     /// of its own; returns the blocks of the groups that name a partition. The stream must report its position.
     /// </summary>
-    public static List<WrittenBlock> Write(Stream stream, List<MartRecord> rows, IReadOnlyList<RowGroup> groups)
+    public static List<WrittenBlock> Write(Stream stream, List<MartRecord> rows, IReadOnlyList<RowGroup> groups) =>
+        Write(stream, rows, groups, new MartRowBlock(), new ColumnBlockWriter());
+
+    /// <summary>
+    /// As <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup})"/>, encoding with the caller's codec and block
+    /// buffer: they grow to a block of wide rows (megabytes), and a writer that writes many segments reuses them.
+    /// </summary>
+    public static List<WrittenBlock> Write(Stream stream, List<MartRecord> rows, IReadOnlyList<RowGroup> groups, MartRowBlock codec,
+        ColumnBlockWriter block)
     {
         if (groups.Sum(g => (long)g.Positions.Count) != rows.Count)
             throw new ArgumentException($"the groups hold {groups.Sum(g => (long)g.Positions.Count):N0} positions for {rows.Count:N0} rows", nameof(groups));
@@ -54,8 +62,6 @@ public static class OrderIndexSegment
         stream.Write(bits);
 
         var written = new List<WrittenBlock>();
-        var codec = new MartRowBlock();
-        var block = new ColumnBlockWriter();
         foreach (var group in groups)
             for (var from = 0; from < group.Positions.Count; from += BlockRows)
             {

@@ -232,11 +232,13 @@ internal sealed class TransformBatch
             if (rest.Count > 0) groups.Add(new OrderIndexSegment.RowGroup(null, rest));
             var path = Path.Combine(_ctx.Work.IndexDir, $"bucket={bucket}", "part" + OrderIndexSegment.Extension);
             List<OrderIndexSegment.WrittenBlock> blocks = [];
+            var kit = RentKit();
             await WriteFileAsync(path, s =>
             {
-                blocks = OrderIndexSegment.Write(s, written, groups);
+                blocks = OrderIndexSegment.Write(s, written, groups, kit.Block, kit.Encoder);
                 return Task.CompletedTask;
             });
+            ReturnKit(kit);
             file = path;
             lock (_gate)
                 foreach (var b in blocks)
