@@ -1,0 +1,175 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Parquet.Meta;
+using Parquet.Schema;
+using ParquetType = Parquet.Meta.Type;
+
+namespace Highwater.Contracts;
+
+/// <summary>
+/// Decodes PLAIN-encoded Parquet values of one physical type into the CLR values Parquet.Net 6.1 gives for them, by
+/// the same arithmetic (decimals as <c>unscaled * 10^-scale</c>, timestamps through Unix milliseconds plus ticks with
+/// the logical type's kind, dates as Unix days), so a column reads the same whichever reader decoded it.
+/// </summary>
+internal abstract class PlainValueDecoder<T>
+{
+    /// <summary>Decodes <c>values.Length</c> values from the start of <paramref name="source"/>; false when it is too short.</summary>
+    public abstract bool TryDecode(ReadOnlySpan<byte> source, Span<T> values);
+}
+
+/// <summary>The decoders of the column types <see cref="ColumnChunkDecoder"/> reads itself.</summary>
+internal static class PlainValueDecoders
+{
+    /// <summary>The decoder of a flat column whose CLR type (as Parquet.Net maps it) and physical type are supported, else null.</summary>
+    public static object? For(DataField field, SchemaElement element)
+    {
+        var t = field.ClrType;
+        return element.Type switch
+        {
+            ParquetType.INT32 when t == typeof(int) => new Int32s(),
+            ParquetType.INT64 when t == typeof(long) => new Int64s(),
+            ParquetType.INT32 when t == typeof(decimal) => new Int32Decimals(Factor(element)),
+            ParquetType.INT64 when t == typeof(decimal) => new Int64Decimals(Factor(element)),
+            ParquetType.INT32 when t == typeof(DateTime) => new DaysAsDateTimes(),
+            ParquetType.INT32 when t == typeof(DateOnly) => new DaysAsDateOnlys(),
+            ParquetType.INT64 when t == typeof(DateTime) => Timestamps.For(element),
+            ParquetType.BYTE_ARRAY when ParquetColumns.IsString(field) => new Utf8Strings(),
+            _ => null,
+        };
+    }
+
+    private static readonly DateTime UnixEpoch = new(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    // Parquet.Net's own expression: (decimal)Math.Pow(10, -scale), then (decimal)unscaled * factor.
+    private static decimal Factor(SchemaElement element) => (decimal)Math.Pow(10.0, (-element.Scale).GetValueOrDefault());
+
+    private sealed class Int32s : PlainValueDecoder<int>
+    {
+        public override bool TryDecode(ReadOnlySpan<byte> source, Span<int> values)
+        {
+            if ((long)values.Length * 4 > source.Length) return false;
+            MemoryMarshal.Cast<byte, int>(source[..(values.Length * 4)]).CopyTo(values);
+            return true;
+        }
+    }
+
+    private sealed class Int64s : PlainValueDecoder<long>
+    {
+        public override bool TryDecode(ReadOnlySpan<byte> source, Span<long> values)
+        {
+            if ((long)values.Length * 8 > source.Length) return false;
+            MemoryMarshal.Cast<byte, long>(source[..(values.Length * 8)]).CopyTo(values);
+            return true;
+        }
+    }
+
+    private sealed class Int32Decimals(decimal factor) : PlainValueDecoder<decimal>
+    {
+        public override bool TryDecode(ReadOnlySpan<byte> source, Span<decimal> values)
+        {
+            if ((long)values.Length * 4 > source.Length) return false;
+            var ints = MemoryMarshal.Cast<byte, int>(source[..(values.Length * 4)]);
+            for (int i = 0; i < values.Length; i++) values[i] = (decimal)ints[i] * factor;
+            return true;
+        }
+    }
+
+    private sealed class Int64Decimals(decimal factor) : PlainValueDecoder<decimal>
+    {
+        public override bool TryDecode(ReadOnlySpan<byte> source, Span<decimal> values)
+        {
+            if ((long)values.Length * 8 > source.Length) return false;
+            var longs = MemoryMarshal.Cast<byte, long>(source[..(values.Length * 8)]);
+            for (int i = 0; i < values.Length; i++) values[i] = (decimal)longs[i] * factor;
+            return true;
+        }
+    }
+
+    private sealed class DaysAsDateTimes : PlainValueDecoder<DateTime>
+    {
+        public override bool TryDecode(ReadOnlySpan<byte> source, Span<DateTime> values)
+        {
+            if ((long)values.Length * 4 > source.Length) return false;
+            var days = MemoryMarshal.Cast<byte, int>(source[..(values.Length * 4)]);
+            for (int i = 0; i < values.Length; i++) values[i] = UnixEpoch.AddDays(days[i]);
+            return true;
+        }
+    }
+
+    private sealed class DaysAsDateOnlys : PlainValueDecoder<DateOnly>
+    {
+        public override bool TryDecode(ReadOnlySpan<byte> source, Span<DateOnly> values)
+        {
+            if ((long)values.Length * 4 > source.Length) return false;
+            var days = MemoryMarshal.Cast<byte, int>(source[..(values.Length * 4)]);
+            for (int i = 0; i < values.Length; i++) values[i] = DateOnly.FromDateTime(UnixEpoch.AddDays(days[i]));
+            return true;
+        }
+    }
+
+    /// <summary>INT64 timestamps, by the logical type's unit and UTC flag, else the converted type (micros or millis).</summary>
+    private sealed class Timestamps : PlainValueDecoder<DateTime>
+    {
+        private readonly long _perMillisecond; // units of the column per millisecond
+        private readonly long _ticksPerUnit;   // for units finer than a millisecond: ticks per unit (nanos: divide by 100)
+        private readonly DateTimeKind? _kind;  // null: the kind Unix-epoch arithmetic gives (UTC)
+
+        private Timestamps(long perMillisecond, long ticksPerUnit, DateTimeKind? kind) =>
+            (_perMillisecond, _ticksPerUnit, _kind) = (perMillisecond, ticksPerUnit, kind);
+
+        public static Timestamps? For(SchemaElement element)
+        {
+            if (element.LogicalType?.TIMESTAMP is { } ts)
+            {
+                var kind = ts.IsAdjustedToUTC ? DateTimeKind.Utc : DateTimeKind.Local;
+                if (ts.Unit.MILLIS is not null) return new Timestamps(1, 0, kind);
+                if (ts.Unit.MICROS is not null) return new Timestamps(1000, 10, kind);
+                if (ts.Unit.NANOS is not null) return new Timestamps(1_000_000, -100, kind);
+                return null; // Parquet.Net throws on an unknown unit: let it
+            }
+
+            return element.ConvertedType == ConvertedType.TIMESTAMP_MICROS ? new Timestamps(1000, 10, null) : new Timestamps(1, 0, null);
+        }
+
+        public override bool TryDecode(ReadOnlySpan<byte> source, Span<DateTime> values)
+        {
+            if ((long)values.Length * 8 > source.Length) return false;
+            var raw = MemoryMarshal.Cast<byte, long>(source[..(values.Length * 8)]);
+            for (int i = 0; i < values.Length; i++)
+            {
+                long v = raw[i];
+                DateTime d;
+                if (_perMillisecond == 1) d = UnixEpoch.AddMilliseconds(v);
+                else
+                {
+                    long rest = v % _perMillisecond;
+                    d = UnixEpoch.AddMilliseconds(v / _perMillisecond).AddTicks(_ticksPerUnit > 0 ? rest * _ticksPerUnit : rest / -_ticksPerUnit);
+                }
+
+                values[i] = _kind is { } k ? DateTime.SpecifyKind(d, k) : d;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>BYTE_ARRAY values (a 4-byte length, then the bytes) as UTF-8 strings (invalid bytes as U+FFFD, as Parquet.Net's decoder gives).</summary>
+    private sealed class Utf8Strings : PlainValueDecoder<string?>
+    {
+        public override bool TryDecode(ReadOnlySpan<byte> source, Span<string?> values)
+        {
+            int at = 0;
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (at + 4 > source.Length) return false;
+                int length = BinaryPrimitives.ReadInt32LittleEndian(source[at..]);
+                at += 4;
+                if (length < 0 || at + length > source.Length) return false;
+                values[i] = System.Text.Encoding.UTF8.GetString(source.Slice(at, length));
+                at += length;
+            }
+
+            return true;
+        }
+    }
+}
