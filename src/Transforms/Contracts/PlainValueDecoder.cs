@@ -63,24 +63,52 @@ internal static class PlainValueDecoders
         }
     }
 
-    private sealed class Int32Decimals(decimal factor) : PlainValueDecoder<decimal>
+    /// <summary>
+    /// Unscaled integers times Parquet.Net's factor. When the factor is exactly 10^-scale (it is for every scale a
+    /// double renders exactly, 0 to 28), the product is the integer as mantissa at that scale, built directly: the
+    /// same decimal, bit for bit, without a 96-bit multiplication per value.
+    /// </summary>
+    private abstract class ScaledDecimals(decimal factor) : PlainValueDecoder<decimal>
+    {
+        private readonly byte? _scale = ExactScale(factor);
+
+        protected decimal Scale(long unscaled)
+        {
+            if (_scale is not { } scale) return (decimal)unscaled * factor;
+            ulong magnitude = unscaled < 0 ? (ulong)(-(unscaled + 1)) + 1 : (ulong)unscaled;
+            return new decimal((int)(uint)magnitude, (int)(uint)(magnitude >> 32), 0, unscaled < 0, scale);
+        }
+
+        private static byte? ExactScale(decimal factor)
+        {
+            for (byte scale = 0; scale <= 28; scale++)
+            {
+                var power = new decimal(1, 0, 0, false, scale);
+                if (decimal.GetBits(power).AsSpan().SequenceEqual(decimal.GetBits(factor))) return scale;
+            }
+
+            return null;
+        }
+    }
+
+    private sealed class Int32Decimals(decimal factor) : ScaledDecimals(factor)
     {
         public override bool TryDecode(ReadOnlySpan<byte> source, Span<decimal> values)
         {
             if ((long)values.Length * 4 > source.Length) return false;
             var ints = MemoryMarshal.Cast<byte, int>(source[..(values.Length * 4)]);
-            for (int i = 0; i < values.Length; i++) values[i] = (decimal)ints[i] * factor;
+            for (int i = 0; i < values.Length; i++) values[i] = Scale(ints[i]);
             return true;
         }
     }
 
-    private sealed class Int64Decimals(decimal factor) : PlainValueDecoder<decimal>
+    private sealed class Int64Decimals(decimal factor) : ScaledDecimals(factor)
     {
         public override bool TryDecode(ReadOnlySpan<byte> source, Span<decimal> values)
         {
             if ((long)values.Length * 8 > source.Length) return false;
             var longs = MemoryMarshal.Cast<byte, long>(source[..(values.Length * 8)]);
-            for (int i = 0; i < values.Length; i++) values[i] = (decimal)longs[i] * factor;
+            for (int i = 0; i < values.Length; i++) values[i] = Scale(longs[i]);
             return true;
         }
     }
@@ -114,8 +142,15 @@ internal static class PlainValueDecoders
         private readonly long _ticksPerUnit;   // for units finer than a millisecond: ticks per unit (nanos: divide by 100)
         private readonly DateTimeKind? _kind;  // null: the kind Unix-epoch arithmetic gives (UTC)
 
-        private Timestamps(long perMillisecond, long ticksPerUnit, DateTimeKind? kind) =>
+        private readonly long _limit;          // |value| below this converts to ticks without overflowing a long
+
+        private Timestamps(long perMillisecond, long ticksPerUnit, DateTimeKind? kind)
+        {
             (_perMillisecond, _ticksPerUnit, _kind) = (perMillisecond, ticksPerUnit, kind);
+            _limit = perMillisecond == 1 ? long.MaxValue / TimeSpan.TicksPerMillisecond / 2
+                : ticksPerUnit > 0 ? long.MaxValue / ticksPerUnit / 2
+                : long.MaxValue;
+        }
 
         public static Timestamps? For(SchemaElement element)
         {
@@ -135,18 +170,23 @@ internal static class PlainValueDecoders
         {
             if ((long)values.Length * 8 > source.Length) return false;
             var raw = MemoryMarshal.Cast<byte, long>(source[..(values.Length * 8)]);
+            var kind = _kind ?? DateTimeKind.Utc; // the Unix epoch's kind, which Parquet.Net's arithmetic keeps
             for (int i = 0; i < values.Length; i++)
             {
                 long v = raw[i];
-                DateTime d;
-                if (_perMillisecond == 1) d = UnixEpoch.AddMilliseconds(v);
-                else
+                // Parquet.Net adds whole milliseconds, then the rest as ticks: together, the value in ticks (truncated
+                // for nanoseconds, as its division does), computed here in one step while it is in DateTime's range.
+                if (v > -_limit && v < _limit)
                 {
-                    long rest = v % _perMillisecond;
-                    d = UnixEpoch.AddMilliseconds(v / _perMillisecond).AddTicks(_ticksPerUnit > 0 ? rest * _ticksPerUnit : rest / -_ticksPerUnit);
+                    long ticks = UnixEpoch.Ticks + (_perMillisecond == 1 ? v * TimeSpan.TicksPerMillisecond : _ticksPerUnit > 0 ? v * _ticksPerUnit : v / -_ticksPerUnit);
+                    if ((ulong)ticks <= (ulong)DateTime.MaxValue.Ticks)
+                    {
+                        values[i] = new DateTime(ticks, kind);
+                        continue;
+                    }
                 }
 
-                values[i] = _kind is { } k ? DateTime.SpecifyKind(d, k) : d;
+                return false; // out of DateTime's range: Parquet.Net reads the chunk and reports it
             }
 
             return true;
