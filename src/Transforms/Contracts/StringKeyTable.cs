@@ -20,6 +20,7 @@ internal sealed class StringKeyTable
 
     // AddAll's work arrays, kept for the next batch.
     private int[] _batchHashes = [];
+    private int[] _rowHashes = [];
     private int[] _batchOrder = [];
     private int[] _batchLengths = [];
     private char[] _batchChars = [];
@@ -84,11 +85,13 @@ internal sealed class StringKeyTable
         if (_batchHashes.Length < n)
         {
             _batchHashes = new int[n];
+            _rowHashes = new int[n];
             _batchOrder = new int[n];
             _batchLengths = new int[n];
         }
 
         var hashes = _batchHashes;
+        var rowHashes = _rowHashes; // each value is hashed once, in pass 1
         var order = _batchOrder;
         var lengths = _batchLengths;
         int mask = _slots.Length - 1;
@@ -108,7 +111,8 @@ internal sealed class StringKeyTable
         for (int r = 0; r < n; r++)
         {
             if (values[r] is not { } v || (keep is not null && !keep[r])) continue;
-            int bucket = (_hash(v) & mask) >> shift;
+            int h = rowHashes[r] = _hash(v);
+            int bucket = (h & mask) >> shift;
             starts[bucket + 1]++;
             charStarts[bucket + 1] += v.Length;
         }
@@ -127,7 +131,7 @@ internal sealed class StringKeyTable
         for (int r = 0; r < n; r++)
         {
             if (values[r] is not { } v || (keep is not null && !keep[r])) continue;
-            int hash = _hash(v);
+            int hash = rowHashes[r];
             int bucket = (hash & mask) >> shift;
             int i = starts[bucket]++;
             order[i] = r;
