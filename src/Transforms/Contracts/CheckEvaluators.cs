@@ -139,6 +139,16 @@ internal sealed class NotNullEvaluator(NotNullCheck check) : CheckEvaluator(chec
         var c = batch.Column(check.Column);
         switch (c.Kind)
         {
+            case CellKind.String when c.Slices is { } slices:
+            {
+                if (slices.Nulls is { } nullRows)
+                {
+                    for (int r = 0; r < nullRows.Length; r++)
+                        if (nullRows[r] && Active(keep, r)) failing.Add(r);
+                }
+
+                break;
+            }
             case CellKind.String:
             {
                 var s = c.Strings;
@@ -241,6 +251,17 @@ internal sealed class UniqueEvaluator : CheckEvaluator
     {
         switch (c.Kind)
         {
+            case CellKind.String when c.Slices is { } slices:
+            {
+                int first = failing.Count;
+                set.AddStrings(slices, keep, failing);
+                if (firstNull is null || slices.Nulls is not { } nulls) break;
+                int duplicates = failing.Count;
+                for (int r = 0; r < nulls.Length; r++)
+                    if (nulls[r] && Active(keep, r) && !firstNull()) failing.Add(r);
+                if (failing.Count > duplicates && duplicates > first) failing.Sort(first, failing.Count - first, null);
+                break;
+            }
             case CellKind.String:
             {
                 var s = c.Strings;

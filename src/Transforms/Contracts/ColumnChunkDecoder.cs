@@ -43,6 +43,59 @@ internal static class ColumnChunkDecoder
         };
     }
 
+    /// <summary>
+    /// A string column whose chunk has no dictionary (by its metadata's encodings) as <see cref="StringSlices"/>, or null:
+    /// not such a column, or not one this decoder reads (the caller then reads it as strings).
+    /// </summary>
+    public static StringSlices? TryReadSlices(string path, FileMetaData? metadata, ParquetRowGroupReader rg, DataField field, int rows, ColumnBufferPool? pool)
+    {
+        if (metadata is null || field.IsArray || field.MaxRepetitionLevel != 0 || field.MaxDefinitionLevel > 1 || field.Path.Length != 1) return null;
+        if (field.IsNullable != (field.MaxDefinitionLevel == 1) || !ParquetColumns.IsString(field)) return null;
+        var md = rg.GetMetadata(field)?.MetaData;
+        if (md is null || md.NumValues != rows || md.PathInSchema.Count != 1) return null;
+        if (md.Codec is not (CompressionCodec.UNCOMPRESSED or CompressionCodec.SNAPPY)) return null;
+        if (md.Encodings.Any(e => e is Encoding.PLAIN_DICTIONARY or Encoding.RLE_DICTIONARY)) return null; // shared strings serve it better
+        if (TopLevelElement(metadata, field.Name) is not { Type: Parquet.Meta.Type.BYTE_ARRAY }) return null;
+
+        var decoder = new PlainValueDecoders.Utf8Slices();
+        var slices = ArrayPool<long>.Shared.Rent(rows);
+        var levels = field.IsNullable ? ArrayPool<byte>.Shared.Rent(rows) : null;
+        try
+        {
+            if (!TryDecodeChunk(path, md, decoder, rows, slices, levels, out int present))
+            {
+                decoder.Abandon();
+                return null;
+            }
+
+            // Row starts: a present row's slice follows the one before it in the arena; a null row is empty.
+            var starts = ArrayPool<int>.Shared.Rent(rows + 1);
+            bool[]? nulls = null;
+            int next = 0;
+            int end = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                starts[r] = end;
+                if (levels is not null && levels[r] == 0)
+                {
+                    (nulls ??= pool?.RentCleared<bool>(rows) ?? new bool[rows])[r] = true;
+                    continue;
+                }
+
+                end = (int)(slices[next] >> 32) + (int)(uint)slices[next];
+                next++;
+            }
+
+            starts[rows] = end;
+            return new StringSlices(decoder.Chars, starts, nulls, rows, pool);
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(slices);
+            if (levels is not null) ArrayPool<byte>.Shared.Return(levels);
+        }
+    }
+
     private static Array? Read<T>(string path, ColumnMetaData md, PlainValueDecoder<T> decoder, bool nullable, int rows, ColumnBufferPool? pool)
         where T : struct
     {
@@ -157,7 +210,8 @@ internal static class ColumnChunkDecoder
 
                 if (header.Type == ParquetPageHeader.DictionaryPage)
                 {
-                    if (dictionary is not null || header.ValueCount < 0 || header.Encoding is not (EncodingPlain or EncodingPlainDictionary)) return false;
+                    if (!decoder.ReadsDictionaries || dictionary is not null || header.ValueCount < 0 ||
+                        header.Encoding is not (EncodingPlain or EncodingPlainDictionary)) return false;
                     dictionaryCount = header.ValueCount;
                     dictionary = ArrayPool<T>.Shared.Rent(Math.Max(dictionaryCount, 1));
                     if (!decoder.TryDecode(body, dictionary.AsSpan(0, dictionaryCount))) return false;

@@ -38,8 +38,17 @@ internal static class DatasetReader
     public static async Task ReadColumnsAsync(ParquetRowGroupReader rg, RowBatch batch, IEnumerable<int> indices, CancellationToken ct)
     {
         foreach (int c in indices)
-            batch.Columns[c] ??= ColumnChunkDecoder.TryRead(batch.File.Path, batch.Metadata, rg, batch.Fields[c], batch.RowCount, batch.Pool)
-                                 ?? await ParquetColumns.ReadAsync(rg, batch.Fields[c], batch.RowCount, ct, batch.Pool);
+        {
+            if (batch.IsRead(c)) continue;
+            if (ColumnChunkDecoder.TryReadSlices(batch.File.Path, batch.Metadata, rg, batch.Fields[c], batch.RowCount, batch.Pool) is { } slices)
+            {
+                batch.SetSlices(c, slices);
+                continue;
+            }
+
+            batch.Columns[c] = ColumnChunkDecoder.TryRead(batch.File.Path, batch.Metadata, rg, batch.Fields[c], batch.RowCount, batch.Pool)
+                               ?? await ParquetColumns.ReadAsync(rg, batch.Fields[c], batch.RowCount, ct, batch.Pool);
+        }
     }
 
     /// <summary>Reads every column of a batch not read yet: for samples, quarantine and filtered copies.</summary>

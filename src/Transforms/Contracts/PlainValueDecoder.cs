@@ -15,6 +15,9 @@ internal abstract class PlainValueDecoder<T>
 {
     /// <summary>Decodes <c>values.Length</c> values from the start of <paramref name="source"/>; false when it is too short.</summary>
     public abstract bool TryDecode(ReadOnlySpan<byte> source, Span<T> values);
+
+    /// <summary>Whether a chunk with a dictionary page is read with this decoder (false: the caller reads it another way).</summary>
+    public virtual bool ReadsDictionaries => true;
 }
 
 /// <summary>The decoders of the column types <see cref="ColumnChunkDecoder"/> reads itself.</summary>
@@ -210,6 +213,55 @@ internal static class PlainValueDecoders
             }
 
             return true;
+        }
+    }
+
+    /// <summary>
+    /// BYTE_ARRAY values decoded as UTF-8 into a growing character arena, each value's slice as
+    /// <c>start &lt;&lt; 32 | length</c>: the characters <see cref="Utf8Strings"/> would put in a string (the same decoder,
+    /// invalid bytes as U+FFFD). For columns without a dictionary (<see cref="StringSlices"/>).
+    /// </summary>
+    internal sealed class Utf8Slices : PlainValueDecoder<long>
+    {
+        public char[] Chars { get; private set; } = System.Buffers.ArrayPool<char>.Shared.Rent(1 << 16);
+
+        public int Count { get; private set; }
+
+        public override bool ReadsDictionaries => false;
+
+        public override bool TryDecode(ReadOnlySpan<byte> source, Span<long> values)
+        {
+            int at = 0;
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (at + 4 > source.Length) return false;
+                int length = BinaryPrimitives.ReadInt32LittleEndian(source[at..]);
+                at += 4;
+                if (length < 0 || at + length > source.Length) return false;
+                // UTF-8 never gives more UTF-16 characters than bytes.
+                if (Count + length > Chars.Length) Grow(Count + length);
+                int n = System.Text.Encoding.UTF8.GetChars(source.Slice(at, length), Chars.AsSpan(Count));
+                values[i] = (long)Count << 32 | (uint)n;
+                Count += n;
+                at += length;
+            }
+
+            return true;
+        }
+
+        private void Grow(int atLeast)
+        {
+            var larger = System.Buffers.ArrayPool<char>.Shared.Rent(Math.Max(atLeast, (int)Math.Min(Array.MaxLength, Chars.Length * 2L)));
+            Chars.AsSpan(0, Count).CopyTo(larger);
+            System.Buffers.ArrayPool<char>.Shared.Return(Chars);
+            Chars = larger;
+        }
+
+        /// <summary>Gives the arena back when it is not handed on.</summary>
+        public void Abandon()
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(Chars);
+            Chars = [];
         }
     }
 }

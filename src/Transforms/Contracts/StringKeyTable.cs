@@ -84,6 +84,31 @@ internal sealed class StringKeyTable
         }
     }
 
+    /// <summary>The same for a column read as slices of characters (null rows skipped).</summary>
+    public void AddAll(StringSlices values, bool[]? keep, List<int> duplicates)
+    {
+        int n = values.Rows;
+        EnsureCapacity(Count + n);
+        if (_rowHashes.Length < n) _rowHashes = new int[n];
+        var hashes = _rowHashes;
+        int mask = _slots.Length - 1;
+        var nulls = values.Nulls;
+        for (int r = 0; r < Math.Min(PrefetchRows, n); r++) HashAhead(values, r, hashes, mask);
+        for (int r = 0; r < n; r++)
+        {
+            if (r + PrefetchRows < n) HashAhead(values, r + PrefetchRows, hashes, mask);
+            if ((nulls is not null && nulls[r]) || (keep is not null && !keep[r])) continue;
+            if (!Add(values[r], hashes[r])) duplicates.Add(r);
+        }
+    }
+
+    private void HashAhead(StringSlices values, int r, int[] hashes, int mask)
+    {
+        if (values.IsNull(r)) return;
+        int hash = hashes[r] = _hash(values[r]);
+        Highwater.Columnar.MemoryHints.Prefetch(_slots, (ulong)(hash & mask));
+    }
+
     /// <summary>How many rows ahead a value is hashed and its slot requested.</summary>
     private const int PrefetchRows = 16;
 

@@ -47,9 +47,10 @@ public sealed class ColumnChunkDecoderTests : IDisposable
         var path = Path.Combine(_dir, $"mart-{seed}.parquet");
         await using (var stream = File.Create(path)) await MartPartitionFile.WriteAsync(stream, records);
 
-        int decoded = await AssertSameAsParquetNetAsync(path);
+        var (decoded, slices) = await AssertSameAsParquetNetWithSlicesAsync(path);
 
         Assert.Equal(Schemas.SalesMart.Schema.DataFields.Length, decoded); // every mart column is read here
+        Assert.True(slices >= 1, "order_id was not read as slices"); // order_id (and sku when it does not repeat)
     }
 
     [Fact]
@@ -86,8 +87,9 @@ public sealed class ColumnChunkDecoderTests : IDisposable
             }
         }
 
-        int decoded = await AssertSameAsParquetNetAsync(path);
+        var (decoded, slices) = await AssertSameAsParquetNetWithSlicesAsync(path);
 
+        Assert.True(slices >= 2, $"only {slices} string chunks were read as slices"); // ns, of distinct values
         Assert.True(decoded >= 2 * 11, $"only {decoded} chunks were decoded directly"); // all but the booleans
     }
 
@@ -115,9 +117,12 @@ public sealed class ColumnChunkDecoderTests : IDisposable
     }
 
     /// <summary>Compares every chunk the decoder reads with Parquet.Net's reading; returns how many it read.</summary>
-    private static async Task<int> AssertSameAsParquetNetAsync(string path)
+    private static async Task<int> AssertSameAsParquetNetAsync(string path) => (await AssertSameAsParquetNetWithSlicesAsync(path)).Decoded;
+
+    /// <summary>Also compares the string columns read as slices; returns how many chunks were read either way.</summary>
+    private static async Task<(int Decoded, int DecodedSlices)> AssertSameAsParquetNetWithSlicesAsync(string path)
     {
-        int decoded = 0;
+        int decoded = 0, decodedSlices = 0;
         await using var reader = await ParquetReader.CreateAsync(path);
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
@@ -125,6 +130,21 @@ public sealed class ColumnChunkDecoderTests : IDisposable
             int rows = checked((int)rg.RowCount);
             foreach (var field in reader.Schema.DataFields)
             {
+                if (ColumnChunkDecoder.TryReadSlices(path, reader.Metadata, rg, field, rows, new ColumnBufferPool()) is { } slices)
+                {
+                    // A string column without a dictionary: its slices hold the strings Parquet.Net reads.
+                    decodedSlices++;
+                    var strings = (string?[])await Highwater.Contracts.ParquetColumns.ReadAsync(rg, field, rows, CancellationToken.None);
+                    for (int i = 0; i < rows; i++)
+                    {
+                        Assert.Equal(strings[i] is null, slices.IsNull(i));
+                        Assert.Equal(strings[i] ?? "", slices[i].ToString());
+                    }
+
+                    Assert.Equal(strings, slices.Strings);
+                    slices.Release();
+                }
+
                 var direct = ColumnChunkDecoder.TryRead(path, reader.Metadata, rg, field, rows, new ColumnBufferPool());
                 if (direct is null) continue;
                 decoded++;
@@ -137,7 +157,7 @@ public sealed class ColumnChunkDecoderTests : IDisposable
             }
         }
 
-        return decoded;
+        return (decoded, decodedSlices);
     }
 
     private static string Describe(object? value) => value switch
