@@ -58,7 +58,7 @@ internal static class ColumnChunkDecoder
         if (TopLevelElement(metadata, field.Name) is not { Type: Parquet.Meta.Type.BYTE_ARRAY }) return null;
 
         var decoder = new PlainValueDecoders.Utf8Slices();
-        var slices = ArrayPool<long>.Shared.Rent(rows);
+        long[]? slices = ArrayPool<long>.Shared.Rent(rows);
         var levels = field.IsNullable ? ArrayPool<byte>.Shared.Rent(rows) : null;
         try
         {
@@ -68,30 +68,30 @@ internal static class ColumnChunkDecoder
                 return null;
             }
 
-            // Row starts: a present row's slice follows the one before it in the arena; a null row is empty.
-            var starts = ArrayPool<int>.Shared.Rent(rows + 1);
             bool[]? nulls = null;
-            int next = 0;
-            int end = 0;
-            for (int r = 0; r < rows; r++)
+            if (levels is not null && present < rows)
             {
-                starts[r] = end;
-                if (levels is not null && levels[r] == 0)
+                // Spread the present values' slices over their rows, from the end; a null row's slice is empty.
+                nulls = pool?.RentCleared<bool>(rows) ?? new bool[rows];
+                int next = present - 1;
+                for (int r = rows - 1; r >= 0; r--)
                 {
-                    (nulls ??= pool?.RentCleared<bool>(rows) ?? new bool[rows])[r] = true;
-                    continue;
+                    if (levels[r] != 0) slices[r] = slices[next--];
+                    else
+                    {
+                        slices[r] = 0;
+                        nulls[r] = true;
+                    }
                 }
-
-                end = (int)(slices[next] >> 32) + (int)(uint)slices[next];
-                next++;
             }
 
-            starts[rows] = end;
-            return new StringSlices(decoder.Chars, starts, nulls, rows, pool);
+            var result = new StringSlices(decoder.Chars, slices, nulls, rows, pool);
+            slices = null; // the column returns it
+            return result;
         }
         finally
         {
-            ArrayPool<long>.Shared.Return(slices);
+            if (slices is not null) ArrayPool<long>.Shared.Return(slices);
             if (levels is not null) ArrayPool<byte>.Shared.Return(levels);
         }
     }

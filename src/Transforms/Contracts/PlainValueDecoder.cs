@@ -73,13 +73,15 @@ internal static class PlainValueDecoders
     /// </summary>
     private abstract class ScaledDecimals(decimal factor) : PlainValueDecoder<decimal>
     {
-        private readonly byte? _scale = ExactScale(factor);
+        private readonly byte _scale = ExactScale(factor) ?? 0;
+        private readonly bool _exact = ExactScale(factor) is not null;
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         protected decimal Scale(long unscaled)
         {
-            if (_scale is not { } scale) return (decimal)unscaled * factor;
+            if (!_exact) return (decimal)unscaled * factor;
             ulong magnitude = unscaled < 0 ? (ulong)(-(unscaled + 1)) + 1 : (ulong)unscaled;
-            return new decimal((int)(uint)magnitude, (int)(uint)(magnitude >> 32), 0, unscaled < 0, scale);
+            return new decimal((int)(uint)magnitude, (int)(uint)(magnitude >> 32), 0, unscaled < 0, _scale);
         }
 
         private static byte? ExactScale(decimal factor)
@@ -231,6 +233,24 @@ internal static class PlainValueDecoders
 
         public override bool TryDecode(ReadOnlySpan<byte> source, Span<long> values)
         {
+            // A page of ASCII values (lengths below 128 included, as their four bytes are then ASCII too) is widened
+            // into the arena in one vectorised step, length prefixes and all; each value's slice skips its prefix.
+            if (TryFindEnd(source, values.Length, out int end) && System.Text.Ascii.IsValid(source[..end]))
+            {
+                if (Count + end > Chars.Length) Grow(Count + end);
+                System.Text.Ascii.ToUtf16(source[..end], Chars.AsSpan(Count), out _);
+                int offset = 0;
+                for (int i = 0; i < values.Length; i++)
+                {
+                    int length = BinaryPrimitives.ReadInt32LittleEndian(source[offset..]);
+                    values[i] = (long)(Count + offset + 4) << 32 | (uint)length;
+                    offset += 4 + length;
+                }
+
+                Count += end;
+                return true;
+            }
+
             int at = 0;
             for (int i = 0; i < values.Length; i++)
             {
@@ -244,6 +264,21 @@ internal static class PlainValueDecoders
                 values[i] = (long)Count << 32 | (uint)n;
                 Count += n;
                 at += length;
+            }
+
+            return true;
+        }
+
+        /// <summary>Where the <paramref name="count"/> values end; false when they run past the page.</summary>
+        private static bool TryFindEnd(ReadOnlySpan<byte> source, int count, out int end)
+        {
+            end = 0;
+            for (int i = 0; i < count; i++)
+            {
+                if (end + 4 > source.Length) return false;
+                int length = BinaryPrimitives.ReadInt32LittleEndian(source[end..]);
+                if (length < 0 || length > source.Length - end - 4) return false;
+                end += 4 + length;
             }
 
             return true;

@@ -14,15 +14,15 @@ internal sealed class StringSlices
 {
     private readonly ColumnBufferPool? _pool;
     private char[] _chars;
-    private int[] _starts; // row r is _chars[_starts[r] .. _starts[r + 1]]
+    private long[] _slices; // row r is _chars[start .. start + length], with _slices[r] = start << 32 | length
     private string?[]? _strings;
 
     /// <param name="chars">The arena (from <see cref="ArrayPool{T}.Shared"/>; this column returns it).</param>
-    /// <param name="starts">Rows + 1 offsets into the arena (from <see cref="ArrayPool{T}.Shared"/>; returned too).</param>
+    /// <param name="slices">Each row's <c>start &lt;&lt; 32 | length</c> in the arena (from <see cref="ArrayPool{T}.Shared"/>; returned too).</param>
     /// <param name="nulls">True where the row is null (its slice empty); null when no row is.</param>
-    public StringSlices(char[] chars, int[] starts, bool[]? nulls, int rows, ColumnBufferPool? pool)
+    public StringSlices(char[] chars, long[] slices, bool[]? nulls, int rows, ColumnBufferPool? pool)
     {
-        (_chars, _starts, Nulls, Rows, _pool) = (chars, starts, nulls, rows, pool);
+        (_chars, _slices, Nulls, Rows, _pool) = (chars, slices, nulls, rows, pool);
     }
 
     public int Rows { get; }
@@ -33,7 +33,14 @@ internal sealed class StringSlices
     public bool IsNull(int row) => Nulls is { } n && n[row];
 
     /// <summary>The characters of a row (empty for a null row).</summary>
-    public ReadOnlySpan<char> this[int row] => _chars.AsSpan(_starts[row], _starts[row + 1] - _starts[row]);
+    public ReadOnlySpan<char> this[int row]
+    {
+        get
+        {
+            long slice = _slices[row];
+            return _chars.AsSpan((int)(slice >> 32), (int)(uint)slice);
+        }
+    }
 
     /// <summary>The rows as strings (null rows null), made on first use.</summary>
     public string?[] Strings
@@ -54,9 +61,9 @@ internal sealed class StringSlices
     public void Release()
     {
         ArrayPool<char>.Shared.Return(_chars);
-        ArrayPool<int>.Shared.Return(_starts);
+        ArrayPool<long>.Shared.Return(_slices);
         _chars = [];
-        _starts = [0];
+        _slices = [];
         _pool?.Return(Nulls);
         _pool?.Return(_strings);
         _strings = null;

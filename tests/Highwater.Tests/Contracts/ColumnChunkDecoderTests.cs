@@ -22,15 +22,17 @@ public sealed class ColumnChunkDecoderTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(2, 200)]
-    [InlineData(3, 5000)]
-    public async Task Mart_files_of_the_own_writer_read_as_Parquet_Net_reads_them(int seed, int rows)
+    [InlineData(1, 1, 0)]
+    [InlineData(2, 200, 0)]
+    [InlineData(3, 5000, 0)]
+    [InlineData(4, 5000, 100)] // ASCII order_ids only, all shorter than 128 bytes: the page is widened whole
+    [InlineData(5, 3000, 300)] // ASCII, some of 128 bytes or more (a length prefix that is not ASCII): value by value
+    public async Task Mart_files_of_the_own_writer_read_as_Parquet_Net_reads_them(int seed, int rows, int asciiPadding)
     {
         var random = new Random(seed);
         string[] currencies = ["EUR", "USD", "GBP", "€ur", ""];
         var records = Enumerable.Range(0, rows).Select(i => new MartRecord(
-            OrderId: random.Next(10) == 0 ? null : $"o-{seed}-{i}-{(random.Next(5) == 0 ? "é✓" : "")}",
+            OrderId: random.Next(10) == 0 ? null : $"o-{seed}-{i}-{(random.Next(5) == 0 ? asciiPadding > 0 ? new string('x', random.Next(asciiPadding)) : "é✓" : "")}",
             UserId: random.NextInt64(-5, 1_000_000),
             EventTs: new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks(random.NextInt64(0, TimeSpan.TicksPerDay) / 10 * 10),
             ArrivalTs: new DateTime(2025, 1, 2, 0, 0, 0, DateTimeKind.Utc).AddSeconds(random.Next(86_400)),

@@ -18,25 +18,28 @@ public sealed class StringSlicesTests
     /// <summary>Slices of <paramref name="values"/>, laid out as the chunk decoder lays them out.</summary>
     internal static StringSlices Slices(string?[] values, ColumnBufferPool? pool = null)
     {
-        var chars = ArrayPool<char>.Shared.Rent(Math.Max(1, values.Sum(v => v?.Length ?? 0)));
-        var starts = ArrayPool<int>.Shared.Rent(values.Length + 1);
+        // A gap between values, as the arena of a widened ASCII page has (its length prefixes).
+        const int gap = 4;
+        var chars = ArrayPool<char>.Shared.Rent(Math.Max(1, values.Sum(v => (v?.Length ?? 0) + gap)));
+        var slices = ArrayPool<long>.Shared.Rent(Math.Max(1, values.Length));
         bool[]? nulls = null;
         int end = 0;
         for (int r = 0; r < values.Length; r++)
         {
-            starts[r] = end;
             if (values[r] is not { } v)
             {
                 (nulls ??= new bool[values.Length])[r] = true;
+                slices[r] = 0;
                 continue;
             }
 
+            end += gap;
             v.CopyTo(chars.AsSpan(end));
+            slices[r] = (long)end << 32 | (uint)v.Length;
             end += v.Length;
         }
 
-        starts[values.Length] = end;
-        return new StringSlices(chars, starts, nulls, values.Length, pool);
+        return new StringSlices(chars, slices, nulls, values.Length, pool);
     }
 
     [Fact]
