@@ -139,6 +139,16 @@ internal sealed class NotNullEvaluator(NotNullCheck check) : CheckEvaluator(chec
         var c = batch.Column(check.Column);
         switch (c.Kind)
         {
+            case CellKind.String when c.Slices is { } slices:
+            {
+                if (slices.Nulls is { } nullRows)
+                {
+                    for (int r = 0; r < nullRows.Length; r++)
+                        if (nullRows[r] && Active(keep, r)) failing.Add(r);
+                }
+
+                break;
+            }
             case CellKind.String:
             {
                 var s = c.Strings;
@@ -241,6 +251,17 @@ internal sealed class UniqueEvaluator : CheckEvaluator
     {
         switch (c.Kind)
         {
+            case CellKind.String when c.Slices is { } slices:
+            {
+                int first = failing.Count;
+                set.AddStrings(slices, keep, failing);
+                if (firstNull is null || slices.Nulls is not { } nulls) break;
+                int duplicates = failing.Count;
+                for (int r = 0; r < nulls.Length; r++)
+                    if (nulls[r] && Active(keep, r) && !firstNull()) failing.Add(r);
+                if (failing.Count > duplicates && duplicates > first) failing.Sort(first, failing.Count - first, null);
+                break;
+            }
             case CellKind.String:
             {
                 var s = c.Strings;
@@ -367,6 +388,8 @@ internal abstract class MembershipEvaluator(ContractCheck check, string column) 
 {
     protected KeySet Keys { get; } = new();
 
+    private readonly StringVerdictCache _verdicts = new();
+
     protected override void Scan(RowBatch batch, bool[]? keep, List<int> failing)
     {
         var c = batch.Column(column);
@@ -386,7 +409,7 @@ internal abstract class MembershipEvaluator(ContractCheck check, string column) 
                     if (!ReferenceEquals(v, last))
                     {
                         last = v;
-                        lastIn = keys.ContainsString(v);
+                        if (!_verdicts.TryGet(v, out lastIn)) _verdicts.Set(v, lastIn = keys.ContainsString(v));
                     }
 
                     if (!lastIn) failing.Add(r);
@@ -535,6 +558,7 @@ internal sealed class PatternEvaluator : CheckEvaluator
 
     private readonly PatternCheck _check;
     private readonly Dictionary<string, bool> _memo = new(StringComparer.Ordinal);
+    private readonly StringVerdictCache _verdicts = new();
     private readonly int _memoCapacity;
 
     public PatternEvaluator(PatternCheck check, int memoCapacity = DefaultMemoCapacity) : base(check)
@@ -568,15 +592,22 @@ internal sealed class PatternEvaluator : CheckEvaluator
             if (!ReferenceEquals(v, last))
             {
                 last = v;
-                lastOk = Matches(v);
+                if (!_verdicts.TryGet(v, out lastOk))
+                {
+                    lastOk = Matches(v, out bool timedOut);
+                    if (!timedOut) _verdicts.Set(v, lastOk);
+                }
             }
 
             if (!lastOk) failing.Add(r);
         }
     }
 
-    private bool Matches(string value)
+    private bool Matches(string value) => Matches(value, out _);
+
+    private bool Matches(string value, out bool timedOut)
     {
+        timedOut = false;
         if (_memo.TryGetValue(value, out bool ok)) return ok;
         try
         {
@@ -584,6 +615,7 @@ internal sealed class PatternEvaluator : CheckEvaluator
         }
         catch (RegexMatchTimeoutException)
         {
+            timedOut = true;
             return false; // not remembered: a timeout says nothing about the value
         }
 

@@ -31,14 +31,24 @@ internal static class DatasetReader
     {
         var fields = reader.Schema.DataFields;
         foreach (var f in fields) ParquetColumns.EnsureSupported(f);
-        return new RowBatch(file, fields, new Array?[fields.Length], checked((int)rg.RowCount), partitions, pool);
+        return new RowBatch(file, fields, new Array?[fields.Length], checked((int)rg.RowCount), partitions, pool) { Metadata = reader.Metadata };
     }
 
     /// <summary>Reads the columns at <paramref name="indices"/> of a batch that are not read yet.</summary>
     public static async Task ReadColumnsAsync(ParquetRowGroupReader rg, RowBatch batch, IEnumerable<int> indices, CancellationToken ct)
     {
         foreach (int c in indices)
-            batch.Columns[c] ??= await ParquetColumns.ReadAsync(rg, batch.Fields[c], batch.RowCount, ct, batch.Pool);
+        {
+            if (batch.IsRead(c)) continue;
+            if (ColumnChunkDecoder.TryReadSlices(batch.File.Path, batch.Metadata, rg, batch.Fields[c], batch.RowCount, batch.Pool) is { } slices)
+            {
+                batch.SetSlices(c, slices);
+                continue;
+            }
+
+            batch.Columns[c] = ColumnChunkDecoder.TryRead(batch.File.Path, batch.Metadata, rg, batch.Fields[c], batch.RowCount, batch.Pool)
+                               ?? await ParquetColumns.ReadAsync(rg, batch.Fields[c], batch.RowCount, ct, batch.Pool);
+        }
     }
 
     /// <summary>Reads every column of a batch not read yet: for samples, quarantine and filtered copies.</summary>
@@ -61,7 +71,9 @@ internal static class DatasetReader
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             using var rg = reader.OpenRowGroupReader(g);
-            var values = await ParquetColumns.ReadAsync(rg, field, checked((int)rg.RowCount), ct);
+            int rows = checked((int)rg.RowCount);
+            var values = ColumnChunkDecoder.TryRead(file.Path, reader.Metadata, rg, field, rows, pool: null)
+                         ?? await ParquetColumns.ReadAsync(rg, field, rows, ct);
             keys.AddAll(TypedColumn.From(values));
         }
     }

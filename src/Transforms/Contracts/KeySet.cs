@@ -103,6 +103,9 @@ internal sealed class KeySet
     /// <summary>Adds the non-null strings of the active rows; appends the rows whose value was there already, ascending.</summary>
     public void AddStrings(string?[] values, bool[]? keep, List<int> duplicates) => _strings.AddAll(values, keep, duplicates);
 
+    /// <summary>The same for a column read as slices of characters.</summary>
+    public void AddStrings(StringSlices values, bool[]? keep, List<int> duplicates) => _strings.AddAll(values, keep, duplicates);
+
     /// <summary>Empties the set and keeps its string table's arrays (a scope's successor reuses them).</summary>
     public void Clear()
     {
@@ -138,6 +141,7 @@ internal sealed class KeySet
         CellKind.Long => AddLong(column.Longs[row]),
         CellKind.Decimal => AddDecimal(column.Decimals[row]),
         CellKind.Time => AddTicks(column.Longs[row]),
+        CellKind.String when column.Slices is { } slices => _strings.Add(slices[row]),
         CellKind.String => AddString(column.Strings[row]!),
         _ => Add(column.Value(row)!),
     };
@@ -160,6 +164,10 @@ internal sealed class KeySet
             case CellKind.Time:
                 for (int r = 0; r < column.Length; r++)
                     if (nulls is null || !nulls[r]) _ticks.Add(column.Longs[r]);
+                break;
+            case CellKind.String when column.Slices is { } slices:
+                for (int r = 0; r < slices.Rows; r++)
+                    if (!slices.IsNull(r)) _strings.Add(slices[r]);
                 break;
             case CellKind.String:
                 foreach (var s in column.Strings)

@@ -12,6 +12,7 @@ internal sealed class RowBatch
 {
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TypedColumn> _typed = new(StringComparer.Ordinal);
+    private readonly StringSlices?[] _slices;
 
     public RowBatch(DatasetFile file, IReadOnlyList<DataField> fields, Array?[] columns, int rowCount,
         IReadOnlyList<(string Name, DateTime Value)> partitions, ColumnBufferPool? pool = null)
@@ -22,24 +23,42 @@ internal sealed class RowBatch
         Columns = columns;
         RowCount = rowCount;
         Partitions = partitions;
+        _slices = new StringSlices?[fields.Count];
         for (int i = 0; i < fields.Count; i++) _index[fields[i].Name] = i;
     }
 
     public DatasetFile File { get; }
+
+    /// <summary>The file's footer, for reading its column chunks directly (<see cref="ColumnChunkDecoder"/>); null: through Parquet.Net only.</summary>
+    public Parquet.Meta.FileMetaData? Metadata { get; init; }
 
     /// <summary>Where the column arrays and typed copies come from and go back to on <see cref="Release"/>; null: allocated.</summary>
     public ColumnBufferPool? Pool { get; }
 
     public IReadOnlyList<DataField> Fields { get; }
 
-    /// <summary>The file columns in schema order; null for a column not read (yet).</summary>
+    /// <summary>The file columns in schema order; null for a column not read (yet), or read as <see cref="StringSlices"/>.</summary>
     public Array?[] Columns { get; }
+
+    /// <summary>Whether column <paramref name="i"/> is read (as an array or as slices).</summary>
+    public bool IsRead(int i) => Columns[i] is not null || _slices[i] is not null;
+
+    /// <summary>Holds column <paramref name="i"/> as slices of characters (see <see cref="StringSlices"/>).</summary>
+    public void SetSlices(int i, StringSlices slices)
+    {
+        if (IsRead(i)) throw new InvalidOperationException($"column '{Fields[i].Name}' is read already");
+        _slices[i] = slices;
+    }
+
+    /// <summary>A read column's array (a column read as slices gets its strings now).</summary>
+    public Array ColumnArray(int i) =>
+        Columns[i] ?? _slices[i]?.Strings ?? throw new InvalidOperationException($"column '{Fields[i].Name}' was not read");
 
     public int RowCount { get; }
 
     public IReadOnlyList<(string Name, DateTime Value)> Partitions { get; }
 
-    public bool IsComplete => Columns.All(c => c is not null);
+    public bool IsComplete => Enumerable.Range(0, Columns.Length).All(IsRead);
 
     /// <summary>The schema index of a file column, or -1 for a partition column (or an unknown name).</summary>
     public int IndexOf(string column) => _index.TryGetValue(column, out int i) ? i : -1;
@@ -56,6 +75,7 @@ internal sealed class RowBatch
 
         if (!_index.TryGetValue(column, out int i))
             throw new InvalidOperationException($"column '{column}' is not in the batch (the schema check should have caught this)");
+        if (Columns[i] is null && _slices[i] is { } slices) return _typed[column] = TypedColumn.From(slices);
         var array = Columns[i] ?? throw new InvalidOperationException($"column '{column}' was not read");
         return _typed[column] = TypedColumn.From(array, Pool);
     }
@@ -63,13 +83,29 @@ internal sealed class RowBatch
     /// <summary>Gives every array of the batch back to its pool; the batch must not be used afterwards.</summary>
     public void Release()
     {
-        if (Pool is not { } pool) return;
+        if (Pool is not { } pool)
+        {
+            ReleaseSlices(); // their arenas are pooled whatever the batch's arrays are
+            return;
+        }
+
         foreach (var typed in _typed.Values) typed.ReturnTo(pool);
         _typed.Clear();
         for (int i = 0; i < Columns.Length; i++)
         {
             pool.Return(Columns[i]);
             Columns[i] = null;
+        }
+
+        ReleaseSlices();
+    }
+
+    private void ReleaseSlices()
+    {
+        for (int i = 0; i < _slices.Length; i++)
+        {
+            _slices[i]?.Release();
+            _slices[i] = null;
         }
     }
 
@@ -100,7 +136,7 @@ internal sealed class RowBatch
     private string RenderCell(int i, int row) =>
         ContractValues.Render(Loaded(i).GetValue(row), Fields[i] is DateTimeDataField { DateTimeFormat: DateTimeFormat.Date });
 
-    private Array Loaded(int i) => Columns[i] ?? throw new InvalidOperationException($"column '{Fields[i].Name}' was not read");
+    private Array Loaded(int i) => ColumnArray(i);
 
     private static void Append(StringBuilder sb, string name, string value)
     {

@@ -40,7 +40,17 @@ internal sealed class TypedColumn
 
     public decimal[] Decimals { get; private init; } = [];
 
-    public string?[] Strings { get; private init; } = [];
+    /// <summary>A String column's values; for a column read as <see cref="Slices"/>, made from them on first use.</summary>
+    public string?[] Strings
+    {
+        get => _strings ?? Slices?.Strings ?? [];
+        private init => _strings = value;
+    }
+
+    private readonly string?[]? _strings;
+
+    /// <summary>A String column read as slices of characters (null otherwise): not_null and unique read these, not <see cref="Strings"/>.</summary>
+    public StringSlices? Slices { get; private init; }
 
     /// <summary>True where the value is null; null when no value is (Long, Decimal, Time).</summary>
     public bool[]? Nulls { get; private init; }
@@ -51,7 +61,7 @@ internal sealed class TypedColumn
     /// <summary>Whether row <paramref name="row"/> is null.</summary>
     public bool IsNull(int row) => Kind switch
     {
-        CellKind.String => Strings[row] is null,
+        CellKind.String => Slices is { } slices ? slices.IsNull(row) : Strings[row] is null,
         CellKind.Other => Raw!.GetValue(row) is null,
         _ => Nulls is { } n && n[row],
     };
@@ -94,6 +104,9 @@ internal sealed class TypedColumn
         Array.Fill(ticks, value.Ticks);
         return new TypedColumn(CellKind.Time, rows) { Longs = ticks, OwnsLongs = true };
     }
+
+    /// <summary>A string column read as slices (the batch releases them).</summary>
+    public static TypedColumn From(StringSlices slices) => new(CellKind.String, slices.Rows) { Slices = slices };
 
     /// <summary>The typed form of a column array; copies and null masks come from <paramref name="pool"/> when given.</summary>
     public static TypedColumn From(Array array, ColumnBufferPool? pool = null)

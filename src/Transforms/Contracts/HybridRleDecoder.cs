@@ -1,0 +1,96 @@
+using System.Buffers.Binary;
+
+namespace Highwater.Contracts;
+
+/// <summary>
+/// Decodes Parquet's RLE/bit-packed hybrid (definition levels, dictionary indices): runs of one repeated value and
+/// groups of eight bit-packed values, LSB first. Returns false on data that ends early or is malformed.
+/// </summary>
+internal static class HybridRleDecoder
+{
+    /// <summary>Fills <paramref name="output"/> with values of <paramref name="bitWidth"/> bits (0 to 32) from <paramref name="input"/>.</summary>
+    public static bool TryDecode(ReadOnlySpan<byte> input, int bitWidth, Span<int> output)
+    {
+        if (bitWidth is < 0 or > 32) return false;
+        int at = 0, written = 0;
+        int valueBytes = (bitWidth + 7) / 8;
+        while (written < output.Length)
+        {
+            if (!TryVarint(input, ref at, out ulong header)) return false;
+            if ((header & 1) == 0)
+            {
+                // An RLE run: a count, then the value in ceil(bitWidth / 8) little-endian bytes.
+                ulong count = header >> 1;
+                if (count == 0 || at + valueBytes > input.Length) return false;
+                int value = 0;
+                for (int b = 0; b < valueBytes; b++) value |= input[at + b] << (8 * b);
+                at += valueBytes;
+                int n = (int)Math.Min(count, (ulong)(output.Length - written));
+                output.Slice(written, n).Fill(value);
+                written += n;
+            }
+            else
+            {
+                // Bit-packed: groups of eight values, the last group padded.
+                ulong groups = header >> 1;
+                if (groups == 0 || groups > int.MaxValue / 8) return false;
+                long bytes = (long)groups * bitWidth;
+                if (at + bytes > input.Length) return false;
+                int values = (int)Math.Min(groups * 8, (ulong)(output.Length - written));
+                Unpack(input.Slice(at, (int)bytes), bitWidth, output.Slice(written, values));
+                at += (int)bytes;
+                written += values;
+            }
+        }
+
+        return true;
+    }
+
+    private static void Unpack(ReadOnlySpan<byte> packed, int bitWidth, Span<int> output)
+    {
+        if (bitWidth == 0)
+        {
+            output.Clear();
+            return;
+        }
+
+        if (bitWidth == 1)
+        {
+            // Definition levels of a nullable column: a bit per row.
+            for (int i = 0; i < output.Length; i++) output[i] = (packed[i >> 3] >> (i & 7)) & 1;
+            return;
+        }
+
+        ulong mask = bitWidth == 32 ? uint.MaxValue : (1UL << bitWidth) - 1;
+        long bit = 0;
+        for (int i = 0; i < output.Length; i++, bit += bitWidth)
+        {
+            int first = (int)(bit >> 3);
+            int shift = (int)(bit & 7);
+            // Up to 32 + 7 bits: read eight bytes where there are eight, else byte by byte.
+            ulong word;
+            if (first + 8 <= packed.Length) word = BinaryPrimitives.ReadUInt64LittleEndian(packed[first..]);
+            else
+            {
+                word = 0;
+                for (int b = 0; first + b < packed.Length && b < 8; b++) word |= (ulong)packed[first + b] << (8 * b);
+            }
+
+            output[i] = (int)((word >> shift) & mask);
+        }
+    }
+
+    private static bool TryVarint(ReadOnlySpan<byte> input, ref int at, out ulong value)
+    {
+        value = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            if (at >= input.Length) return false;
+            byte b = input[at++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0) return true;
+        }
+
+        return false;
+    }
+}
