@@ -91,11 +91,7 @@ public sealed class ColumnBlockWriter : IColumnCodec
         // Reused: a block's ids are 128 KB, and a fresh array per column and block was large-object churn.
         if (_ids.Length < values.Length) _ids = new int[values.Length];
         var ids = _ids.AsSpan(0, values.Length);
-        for (var i = 0; i < values.Length; i++)
-        {
-            if (values[i] is not { } v) { ids[i] = -1; continue; }
-            _distinct.Add(v, out ids[i]);
-        }
+        _distinct.AddRange(values, ids);
         Int32(_distinct.Entries.Count);
         foreach (var v in _distinct.Entries) Utf8(v);
         Int32s(ids);

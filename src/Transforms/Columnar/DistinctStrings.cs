@@ -41,43 +41,76 @@ internal sealed class DistinctStrings(int maxReferences)
         _last = null;
     }
 
+    /// <summary>
+    /// The ids of a run of values (-1 for null) into <paramref name="ids"/>: as <see cref="Add"/> value by value, in one
+    /// call per column, with the previous value and the fast lookups inlined in the loop (a call per value, with its
+    /// prologue and epilogue, was a fifth of the time spent here).
+    /// </summary>
+    public void AddRange(ReadOnlySpan<string?> values, Span<int> ids)
+    {
+        if (ids.Length < values.Length) throw new ArgumentException($"{ids.Length} ids for {values.Length} values", nameof(ids));
+        var (last, lastId) = (_last, _lastId);
+        for (var i = 0; i < values.Length; i++)
+        {
+            var value = values[i];
+            if (value is null)
+            {
+                ids[i] = -1;
+                continue;
+            }
+            if (!ReferenceEquals(value, last))
+            {
+                if (!TryFind(value, out lastId)) lastId = AddMiss(value);
+                last = value;
+            }
+            ids[i] = lastId;
+        }
+        (_last, _lastId) = (last, lastId);
+    }
+
     /// <summary>The value's id; true when it was new.</summary>
     public bool Add(string value, out int id)
     {
-        if (ReferenceEquals(value, _last))
-        {
-            id = _lastId;
-            return false;
-        }
+        var before = Entries.Count;
+        Span<int> one = stackalloc int[1];
+        AddRange(new ReadOnlySpan<string?>(ref value!), one);
+        id = one[0];
+        return Entries.Count > before;
+    }
+
+    /// <summary>The id of an instance seen before: among the first entries by a scan, then in the reference table.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryFind(string value, out int id)
+    {
         var count = Entries.Count;
         if (count <= FewEntries)
         {
             var few = _few.AsSpan(0, count);
             for (var i = 0; i < few.Length; i++)
                 if (ReferenceEquals(few[i], value))
-                    return Remember(value, id = i, isNew: false);
+                {
+                    id = i;
+                    return true;
+                }
+            id = -1;
+            return false;
         }
-        else if (FindReference(value, out id))
-            return Remember(value, id, isNew: false);
+        return FindReference(value, out id);
+    }
 
-        var isNew = false;
-        if (!_byValue.TryGetValue(value, out id))
+    /// <summary>A value whose instance was not found: found by value, or added; its instance is remembered either way.</summary>
+    private int AddMiss(string value)
+    {
+        if (!_byValue.TryGetValue(value, out var id))
         {
             id = Entries.Count;
             Entries.Add(value);
             if (id < FewEntries) _few[id] = value;
             _byValue[value] = id;
-            isNew = true;
         }
         // Bounded: a column of unpooled strings must not grow a map of every row's instance.
         if (_referenceCount < maxReferences) AddReference(value, id);
-        return Remember(value, id, isNew);
-    }
-
-    private bool Remember(string value, int id, bool isNew)
-    {
-        (_last, _lastId) = (value, id);
-        return isNew;
+        return id;
     }
 
     private bool FindReference(string value, out int id)

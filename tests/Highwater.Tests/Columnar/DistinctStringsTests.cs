@@ -34,6 +34,14 @@ public sealed class DistinctStringsTests
                     Assert.Equal(expected[value], id);
                 }
                 Assert.Equal(expected.OrderBy(p => p.Value).Select(p => p.Key), distinct.Entries);
+
+                // The same values as one run (with nulls among them) give the same ids, in a fresh dictionary.
+                var again = new DistinctStrings(maxReferences);
+                var run = values.Select((v, i) => i % 5 == 4 ? null : copies[i] ? new string(pooled[v].AsSpan()) : pooled[v]).ToArray();
+                var ids = new int[run.Length];
+                again.AddRange(run, ids);
+                var model = new Dictionary<string, int>(StringComparer.Ordinal);
+                Assert.Equal(run.Select(v => v is null ? -1 : model.TryGetValue(v, out var id) ? id : model[v] = model.Count), ids);
             }
         }, iter: 300);
     }
