@@ -110,24 +110,25 @@ public static class MartPartitionFile
         if (wanted is not null && OrderIdFilter.FromMetadata(reader.CustomMetadata) is { } filter && !wanted.Any(filter.MayContain))
             return false;
         var s = reader.Schema;
+        var local = LocalChunks.Of(stream, reader); // a local file's chunks decoded directly where they can be
         for (var i = 0; i < reader.RowGroupCount; i++)
         {
             using var g = reader.OpenRowGroupReader(i);
-            var orderId = await ReadString(g, s, M.OrderId, name);
+            var orderId = await ReadString(g, s, M.OrderId, name, local);
             if (keep is not null && !orderId.Any(keep)) continue;
-            var userId = await Read<long>(g, s, M.UserId, name);
-            var eventTs = await Read<DateTime>(g, s, M.EventTs, name);
-            var arrivalTs = await Read<DateTime>(g, s, M.ArrivalTs, name);
-            var qty = await ReadNullable<int>(g, s, M.Qty, name);
-            var unitPrice = await ReadNullable<decimal>(g, s, M.UnitPrice, name);
-            var totalPrice = await ReadNullable<decimal>(g, s, M.TotalPrice, name);
-            var currency = await ReadString(g, s, M.Currency, name);
-            var sku = await ReadString(g, s, M.Sku, name);
-            var channel = await ReadString(g, s, M.Channel, name);
-            var country = await ReadString(g, s, M.Country, name);
-            var segment = await ReadString(g, s, M.Segment, name);
-            var signup = await ReadNullable<DateTime>(g, s, M.SignupDate, name);
-            var sourceKey = await ReadString(g, s, M.SourceKey, name);
+            var userId = await Read<long>(g, s, M.UserId, name, local);
+            var eventTs = await Read<DateTime>(g, s, M.EventTs, name, local);
+            var arrivalTs = await Read<DateTime>(g, s, M.ArrivalTs, name, local);
+            var qty = await ReadNullable<int>(g, s, M.Qty, name, local);
+            var unitPrice = await ReadNullable<decimal>(g, s, M.UnitPrice, name, local);
+            var totalPrice = await ReadNullable<decimal>(g, s, M.TotalPrice, name, local);
+            var currency = await ReadString(g, s, M.Currency, name, local);
+            var sku = await ReadString(g, s, M.Sku, name, local);
+            var channel = await ReadString(g, s, M.Channel, name, local);
+            var country = await ReadString(g, s, M.Country, name, local);
+            var segment = await ReadString(g, s, M.Segment, name, local);
+            var signup = await ReadNullable<DateTime>(g, s, M.SignupDate, name, local);
+            var sourceKey = await ReadString(g, s, M.SourceKey, name, local);
             if (keep is null) into.EnsureCapacity(into.Count + orderId.Length);
             for (var r = 0; r < orderId.Length; r++)
             {

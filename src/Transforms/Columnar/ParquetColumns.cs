@@ -49,15 +49,32 @@ public static class ParquetColumns
         return g.WriteAsync(field, values!);
     }
 
-    public static async Task<T[]> Read<T>(ParquetRowGroupReader g, ParquetSchema fileSchema, DataField expected, string file)
+    /// <summary>
+    /// Where a row group's column chunks can be read from directly: a local file and its footer. Given to the reads
+    /// below, they decode a chunk themselves when <see cref="Contracts.ColumnChunkDecoder"/> knows its encodings (the
+    /// same values, without Parquet.Net's per-page streams and per-value strings), and through Parquet.Net otherwise.
+    /// </summary>
+    public sealed record LocalChunks(string Path, Parquet.Meta.FileMetaData? Metadata)
+    {
+        /// <summary>The chunks of a file opened from <paramref name="stream"/>, when it is a local file.</summary>
+        public static LocalChunks? Of(Stream stream, ParquetReader reader) =>
+            stream is FileStream { Name: { } path } && File.Exists(path) ? new LocalChunks(path, reader.Metadata) : null;
+
+        internal Array? TryRead(ParquetRowGroupReader g, DataField field, int rows) =>
+            Contracts.ColumnChunkDecoder.TryRead(Path, Metadata, g, field, rows, pool: null);
+    }
+
+    public static async Task<T[]> Read<T>(ParquetRowGroupReader g, ParquetSchema fileSchema, DataField expected, string file, LocalChunks? local = null)
         where T : struct
     {
         var field = Find(fileSchema, expected, file);
         var count = checked((int)g.RowCount);
+        var direct = local?.TryRead(g, field, count);
+        if (direct is T[] required) return required;
         if (field.IsNullable)
         {
-            var nullable = new T?[count];
-            await g.ReadAsync<T>(field, new Memory<T?>(nullable));
+            var nullable = direct as T?[] ?? new T?[count];
+            if (direct is not T?[]) await g.ReadAsync<T>(field, new Memory<T?>(nullable));
             var values = new T[count];
             for (var i = 0; i < count; i++)
                 values[i] = nullable[i] ?? throw new DataException($"{file}: column '{expected.Name}' holds a null in row {i + 1} of a row group, but it is required.");
@@ -68,12 +85,20 @@ public static class ParquetColumns
         return result;
     }
 
-    public static async Task<T?[]> ReadNullable<T>(ParquetRowGroupReader g, ParquetSchema fileSchema, DataField expected, string file)
+    public static async Task<T?[]> ReadNullable<T>(ParquetRowGroupReader g, ParquetSchema fileSchema, DataField expected, string file,
+        LocalChunks? local = null)
         where T : struct
     {
         var field = Find(fileSchema, expected, file);
         var count = checked((int)g.RowCount);
+        var direct = local?.TryRead(g, field, count);
+        if (direct is T?[] read) return read;
         var values = new T?[count];
+        if (direct is T[] plainRead)
+        {
+            for (var i = 0; i < count; i++) values[i] = plainRead[i];
+            return values;
+        }
         if (field.IsNullable)
         {
             await g.ReadAsync<T>(field, new Memory<T?>(values));
@@ -85,9 +110,11 @@ public static class ParquetColumns
         return values;
     }
 
-    public static async Task<string?[]> ReadString(ParquetRowGroupReader g, ParquetSchema fileSchema, DataField expected, string file)
+    public static async Task<string?[]> ReadString(ParquetRowGroupReader g, ParquetSchema fileSchema, DataField expected, string file,
+        LocalChunks? local = null)
     {
         var field = Find(fileSchema, expected, file);
+        if (local?.TryRead(g, field, checked((int)g.RowCount)) is string?[] read) return read;
         var values = new string?[checked((int)g.RowCount)];
         await g.ReadAsync(field, new Memory<string?>(values));
         return values;

@@ -10,8 +10,8 @@ public static class SeekableCopy
     {
         if (body.CanSeek) return body;
         var path = Path.Combine(Path.GetTempPath(), "highwater-" + Guid.NewGuid().ToString("N") + ".parquet");
-        var copy = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
-            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var copy = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, 1 << 16,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous); // FileShare.Read: a reader may decode column chunks through a handle of its own
         await body.CopyToAsync(copy, ct);
         await body.DisposeAsync();
         copy.Position = 0;
