@@ -96,44 +96,49 @@ internal sealed class TransformBatch
         var next = new List<int>(staged);
         var contributions = new HashSet<(string, int)>();
         var sources = new HashSet<string>(StringComparer.Ordinal);
-        var joined = new List<MartRecord>(EventStagingWriter.BlockRows);
         var hashes = new int[EventStagingWriter.BlockRows];
         foreach (var rows in EventStagingReader.ReadPartition(staging, bucket, pool))
         {
-            joined.Clear();
-            Join(rows, joined, contributions, sources);
+            // A block's rows are joined straight onto the candidates, then kept or dropped in place: a row that only
+            // replaces an earlier candidate of its (order_id, source file) leaves a gap that the next kept row closes.
+            // (Joining into a list of their own, then copying each into the candidates, moved every 150-byte row twice more.)
+            var start = fresh.Count;
+            Join(rows, fresh, contributions, sources);
+            var end = fresh.Count;
+            var span = CollectionsMarshal.AsSpan(fresh);
             // The table is megabytes: hash the block's ids first, then ask for each row's slot a few rows ahead.
-            if (hashes.Length < joined.Count) hashes = new int[joined.Count];
-            for (var i = 0; i < joined.Count; i++) hashes[i] = OrderIdTable.HashOf(joined[i].OrderId!);
-            for (var i = 0; i < joined.Count; i++)
+            if (hashes.Length < end - start) hashes = new int[end - start];
+            for (var i = start; i < end; i++) hashes[i - start] = OrderIdTable.HashOf(span[i].OrderId!);
+            var kept = start;
+            for (var i = start; i < end; i++)
             {
-                if (i + TablePrefetchDistance < joined.Count) byOrder.Prefetch(hashes[i + TablePrefetchDistance]);
-                var row = joined[i];
-                ref var first = ref byOrder.GetValueRefOrAdd(row.OrderId!, hashes[i], out var exists);
-                if (!exists)
+                if (i + TablePrefetchDistance < end) byOrder.Prefetch(hashes[i + TablePrefetchDistance - start]);
+                ref readonly var row = ref span[i];
+                ref var first = ref byOrder.GetValueRefOrAdd(row.OrderId!, hashes[i - start], out var exists);
+                if (exists)
                 {
-                    first = fresh.Count;
-                    fresh.Add(row);
-                    next.Add(-1);
-                    continue;
+                    var at = first;
+                    while (!ReferenceEquals(span[at].SourceKey, row.SourceKey) && !string.Equals(span[at].SourceKey, row.SourceKey, StringComparison.Ordinal)
+                           && next[at] >= 0)
+                        at = next[at];
+                    if (string.Equals(span[at].SourceKey, row.SourceKey, StringComparison.Ordinal))
+                    {
+                        if (row.ArrivalTs >= span[at].ArrivalTs) span[at] = row;
+                        continue; // not kept: it replaced its candidate, or lost to it
+                    }
+                    next[at] = kept;
                 }
-                var at = first;
-                while (!ReferenceEquals(fresh[at].SourceKey, row.SourceKey) && !string.Equals(fresh[at].SourceKey, row.SourceKey, StringComparison.Ordinal)
-                       && next[at] >= 0)
-                    at = next[at];
-                if (string.Equals(fresh[at].SourceKey, row.SourceKey, StringComparison.Ordinal))
+                else
                 {
-                    if (row.ArrivalTs >= fresh[at].ArrivalTs) fresh[at] = row;
-                    continue;
+                    first = kept;
                 }
-                next[at] = fresh.Count;
-                fresh.Add(row);
+                if (kept != i) span[kept] = row;
                 next.Add(-1);
+                kept++;
             }
+            CollectionsMarshal.SetCount(fresh, kept);
         }
         // Locals of an async method live as long as it does: let go of what the rest does not need.
-        joined.Clear();
-        joined.TrimExcess();
         AddContributions(contributions, bucket, sources);
 
         var segments = _fullRefresh ? [] : _manifest.PartitionFiles(OrderIndex.Dataset, bucket);
