@@ -29,23 +29,23 @@ public sealed class OrderIdFilter
     private readonly int _probes;
     private readonly bool _blocked;
 
-    private readonly ulong _mask; // classic: bits - 1 when the bit count is a power of two; blocked: blocks - 1 likewise; else 0 (by division)
+    private readonly ulong _mask; // classic: bits - 1 when the bit count is a power of two, else 0 (probe by division)
 
     private OrderIdFilter(ulong[] words, int probes, bool blocked)
     {
         (_words, _probes, _blocked) = (words, probes, blocked);
-        var units = blocked ? (ulong)(words.Length / BlockWords) : (ulong)words.Length * 64;
-        _mask = System.Numerics.BitOperations.IsPow2(units) ? units - 1 : 0;
+        var bits = (ulong)words.Length * 64;
+        _mask = !blocked && System.Numerics.BitOperations.IsPow2(bits) ? bits - 1 : 0;
     }
 
     /// <summary>
-    /// An empty (blocked) filter sized for <paramref name="ids"/> order_ids: at least 24 bits each, rounded up to a power
-    /// of two blocks, so an id's block is a mask of its hash instead of a division.
+    /// An empty (blocked) filter sized for <paramref name="ids"/> order_ids: 24 bits each, in whole blocks (a one-day run
+    /// reads the filter of every held segment: rounding each up to a power of two made them up to twice the size).
     /// </summary>
     public static OrderIdFilter For(int ids)
     {
         var blocks = Math.Max(1L, ((long)ids * BitsPerId + 511) / 512);
-        var words = Math.Min(1L << 30, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)blocks) * BlockWords);
+        var words = Math.Min(1L << 30, blocks * BlockWords);
         return new(new ulong[words], Probes, blocked: true);
     }
 
@@ -91,12 +91,11 @@ public sealed class OrderIdFilter
         return _mask != 0 ? h & _mask : h % bits;
     }
 
-    /// <summary>The first word of the id's block.</summary>
-    private int BlockOf(ulong h1)
-    {
-        var h = h1 >> 32;
-        return (int)(_mask != 0 ? h & _mask : h % (ulong)(_words.Length / BlockWords)) * BlockWords;
-    }
+    /// <summary>
+    /// The first word of the id's block: the high 32 bits of its hash scaled to the block count (a multiply and a shift,
+    /// for any count, so a filter needs no rounding up to a power of two).
+    /// </summary>
+    private int BlockOf(ulong h1) => (int)(((h1 >> 32) * (ulong)(_words.Length / BlockWords)) >> 32) * BlockWords;
 
     /// <summary>
     /// The probe's bit in the block (0..511): nine bits of the hashes each, probes 0 to 6 from h2 and probe 7 from the low

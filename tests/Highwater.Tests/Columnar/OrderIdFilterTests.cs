@@ -86,9 +86,9 @@ public sealed class OrderIdFilterTests
     }
 
     [Fact]
-    public void A_blocked_filter_of_a_block_count_that_is_not_a_power_of_two_is_probed_by_division()
+    public void A_blocked_filter_of_any_block_count_is_probed()
     {
-        // Three blocks of eight words, flagged blocked: all bits set, every id may be there; none set, no id is.
+        // Three blocks of eight words (not a power of two), flagged blocked: all bits set, every id may be there; none set, no id is.
         byte[] Filter(ulong word)
         {
             var bytes = new byte[8 + 24 * 8];
