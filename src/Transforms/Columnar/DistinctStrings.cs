@@ -18,7 +18,6 @@ namespace Highwater.Columnar;
 internal sealed class DistinctStrings(int maxReferences)
 {
     private const int FewEntries = 16;
-    private readonly string[] _few = new string[FewEntries]; // the first entries, scanned without the list's indexer
 
     private readonly Dictionary<string, int> _byValue = new(StringComparer.Ordinal);
     // Open addressing, linear probing; a power-of-two length kept at most half full. Grown on demand, so a writer
@@ -36,7 +35,6 @@ internal sealed class DistinctStrings(int maxReferences)
         if (_referenceCount > 0) Array.Clear(_references);
         _referenceCount = 0;
         _byValue.Clear();
-        Array.Clear(_few);
         Entries.Clear();
         _last = null;
     }
@@ -85,7 +83,7 @@ internal sealed class DistinctStrings(int maxReferences)
         var count = Entries.Count;
         if (count <= FewEntries)
         {
-            var few = _few.AsSpan(0, count);
+            var few = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Entries);
             for (var i = 0; i < few.Length; i++)
                 if (ReferenceEquals(few[i], value))
                 {
@@ -105,7 +103,6 @@ internal sealed class DistinctStrings(int maxReferences)
         {
             id = Entries.Count;
             Entries.Add(value);
-            if (id < FewEntries) _few[id] = value;
             _byValue[value] = id;
         }
         // Bounded: a column of unpooled strings must not grow a map of every row's instance.

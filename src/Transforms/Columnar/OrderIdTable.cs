@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
 namespace Highwater.Columnar;
@@ -11,16 +10,14 @@ namespace Highwater.Columnar;
 /// table of 8-byte slots (the key's 31-bit hash and its position in those arrays; linear probing, at most half full).
 /// A lookup is one random read of a slot, which a caller can ask for ahead with <see cref="Prefetch"/> (a bucket's table
 /// is megabytes: each probe is a cache miss otherwise); the key itself is read only when the hashes are equal. The
-/// slots hold no references, so the garbage collector does not scan them. Hashed with a per-process seed: order_ids
-/// come from upstream systems, and a fixed hash could be flooded. Reusable through <see cref="Reset"/>, so a worker
-/// keeps one table across buckets instead of a large-object allocation per bucket.
+/// slots hold no references, so the garbage collector does not scan them. Hashed with <see cref="Staging.SeededHash"/>.
+/// Reusable through <see cref="Reset"/>, so a worker keeps one table across buckets instead of a large-object
+/// allocation per bucket.
 /// </para>
 /// Invariants: no null key; the enumeration (the keys) and <see cref="Values"/> are in the order the keys were added.
 /// </summary>
 public sealed class OrderIdTable : IReadOnlyCollection<string>
 {
-    private static readonly ulong Seed = (ulong)Random.Shared.NextInt64() | 1;
-
     private long[] _slots = []; // 0: empty; otherwise hash << 32 | (position + 1)
     private string[] _keys = [];
     private int[] _values = [];
@@ -60,22 +57,8 @@ public sealed class OrderIdTable : IReadOnlyCollection<string>
     }
 
     /// <summary>The hash a lookup of <paramref name="key"/> uses (non-negative); compute it ahead to <see cref="Prefetch"/>.</summary>
-    public static int HashOf(string key)
-    {
-        var bytes = MemoryMarshal.AsBytes(key.AsSpan());
-        var h = Seed ^ (ulong)bytes.Length * 0x9E3779B97F4A7C15UL;
-        while (bytes.Length >= 8)
-        {
-            h = (h ^ BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * 0xFF51AFD7ED558CCDUL;
-            h ^= h >> 32;
-            bytes = bytes[8..];
-        }
-        ulong tail = 0;
-        for (var i = 0; i < bytes.Length; i++) tail |= (ulong)bytes[i] << (8 * i);
-        h = (h ^ tail) * 0xC4CEB9FE1A85EC53UL;
-        h ^= h >> 29;
-        return (int)(h & int.MaxValue);
-    }
+    public static int HashOf(string key) =>
+        (int)(Staging.SeededHash.Of(MemoryMarshal.AsBytes(key.AsSpan())) & int.MaxValue);
 
     /// <summary>Asks for the slot a lookup of a key with this hash starts at, so it is in cache when the lookup comes.</summary>
     public void Prefetch(int hash) => MemoryHints.Prefetch(ref _slots[hash & (_slots.Length - 1)]);

@@ -73,8 +73,11 @@ public static class ParquetColumns
         if (direct is T[] required) return required;
         if (field.IsNullable)
         {
-            var nullable = direct as T?[] ?? new T?[count];
-            if (direct is not T?[]) await g.ReadAsync<T>(field, new Memory<T?>(nullable));
+            if (direct is not T?[] nullable)
+            {
+                nullable = new T?[count];
+                await g.ReadAsync<T>(field, new Memory<T?>(nullable));
+            }
             var values = new T[count];
             for (var i = 0; i < count; i++)
                 values[i] = nullable[i] ?? throw new DataException($"{file}: column '{expected.Name}' holds a null in row {i + 1} of a row group, but it is required.");

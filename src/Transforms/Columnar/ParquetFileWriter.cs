@@ -354,22 +354,19 @@ public sealed class ParquetFileWriter : IDisposable
         // The look must be long enough to see repeats in a column of a few thousand values drawn at random (sku: 4,000
         // values; 4,096 draws of them are ~64% distinct, while 1,024 draws were ~89% and the column was written plain,
         // at ten times the size); past it, the dictionary is given up only when it outgrows MaxDictionaryEntries.
-        var sample = Math.Min(values.Length, DictionarySample);
-        d.AddRange(values[..sample], indices);
-        var n = 0;
-        for (var i = 0; i < sample; i++)
-            if (indices[i] >= 0) indices[n++] = indices[i]; // the ids of the values that are not null
-        if (n >= 64 && entries.Count > n * 9 / 10) return false;
-        // The rest in runs, so that a column outgrowing the dictionary is given up soon after it does.
-        for (var from = sample; from < values.Length && entries.Count <= MaxDictionaryEntries; from += DictionarySample)
+        // In runs of that many values, so that a column outgrowing the dictionary is given up soon after it does.
+        var n = 0; // the ids so far of the values that are not null
+        for (var from = 0; from < values.Length; from += DictionarySample)
         {
             var run = values.Slice(from, Math.Min(DictionarySample, values.Length - from));
             var ids = indices.AsSpan(n, run.Length);
             d.AddRange(run, ids);
             foreach (var id in ids)
                 if (id >= 0) indices[n++] = id;
+            if (from == 0 && n >= 64 && entries.Count > n * 9 / 10) return false;
+            if (entries.Count > MaxDictionaryEntries) return false;
         }
-        return entries.Count is > 0 and <= MaxDictionaryEntries;
+        return entries.Count > 0;
     }
 
     private void WriteDictionaryChunk(ColumnMeta column, int count, ReadOnlySpan<bool> present, int nulls, List<string> entries, int[] indices)

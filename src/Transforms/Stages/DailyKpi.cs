@@ -108,19 +108,19 @@ public static class DailyKpi
     private sealed class GroupsByReference
     {
         private const int MaxEntries = 1 << 12;
-        private (string? Country, string? Segment, string? Currency, int Group)[] _slots = new (string?, string?, string?, int)[64];
-        private bool[] _used = new bool[64];
+        // A slot holds its group + 1: 0 marks an empty slot (a triple of nulls is a key like any other).
+        private (string? Country, string? Segment, string? Currency, int GroupPlusOne)[] _slots = new (string?, string?, string?, int)[64];
         private int _count;
 
         public bool TryGet(string? country, string? segment, string? currency, out int group)
         {
             var mask = _slots.Length - 1;
-            for (var at = Hash(country, segment, currency) & mask; _used[at]; at = (at + 1) & mask)
+            for (var at = Hash(country, segment, currency) & mask; _slots[at].GroupPlusOne != 0; at = (at + 1) & mask)
             {
                 ref readonly var s = ref _slots[at];
                 if (ReferenceEquals(s.Country, country) && ReferenceEquals(s.Segment, segment) && ReferenceEquals(s.Currency, currency))
                 {
-                    group = s.Group;
+                    group = s.GroupPlusOne - 1;
                     return true;
                 }
             }
@@ -134,21 +134,20 @@ public static class DailyKpi
             if (_count >= MaxEntries) return;
             if ((_count + 1) * 2 > _slots.Length)
             {
-                var (slots, used) = (_slots, _used);
-                (_slots, _used, _count) = (new (string?, string?, string?, int)[slots.Length * 2], new bool[slots.Length * 2], 0);
-                for (var i = 0; i < slots.Length; i++)
-                    if (used[i]) Insert(slots[i]);
+                var slots = _slots;
+                (_slots, _count) = (new (string?, string?, string?, int)[slots.Length * 2], 0);
+                foreach (var slot in slots)
+                    if (slot.GroupPlusOne != 0) Insert(slot);
             }
-            Insert((country, segment, currency, group));
+            Insert((country, segment, currency, group + 1));
         }
 
-        private void Insert((string? Country, string? Segment, string? Currency, int Group) entry)
+        private void Insert((string? Country, string? Segment, string? Currency, int GroupPlusOne) entry)
         {
             var mask = _slots.Length - 1;
             var at = Hash(entry.Country, entry.Segment, entry.Currency) & mask;
-            while (_used[at]) at = (at + 1) & mask;
+            while (_slots[at].GroupPlusOne != 0) at = (at + 1) & mask;
             _slots[at] = entry;
-            _used[at] = true;
             _count++;
         }
 

@@ -138,7 +138,6 @@ internal sealed class TransformBatch
             }
             CollectionsMarshal.SetCount(fresh, kept);
         }
-        // Locals of an async method live as long as it does: let go of what the rest does not need.
         AddContributions(contributions, bucket, sources);
 
         var segments = _fullRefresh ? [] : _manifest.PartitionFiles(OrderIndex.Dataset, bucket);

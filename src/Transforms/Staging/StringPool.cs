@@ -12,7 +12,6 @@ public sealed class StringPool
 {
     private const int MaxEntries = 65_536;
     private const int MaxValueBytes = 64;
-    private static readonly ulong Seed = (ulong)Random.Shared.NextInt64() | 1;
 
     // Open addressing over the entries' positions + 1 (0: empty), linear probing, at most half full; each entry keeps
     // its full 64-bit hash, so the bytes are compared only when that matches. A Dictionary<int, Entry[]> with
@@ -32,7 +31,7 @@ public sealed class StringPool
     internal string Get(ReadOnlySpan<byte> utf8, bool validated)
     {
         if (utf8.Length > MaxValueBytes) return Encoding.UTF8.GetString(utf8);
-        var hash = HashOf(utf8);
+        var hash = SeededHash.Of(utf8);
         var mask = _slots.Length - 1;
         var at = (int)hash & mask;
         for (; _slots[at] != 0; at = (at + 1) & mask)
@@ -63,21 +62,5 @@ public sealed class StringPool
             while (_slots[at] != 0) at = (at + 1) & mask;
             _slots[at] = i + 1;
         }
-    }
-
-    /// <summary>A seeded multiply-and-fold hash of the bytes, eight at a time.</summary>
-    private static ulong HashOf(ReadOnlySpan<byte> utf8)
-    {
-        var h = Seed ^ (ulong)utf8.Length * 0x9E3779B97F4A7C15UL;
-        while (utf8.Length >= 8)
-        {
-            h = (h ^ System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(utf8)) * 0xFF51AFD7ED558CCDUL;
-            h ^= h >> 32;
-            utf8 = utf8[8..];
-        }
-        ulong tail = 0;
-        for (var i = 0; i < utf8.Length; i++) tail |= (ulong)utf8[i] << (8 * i);
-        h = (h ^ tail) * 0xC4CEB9FE1A85EC53UL;
-        return h ^ h >> 29;
     }
 }
