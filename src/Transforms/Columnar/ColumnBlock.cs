@@ -194,6 +194,31 @@ public ref struct ColumnBlockReader : IColumnCodec
             into[i] = ids[i] < 0 ? null : values[ids[i]];
     }
 
+    /// <summary>
+    /// A <see cref="DictionaryStrings(Span{string})"/> column of <paramref name="rows"/> rows without resolving its rows:
+    /// the block's values into <paramref name="values"/> (through the pool), and the rows' ids into them (-1 for null),
+    /// unchecked, as the block holds them.
+    /// </summary>
+    public ReadOnlySpan<int> DictionaryStrings(int rows, List<string> values)
+    {
+        var count = Int32();
+        if (count < 0) throw new InvalidDataException($"a spool block's dictionary says it holds {count} values: the work area is damaged; run the stage that wrote it again.");
+        values.Clear();
+        for (var i = 0; i < count; i++) values.Add(_pool.Get(Take(Int32())));
+        return MemoryMarshal.Cast<byte, int>(Take(rows * 4));
+    }
+
+    /// <summary>A <see cref="PlainStrings"/> column of <paramref name="rows"/> rows, appended to <paramref name="into"/> as its UTF-8 bytes.</summary>
+    internal void PlainUtf8(int rows, Utf8Column into)
+    {
+        for (var i = 0; i < rows; i++)
+        {
+            var n = Int32();
+            if (n < 0) into.AddNull();
+            else into.Add(Take(n));
+        }
+    }
+
     public void PlainStrings(Span<string?> into)
     {
         for (var i = 0; i < into.Length; i++)

@@ -18,6 +18,9 @@ internal sealed class MartColumns
     public decimal?[] UnitPrice = [], TotalPrice = [];
     public DateTime?[] SignupDate = [];
 
+    /// <summary>Scratch for a string column's ids when a row group is gathered from <see cref="PartitionColumns"/>.</summary>
+    public int[] Ids = [];
+
     public MartColumns(int capacity) => Ensure(capacity);
 
     public int Capacity => OrderId.Length;
@@ -34,6 +37,7 @@ internal sealed class MartColumns
         Qty = new int?[c];
         UnitPrice = new decimal?[c]; TotalPrice = new decimal?[c];
         SignupDate = new DateTime?[c];
+        Ids = new int[c];
     }
 
     /// <summary>Drops the string references so a reused buffer keeps no rows alive.</summary>

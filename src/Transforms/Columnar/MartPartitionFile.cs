@@ -74,6 +74,59 @@ public static class MartPartitionFile
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Writes a partition held as columns in the given order (<c>order[i]</c> is the position of the i-th row to write; see
+    /// <see cref="Stages.PartitionRewrite.Order(PartitionColumns, Span{int})"/>): the same file as
+    /// <see cref="WriteAsync(Stream, List{MartRecord}, int[])"/> writes for the same rows, with each row group's values
+    /// gathered straight from the columns (order_id as UTF-8, the other strings as ids into their distinct values).
+    /// </summary>
+    internal static Task WriteAsync(Stream stream, PartitionColumns rows, int[] order)
+    {
+        if (order.Length < rows.Count) throw new ArgumentException($"the order holds {order.Length} positions for {rows.Count} rows", nameof(order));
+        var columns = SharedColumns.TryTake(out var held) && held.Capacity >= Math.Min(RowGroupRows, rows.Count) ? held
+            : new MartColumns(Math.Min(RowGroupRows, Math.Max(rows.Count, 1)));
+        var ids = columns.Ids;
+        try
+        {
+            using var writer = new ParquetFileWriter(stream, Columns, metadata: null);
+            for (var from = 0; from < rows.Count; from += RowGroupRows)
+            {
+                var n = Math.Min(RowGroupRows, rows.Count - from);
+                var positions = order.AsSpan(from, n);
+                writer.BeginRowGroup(n);
+                writer.WriteUtf8(rows.OrderId, positions);
+                writer.WriteInt64s(Gather(rows.UserId, positions, columns.UserId));
+                writer.WriteTimestamps(Gather(rows.EventTs, positions, columns.EventTs));
+                writer.WriteTimestamps(Gather(rows.ArrivalTs, positions, columns.ArrivalTs));
+                writer.WriteNullableInt32s(Gather(rows.Qty, positions, columns.Qty));
+                writer.WriteNullableDecimals(Gather(rows.UnitPrice, positions, columns.UnitPrice));
+                writer.WriteNullableDecimals(Gather(rows.TotalPrice, positions, columns.TotalPrice));
+                writer.WriteStringIds(Gather(rows.Currency, positions, ids), rows.CurrencyValues.Entries);
+                writer.WriteStringIds(Gather(rows.Sku, positions, ids), rows.SkuValues.Entries);
+                writer.WriteStringIds(Gather(rows.Channel, positions, ids), rows.ChannelValues.Entries);
+                writer.WriteStringIds(Gather(rows.Country, positions, ids), rows.CountryValues.Entries);
+                writer.WriteStringIds(Gather(rows.Segment, positions, ids), rows.SegmentValues.Entries);
+                writer.WriteNullableDates(Gather(rows.SignupDate, positions, columns.SignupDate));
+                writer.WriteStringIds(Gather(rows.SourceKey, positions, ids), rows.SourceKeyValues.Entries);
+                writer.EndRowGroup();
+            }
+            writer.Complete();
+        }
+        finally
+        {
+            if (columns.Capacity == RowGroupRows || SharedColumns.IsEmpty) SharedColumns.Add(columns);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The values at <paramref name="positions"/> into the front of <paramref name="into"/>.</summary>
+    private static ReadOnlySpan<T> Gather<T>(T[] values, ReadOnlySpan<int> positions, T[] into)
+    {
+        var span = into.AsSpan(0, positions.Length);
+        for (var i = 0; i < positions.Length; i++) span[i] = values[positions[i]];
+        return span;
+    }
+
     /// <summary>The mart's schema (<see cref="Schemas.SalesMart"/>) as the columns <see cref="ParquetFileWriter"/> writes.</summary>
     internal static readonly ParquetColumnSpec[] Columns = M.Schema.DataFields.Select(ColumnSpec).ToArray();
 

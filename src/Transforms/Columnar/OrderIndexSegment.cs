@@ -89,6 +89,19 @@ public static class OrderIndexSegment
         }
     }
 
+    /// <summary>As <see cref="DecodeBlock(ReadOnlySpan{byte}, MartRowBlock, StringPool, List{MartRecord}, string)"/>, into a partition's columns.</summary>
+    internal static void DecodeBlock(ReadOnlySpan<byte> block, PartitionColumns into, StringPool pool, string name)
+    {
+        try
+        {
+            into.AppendBlock(block, pool);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Damaged(name, e.Message);
+        }
+    }
+
     /// <summary>True when the file (a warehouse key or a local path) is a segment of this format, not a Parquet one.</summary>
     public static bool IsSegment(string key) => key.EndsWith(Extension, StringComparison.Ordinal);
 

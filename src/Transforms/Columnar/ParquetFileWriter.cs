@@ -156,9 +156,10 @@ public sealed class ParquetFileWriter : IDisposable
     }
 
     /// <summary>Strings as UTF-8; dictionary-encoded when the row group's values repeat (see <see cref="MaxDictionaryEntries"/>).</summary>
-    public void WriteStrings(ReadOnlySpan<string?> values)
+    public void WriteStrings(ReadOnlySpan<string?> values) => WriteStrings(values, Next(ParquetValueKind.Utf8, values.Length, nullable: null));
+
+    private void WriteStrings(ReadOnlySpan<string?> values, ColumnMeta column)
     {
-        var column = Next(ParquetValueKind.Utf8, values.Length, nullable: null);
         var spec = _columns[column.Index];
         var present = _buffers.Present(values.Length);
         var nulls = 0;
@@ -178,6 +179,143 @@ public sealed class ParquetFileWriter : IDisposable
         body.ResetWrittenCount();
         WriteLevels(spec.Nullable, present.AsSpan(0, values.Length), nulls);
         FinishPlainChunk(column, values.Length, AppendByteArrays(body, values, nulls));
+    }
+
+    /// <summary>
+    /// A string column held as UTF-8 (<paramref name="rows"/>: the positions of the row group's values in
+    /// <paramref name="values"/>), written as <see cref="WriteStrings"/> writes the same strings. A column of mostly unique
+    /// values (order_id), which <see cref="WriteStrings"/> writes PLAIN after looking at its first values, is written
+    /// straight from the bytes; any other is turned into strings and written by <see cref="WriteStrings"/>.
+    /// </summary>
+    internal void WriteUtf8(Utf8Column values, ReadOnlySpan<int> rows)
+    {
+        var column = Next(ParquetValueKind.Utf8, rows.Length, nullable: null);
+        var spec = _columns[column.Index];
+        var present = _buffers.Present(rows.Length);
+        var nulls = 0;
+        for (var i = 0; i < rows.Length; i++)
+            if (!(present[i] = !values.IsNull(rows[i]))) nulls++;
+        if (nulls > 0 && !spec.Nullable)
+            throw new ArgumentException($"column '{spec.Name}' is required but {nulls:N0} of its values are null");
+        if (!IsPlainByFirstRun(values, rows, nulls))
+        {
+            var strings = _buffers.Strings(rows.Length);
+            try
+            {
+                for (var i = 0; i < rows.Length; i++) strings[i] = values.StringAt(rows[i]);
+                WriteStrings(strings.AsSpan(0, rows.Length), column);
+            }
+            finally
+            {
+                Array.Clear(strings, 0, rows.Length);
+            }
+            return;
+        }
+        var body = _buffers.Body;
+        body.ResetWrittenCount();
+        WriteLevels(spec.Nullable, present.AsSpan(0, rows.Length), nulls);
+        int minRow = -1, maxRow = -1;
+        foreach (var row in rows)
+        {
+            if (values.IsNull(row)) continue;
+            var bytes = values[row];
+            var span = body.GetSpan(4 + bytes.Length);
+            BinaryPrimitives.WriteInt32LittleEndian(span, bytes.Length);
+            bytes.CopyTo(span[4..]);
+            body.Advance(4 + bytes.Length);
+            if (minRow < 0 || bytes.SequenceCompareTo(values[minRow]) < 0) minRow = row;
+            if (maxRow < 0 || bytes.SequenceCompareTo(values[maxRow]) > 0) maxRow = row;
+        }
+        FinishPlainChunk(column, rows.Length, new ColumnStats(nulls, minRow < 0 ? null : values[minRow].ToArray(), maxRow < 0 ? null : values[maxRow].ToArray()));
+    }
+
+    /// <summary>
+    /// Whether <see cref="TryDictionary"/> would give up on these values after its first run (mostly unique values):
+    /// the first run's values are counted as strings, which a row group of unique values pays for once.
+    /// </summary>
+    private bool IsPlainByFirstRun(Utf8Column values, ReadOnlySpan<int> rows, int nulls)
+    {
+        if (nulls == rows.Length) return true; // TryDictionary finds no entries
+        var run = rows[..Math.Min(DictionarySample, rows.Length)];
+        var strings = _buffers.Strings(run.Length);
+        var d = _buffers.Dictionary;
+        try
+        {
+            for (var i = 0; i < run.Length; i++) strings[i] = values.StringAt(run[i]);
+            d.Clear();
+            var ids = _buffers.Ints(run.Length);
+            d.AddRange(strings.AsSpan(0, run.Length), ids);
+            var n = 0;
+            for (var i = 0; i < run.Length; i++)
+                if (ids[i] >= 0) n++;
+            return n >= 64 && d.Entries.Count > n * 9 / 10;
+        }
+        finally
+        {
+            Array.Clear(strings, 0, run.Length);
+            d.Clear();
+        }
+    }
+
+    /// <summary>
+    /// A string column given as ids into its distinct values (<paramref name="ids"/>[i] is the i-th row's position in
+    /// <paramref name="values"/>, -1 for null), written exactly as <see cref="WriteStrings"/> writes the same strings:
+    /// the dictionary is the values the row group uses, in first-use order, and is decided on as there.
+    /// </summary>
+    internal void WriteStringIds(ReadOnlySpan<int> ids, List<string> values)
+    {
+        var column = Next(ParquetValueKind.Utf8, ids.Length, nullable: null);
+        var spec = _columns[column.Index];
+        var present = _buffers.Present(ids.Length);
+        var nulls = 0;
+        for (var i = 0; i < ids.Length; i++)
+            if (!(present[i] = ids[i] >= 0)) nulls++;
+        if (nulls > 0 && !spec.Nullable)
+            throw new ArgumentException($"column '{spec.Name}' is required but {nulls:N0} of its values are null");
+        var entries = _buffers.Entries;
+        entries.Clear();
+        var indices = _buffers.Ints(ids.Length);
+        var remap = _buffers.Remap(values.Count);
+        remap.AsSpan(0, values.Count).Fill(-1);
+        var n = 0;
+        var dictionary = true;
+        for (var from = 0; from < ids.Length && dictionary; from += DictionarySample)
+        {
+            var to = Math.Min(ids.Length, from + DictionarySample);
+            for (var i = from; i < to; i++)
+            {
+                var id = ids[i];
+                if (id < 0) continue;
+                ref var at = ref remap[id];
+                if (at < 0)
+                {
+                    at = entries.Count;
+                    entries.Add(values[id]);
+                }
+                indices[n++] = at;
+            }
+            if ((from == 0 && n >= 64 && entries.Count > n * 9 / 10) || entries.Count > MaxDictionaryEntries) dictionary = false;
+        }
+        if (dictionary && entries.Count > 0)
+        {
+            WriteDictionaryChunk(column, ids.Length, present.AsSpan(0, ids.Length), nulls, entries, indices);
+            entries.Clear();
+            return;
+        }
+        entries.Clear();
+        var strings = _buffers.Strings(ids.Length);
+        try
+        {
+            for (var i = 0; i < ids.Length; i++) strings[i] = ids[i] < 0 ? null : values[ids[i]];
+            var body = _buffers.Body;
+            body.ResetWrittenCount();
+            WriteLevels(spec.Nullable, present.AsSpan(0, ids.Length), nulls);
+            FinishPlainChunk(column, ids.Length, AppendByteArrays(body, strings.AsSpan(0, ids.Length), nulls));
+        }
+        finally
+        {
+            Array.Clear(strings, 0, ids.Length);
+        }
     }
 
     /// <summary>PLAIN byte arrays of the non-null strings (a 4-byte length, then the UTF-8); their min and max as statistics.</summary>
@@ -644,6 +782,9 @@ public sealed class ParquetFileWriter : IDisposable
         private int[] _ints = [];
         private bool[] _present = [];
         private byte[] _compressed = [];
+        private int[] _remap = [];
+        private string?[] _strings = [];
+        public readonly List<string> Entries = [];
 
         public static PageBuffers Rent() => Pool.TryTake(out var b) ? b : new PageBuffers();
 
@@ -656,6 +797,8 @@ public sealed class ParquetFileWriter : IDisposable
         public long[] Longs(int n) => _longs.Length >= n ? _longs : _longs = new long[n];
         public int[] Ints(int n) => _ints.Length >= n ? _ints : _ints = new int[n];
         public bool[] Present(int n) => _present.Length >= n ? _present : _present = new bool[n];
+        public int[] Remap(int n) => _remap.Length >= n ? _remap : _remap = new int[Math.Max(n, 2 * _remap.Length)];
+        public string?[] Strings(int n) => _strings.Length >= n ? _strings : _strings = new string?[n];
         public byte[] Compressed(int n) => _compressed.Length >= n ? _compressed : _compressed = new byte[n];
     }
 }

@@ -48,11 +48,52 @@ public static class DailyKpi
             .OrderBy(g => g.Key.Country, StringComparer.Ordinal)
             .ThenBy(g => g.Key.Segment, StringComparer.Ordinal)
             .ThenBy(g => g.Key.Currency, StringComparer.Ordinal)
-            .Select(g => (g.Key, Totals: groups[g.Value]))
-            .Select(g => new KpiRecord(g.Key.Country, g.Key.Segment, g.Key.Currency, g.Totals.Orders, g.Totals.Units, g.Totals.Revenue,
-                g.Totals.DistinctBuyers(), decimal.Round(g.Totals.Revenue / g.Totals.Orders, Schemas.MoneyScale, MidpointRounding.AwayFromZero)))
+            .Select(g => Record(g.Key, groups[g.Value]))
             .ToList();
     }
+
+    /// <summary>
+    /// The same KPIs for a partition held as columns: a row finds its group by its three string ids (in a table indexed
+    /// by them while the partition has few distinct values of each, as it does: codes from the user dimension and the
+    /// events), and the groups are named and ordered by their strings at the end.
+    /// </summary>
+    internal static List<KpiRecord> Compute(Columnar.PartitionColumns rows)
+    {
+        var (countries, segments, currencies) = (rows.CountryValues.Entries.Count + 1, rows.SegmentValues.Entries.Count + 1, rows.CurrencyValues.Entries.Count + 1);
+        var groups = new List<Group>();
+        var keys = new List<(int Country, int Segment, int Currency)>();
+        // Ids are shifted by one so that null (-1) has a place; a slot holds its group + 1.
+        var flat = (long)countries * segments * currencies <= 1 << 20 ? new int[countries * segments * currencies] : null;
+        var sparse = flat is null ? new Dictionary<long, int>() : null;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var (country, segment, currency) = (rows.Country[i], rows.Segment[i], rows.Currency[i]);
+            var key = ((long)(country + 1) * segments + segment + 1) * currencies + currency + 1;
+            ref var slot = ref flat is not null ? ref flat[key] : ref CollectionsMarshal.GetValueRefOrAddDefault(sparse!, key, out _);
+            if (slot == 0)
+            {
+                groups.Add(new Group());
+                keys.Add((country, segment, currency));
+                slot = groups.Count;
+            }
+            var g = groups[slot - 1];
+            g.Orders++;
+            g.Units += rows.Qty[i] ?? 0;
+            g.Revenue += rows.TotalPrice[i] ?? 0m;
+            g.Buyers.Add(rows.UserId[i]);
+        }
+        string? Name(Columnar.DistinctStrings values, int id) => Columnar.PartitionColumns.Value(values, id);
+        return keys.Select((k, i) => (Key: new GroupKey(Name(rows.CountryValues, k.Country), Name(rows.SegmentValues, k.Segment), Name(rows.CurrencyValues, k.Currency)), Totals: groups[i]))
+            .OrderBy(g => g.Key.Country, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.Segment, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.Currency, StringComparer.Ordinal)
+            .Select(g => Record(g.Key, g.Totals))
+            .ToList();
+    }
+
+    private static KpiRecord Record(GroupKey key, Group totals) =>
+        new(key.Country, key.Segment, key.Currency, totals.Orders, totals.Units, totals.Revenue, totals.DistinctBuyers(),
+            decimal.Round(totals.Revenue / totals.Orders, Schemas.MoneyScale, MidpointRounding.AwayFromZero));
 
     private sealed class Group
     {

@@ -1,3 +1,4 @@
+using Highwater.Columnar;
 using Highwater.Model;
 
 namespace Highwater.Stages;
@@ -37,15 +38,55 @@ public static class PartitionRewrite
         var rows = added;
         if (existing.TryGetNonEnumeratedCount(out var held)) rows.EnsureCapacity(rows.Count + held);
         foreach (var row in existing)
-        {
-            if (row.OrderId is null ? replacedSources.Contains(row.SourceKey) : removedOrders.Contains(row.OrderId)) continue;
-            rows.Add(row);
-        }
+            if (!Leaves(row, removedOrders, replacedSources)) rows.Add(row);
         return rows;
     }
 
+    /// <summary>Whether a row the partition held leaves it: its order's winner changed, or it has no order_id and its file was replaced.</summary>
+    public static bool Leaves(in MartRecord row, IReadOnlySet<string> removedOrders, IReadOnlySet<string> replacedSources) =>
+        row.OrderId is null ? replacedSources.Contains(row.SourceKey) : removedOrders.Contains(row.OrderId);
+
     /// <summary>The positions of the rows in the partition's order (event_ts, order_id, source_key, arrival_ts, then position).</summary>
     public static void Order(List<MartRecord> rows, Span<int> order) => RowSort.Order(rows, SortKey, SortPrefix, TieBreak, order);
+
+    /// <summary>
+    /// As <see cref="Order(List{MartRecord}, Span{int})"/> for a partition held as columns: the same order, from the
+    /// columns themselves (order_id compared as UTF-8 in <see cref="Utf8Ordinal"/> order, source_key by its value).
+    /// </summary>
+    internal static void Order(PartitionColumns rows, Span<int> order)
+    {
+        var n = rows.Count;
+        var entries = System.Buffers.ArrayPool<RowSort.Entry>.Shared.Rent(n);
+        try
+        {
+            for (var i = 0; i < n; i++) entries[i] = new RowSort.Entry(rows.EventTs[i].Ticks, Utf8Ordinal.Prefix(rows.OrderId[i]), i);
+            RowSort.Order(entries.AsSpan(0, n), new ColumnTieBreak(rows), order);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<RowSort.Entry>.Shared.Return(entries);
+        }
+    }
+
+    /// <summary><see cref="TieBreak"/> over the columns.</summary>
+    private readonly struct ColumnTieBreak(PartitionColumns rows) : RowSort.ITieBreak
+    {
+        public int Compare(int x, int y)
+        {
+            var ids = rows.OrderId;
+            int c;
+            if (ids.IsNull(x) || ids.IsNull(y)) c = ids.IsNull(x) == ids.IsNull(y) ? 0 : ids.IsNull(x) ? -1 : 1;
+            else c = Utf8Ordinal.Compare(ids[x], ids[y]);
+            if (c != 0) return c;
+            var (a, b) = (rows.SourceKey[x], rows.SourceKey[y]);
+            if (a != b)
+            {
+                c = string.CompareOrdinal(PartitionColumns.Value(rows.SourceKeyValues, a), PartitionColumns.Value(rows.SourceKeyValues, b));
+                if (c != 0) return c;
+            }
+            return rows.ArrivalTs[x].CompareTo(rows.ArrivalTs[y]);
+        }
+    }
 
     private static readonly RowSort.Key SortKey = static (in MartRecord r) => r.EventTs.Ticks;
     private static readonly RowSort.Prefix SortPrefix = static (in MartRecord r) => OrdinalPrefix.Of(r.OrderId);

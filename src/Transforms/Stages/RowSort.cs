@@ -56,8 +56,7 @@ internal static class RowSort
         {
             var span = CollectionsMarshal.AsSpan(rows);
             for (var i = 0; i < n; i++) entries[i] = new Entry(key(in span[i]), prefix(in span[i]), i);
-            SortEntries(entries.AsSpan(0, n), new EntryOrder(rows, tieBreak));
-            for (var i = 0; i < n; i++) order[i] = entries[i].Position;
+            Order(entries.AsSpan(0, n), new RecordTieBreak(rows, tieBreak), order);
         }
         finally
         {
@@ -65,14 +64,42 @@ internal static class RowSort
         }
     }
 
-    private readonly record struct Entry(long Key, OrdinalPrefix Prefix, int Position);
+    /// <summary>
+    /// The order of rows given as entries (a key, a prefix and a position each), with <paramref name="tieBreak"/> between
+    /// positions whose key and prefix are equal, then by position: <c>order[i]</c> is the position of the i-th row. The
+    /// entries are sorted in place. For rows that are not records (see <see cref="Columnar.PartitionColumns"/>).
+    /// </summary>
+    public static void Order<TTieBreak>(Span<Entry> entries, TTieBreak tieBreak, Span<int> order) where TTieBreak : struct, ITieBreak
+    {
+        if (order.Length != entries.Length) throw new ArgumentException($"the order holds {order.Length} positions for {entries.Length} rows", nameof(order));
+        SortEntries(entries, new EntryOrder<TTieBreak>(tieBreak));
+        for (var i = 0; i < entries.Length; i++) order[i] = entries[i].Position;
+    }
+
+    /// <summary>A row to sort: its key, the prefix of its tie-break string and its position.</summary>
+    public readonly record struct Entry(long Key, OrdinalPrefix Prefix, int Position);
+
+    /// <summary>Compares the rows at two positions whose keys and prefixes are equal.</summary>
+    public interface ITieBreak
+    {
+        int Compare(int x, int y);
+    }
+
+    private readonly struct RecordTieBreak(List<MartRecord> rows, Comparison tieBreak) : ITieBreak
+    {
+        public int Compare(int x, int y)
+        {
+            var all = CollectionsMarshal.AsSpan(rows);
+            return tieBreak(in all[x], in all[y]);
+        }
+    }
 
     /// <summary>
     /// Sorts the entries: distributed first into about one bucket per entry by the high bits of their key's offset from
     /// the smallest key (a day's event times spread evenly), then each bucket sorted on its own, so the comparison sort
     /// only ever sees a few entries at a time. Keys all in a few buckets still sort correctly, only more slowly.
     /// </summary>
-    private static void SortEntries(Span<Entry> entries, EntryOrder order)
+    private static void SortEntries<TOrder>(Span<Entry> entries, TOrder order) where TOrder : struct, IComparer<Entry>
     {
         var n = entries.Length;
         long min = long.MaxValue, max = long.MinValue;
@@ -119,7 +146,7 @@ internal static class RowSort
     /// <summary>Buckets up to this size (nearly all: about one entry per bucket) are sorted here, without a comparer call per step.</summary>
     private const int SmallBucket = 16;
 
-    private static void InsertionSort(Span<Entry> entries, EntryOrder order)
+    private static void InsertionSort<TOrder>(Span<Entry> entries, TOrder order) where TOrder : struct, IComparer<Entry>
     {
         for (var i = 1; i < entries.Length; i++)
         {
@@ -134,7 +161,7 @@ internal static class RowSort
         }
     }
 
-    private readonly struct EntryOrder(List<MartRecord> rows, Comparison tieBreak) : IComparer<Entry>
+    private readonly struct EntryOrder<TTieBreak>(TTieBreak tieBreak) : IComparer<Entry> where TTieBreak : struct, ITieBreak
     {
         public int Compare(Entry x, Entry y)
         {
@@ -142,8 +169,7 @@ internal static class RowSort
             if (c != 0) return c;
             c = x.Prefix.CompareTo(y.Prefix);
             if (c != 0) return c;
-            var all = CollectionsMarshal.AsSpan(rows);
-            c = tieBreak(in all[x.Position], in all[y.Position]);
+            c = tieBreak.Compare(x.Position, y.Position);
             return c != 0 ? c : x.Position.CompareTo(y.Position);
         }
     }

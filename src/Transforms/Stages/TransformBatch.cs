@@ -271,9 +271,10 @@ internal sealed class TransformBatch
                 await ReadMartFileAsync(key, existing, ct);
         List<(string File, OrderIndexSegment.WrittenBlock Block)> winners;
         lock (_gate) winners = [.. (_winnerBlocks.GetValueOrDefault(dt) ?? []).OrderBy(b => b.File, StringComparer.Ordinal).ThenBy(b => b.Block.Offset)];
-        var incoming = RentRows((int)Math.Min(spilled.RowsOf(dt) + winners.Sum(b => (long)b.Block.Rows), int.MaxValue / 2));
+        // The partition is rebuilt as columns: its blocks decode straight into them, and its files are written from them.
+        var rows = RentColumns();
         var kit = RentKit();
-        foreach (var b in spilled.BlocksOf(dt)) kit.Block.Decode(spilled.Read(b, ref kit.Buffer), kit.Strings, incoming);
+        foreach (var b in spilled.BlocksOf(dt)) rows.AppendBlock(spilled.Read(b, ref kit.Buffer), kit.Strings);
         foreach (var fileBlocks in winners.GroupBy(b => b.File))
         {
             using var handle = File.OpenHandle(fileBlocks.Key, FileMode.Open, FileAccess.Read, FileShare.Read);
@@ -281,38 +282,46 @@ internal sealed class TransformBatch
             {
                 if (!PartitionedSpool.TryReadAt(handle, block.Offset, block.Length, ref kit.Buffer))
                     throw new DataException($"{fileBlocks.Key}: the order-index file written by this Transform ends before offset {block.Offset + block.Length:N0}; run Transform again.");
-                OrderIndexSegment.DecodeBlock(kit.Buffer.AsSpan(0, block.Length), kit.Block, kit.Strings, incoming, fileBlocks.Key);
+                OrderIndexSegment.DecodeBlock(kit.Buffer.AsSpan(0, block.Length), rows, kit.Strings, fileBlocks.Key);
             }
         }
         ReturnKit(kit);
         HashSet<string>? removed;
         lock (_gate) removed = _removed.GetValueOrDefault(dt);
-        var (heldRows, newRows) = (existing.Count, incoming.Count);
-        var merged = PartitionRewrite.MergeInto(incoming, existing, removed ?? NoOrders, _replaced);
+        var (heldRows, newRows) = (existing.Count, rows.Count);
+        // What the partition held stays, but for the orders that left it and the unkeyed rows of replaced files.
+        foreach (var row in CollectionsMarshal.AsSpan(existing))
+            if (!PartitionRewrite.Leaves(row, removed ?? NoOrders, _replaced)) rows.Append(in row);
         existing.Clear();
         existing.TrimExcess();
         string? martFile = null, kpiFile = null;
-        if (merged.Count > 0)
+        var count = rows.Count;
+        try
         {
-            // The rows are written through their sorted order, not moved into it (a row is ~150 bytes with eight references).
-            var order = System.Buffers.ArrayPool<int>.Shared.Rent(merged.Count);
-            try
+            if (count > 0)
             {
-                PartitionRewrite.Order(merged, order.AsSpan(0, merged.Count));
-                martFile = Path.Combine(_ctx.Work.MartDir, $"dt={dt}", "part.parquet");
-                kpiFile = Path.Combine(_ctx.Work.KpiDir, $"dt={dt}", "part.parquet");
-                await WriteFileAsync(martFile, s => MartPartitionFile.WriteAsync(s, merged, order));
-                await WriteFileAsync(kpiFile, s => KpiPartitionFile.WriteAsync(s, DailyKpi.Compute(merged)));
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<int>.Shared.Return(order);
+                // The rows are written through their sorted order, not moved into it.
+                var order = System.Buffers.ArrayPool<int>.Shared.Rent(count);
+                try
+                {
+                    PartitionRewrite.Order(rows, order.AsSpan(0, count));
+                    martFile = Path.Combine(_ctx.Work.MartDir, $"dt={dt}", "part.parquet");
+                    kpiFile = Path.Combine(_ctx.Work.KpiDir, $"dt={dt}", "part.parquet");
+                    await WriteFileAsync(martFile, s => MartPartitionFile.WriteAsync(s, rows, order));
+                    await WriteFileAsync(kpiFile, s => KpiPartitionFile.WriteAsync(s, DailyKpi.Compute(rows)));
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<int>.Shared.Return(order);
+                }
             }
         }
-        _ctx.Log.Diagnostic($"dt={dt}: {heldRows:N0} held, {removed?.Count ?? 0:N0} superseded, {newRows:N0} new -> {merged.Count:N0} rows");
-        var rows = merged.Count;
-        ReturnRows(merged);
-        return new PartitionOutput(dt, rows, heldRows, newRows, martFile, kpiFile);
+        finally
+        {
+            ReturnColumns(rows);
+        }
+        _ctx.Log.Diagnostic($"dt={dt}: {heldRows:N0} held, {removed?.Count ?? 0:N0} superseded, {newRows:N0} new -> {count:N0} rows");
+        return new PartitionOutput(dt, count, heldRows, newRows, martFile, kpiFile);
     }
 
     /// <summary>Writes the rows of unknown users to Transform's quarantine, in plan and line order.</summary>
@@ -447,6 +456,17 @@ internal sealed class TransformBatch
     }
 
     private void ReturnKit(SpillKit kit) => _kits.Add(kit);
+
+    /// <summary>Partitions' columns, reused by the next partition (a day of 333k rows is ~50 MB of arrays).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentBag<PartitionColumns> _columns = [];
+
+    private PartitionColumns RentColumns() => _columns.TryTake(out var columns) ? columns : new PartitionColumns();
+
+    private void ReturnColumns(PartitionColumns columns)
+    {
+        columns.Clear();
+        _columns.Add(columns);
+    }
 
     private const int SpillBlockRows = 32_768;
     private const int UserPrefetchDistance = 16;

@@ -193,10 +193,10 @@ public sealed class ParquetFileWriterTests : IDisposable
             var row = Row(1) with { UnitPrice = price, TotalPrice = -price };
             if (!fits)
             {
-                await Assert.ThrowsAsync<ArgumentException>(() => WriteAsync([row], $"p{i++}.parquet"));
+                await Assert.ThrowsAsync<ArgumentException>(() => WriteAsync([row], $"p{Interlocked.Increment(ref i)}.parquet"));
                 return;
             }
-            var path = await WriteAsync([row], $"p{i++}.parquet");
+            var path = await WriteAsync([row], $"p{Interlocked.Increment(ref i)}.parquet"); // samples run on several threads
             var read = new List<MartRecord>();
             await using (var s = File.OpenRead(path)) await MartPartitionFile.ReadAsync(s, path, read);
             Assert.Equal(price, Assert.Single(read).UnitPrice);

@@ -1,0 +1,225 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Highwater.Model;
+using Highwater.Staging;
+
+namespace Highwater.Columnar;
+
+/// <summary>
+/// The rows of one sales_mart partition while Transform rebuilds it, as columns: what the partition's blocks (the
+/// winners in the order-index files, the spill) decode into and what its Parquet and KPI files are written from, so a
+/// row never becomes a <see cref="MartRecord"/> on the way. order_id stays UTF-8 (<see cref="Utf8Column"/>), and each
+/// low-cardinality string column is a 32-bit id per row into the partition's distinct values of that column (-1 for
+/// null): a block's dictionary is mapped onto the partition's once per block, not looked up once per row.
+/// Reusable: <see cref="Clear"/> empties it and keeps the arrays.
+/// </summary>
+internal sealed class PartitionColumns
+{
+    public readonly Utf8Column OrderId = new();
+    public long[] UserId = [];
+    public DateTime[] EventTs = [], ArrivalTs = [];
+    public int?[] Qty = [];
+    public decimal?[] UnitPrice = [], TotalPrice = [];
+    public DateTime?[] SignupDate = [];
+    public int[] Currency = [], Sku = [], Channel = [], Country = [], Segment = [], SourceKey = [];
+
+    /// <summary>The distinct values of each string column, in first-seen order: an id is a position in its <see cref="DistinctStrings.Entries"/>.</summary>
+    public readonly DistinctStrings CurrencyValues = NewValues(), SkuValues = NewValues(), ChannelValues = NewValues(),
+        CountryValues = NewValues(), SegmentValues = NewValues(), SourceKeyValues = NewValues();
+
+    private readonly List<string> _blockValues = [];
+    private int[] _blockIds = [];
+
+    public int Count { get; private set; }
+
+    private static DistinctStrings NewValues() => new(maxReferences: 1 << 16);
+
+    public void Clear()
+    {
+        Count = 0;
+        OrderId.Clear();
+        CurrencyValues.Clear(); SkuValues.Clear(); ChannelValues.Clear();
+        CountryValues.Clear(); SegmentValues.Clear(); SourceKeyValues.Clear();
+        _blockValues.Clear();
+    }
+
+    /// <summary>
+    /// Appends the rows of a block written by <see cref="MartRowBlock.Encode"/> (the mart's columns in schema order, see
+    /// <see cref="MartColumns.Columns{TCodec}"/>); <paramref name="pool"/> interns the blocks' dictionary values.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The block is cut short or an id points outside its dictionary.</exception>
+    public void AppendBlock(ReadOnlySpan<byte> bytes, StringPool pool)
+    {
+        var block = new ColumnBlockReader(bytes, pool);
+        var n = block.Rows;
+        if (n < 0) throw new InvalidDataException($"a spool block says it holds {n} rows: the work area is damaged; run the stage that wrote it again.");
+        Ensure(Count + n);
+        var at = Count;
+        block.PlainUtf8(n, OrderId);
+        block.Int64s(UserId.AsSpan(at, n));
+        block.DateTimes(EventTs.AsSpan(at, n));
+        block.DateTimes(ArrivalTs.AsSpan(at, n));
+        block.NullableInt32s(Qty.AsSpan(at, n));
+        block.NullableDecimals(UnitPrice.AsSpan(at, n));
+        block.NullableDecimals(TotalPrice.AsSpan(at, n));
+        Ids(ref block, CurrencyValues, Currency.AsSpan(at, n));
+        Ids(ref block, SkuValues, Sku.AsSpan(at, n));
+        Ids(ref block, ChannelValues, Channel.AsSpan(at, n));
+        Ids(ref block, CountryValues, Country.AsSpan(at, n));
+        Ids(ref block, SegmentValues, Segment.AsSpan(at, n));
+        block.NullableDateTimes(SignupDate.AsSpan(at, n));
+        Ids(ref block, SourceKeyValues, SourceKey.AsSpan(at, n));
+        Count += n;
+    }
+
+    /// <summary>Appends one row (a row the partition held, read back from its mart file).</summary>
+    public void Append(in MartRecord row)
+    {
+        Ensure(Count + 1);
+        var i = Count;
+        OrderId.Add(row.OrderId);
+        UserId[i] = row.UserId;
+        EventTs[i] = row.EventTs;
+        ArrivalTs[i] = row.ArrivalTs;
+        Qty[i] = row.Qty;
+        UnitPrice[i] = row.UnitPrice;
+        TotalPrice[i] = row.TotalPrice;
+        Currency[i] = Id(CurrencyValues, row.Currency);
+        Sku[i] = Id(SkuValues, row.Sku);
+        Channel[i] = Id(ChannelValues, row.Channel);
+        Country[i] = Id(CountryValues, row.Country);
+        Segment[i] = Id(SegmentValues, row.Segment);
+        SignupDate[i] = row.SignupDate;
+        SourceKey[i] = Id(SourceKeyValues, row.SourceKey);
+        Count++;
+    }
+
+    /// <summary>Row <paramref name="i"/> as a record (for tests and messages; the write path never builds one).</summary>
+    public MartRecord this[int i]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)i, (uint)Count, nameof(i));
+            return new MartRecord(OrderId.StringAt(i), UserId[i], EventTs[i], ArrivalTs[i], Qty[i], UnitPrice[i], TotalPrice[i],
+                Value(CurrencyValues, Currency[i]), Value(SkuValues, Sku[i]), Value(ChannelValues, Channel[i]),
+                Value(CountryValues, Country[i]), Value(SegmentValues, Segment[i]), SignupDate[i], Value(SourceKeyValues, SourceKey[i])!);
+        }
+    }
+
+    /// <summary>The value of an id of one of the string columns (null for -1).</summary>
+    public static string? Value(DistinctStrings values, int id) => id < 0 ? null : values.Entries[id];
+
+    /// <summary>A block's dictionary column: its values mapped onto the partition's once, then each row's id through that map.</summary>
+    private void Ids(ref ColumnBlockReader block, DistinctStrings values, Span<int> into)
+    {
+        var local = block.DictionaryStrings(into.Length, _blockValues);
+        if (_blockIds.Length < _blockValues.Count) _blockIds = new int[Math.Max(_blockValues.Count, _blockIds.Length * 2)];
+        var map = _blockIds.AsSpan(0, _blockValues.Count);
+        values.AddRange(CollectionsMarshal.AsSpan(_blockValues)!, map);
+        for (var i = 0; i < into.Length; i++)
+        {
+            var id = local[i];
+            if (id < 0) into[i] = -1;
+            else if ((uint)id < (uint)map.Length) into[i] = map[id];
+            else throw new InvalidDataException($"a spool block's row points at dictionary value {id} of {map.Length}: the work area is damaged; run the stage that wrote it again.");
+        }
+    }
+
+    private static int Id(DistinctStrings values, string? value)
+    {
+        if (value is null) return -1;
+        values.Add(value, out var id);
+        return id;
+    }
+
+    private void Ensure(int n)
+    {
+        if (UserId.Length >= n) return;
+        var c = Math.Max(n, Math.Max(1024, UserId.Length * 2));
+        Array.Resize(ref UserId, c);
+        Array.Resize(ref EventTs, c);
+        Array.Resize(ref ArrivalTs, c);
+        Array.Resize(ref Qty, c);
+        Array.Resize(ref UnitPrice, c);
+        Array.Resize(ref TotalPrice, c);
+        Array.Resize(ref SignupDate, c);
+        Array.Resize(ref Currency, c);
+        Array.Resize(ref Sku, c);
+        Array.Resize(ref Channel, c);
+        Array.Resize(ref Country, c);
+        Array.Resize(ref Segment, c);
+        Array.Resize(ref SourceKey, c);
+    }
+}
+
+/// <summary>
+/// A string column kept as UTF-8: every value's bytes one after another in one buffer, and per row where its bytes
+/// start and how many there are (-1 for null). No string is made for a value unless asked for (<see cref="StringAt"/>).
+/// </summary>
+internal sealed class Utf8Column
+{
+    private byte[] _bytes = new byte[1 << 16];
+    private int _byteCount;
+    private int[] _starts = new int[1024], _lengths = new int[1024];
+
+    public int Count { get; private set; }
+
+    public void Clear()
+    {
+        Count = 0;
+        _byteCount = 0;
+    }
+
+    /// <summary>The bytes of row <paramref name="i"/> (empty for null: see <see cref="IsNull"/>).</summary>
+    public ReadOnlySpan<byte> this[int i] => _lengths[i] < 0 ? default : _bytes.AsSpan(_starts[i], _lengths[i]);
+
+    public bool IsNull(int i) => _lengths[i] < 0;
+
+    /// <summary>The byte length of row <paramref name="i"/>, -1 for null.</summary>
+    public int LengthOf(int i) => _lengths[i];
+
+    public string? StringAt(int i) => _lengths[i] < 0 ? null : Encoding.UTF8.GetString(this[i]);
+
+    public void Add(ReadOnlySpan<byte> utf8)
+    {
+        var row = NextRow();
+        if (_byteCount + utf8.Length > _bytes.Length) Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _byteCount + utf8.Length));
+        utf8.CopyTo(_bytes.AsSpan(_byteCount));
+        _starts[row] = _byteCount;
+        _lengths[row] = utf8.Length;
+        _byteCount += utf8.Length;
+    }
+
+    public void Add(string? value)
+    {
+        if (value is null)
+        {
+            AddNull();
+            return;
+        }
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (_byteCount + max > _bytes.Length) Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _byteCount + max));
+        var n = Encoding.UTF8.GetBytes(value, _bytes.AsSpan(_byteCount));
+        var row = NextRow();
+        _starts[row] = _byteCount;
+        _lengths[row] = n;
+        _byteCount += n;
+    }
+
+    public void AddNull()
+    {
+        var row = NextRow();
+        _starts[row] = _byteCount;
+        _lengths[row] = -1;
+    }
+
+    private int NextRow()
+    {
+        if (Count == _starts.Length)
+        {
+            Array.Resize(ref _starts, _starts.Length * 2);
+            Array.Resize(ref _lengths, _lengths.Length * 2);
+        }
+        return Count++;
+    }
+}

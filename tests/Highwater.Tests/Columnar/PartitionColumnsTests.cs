@@ -1,0 +1,158 @@
+using System.Text;
+using CsCheck;
+using Highwater.Columnar;
+using Highwater.Model;
+using Highwater.Stages;
+using Highwater.Staging;
+using Xunit;
+
+namespace Highwater.Tests.Columnar;
+
+/// <summary>
+/// A partition rebuilt as columns (<see cref="PartitionColumns"/>) is the partition rebuilt as records: the same rows,
+/// the same order, byte for byte the same Parquet file and the same KPIs, for any rows.
+/// </summary>
+public sealed class PartitionColumnsTests
+{
+    private static readonly DateTime T0 = new(2026, 1, 25, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>Valid text of any script: code points from the whole range but the surrogates (which UTF-8 cannot carry alone).</summary>
+    private static readonly Gen<string> Text = Gen.Int[0x20, 0x10FFFF].Where(c => c is < 0xD800 or > 0xDFFF).Select(char.ConvertFromUtf32)
+        .Array[0, 5].Select(string.Concat);
+
+    /// <summary>order_ids that tie often and differ where UTF-8 and UTF-16 orders part (U+E000 to U+FFFF against U+10000 up).</summary>
+    private static readonly Gen<string?> OrderId = Gen.Frequency(
+        (3, Gen.OneOf<string?>(null, "", "a", "O-1", "O-10", "O-1\0", "\uE000x", "\U0001F600", "\U0001F600a", "\uFFFF", "ö-1", "日本", "O-0000000000000001", "O-0000000000000001x")),
+        (2, Text.Select(s => (string?)s)));
+
+    private static readonly Gen<string?> Code = Gen.OneOf<string?>(null, "", "EUR", "USD", "日本", "\U0001F600", "smb");
+
+    private static readonly Gen<decimal?> Money = Gen.OneOf(Gen.Const((decimal?)null), Gen.Long[-99_999_999, 99_999_999].Select(v => (decimal?)(v / 100m)));
+
+    private static readonly Gen<MartRecord> Row = Gen.Select(
+        Gen.Select(OrderId, Gen.Long[-3, 3], Gen.Int[0, 4], Gen.Int[0, 2], Gen.OneOf(Gen.Const((int?)null), Gen.Int[-5, 5].Select(v => (int?)v))),
+        Gen.Select(Money, Money, Code, Gen.OneOf(Code, Text.Select(s => (string?)s)), Code),
+        Gen.Select(Code, Code, Gen.OneOf(Gen.Const((DateTime?)null), Gen.Int[0, 3].Select(d => (DateTime?)T0.AddDays(-d))), Gen.OneOf(Gen.Const("events/a.json"), Gen.Const("events/b.json"), Text)),
+        (a, b, c) => new MartRecord(a.Item1, a.Item2, T0.AddSeconds(a.Item3), T0.AddMinutes(a.Item4), a.Item5, b.Item1, b.Item2,
+            b.Item3, b.Item4, b.Item5, c.Item1, c.Item2, c.Item3, c.Item4));
+
+    /// <summary>The rows as a partition rebuild gathers them: the first ones in blocks of the given size, the rest one by one.</summary>
+    private static PartitionColumns Columns(List<MartRecord> rows, int blocked, int blockRows)
+    {
+        var columns = new PartitionColumns();
+        var codec = new MartRowBlock();
+        var writer = new ColumnBlockWriter();
+        var pool = new StringPool();
+        for (var from = 0; from < blocked; from += blockRows)
+        {
+            var positions = Enumerable.Range(from, Math.Min(blockRows, blocked - from)).ToArray();
+            codec.Encode(writer, rows, positions);
+            columns.AppendBlock(writer.Written, pool);
+        }
+        for (var i = blocked; i < rows.Count; i++) columns.Append(rows[i]);
+        return columns;
+    }
+
+    private static readonly Gen<(List<MartRecord> Rows, int Blocked, int BlockRows)> Partition =
+        Row.List[0, 400].SelectMany(rows => Gen.Select(Gen.Int[0, rows.Count], Gen.Int[1, 64], (blocked, size) => (rows, blocked, size)));
+
+    [Fact]
+    public void Blocks_and_held_rows_decode_to_the_rows_encoded()
+    {
+        Partition.Sample(p =>
+        {
+            var columns = Columns(p.Rows, p.Blocked, p.BlockRows);
+
+            Assert.Equal(p.Rows.Count, columns.Count);
+            Assert.Equal(p.Rows, Enumerable.Range(0, columns.Count).Select(i => columns[i]));
+        }, iter: 300);
+    }
+
+    [Fact]
+    public void Columns_sort_in_the_order_of_the_records()
+    {
+        Partition.Sample(p =>
+        {
+            var columns = Columns(p.Rows, p.Blocked, p.BlockRows);
+            var expected = new int[p.Rows.Count];
+            var actual = new int[p.Rows.Count];
+
+            PartitionRewrite.Order(p.Rows, expected);
+            PartitionRewrite.Order(columns, actual);
+
+            Assert.Equal(expected, actual);
+        }, iter: 500);
+    }
+
+    [Fact]
+    public void Columns_write_the_same_Parquet_file_and_KPIs_as_the_records()
+    {
+        Partition.Where(p => p.Rows.Count > 0).Sample(p =>
+        {
+            var columns = Columns(p.Rows, p.Blocked, p.BlockRows);
+
+            Assert.Equal(RecordFile(p.Rows), ColumnFile(columns));
+            Assert.Equal(DailyKpi.Compute(p.Rows), DailyKpi.Compute(columns));
+        }, iter: 200);
+    }
+
+    [Fact]
+    public void A_partition_of_unique_order_ids_over_two_row_groups_is_the_same_file()
+    {
+        // Unique order_ids take the writer's straight-from-UTF-8 path; sku repeats enough to be a dictionary.
+        var rows = Enumerable.Range(0, ParquetColumns.RowGroupRows + 5_000).Select(i => new MartRecord(
+            i % 997 == 0 ? null : $"O-{(i * 7919L) % 1_000_003:D9}", i % 5_000, T0.AddSeconds(i % 86_400), T0.AddSeconds(i), i % 7 == 0 ? null : i % 9,
+            i % 3 == 0 ? null : 0.25m * (i % 400), 0.01m * i, i % 2 == 0 ? "EUR" : "USD", $"SKU-{(i * 31) % 4_000}", "web", i % 5 == 0 ? null : "DE",
+            "smb", T0.AddDays(-(i % 900)).Date, $"events/2026-01-25/f{i % 4}.json")).ToList();
+        var columns = Columns(rows, rows.Count - 1_000, 32_768);
+
+        Assert.Equal(RecordFile(rows), ColumnFile(columns));
+        Assert.Equal(DailyKpi.Compute(rows), DailyKpi.Compute(columns));
+    }
+
+    [Fact]
+    public void A_block_whose_row_points_outside_its_dictionary_is_refused()
+    {
+        var rows = new List<MartRecord> { new("O-1", 1, T0, T0, 1, 1m, 1m, "EUR", "S", "web", "DE", "smb", null, "events/a.json") };
+        var writer = new ColumnBlockWriter();
+        new MartRowBlock().Encode(writer, rows, [0]);
+        var bytes = writer.Written.ToArray();
+        BitConverter.TryWriteBytes(bytes.AsSpan(bytes.Length - 4), 5); // the last column is source_key: one value, id 0
+
+        var e = Assert.Throws<InvalidDataException>(() => new PartitionColumns().AppendBlock(bytes, new StringPool()));
+        Assert.Contains("dictionary value 5 of 1", e.Message);
+    }
+
+    [Fact]
+    public void Utf8_comparison_and_prefixes_agree_with_ordinal_string_order()
+    {
+        Gen.Select(OrderId, OrderId).Sample((a, b) =>
+        {
+            if (a is null || b is null) return;
+            var (x, y) = (Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
+            var expected = Math.Sign(string.CompareOrdinal(a, b));
+
+            Assert.Equal(expected, Math.Sign(Utf8Ordinal.Compare(x, y)));
+            var byPrefix = Utf8Ordinal.Prefix(x).CompareTo(Utf8Ordinal.Prefix(y));
+            if (byPrefix != 0) Assert.Equal(expected, Math.Sign(byPrefix));
+        }, iter: 20_000);
+    }
+
+    private static byte[] RecordFile(List<MartRecord> rows)
+    {
+        var order = new int[rows.Count];
+        PartitionRewrite.Order(rows, order);
+        using var s = new MemoryStream();
+        MartPartitionFile.WriteAsync(s, rows, order).GetAwaiter().GetResult();
+        return s.ToArray();
+    }
+
+    private static byte[] ColumnFile(PartitionColumns columns)
+    {
+        var order = new int[columns.Count];
+        PartitionRewrite.Order(columns, order);
+        using var s = new MemoryStream();
+        MartPartitionFile.WriteAsync(s, columns, order).GetAwaiter().GetResult();
+        return s.ToArray();
+    }
+}
