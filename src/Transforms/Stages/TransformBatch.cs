@@ -506,5 +506,8 @@ internal sealed class TransformBatch
     {
         await using var s = WorkArea.CreateFile(path); // a fresh file: PublishMart may have hard-linked the old one
         await write(s);
+        // PublishMart flushes every file Transform writes to disk before its commit: start the writing now.
+        await s.FlushAsync();
+        Storage.Writeback.Start(s.SafeFileHandle);
     }
 }
