@@ -35,6 +35,8 @@ public sealed class ColumnBlockWriter : IColumnCodec
     private int _length;
     private readonly DistinctStrings _distinct = new(maxReferences: 1 << 16);
     private int[] _ids = [];
+    private int[] _remap = [];
+    private readonly List<int> _used = [];
 
     /// <summary>The encoded block so far.</summary>
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
@@ -104,6 +106,56 @@ public sealed class ColumnBlockWriter : IColumnCodec
         {
             if (v is null) Int32(-1);
             else Utf8(v);
+        }
+    }
+
+    /// <summary>
+    /// A <see cref="DictionaryStrings"/> column given as ids into its distinct values (<paramref name="ids"/>[i] is row i's
+    /// position in <paramref name="values"/>, -1 for null): the same bytes, with the block's values in first-use order.
+    /// </summary>
+    internal void DictionaryIds(ReadOnlySpan<int> ids, List<string> values)
+    {
+        if (_remap.Length < values.Count) _remap = new int[Math.Max(values.Count, 2 * _remap.Length)];
+        var remap = _remap.AsSpan(0, values.Count);
+        remap.Fill(-1);
+        if (_ids.Length < ids.Length) _ids = new int[ids.Length];
+        var local = _ids.AsSpan(0, ids.Length);
+        _used.Clear();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var id = ids[i];
+            if (id < 0)
+            {
+                local[i] = -1;
+                continue;
+            }
+            ref var at = ref remap[id];
+            if (at < 0)
+            {
+                at = _used.Count;
+                _used.Add(id);
+            }
+            local[i] = at;
+        }
+        Int32(_used.Count);
+        foreach (var id in _used) Utf8(values[id]);
+        Int32s(local);
+    }
+
+    /// <summary>A <see cref="PlainStrings"/> column given as UTF-8: the rows at <paramref name="rows"/> of <paramref name="values"/>.</summary>
+    internal void PlainUtf8(Utf8Column values, ReadOnlySpan<int> rows)
+    {
+        foreach (var row in rows)
+        {
+            if (values.IsNull(row))
+            {
+                Int32(-1);
+                continue;
+            }
+            var bytes = values[row];
+            var span = Reserve(4 + bytes.Length);
+            BinaryPrimitives.WriteInt32LittleEndian(span, bytes.Length);
+            bytes.CopyTo(span[4..]);
         }
     }
 

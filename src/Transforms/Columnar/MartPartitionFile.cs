@@ -95,19 +95,19 @@ public static class MartPartitionFile
                 var positions = order.AsSpan(from, n);
                 writer.BeginRowGroup(n);
                 writer.WriteUtf8(rows.OrderId, positions);
-                writer.WriteInt64s(Gather(rows.UserId, positions, columns.UserId));
-                writer.WriteTimestamps(Gather(rows.EventTs, positions, columns.EventTs));
-                writer.WriteTimestamps(Gather(rows.ArrivalTs, positions, columns.ArrivalTs));
-                writer.WriteNullableInt32s(Gather(rows.Qty, positions, columns.Qty));
-                writer.WriteNullableDecimals(Gather(rows.UnitPrice, positions, columns.UnitPrice));
-                writer.WriteNullableDecimals(Gather(rows.TotalPrice, positions, columns.TotalPrice));
-                writer.WriteStringIds(Gather(rows.Currency, positions, ids), rows.CurrencyValues.Entries);
-                writer.WriteStringIds(Gather(rows.Sku, positions, ids), rows.SkuValues.Entries);
-                writer.WriteStringIds(Gather(rows.Channel, positions, ids), rows.ChannelValues.Entries);
-                writer.WriteStringIds(Gather(rows.Country, positions, ids), rows.CountryValues.Entries);
-                writer.WriteStringIds(Gather(rows.Segment, positions, ids), rows.SegmentValues.Entries);
-                writer.WriteNullableDates(Gather(rows.SignupDate, positions, columns.SignupDate));
-                writer.WriteStringIds(Gather(rows.SourceKey, positions, ids), rows.SourceKeyValues.Entries);
+                writer.WriteInt64s(PartitionColumns.Gather(rows.UserId, positions, columns.UserId));
+                writer.WriteTimestamps(PartitionColumns.Gather(rows.EventTs, positions, columns.EventTs));
+                writer.WriteTimestamps(PartitionColumns.Gather(rows.ArrivalTs, positions, columns.ArrivalTs));
+                writer.WriteNullableInt32s(PartitionColumns.Gather(rows.Qty, positions, columns.Qty));
+                writer.WriteNullableDecimals(PartitionColumns.Gather(rows.UnitPrice, positions, columns.UnitPrice));
+                writer.WriteNullableDecimals(PartitionColumns.Gather(rows.TotalPrice, positions, columns.TotalPrice));
+                writer.WriteStringIds(PartitionColumns.Gather(rows.Currency, positions, ids), rows.CurrencyValues.Entries);
+                writer.WriteStringIds(PartitionColumns.Gather(rows.Sku, positions, ids), rows.SkuValues.Entries);
+                writer.WriteStringIds(PartitionColumns.Gather(rows.Channel, positions, ids), rows.ChannelValues.Entries);
+                writer.WriteStringIds(PartitionColumns.Gather(rows.Country, positions, ids), rows.CountryValues.Entries);
+                writer.WriteStringIds(PartitionColumns.Gather(rows.Segment, positions, ids), rows.SegmentValues.Entries);
+                writer.WriteNullableDates(PartitionColumns.Gather(rows.SignupDate, positions, columns.SignupDate));
+                writer.WriteStringIds(PartitionColumns.Gather(rows.SourceKey, positions, ids), rows.SourceKeyValues.Entries);
                 writer.EndRowGroup();
             }
             writer.Complete();
@@ -117,14 +117,6 @@ public static class MartPartitionFile
             if (columns.Capacity == RowGroupRows || SharedColumns.IsEmpty) SharedColumns.Add(columns);
         }
         return Task.CompletedTask;
-    }
-
-    /// <summary>The values at <paramref name="positions"/> into the front of <paramref name="into"/>.</summary>
-    private static ReadOnlySpan<T> Gather<T>(T[] values, ReadOnlySpan<int> positions, T[] into)
-    {
-        var span = into.AsSpan(0, positions.Length);
-        for (var i = 0; i < positions.Length; i++) span[i] = values[positions[i]];
-        return span;
     }
 
     /// <summary>The mart's schema (<see cref="Schemas.SalesMart"/>) as the columns <see cref="ParquetFileWriter"/> writes.</summary>

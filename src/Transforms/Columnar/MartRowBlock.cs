@@ -23,6 +23,32 @@ public sealed class MartRowBlock
         _columns.Clear();
     }
 
+    /// <summary>
+    /// Encodes the rows at <paramref name="positions"/> of a partition's or bucket's columns: the same block as
+    /// <see cref="Encode(ColumnBlockWriter, List{MartRecord}, ReadOnlySpan{int})"/> gives for the same rows.
+    /// </summary>
+    internal void Encode(ColumnBlockWriter block, PartitionColumns rows, ReadOnlySpan<int> positions)
+    {
+        var n = positions.Length;
+        _columns.Ensure(n);
+        var c = _columns;
+        block.Begin(n);
+        block.PlainUtf8(rows.OrderId, positions);
+        block.Int64s(PartitionColumns.Gather(rows.UserId, positions, c.UserId));
+        block.DateTimes(PartitionColumns.Gather(rows.EventTs, positions, c.EventTs));
+        block.DateTimes(PartitionColumns.Gather(rows.ArrivalTs, positions, c.ArrivalTs));
+        block.NullableInt32s(PartitionColumns.Gather(rows.Qty, positions, c.Qty));
+        block.NullableDecimals(PartitionColumns.Gather(rows.UnitPrice, positions, c.UnitPrice));
+        block.NullableDecimals(PartitionColumns.Gather(rows.TotalPrice, positions, c.TotalPrice));
+        block.DictionaryIds(PartitionColumns.Gather(rows.Currency, positions, c.Ids), rows.CurrencyValues.Entries);
+        block.DictionaryIds(PartitionColumns.Gather(rows.Sku, positions, c.Ids), rows.SkuValues.Entries);
+        block.DictionaryIds(PartitionColumns.Gather(rows.Channel, positions, c.Ids), rows.ChannelValues.Entries);
+        block.DictionaryIds(PartitionColumns.Gather(rows.Country, positions, c.Ids), rows.CountryValues.Entries);
+        block.DictionaryIds(PartitionColumns.Gather(rows.Segment, positions, c.Ids), rows.SegmentValues.Entries);
+        block.NullableDateTimes(PartitionColumns.Gather(rows.SignupDate, positions, c.SignupDate));
+        block.DictionaryIds(PartitionColumns.Gather(rows.SourceKey, positions, c.Ids), rows.SourceKeyValues.Entries);
+    }
+
     /// <summary>Appends the rows of a block written by <see cref="Encode"/> to <paramref name="into"/>.</summary>
     public void Decode(ReadOnlySpan<byte> bytes, StringPool pool, List<MartRecord> into)
     {

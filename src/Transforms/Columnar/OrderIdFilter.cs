@@ -50,10 +50,15 @@ public sealed class OrderIdFilter
     }
 
     /// <summary>Adds an id; only to a filter made by <see cref="For"/> (a classic filter of an earlier version is only read).</summary>
-    public void Add(string orderId)
+    public void Add(string orderId) => Set(Hash(orderId));
+
+    /// <summary>As <see cref="Add(string)"/> for an id held as UTF-8 (the same bits: the hash is of its UTF-16 units).</summary>
+    public void Add(ReadOnlySpan<byte> utf8) => Set(Hash(utf8));
+
+    private void Set((ulong H1, ulong H2) hash)
     {
         if (!_blocked) throw new InvalidOperationException("An order_id filter of an earlier version is read, never added to.");
-        var (h1, h2) = Hash(orderId);
+        var (h1, h2) = hash;
         var block = BlockOf(h1);
         for (var i = 0; i < _probes; i++)
         {
@@ -169,6 +174,24 @@ public sealed class OrderIdFilter
     {
         var h = 14695981039346656037UL;
         foreach (var c in id) h = (h ^ c) * 1099511628211UL;
+        var h1 = Mix(h);
+        var h2 = Mix(h1 ^ 0x9E3779B97F4A7C15UL) | 1;
+        return (h1, h2);
+    }
+
+    /// <summary><see cref="Hash(string)"/> of the string whose UTF-8 this is: an ASCII byte is its UTF-16 unit; anything else is decoded.</summary>
+    private static (ulong, ulong) Hash(ReadOnlySpan<byte> utf8)
+    {
+        var h = 14695981039346656037UL;
+        var i = 0;
+        for (; i < utf8.Length && utf8[i] < 0x80; i++) h = (h ^ utf8[i]) * 1099511628211UL;
+        if (i < utf8.Length)
+        {
+            var rest = utf8[i..];
+            var chars = rest.Length <= 256 ? stackalloc char[rest.Length] : new char[rest.Length];
+            var n = System.Text.Encoding.UTF8.GetChars(rest, chars);
+            foreach (var c in chars[..n]) h = (h ^ c) * 1099511628211UL;
+        }
         var h1 = Mix(h);
         var h2 = Mix(h1 ^ 0x9E3779B97F4A7C15UL) | 1;
         return (h1, h2);

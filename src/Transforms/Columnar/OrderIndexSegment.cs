@@ -56,6 +56,37 @@ public static class OrderIndexSegment
         var filter = OrderIdFilter.For(rows.Count);
         foreach (ref readonly var row in all)
             if (row.OrderId is { } id) filter.Add(id);
+        return WriteBlocks(stream, filter, groups, positions =>
+        {
+            codec.Encode(block, rows, positions);
+            return block.Written;
+        });
+    }
+
+    /// <summary>
+    /// As <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup}, MartRowBlock, ColumnBlockWriter)"/> for rows held
+    /// as columns (a bucket's candidates in Transform's first pass): the same file for the same rows.
+    /// </summary>
+    internal static List<WrittenBlock> Write(Stream stream, PartitionColumns rows, IReadOnlyList<RowGroup> groups, MartRowBlock codec,
+        ColumnBlockWriter block)
+    {
+        if (groups.Sum(g => (long)g.Positions.Count) != rows.Count)
+            throw new ArgumentException($"the groups hold {groups.Sum(g => (long)g.Positions.Count):N0} positions for {rows.Count:N0} rows", nameof(groups));
+        var filter = OrderIdFilter.For(rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+            if (!rows.OrderId.IsNull(i)) filter.Add(rows.OrderId[i]);
+        return WriteBlocks(stream, filter, groups, positions =>
+        {
+            codec.Encode(block, rows, positions);
+            return block.Written;
+        });
+    }
+
+    private delegate ReadOnlySpan<byte> BlockEncoder(ReadOnlySpan<int> positions);
+
+    /// <summary>The segment around its filter: each group's rows in blocks of their own, encoded by <paramref name="encode"/>.</summary>
+    private static List<WrittenBlock> WriteBlocks(Stream stream, OrderIdFilter filter, IReadOnlyList<RowGroup> groups, BlockEncoder encode)
+    {
         stream.Write(Magic);
         var bits = filter.ToBinary();
         WriteInt32(stream, bits.Length);
@@ -66,10 +97,10 @@ public static class OrderIndexSegment
             for (var from = 0; from < group.Positions.Count; from += BlockRows)
             {
                 var n = Math.Min(BlockRows, group.Positions.Count - from);
-                codec.Encode(block, rows, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(group.Positions).Slice(from, n));
-                WriteInt32(stream, block.Written.Length);
-                if (group.Partition is { } partition) written.Add(new WrittenBlock(partition, stream.Position, block.Written.Length, n));
-                stream.Write(block.Written);
+                var bytes = encode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(group.Positions).Slice(from, n));
+                WriteInt32(stream, bytes.Length);
+                if (group.Partition is { } partition) written.Add(new WrittenBlock(partition, stream.Position, bytes.Length, n));
+                stream.Write(bytes);
             }
         WriteInt32(stream, -1);
         stream.Write(Magic);

@@ -29,6 +29,7 @@ internal sealed class PartitionColumns
 
     private readonly List<string> _blockValues = [];
     private int[] _blockIds = [];
+    private long[] _lines = [];
 
     public int Count { get; private set; }
 
@@ -72,6 +73,77 @@ internal sealed class PartitionColumns
         Count += n;
     }
 
+    /// <summary>
+    /// Appends the rows of a staging block (<see cref="EventColumns"/>' columns: the event's own, without the user's); the
+    /// user columns and total_price are left to the join (<see cref="SetUserStrings"/>). Returns the rows' source lines,
+    /// valid until the next call.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The block is cut short or an id points outside its dictionary.</exception>
+    public ReadOnlySpan<long> AppendStagingBlock(ReadOnlySpan<byte> bytes, StringPool pool)
+    {
+        var block = new ColumnBlockReader(bytes, pool);
+        var n = block.Rows;
+        if (n < 0) throw new InvalidDataException($"a spool block says it holds {n} rows: the work area is damaged; run the stage that wrote it again.");
+        Ensure(Count + n);
+        var at = Count;
+        block.PlainUtf8(n, OrderId);
+        block.Int64s(UserId.AsSpan(at, n));
+        block.DateTimes(EventTs.AsSpan(at, n));
+        block.DateTimes(ArrivalTs.AsSpan(at, n));
+        block.NullableInt32s(Qty.AsSpan(at, n));
+        block.NullableDecimals(UnitPrice.AsSpan(at, n));
+        Ids(ref block, CurrencyValues, Currency.AsSpan(at, n));
+        Ids(ref block, SkuValues, Sku.AsSpan(at, n));
+        Ids(ref block, ChannelValues, Channel.AsSpan(at, n));
+        Ids(ref block, SourceKeyValues, SourceKey.AsSpan(at, n));
+        if (_lines.Length < n) _lines = new long[n];
+        block.Int64s(_lines.AsSpan(0, n));
+        Count += n;
+        return _lines.AsSpan(0, n);
+    }
+
+    /// <summary>Sets the country and segment of rows [from, from + n) to the given strings (the join's user columns).</summary>
+    public void SetUserStrings(int from, ReadOnlySpan<string?> country, ReadOnlySpan<string?> segment)
+    {
+        CountryValues.AddRange(country, Country.AsSpan(from, country.Length));
+        SegmentValues.AddRange(segment, Segment.AsSpan(from, segment.Length));
+    }
+
+    /// <summary>Copies row <paramref name="from"/> over row <paramref name="to"/> (every column; order_id's bytes are not moved).</summary>
+    public void MoveRow(int from, int to)
+    {
+        OrderId.MoveRow(from, to);
+        UserId[to] = UserId[from];
+        EventTs[to] = EventTs[from];
+        ArrivalTs[to] = ArrivalTs[from];
+        Qty[to] = Qty[from];
+        UnitPrice[to] = UnitPrice[from];
+        TotalPrice[to] = TotalPrice[from];
+        Currency[to] = Currency[from];
+        Sku[to] = Sku[from];
+        Channel[to] = Channel[from];
+        Country[to] = Country[from];
+        Segment[to] = Segment[from];
+        SignupDate[to] = SignupDate[from];
+        SourceKey[to] = SourceKey[from];
+    }
+
+    /// <summary>Keeps the first <paramref name="count"/> rows.</summary>
+    public void Truncate(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)count, (uint)Count, nameof(count));
+        Count = count;
+        OrderId.Truncate(count);
+    }
+
+    /// <summary>The rows as records (the rare paths that merge with rows read back as records).</summary>
+    public List<MartRecord> ToRecords()
+    {
+        var rows = new List<MartRecord>(Count);
+        for (var i = 0; i < Count; i++) rows.Add(this[i]);
+        return rows;
+    }
+
     /// <summary>Appends one row (a row the partition held, read back from its mart file).</summary>
     public void Append(in MartRecord row)
     {
@@ -104,6 +176,14 @@ internal sealed class PartitionColumns
                 Value(CurrencyValues, Currency[i]), Value(SkuValues, Sku[i]), Value(ChannelValues, Channel[i]),
                 Value(CountryValues, Country[i]), Value(SegmentValues, Segment[i]), SignupDate[i], Value(SourceKeyValues, SourceKey[i])!);
         }
+    }
+
+    /// <summary>The values at <paramref name="positions"/> of a column into the front of <paramref name="into"/> (a row group's or block's rows in their order).</summary>
+    public static Span<T> Gather<T>(T[] values, ReadOnlySpan<int> positions, T[] into)
+    {
+        var span = into.AsSpan(0, positions.Length);
+        for (var i = 0; i < positions.Length; i++) span[i] = values[positions[i]];
+        return span;
     }
 
     /// <summary>The value of an id of one of the string columns (null for -1).</summary>
@@ -205,6 +285,16 @@ internal sealed class Utf8Column
         _lengths[row] = n;
         _byteCount += n;
     }
+
+    /// <summary>Makes row <paramref name="to"/> the value of row <paramref name="from"/> (the bytes are shared, not copied).</summary>
+    public void MoveRow(int from, int to)
+    {
+        _starts[to] = _starts[from];
+        _lengths[to] = _lengths[from];
+    }
+
+    /// <summary>Keeps the first <paramref name="count"/> rows (their bytes stay where they are).</summary>
+    public void Truncate(int count) => Count = count;
 
     public void AddNull()
     {

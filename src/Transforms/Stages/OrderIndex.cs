@@ -33,6 +33,12 @@ public static class OrderIndex
     public static bool Beats(in MartRecord a, in MartRecord b) =>
         a.ArrivalTs != b.ArrivalTs ? a.ArrivalTs > b.ArrivalTs : string.CompareOrdinal(a.SourceKey, b.SourceKey) > 0;
 
+    /// <summary><see cref="Beats(in MartRecord, in MartRecord)"/> for rows <paramref name="a"/> and <paramref name="b"/> of candidates held as columns.</summary>
+    internal static bool Beats(Columnar.PartitionColumns rows, int a, int b) =>
+        rows.ArrivalTs[a] != rows.ArrivalTs[b]
+            ? rows.ArrivalTs[a] > rows.ArrivalTs[b]
+            : string.CompareOrdinal(rows.SourceKeyValues.Entries[rows.SourceKey[a]], rows.SourceKeyValues.Entries[rows.SourceKey[b]]) > 0;
+
     /// <summary>A candidate is one (order_id, source file) pair: within a file, the latest arrival (then the later line) wins.</summary>
     public static (string OrderId, string SourceKey) CandidateKey(in MartRecord row) => (row.OrderId!, row.SourceKey);
 

@@ -85,45 +85,43 @@ internal sealed class TransformBatch
     /// <summary>Decides the winners of one order-index bucket, writes its index file and spills the winners that move.</summary>
     public async Task ResolveBucketAsync(PartitionedSpool.Reader staging, string bucket, CancellationToken ct)
     {
-        // The batch's candidates: one per (order_id, source file); within a file the latest arrival wins, on a
-        // tie the later line (rows come in line order).
+        // The batch's candidates, as columns: one per (order_id, source file); within a file the latest arrival wins, on
+        // a tie the later line (rows come in line order).
         var pool = new StringPool();
         var staged = (int)Math.Min(staging.RowsOf(bucket), int.MaxValue / 2);
-        var fresh = RentRows(staged);
-        // Candidates by order_id (one string hash per row, not a hash of the (order_id, source) pair); an order
-        // fed by several source files chains its further candidates through `next`.
-        var byOrder = RentTable(staged);
+        var fresh = RentColumns();
+        // Candidates by order_id (one hash of the id's bytes per row, not of the (order_id, source) pair); an order fed
+        // by several source files chains its further candidates through `next`.
+        var byOrder = RentOrderRows(staged, fresh.OrderId);
         var next = new List<int>(staged);
         var contributions = new HashSet<(string, int)>();
         var sources = new HashSet<string>(StringComparer.Ordinal);
         var hashes = new int[EventStagingWriter.BlockRows];
-        foreach (var rows in EventStagingReader.ReadPartition(staging, bucket, pool))
+        var kit = RentKit();
+        foreach (var block in staging.BlocksOf(bucket))
         {
-            // A block's rows are joined straight onto the candidates, then kept or dropped in place: a row that only
-            // replaces an earlier candidate of its (order_id, source file) leaves a gap that the next kept row closes.
-            // (Joining into a list of their own, then copying each into the candidates, moved every 150-byte row twice more.)
+            // A block's rows are decoded and joined straight onto the candidates, then kept or dropped in place: a row
+            // that only replaces an earlier candidate of its (order_id, source file) leaves a gap the next kept row closes.
             var start = fresh.Count;
-            Join(rows, fresh, contributions, sources);
+            var lines = fresh.AppendStagingBlock(staging.Read(block, ref kit.Buffer), pool);
+            Join(fresh, start, lines, contributions, sources, kit);
             var end = fresh.Count;
-            var span = CollectionsMarshal.AsSpan(fresh);
             // The table is megabytes: hash the block's ids first, then ask for each row's slot a few rows ahead.
             if (hashes.Length < end - start) hashes = new int[end - start];
-            for (var i = start; i < end; i++) hashes[i - start] = OrderIdTable.HashOf(span[i].OrderId!);
+            for (var i = start; i < end; i++) hashes[i - start] = OrderIdRows.HashOf(fresh.OrderId[i]);
             var kept = start;
             for (var i = start; i < end; i++)
             {
                 if (i + TablePrefetchDistance < end) byOrder.Prefetch(hashes[i + TablePrefetchDistance - start]);
-                ref readonly var row = ref span[i];
-                ref var first = ref byOrder.GetValueRefOrAdd(row.OrderId!, hashes[i - start], out var exists);
+                ref var first = ref byOrder.GetRowOrAdd(i, hashes[i - start], out var exists);
+                var source = fresh.SourceKey[i];
                 if (exists)
                 {
                     var at = first;
-                    while (!ReferenceEquals(span[at].SourceKey, row.SourceKey) && !string.Equals(span[at].SourceKey, row.SourceKey, StringComparison.Ordinal)
-                           && next[at] >= 0)
-                        at = next[at];
-                    if (string.Equals(span[at].SourceKey, row.SourceKey, StringComparison.Ordinal))
+                    while (fresh.SourceKey[at] != source && next[at] >= 0) at = next[at];
+                    if (fresh.SourceKey[at] == source)
                     {
-                        if (row.ArrivalTs >= span[at].ArrivalTs) span[at] = row;
+                        if (fresh.ArrivalTs[i] >= fresh.ArrivalTs[at]) fresh.MoveRow(i, at);
                         continue; // not kept: it replaced its candidate, or lost to it
                     }
                     next[at] = kept;
@@ -132,11 +130,11 @@ internal sealed class TransformBatch
                 {
                     first = kept;
                 }
-                if (kept != i) span[kept] = row;
+                if (kept != i) fresh.MoveRow(i, kept);
                 next.Add(-1);
                 kept++;
             }
-            CollectionsMarshal.SetCount(fresh, kept);
+            fresh.Truncate(kept);
         }
         AddContributions(contributions, bucket, sources);
 
@@ -144,75 +142,87 @@ internal sealed class TransformBatch
         // Without retractions nothing held changes: the batch's candidates become a new segment, and only the
         // held candidates of the batch's own orders are read (row groups without one are not decoded).
         var append = segments.Count is > 0 and < OrderIndex.MaxSegments && fresh.Count > 0 && !_retracting.Contains(bucket);
-        IReadOnlyCollection<string>? wanted = append ? byOrder : null;
+        HashSet<string>? wanted = null;
+        if (append)
+        {
+            wanted = new HashSet<string>(byOrder.Count, StringComparer.Ordinal);
+            foreach (var row in byOrder.Rows) wanted.Add(fresh.OrderId.StringAt(row)!);
+        }
         var old = new List<MartRecord>();
         var skipped = 0;
         foreach (var key in segments)
-            if (!await ReadMartFileAsync(key, old, ct, wanted is null ? null : id => id is not null && byOrder.ContainsKey(id), wanted))
+            if (!await ReadMartFileAsync(key, old, ct, wanted is null ? null : id => id is not null && wanted.Contains(id), wanted))
                 skipped++;
-        var candidates = old.Count == 0 ? fresh : old.Where(r => !_replaced.Contains(r.SourceKey)).Concat(fresh).ToList();
+        try
+        {
+            if (old.Count == 0)
+            {
+                // Nothing held for these orders: every order's winner enters its partition and nothing leaves; the
+                // candidates are written from their columns.
+                var entering = new List<int>(byOrder.Count);
+                foreach (var first in byOrder.Rows)
+                {
+                    var best = first;
+                    for (var at = next[first]; at >= 0; at = next[at])
+                        if (OrderIndex.Beats(fresh, at, best)) best = at;
+                    entering.Add(best);
+                }
+                var file = await WriteIndexFileAsync(bucket, fresh.Count, i => DayNumber(fresh.EventTs[i]), entering,
+                    (s, groups) => OrderIndexSegment.Write(s, fresh, groups, kit.Block, kit.Encoder));
+                lock (_gate) IndexBuckets.Add(new IndexBucketOutput(bucket, fresh.Count, file, append));
+                _ctx.Log.Diagnostic(append
+                    ? $"order index bucket {bucket}: {fresh.Count:N0} candidates appended as segment {segments.Count + 1} (no held candidates of the same orders; " +
+                      $"{skipped} of {segments.Count} segment(s) skipped by their order_id filter)"
+                    : $"order index bucket {bucket}: 0 candidates held -> {fresh.Count:N0} (rewritten as one segment)");
+            }
+            else
+            {
+                await ResolveWithHeldAsync(bucket, fresh.ToRecords(), old, append, segments.Count, skipped, kit);
+            }
+        }
+        finally
+        {
+            ReturnOrderRows(byOrder);
+            ReturnColumns(fresh);
+            ReturnKit(kit);
+        }
+    }
+
+    /// <summary>
+    /// A bucket whose batch orders were held before: the order index decides against the held candidates, as records.
+    /// An order whose winner is not the same row as before leaves the winner's partition, and its new winner (if any)
+    /// enters its own.
+    /// </summary>
+    private async Task ResolveWithHeldAsync(string bucket, List<MartRecord> fresh, List<MartRecord> old, bool append, int segmentCount, int skipped, SpillKit kit)
+    {
+        var candidates = old.Where(r => !_replaced.Contains(r.SourceKey)).Concat(fresh).ToList();
         var leaving = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        List<int> entering;
-        if (old.Count == 0)
+        var before = OrderIndex.WinnerIndexes(old);
+        var after = OrderIndex.WinnerIndexes(candidates);
+        foreach (var (orderId, wasAt) in before)
         {
-            // Nothing held for these orders: every order's winner enters its partition and nothing leaves.
-            entering = new List<int>(byOrder.Count);
-            foreach (var first in byOrder.Values)
-            {
-                var best = first;
-                for (var at = next[first]; at >= 0; at = next[at])
-                    if (OrderIndex.Beats(fresh[at], fresh[best])) best = at;
-                entering.Add(best);
-            }
-            ReturnTable(byOrder);
+            var was = old[wasAt];
+            if (after.TryGetValue(orderId, out var nowAt) && candidates[nowAt] == was) continue;
+            var dt = UtcTimestamp.FormatDate(was.Dt);
+            if (!leaving.TryGetValue(dt, out var list)) leaving[dt] = list = [];
+            list.Add(orderId);
         }
-        else
-        {
-            ReturnTable(byOrder);
-            var before = OrderIndex.WinnerIndexes(old);
-            var after = OrderIndex.WinnerIndexes(candidates);
-            // What changes: an order whose winner is not the same row as before leaves the winner's partition and
-            // its new winner (if any) enters its own.
-            foreach (var (orderId, wasAt) in before)
-            {
-                var was = old[wasAt];
-                if (after.TryGetValue(orderId, out var nowAt) && candidates[nowAt] == was) continue;
-                var dt = UtcTimestamp.FormatDate(was.Dt);
-                if (!leaving.TryGetValue(dt, out var list)) leaving[dt] = list = [];
-                list.Add(orderId);
-            }
-            entering = new List<int>(after.Count);
-            foreach (var (orderId, nowAt) in after)
-                if (!before.TryGetValue(orderId, out var wasAt) || candidates[nowAt] != old[wasAt])
-                    entering.Add(nowAt);
-            Release(before);
-            Release(after);
-        }
-        next.Clear();
-        next.TrimExcess();
+        var entering = new List<int>(after.Count);
+        foreach (var (orderId, nowAt) in after)
+            if (!before.TryGetValue(orderId, out var wasAt) || candidates[nowAt] != old[wasAt])
+                entering.Add(nowAt);
+        Release(before);
+        Release(after);
 
         var written = append ? fresh : candidates;
-        // The winners that enter a partition and are among the rows written to the bucket's index file are written there
-        // in blocks of their own, one group per day, and the partition rebuild reads them back from that file: the rows
-        // are encoded and written once, not once for the index and again for the spill. Winners that are not written to
-        // the index file (held candidates that win again after a retraction, when the batch appends) are spilled.
+        // The winners among the rows written to the bucket's index file are read back from it by the partition rebuild;
+        // the others (held candidates that win again after a retraction, when the batch appends) are spilled.
         var writtenFrom = ReferenceEquals(written, candidates) ? 0 : candidates.Count - written.Count;
         var spilled = new List<int>();
-        var byDay = new SortedDictionary<int, List<int>>();
-        var winner = new bool[written.Count];
+        var inWritten = new List<int>(entering.Count);
         foreach (var at in entering)
-        {
-            if (at < writtenFrom)
-            {
-                spilled.Add(at);
-                continue;
-            }
-            var w = at - writtenFrom;
-            winner[w] = true;
-            var day = DayNumber(written[w].EventTs);
-            if (!byDay.TryGetValue(day, out var list)) byDay[day] = list = [];
-            list.Add(w);
-        }
+            if (at < writtenFrom) spilled.Add(at);
+            else inWritten.Add(at - writtenFrom);
         SpillByDay(candidates, spilled);
         if (leaving.Count > 0)
             lock (_gate)
@@ -222,44 +232,56 @@ internal sealed class TransformBatch
                     set.UnionWith(ids);
                     _touched.Add(dt);
                 }
-
-        string? file = null;
-        if (written.Count > 0)
-        {
-            // No sort: the candidates are in the order they were gathered (held segments in manifest order, then the batch
-            // in plan and line order), grouped by day of the winners, then the rest; this is deterministic, and sorting
-            // 150k ids per bucket cost ~4 s of CPU at 10M events.
-            var groups = byDay.Select(d => new OrderIndexSegment.RowGroup(UtcTimestamp.FormatDate(DateOnly.FromDayNumber(d.Key)), d.Value)).ToList();
-            var rest = new List<int>(written.Count - (entering.Count - spilled.Count));
-            for (var i = 0; i < written.Count; i++)
-                if (!winner[i]) rest.Add(i);
-            if (rest.Count > 0) groups.Add(new OrderIndexSegment.RowGroup(null, rest));
-            var path = Path.Combine(_ctx.Work.IndexDir, $"bucket={bucket}", "part" + OrderIndexSegment.Extension);
-            List<OrderIndexSegment.WrittenBlock> blocks = [];
-            var kit = RentKit();
-            await WriteFileAsync(path, s =>
-            {
-                blocks = OrderIndexSegment.Write(s, written, groups, kit.Block, kit.Encoder);
-                return Task.CompletedTask;
-            });
-            ReturnKit(kit);
-            file = path;
-            lock (_gate)
-                foreach (var b in blocks)
-                {
-                    if (!_winnerBlocks.TryGetValue(b.Partition, out var list)) _winnerBlocks[b.Partition] = list = [];
-                    list.Add((path, b));
-                    _touched.Add(b.Partition);
-                }
-        }
+        var file = await WriteIndexFileAsync(bucket, written.Count, i => DayNumber(written[i].EventTs), inWritten,
+            (s, groups) => OrderIndexSegment.Write(s, written, groups, kit.Block, kit.Encoder));
         lock (_gate) IndexBuckets.Add(new IndexBucketOutput(bucket, written.Count, file, append));
-        var (freshCount, candidateCount) = (fresh.Count, candidates.Count);
-        ReturnRows(fresh);
-        if (!ReferenceEquals(candidates, fresh)) ReturnRows(candidates);
         _ctx.Log.Diagnostic(append
-            ? $"order index bucket {bucket}: {freshCount:N0} candidates appended as segment {segments.Count + 1} ({old.Count:N0} held candidates of the same orders read; " +
-              $"{skipped} of {segments.Count} segment(s) skipped by their order_id filter)"
-            : $"order index bucket {bucket}: {old.Count:N0} candidates held -> {candidateCount:N0} (rewritten as one segment)");
+            ? $"order index bucket {bucket}: {fresh.Count:N0} candidates appended as segment {segmentCount + 1} ({old.Count:N0} held candidates of the same orders read; " +
+              $"{skipped} of {segmentCount} segment(s) skipped by their order_id filter)"
+            : $"order index bucket {bucket}: {old.Count:N0} candidates held -> {candidates.Count:N0} (rewritten as one segment)");
+    }
+
+    /// <summary>
+    /// Writes a bucket's index file of <paramref name="count"/> rows: the winners that enter a partition
+    /// (<paramref name="entering"/>, positions among the rows) in blocks of their own, one group per day, then the rest;
+    /// the partition rebuild reads the winners back from that file, so they are encoded and written once, not once for
+    /// the index and again for a spill. No sort: the rows are in the order they were gathered (held segments in manifest
+    /// order, then the batch in plan and line order), which is deterministic; sorting 150k ids per bucket cost ~4 s of
+    /// CPU at 10M events. Returns the file, or null when there are no rows.
+    /// </summary>
+    private async Task<string?> WriteIndexFileAsync(string bucket, int count, Func<int, int> dayOf, List<int> entering,
+        Func<Stream, IReadOnlyList<OrderIndexSegment.RowGroup>, List<OrderIndexSegment.WrittenBlock>> write)
+    {
+        if (count == 0) return null;
+        var byDay = new SortedDictionary<int, List<int>>();
+        var winner = new bool[count];
+        foreach (var w in entering)
+        {
+            winner[w] = true;
+            var day = dayOf(w);
+            if (!byDay.TryGetValue(day, out var list)) byDay[day] = list = [];
+            list.Add(w);
+        }
+        var groups = byDay.Select(d => new OrderIndexSegment.RowGroup(UtcTimestamp.FormatDate(DateOnly.FromDayNumber(d.Key)), d.Value)).ToList();
+        var rest = new List<int>(count - entering.Count);
+        for (var i = 0; i < count; i++)
+            if (!winner[i]) rest.Add(i);
+        if (rest.Count > 0) groups.Add(new OrderIndexSegment.RowGroup(null, rest));
+        var path = Path.Combine(_ctx.Work.IndexDir, $"bucket={bucket}", "part" + OrderIndexSegment.Extension);
+        List<OrderIndexSegment.WrittenBlock> blocks = [];
+        await WriteFileAsync(path, s =>
+        {
+            blocks = write(s, groups);
+            return Task.CompletedTask;
+        });
+        lock (_gate)
+            foreach (var b in blocks)
+            {
+                if (!_winnerBlocks.TryGetValue(b.Partition, out var list)) _winnerBlocks[b.Partition] = list = [];
+                list.Add((path, b));
+                _touched.Add(b.Partition);
+            }
+        return path;
     }
 
     /// <summary>Rebuilds one partition: what it held, minus the orders that left it, plus what was spilled to it.</summary>
@@ -330,6 +352,53 @@ internal sealed class TransformBatch
         using var quarantine = new QuarantineWriter(_ctx.Work.TransformQuarantine, "transform");
         foreach (var q in _quarantine.OrderBy(q => q.File).ThenBy(q => q.Line))
             quarantine.Add(q.Source, q.Line, q.Reason, q.Raw);
+    }
+
+    /// <summary>
+    /// The inner join on user_id of rows [from, Count) of <paramref name="rows"/>, in place: each row gets its user's
+    /// country, segment and signup_date, and total_price; the rows of unknown users are set aside with the reason and
+    /// the rows after them move up.
+    /// </summary>
+    private void Join(PartitionColumns rows, int from, ReadOnlySpan<long> lines, HashSet<(string, int)> contributions, HashSet<string> sources, SpillKit kit)
+    {
+        var end = rows.Count;
+        kit.EnsureUserStrings(end - from);
+        var (country, segment) = (kit.Country, kit.Segment);
+        var sourceKeys = rows.SourceKeyValues.Entries;
+        var (lastSource, lastDay) = (-1, -1);
+        long unknown = 0;
+        var kept = from;
+        for (var i = from; i < end; i++)
+        {
+            // The users are random accesses into megabytes: ask for a later row's user now, so it is in cache by then.
+            if (i + UserPrefetchDistance < end) _users.Prefetch(rows.UserId[i + UserPrefetchDistance]);
+            if (!_users.TryGet(rows.UserId[i], out var user))
+            {
+                unknown++;
+                var source = sourceKeys[rows.SourceKey[i]];
+                lock (_gate)
+                    _quarantine.Add((_planOrder.GetValueOrDefault(source, int.MaxValue), lines[i - from], source,
+                        $"unknown user_id {rows.UserId[i]}: not in the user dimension", Describe(rows.OrderId.StringAt(i), rows.UserId[i], rows.EventTs[i])));
+                continue;
+            }
+            if (kept != i) rows.MoveRow(i, kept);
+            country[kept - from] = user.Country;
+            segment[kept - from] = user.Segment;
+            rows.SignupDate[kept] = user.SignupDate;
+            rows.TotalPrice[kept] = rows.Qty[kept] is { } q && rows.UnitPrice[kept] is { } p ? q * p : null;
+            var day = DayNumber(rows.EventTs[kept]);
+            if (rows.SourceKey[kept] != lastSource || day != lastDay)
+            {
+                (lastSource, lastDay) = (rows.SourceKey[kept], day);
+                contributions.Add((sourceKeys[lastSource], day));
+                sources.Add(sourceKeys[lastSource]);
+            }
+            kept++;
+        }
+        rows.Truncate(kept);
+        rows.SetUserStrings(from, country.AsSpan(0, kept - from), segment.AsSpan(0, kept - from));
+        Interlocked.Add(ref _batchRows, end - from);
+        Interlocked.Add(ref _unknownUsers, unknown);
     }
 
     /// <summary>The inner join on user_id, with total_price; rows of unknown users are set aside with the reason.</summary>
@@ -417,6 +486,16 @@ internal sealed class TransformBatch
         public readonly ColumnBlockWriter Encoder = new();
         public readonly StringPool Strings = new();
         public byte[] Buffer = [];
+
+        /// <summary>A staging block's users' country and segment, before they become the rows' ids.</summary>
+        public string?[] Country = [], Segment = [];
+
+        public void EnsureUserStrings(int n)
+        {
+            if (Country.Length >= n) return;
+            Country = new string?[n];
+            Segment = new string?[n];
+        }
     }
 
     private readonly System.Collections.Concurrent.ConcurrentBag<SpillKit> _kits = [];
@@ -439,21 +518,17 @@ internal sealed class TransformBatch
         if (rows.Capacity <= 1_048_576) _rowLists.Add(rows);
     }
 
-    /// <summary>Order-id tables of a bucket, reused by the next one (a table of 150k ids is ~5 MB).</summary>
-    private readonly System.Collections.Concurrent.ConcurrentBag<OrderIdTable> _tables = [];
+    /// <summary>Order-id tables of a bucket, reused by the next one (a table of 150k ids is ~2 MB).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentBag<OrderIdRows> _tables = [];
 
-    private OrderIdTable RentTable(int capacity)
+    private OrderIdRows RentOrderRows(int capacity, Utf8Column keys)
     {
-        if (!_tables.TryTake(out var table)) return new OrderIdTable(capacity);
-        table.Reset(capacity);
+        var table = _tables.TryTake(out var held) ? held : new OrderIdRows();
+        table.Reset(capacity, keys);
         return table;
     }
 
-    private void ReturnTable(OrderIdTable table)
-    {
-        table.Clear(); // a pooled table holds no order_ids
-        _tables.Add(table);
-    }
+    private void ReturnOrderRows(OrderIdRows table) => _tables.Add(table);
 
     private void ReturnKit(SpillKit kit) => _kits.Add(kit);
 
@@ -480,8 +555,10 @@ internal sealed class TransformBatch
 
     private static int DayNumber(DateTime utc) => (int)(utc.Ticks / TimeSpan.TicksPerDay);
 
-    private static string Describe(EventRecord e) =>
-        $"order_id={e.OrderId ?? "null"}, user_id={e.UserId}, event_ts={UtcTimestamp.Format(e.EventTs)}";
+    private static string Describe(EventRecord e) => Describe(e.OrderId, e.UserId, e.EventTs);
+
+    private static string Describe(string? orderId, long userId, DateTime eventTs) =>
+        $"order_id={orderId ?? "null"}, user_id={userId}, event_ts={UtcTimestamp.Format(eventTs)}";
 
     private static void Add(Dictionary<string, SortedSet<string>> map, string key, string value)
     {

@@ -111,6 +111,77 @@ public sealed class PartitionColumnsTests
     }
 
     [Fact]
+    public void Blocks_and_index_segments_encoded_from_columns_are_those_encoded_from_records()
+    {
+        // Any rows, grouped as Transform groups an index file's rows (winners by day, then the rest), in any order.
+        Partition.SelectMany(p => Gen.Int[0, 3].Array[p.Rows.Count].Select(group => (p.Rows, p.Blocked, p.BlockRows, group))).Sample(p =>
+        {
+            var columns = Columns(p.Rows, p.Blocked, p.BlockRows);
+            var groups = Enumerable.Range(0, 4)
+                .Select(g => new OrderIndexSegment.RowGroup(g == 3 ? null : $"2026-01-2{g}", Enumerable.Range(0, p.Rows.Count).Where(i => p.group[i] == g).Reverse().ToList()))
+                .Where(g => g.Positions.Count > 0).ToList();
+
+            using var fromRecords = new MemoryStream();
+            using var fromColumns = new MemoryStream();
+            var expected = OrderIndexSegment.Write(fromRecords, p.Rows, groups, new MartRowBlock(), new ColumnBlockWriter());
+            var actual = OrderIndexSegment.Write(fromColumns, columns, groups, new MartRowBlock(), new ColumnBlockWriter());
+
+            Assert.Equal(fromRecords.ToArray(), fromColumns.ToArray()); // the order_id filter (non-ASCII ids too) and every block
+            Assert.Equal(expected, actual);
+        }, iter: 200);
+    }
+
+    [Fact]
+    public void A_staging_block_appends_its_events_and_hands_back_their_lines()
+    {
+        var gen = Gen.Select(Row, Gen.Long[1, 1_000_000]).List[1, 300];
+        gen.Sample(items =>
+        {
+            var events = new EventColumns(items.Count);
+            foreach (var (r, line) in items)
+                events.Add(new EventRecord(r.OrderId, r.UserId, r.EventTs, r.ArrivalTs, r.Qty, r.UnitPrice, r.Currency, r.Sku, r.Channel, r.SourceKey, line));
+            var writer = new ColumnBlockWriter();
+            events.Encode(writer);
+            var columns = new PartitionColumns();
+            columns.Append(items[0].Item1); // a row before the block: the block's rows go after it
+
+            var lines = columns.AppendStagingBlock(writer.Written, new StringPool()).ToArray();
+            columns.SetUserStrings(1, new string?[items.Count], new string?[items.Count]); // the join's part, left out here
+
+            Assert.Equal(items.Select(i => i.Item2), lines);
+            Assert.Equal(items.Count + 1, columns.Count);
+            for (var i = 0; i < items.Count; i++)
+            {
+                var (expected, actual) = (items[i].Item1, columns[i + 1]);
+                Assert.Equal((expected.OrderId, expected.UserId, expected.EventTs, expected.ArrivalTs, expected.Qty, expected.UnitPrice, expected.Currency, expected.Sku, expected.Channel, expected.SourceKey),
+                    (actual.OrderId, actual.UserId, actual.EventTs, actual.ArrivalTs, actual.Qty, actual.UnitPrice, actual.Currency, actual.Sku, actual.Channel, actual.SourceKey));
+            }
+        }, iter: 200);
+    }
+
+    [Fact]
+    public void Rows_moved_and_truncated_keep_their_values()
+    {
+        Partition.Where(p => p.Rows.Count > 1).SelectMany(p => Gen.Int[0, p.Rows.Count - 1].Array[1, 20].Select(moves => (p, moves))).Sample(t =>
+        {
+            var (p, moves) = t;
+            var columns = Columns(p.Rows, p.Blocked, p.BlockRows);
+            var expected = p.Rows.ToList();
+            for (var m = 0; m + 1 < moves.Length; m += 2)
+            {
+                columns.MoveRow(moves[m], moves[m + 1]);
+                expected[moves[m + 1]] = expected[moves[m]];
+            }
+            var keep = moves[0];
+            columns.Truncate(keep);
+            columns.Append(p.Rows[^1]);
+            expected = [.. expected.Take(keep), p.Rows[^1]];
+
+            Assert.Equal(expected, Enumerable.Range(0, columns.Count).Select(i => columns[i]));
+        }, iter: 300);
+    }
+
+    [Fact]
     public void A_block_whose_row_points_outside_its_dictionary_is_refused()
     {
         var rows = new List<MartRecord> { new("O-1", 1, T0, T0, 1, 1m, 1m, "EUR", "S", "web", "DE", "smb", null, "events/a.json") };
