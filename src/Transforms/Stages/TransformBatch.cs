@@ -167,7 +167,7 @@ internal sealed class TransformBatch
                         if (OrderIndex.Beats(fresh, at, best)) best = at;
                     entering.Add(best);
                 }
-                var file = await WriteIndexFileAsync(bucket, fresh.Count, i => DayNumber(fresh.EventTs[i]), entering,
+                var file = await WriteIndexFileAsync(bucket, fresh.Count, i => fresh.EventTs[i].Ticks, entering,
                     (s, groups) => OrderIndexSegment.Write(s, fresh, groups, kit.Block, kit.Encoder));
                 lock (_gate) IndexBuckets.Add(new IndexBucketOutput(bucket, fresh.Count, file, append));
                 _ctx.Log.Diagnostic(append
@@ -232,7 +232,7 @@ internal sealed class TransformBatch
                     set.UnionWith(ids);
                     _touched.Add(dt);
                 }
-        var file = await WriteIndexFileAsync(bucket, written.Count, i => DayNumber(written[i].EventTs), inWritten,
+        var file = await WriteIndexFileAsync(bucket, written.Count, i => written[i].EventTs.Ticks, inWritten,
             (s, groups) => OrderIndexSegment.Write(s, written, groups, kit.Block, kit.Encoder));
         lock (_gate) IndexBuckets.Add(new IndexBucketOutput(bucket, written.Count, file, append));
         _ctx.Log.Diagnostic(append
@@ -249,7 +249,7 @@ internal sealed class TransformBatch
     /// order, then the batch in plan and line order), which is deterministic; sorting 150k ids per bucket cost ~4 s of
     /// CPU at 10M events. Returns the file, or null when there are no rows.
     /// </summary>
-    private async Task<string?> WriteIndexFileAsync(string bucket, int count, Func<int, int> dayOf, List<int> entering,
+    private async Task<string?> WriteIndexFileAsync(string bucket, int count, Func<int, long> eventTicksOf, List<int> entering,
         Func<Stream, IReadOnlyList<OrderIndexSegment.RowGroup>, List<OrderIndexSegment.WrittenBlock>> write)
     {
         if (count == 0) return null;
@@ -258,10 +258,11 @@ internal sealed class TransformBatch
         foreach (var w in entering)
         {
             winner[w] = true;
-            var day = dayOf(w);
+            var day = (int)(eventTicksOf(w) / TimeSpan.TicksPerDay);
             if (!byDay.TryGetValue(day, out var list)) byDay[day] = list = [];
             list.Add(w);
         }
+        foreach (var (day, positions) in byDay) SliceByTime(positions, eventTicksOf, day * TimeSpan.TicksPerDay);
         var groups = byDay.Select(d => new OrderIndexSegment.RowGroup(UtcTimestamp.FormatDate(DateOnly.FromDayNumber(d.Key)), d.Value)).ToList();
         var rest = new List<int>(count - entering.Count);
         for (var i = 0; i < count; i++)
@@ -283,6 +284,33 @@ internal sealed class TransformBatch
             }
         return path;
     }
+
+    /// <summary>
+    /// Puts a day's winners in order of the stretch of the day they fall in (<see cref="TimeSlices"/> slices; a stable
+    /// counting sort, so still deterministic). The partition rebuild writes its rows in event_ts order, gathering each
+    /// column from the blocks of every bucket: with each block in time order it reads each block front to back, a few
+    /// rows at a time, instead of at random (a day's columns are tens of megabytes, past the caches).
+    /// </summary>
+    private static void SliceByTime(List<int> positions, Func<int, long> eventTicksOf, long dayStart)
+    {
+        if (positions.Count < 2 * TimeSlices) return;
+        Span<int> starts = stackalloc int[TimeSlices + 1];
+        starts.Clear();
+        var slices = new byte[positions.Count];
+        var span = CollectionsMarshal.AsSpan(positions);
+        for (var i = 0; i < span.Length; i++)
+        {
+            var slice = (int)Math.Clamp((eventTicksOf(span[i]) - dayStart) * TimeSlices / TimeSpan.TicksPerDay, 0, TimeSlices - 1);
+            slices[i] = (byte)slice;
+            starts[slice + 1]++;
+        }
+        for (var b = 0; b < TimeSlices; b++) starts[b + 1] += starts[b];
+        var sorted = new int[span.Length];
+        for (var i = 0; i < span.Length; i++) sorted[starts[slices[i]]++] = span[i];
+        sorted.CopyTo(span);
+    }
+
+    private const int TimeSlices = 256;
 
     /// <summary>Rebuilds one partition: what it held, minus the orders that left it, plus what was spilled to it.</summary>
     public async Task<PartitionOutput> RebuildPartitionAsync(PartitionedSpool.Reader spilled, string dt, CancellationToken ct)
