@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 
 namespace Highwater.Stages;
@@ -31,6 +32,14 @@ internal static class Utf8Ordinal
     /// </summary>
     public static OrdinalPrefix Prefix(ReadOnlySpan<byte> utf8)
     {
+        // Most ids have no byte from 0xEE (no character from U+E000) in their first sixteen: those bytes, zero-padded,
+        // read big-endian, in one vector test instead of a branch per byte.
+        Span<byte> first = stackalloc byte[16];
+        first.Clear();
+        utf8[..Math.Min(16, utf8.Length)].CopyTo(first);
+        if (!System.Runtime.Intrinsics.Vector128.GreaterThanOrEqualAny(System.Runtime.Intrinsics.Vector128.Create((ReadOnlySpan<byte>)first),
+                System.Runtime.Intrinsics.Vector128.Create((byte)0xEE)))
+            return new OrdinalPrefix(BinaryPrimitives.ReadUInt64BigEndian(first), BinaryPrimitives.ReadUInt64BigEndian(first[8..]));
         ulong high = 0, low = 0;
         var stopped = false;
         for (var i = 0; i < 16; i++)
