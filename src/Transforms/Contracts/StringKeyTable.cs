@@ -21,9 +21,15 @@ internal sealed class StringKeyTable
     // AddAll's work arrays, kept for the next batch.
     private int[] _rowHashes = [];
 
-    public StringKeyTable() : this(static s => string.GetHashCode(s))
+    /// <summary>
+    /// With the process-seeded <see cref="Staging.SeededHash"/> of the characters' bytes: randomised per process as
+    /// string.GetHashCode (Marvin) is, so values from upstream cannot be chosen to collide, and cheaper per value.
+    /// </summary>
+    public StringKeyTable() : this(static s => Fold(Staging.SeededHash.Of(System.Runtime.InteropServices.MemoryMarshal.AsBytes(s))))
     {
     }
+
+    private static int Fold(ulong hash) => (int)(hash ^ hash >> 32);
 
     /// <summary>With a given hash function: tests use a poor one to force collisions.</summary>
     internal StringKeyTable(Func<ReadOnlySpan<char>, int> hash) => _hash = hash;
