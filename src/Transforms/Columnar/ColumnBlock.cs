@@ -247,18 +247,21 @@ public ref struct ColumnBlockReader : IColumnCodec
     }
 
     /// <summary>
-    /// A <see cref="DictionaryStrings(Span{string})"/> column of <paramref name="rows"/> rows without resolving its rows:
-    /// the block's values into <paramref name="values"/> (through the pool), and the rows' ids into them (-1 for null),
-    /// unchecked, as the block holds them.
+    /// A <see cref="DictionaryStrings(Span{string})"/> column read in parts, without making its strings: the number of
+    /// its values, then each value's UTF-8 (<see cref="DictionaryValue"/>), then the rows' ids (<see cref="DictionaryRowIds"/>).
     /// </summary>
-    public ReadOnlySpan<int> DictionaryStrings(int rows, List<string> values)
+    internal int DictionaryCount()
     {
         var count = Int32();
         if (count < 0) throw new InvalidDataException($"a spool block's dictionary says it holds {count} values: the work area is damaged; run the stage that wrote it again.");
-        values.Clear();
-        for (var i = 0; i < count; i++) values.Add(_pool.Get(Take(Int32())));
-        return MemoryMarshal.Cast<byte, int>(Take(rows * 4));
+        return count;
     }
+
+    /// <summary>The next dictionary value's UTF-8 (see <see cref="DictionaryCount"/>).</summary>
+    internal ReadOnlySpan<byte> DictionaryValue() => Take(Int32());
+
+    /// <summary>The rows' ids into the dictionary just read (-1 for null), unchecked, as the block holds them.</summary>
+    internal ReadOnlySpan<int> DictionaryRowIds(int rows) => MemoryMarshal.Cast<byte, int>(Take(rows * 4));
 
     /// <summary>A <see cref="PlainStrings"/> column of <paramref name="rows"/> rows, appended to <paramref name="into"/> as its UTF-8 bytes.</summary>
     internal void PlainUtf8(int rows, Utf8Column into)

@@ -27,7 +27,8 @@ internal sealed class PartitionColumns
     public readonly DistinctStrings CurrencyValues = NewValues(), SkuValues = NewValues(), ChannelValues = NewValues(),
         CountryValues = NewValues(), SegmentValues = NewValues(), SourceKeyValues = NewValues();
 
-    private readonly List<string> _blockValues = [];
+    private readonly Utf8ValueMap _currencyBytes = new(), _skuBytes = new(), _channelBytes = new(), _countryBytes = new(),
+        _segmentBytes = new(), _sourceKeyBytes = new();
     private int[] _blockIds = [];
     private long[] _lines = [];
 
@@ -41,7 +42,8 @@ internal sealed class PartitionColumns
         OrderId.Clear();
         CurrencyValues.Clear(); SkuValues.Clear(); ChannelValues.Clear();
         CountryValues.Clear(); SegmentValues.Clear(); SourceKeyValues.Clear();
-        _blockValues.Clear();
+        _currencyBytes.Clear(); _skuBytes.Clear(); _channelBytes.Clear();
+        _countryBytes.Clear(); _segmentBytes.Clear(); _sourceKeyBytes.Clear();
     }
 
     /// <summary>
@@ -63,13 +65,13 @@ internal sealed class PartitionColumns
         block.NullableInt32s(Qty.AsSpan(at, n));
         block.NullableDecimals(UnitPrice.AsSpan(at, n));
         block.NullableDecimals(TotalPrice.AsSpan(at, n));
-        Ids(ref block, CurrencyValues, Currency.AsSpan(at, n));
-        Ids(ref block, SkuValues, Sku.AsSpan(at, n));
-        Ids(ref block, ChannelValues, Channel.AsSpan(at, n));
-        Ids(ref block, CountryValues, Country.AsSpan(at, n));
-        Ids(ref block, SegmentValues, Segment.AsSpan(at, n));
+        Ids(ref block, CurrencyValues, _currencyBytes, pool, Currency.AsSpan(at, n));
+        Ids(ref block, SkuValues, _skuBytes, pool, Sku.AsSpan(at, n));
+        Ids(ref block, ChannelValues, _channelBytes, pool, Channel.AsSpan(at, n));
+        Ids(ref block, CountryValues, _countryBytes, pool, Country.AsSpan(at, n));
+        Ids(ref block, SegmentValues, _segmentBytes, pool, Segment.AsSpan(at, n));
         block.NullableDateTimes(SignupDate.AsSpan(at, n));
-        Ids(ref block, SourceKeyValues, SourceKey.AsSpan(at, n));
+        Ids(ref block, SourceKeyValues, _sourceKeyBytes, pool, SourceKey.AsSpan(at, n));
         Count += n;
     }
 
@@ -92,10 +94,10 @@ internal sealed class PartitionColumns
         block.DateTimes(ArrivalTs.AsSpan(at, n));
         block.NullableInt32s(Qty.AsSpan(at, n));
         block.NullableDecimals(UnitPrice.AsSpan(at, n));
-        Ids(ref block, CurrencyValues, Currency.AsSpan(at, n));
-        Ids(ref block, SkuValues, Sku.AsSpan(at, n));
-        Ids(ref block, ChannelValues, Channel.AsSpan(at, n));
-        Ids(ref block, SourceKeyValues, SourceKey.AsSpan(at, n));
+        Ids(ref block, CurrencyValues, _currencyBytes, pool, Currency.AsSpan(at, n));
+        Ids(ref block, SkuValues, _skuBytes, pool, Sku.AsSpan(at, n));
+        Ids(ref block, ChannelValues, _channelBytes, pool, Channel.AsSpan(at, n));
+        Ids(ref block, SourceKeyValues, _sourceKeyBytes, pool, SourceKey.AsSpan(at, n));
         if (_lines.Length < n) _lines = new long[n];
         block.Int64s(_lines.AsSpan(0, n));
         Count += n;
@@ -190,12 +192,13 @@ internal sealed class PartitionColumns
     public static string? Value(DistinctStrings values, int id) => id < 0 ? null : values.Entries[id];
 
     /// <summary>A block's dictionary column: its values mapped onto the partition's once, then each row's id through that map.</summary>
-    private void Ids(ref ColumnBlockReader block, DistinctStrings values, Span<int> into)
+    private void Ids(ref ColumnBlockReader block, DistinctStrings values, Utf8ValueMap byBytes, StringPool pool, Span<int> into)
     {
-        var local = block.DictionaryStrings(into.Length, _blockValues);
-        if (_blockIds.Length < _blockValues.Count) _blockIds = new int[Math.Max(_blockValues.Count, _blockIds.Length * 2)];
-        var map = _blockIds.AsSpan(0, _blockValues.Count);
-        values.AddRange(CollectionsMarshal.AsSpan(_blockValues)!, map);
+        var count = block.DictionaryCount();
+        if (_blockIds.Length < count) _blockIds = new int[Math.Max(count, _blockIds.Length * 2)];
+        var map = _blockIds.AsSpan(0, count);
+        for (var k = 0; k < count; k++) map[k] = byBytes.IdOf(block.DictionaryValue(), values, pool);
+        var local = block.DictionaryRowIds(into.Length);
         for (var i = 0; i < into.Length; i++)
         {
             var id = local[i];
