@@ -7,12 +7,12 @@ using Highwater.Staging;
 namespace Highwater.Stages;
 
 /// <summary>
-/// The working state of one Transform run, in its two passes. First, bucket by bucket (independent, so several
-/// at once): join the bucket's staged rows to the users, reduce them to one candidate per (order_id, source
-/// file), let the order index decide the winners, write the bucket's index file, and spill each winner that
-/// enters a partition to that partition. Then, partition by partition: merge what the partition held with what
-/// was spilled to it, minus what left it, and write its mart and KPI files. Memory follows one bucket and one
-/// partition per worker, not the batch.
+/// The working state of one Transform run, in its two passes, on rows held as columns (<see cref="PartitionColumns"/>).
+/// First, bucket by bucket (independent, so several at once): join the bucket's staged rows to the users, reduce them
+/// to one candidate per (order_id, source file), let the order index decide the winners, and write the bucket's index
+/// file with the winners that enter a partition in blocks of their own (the few that are not in it are spilled).
+/// Then, partition by partition: merge what the partition held with those blocks and the spill, minus what left it,
+/// and write its mart and KPI files. Memory follows one bucket and one partition per worker, not the batch.
 /// </summary>
 internal sealed class TransformBatch
 {
@@ -245,9 +245,10 @@ internal sealed class TransformBatch
     /// Writes a bucket's index file of <paramref name="count"/> rows: the winners that enter a partition
     /// (<paramref name="entering"/>, positions among the rows) in blocks of their own, one group per day, then the rest;
     /// the partition rebuild reads the winners back from that file, so they are encoded and written once, not once for
-    /// the index and again for a spill. No sort: the rows are in the order they were gathered (held segments in manifest
-    /// order, then the batch in plan and line order), which is deterministic; sorting 150k ids per bucket cost ~4 s of
-    /// CPU at 10M events. Returns the file, or null when there are no rows.
+    /// the index and again for a spill. Not sorted by order_id (sorting 150k ids per bucket cost ~4 s of CPU at 10M
+    /// events): the rows are in the order they were gathered (held segments in manifest order, then the batch in plan
+    /// and line order), but for each day's winners, which <see cref="SliceByTime"/> puts in stretches of the day; both are
+    /// deterministic. Returns the file, or null when there are no rows.
     /// </summary>
     private async Task<string?> WriteIndexFileAsync(string bucket, int count, Func<int, long> eventTicksOf, List<int> entering,
         Func<Stream, IReadOnlyList<OrderIndexSegment.RowGroup>, List<OrderIndexSegment.WrittenBlock>> write)
@@ -529,22 +530,6 @@ internal sealed class TransformBatch
     private readonly System.Collections.Concurrent.ConcurrentBag<SpillKit> _kits = [];
 
     private SpillKit RentKit() => _kits.TryTake(out var kit) ? kit : new SpillKit();
-
-    /// <summary>Row lists of a bucket or a partition, reused by the next one (kept up to a million rows each).</summary>
-    private readonly System.Collections.Concurrent.ConcurrentBag<List<MartRecord>> _rowLists = [];
-
-    private List<MartRecord> RentRows(int capacity)
-    {
-        if (!_rowLists.TryTake(out var rows)) return new List<MartRecord>(capacity);
-        rows.EnsureCapacity(capacity);
-        return rows;
-    }
-
-    private void ReturnRows(List<MartRecord> rows)
-    {
-        rows.Clear();
-        if (rows.Capacity <= 1_048_576) _rowLists.Add(rows);
-    }
 
     /// <summary>Order-id tables of a bucket, reused by the next one (a table of 150k ids is ~2 MB).</summary>
     private readonly System.Collections.Concurrent.ConcurrentBag<OrderIdRows> _tables = [];

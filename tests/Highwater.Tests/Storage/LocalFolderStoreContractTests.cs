@@ -128,7 +128,7 @@ public sealed class LocalFolderStorePutFileTests : IDisposable
 
         var partition = Path.Combine(store.Root, "gold", "dt=2025-01-01");
         return (await File.ReadAllTextAsync(Path.Combine(partition, "part-r1.parquet")),
-            Directory.GetFiles(partition).Select(Path.GetFileName).ToArray()!);
+            Directory.GetFiles(partition).Select(f => Path.GetFileName(f)).ToArray());
     }
 
     /// <summary>
