@@ -65,6 +65,13 @@ for arg in "$@"; do case "$arg" in --work=*) work="${arg#--work=}";; esac; done
 set +e
 if [ "$cake_dll" != none ]; then dotnet "$cake_dll" build/build.cake "$@"; else dotnet cake build/build.cake "$@"; fi
 code=$?
+# 150: the host found no runtime for the remembered assembly (the SDK changed since): nothing ran; forget it and use
+# `dotnet cake`, which picks the tool's assembly for this runtime.
+if [ "$code" -eq 150 ] && [ "$cake_dll" != none ]; then
+  rm -f "$launcher"
+  dotnet cake build/build.cake "$@"
+  code=$?
+fi
 set -e
 if [ "$code" -ne 0 ] && [ -f "$work/last-exit-code" ]; then
   code="$(cat "$work/last-exit-code")"
