@@ -35,8 +35,7 @@ public sealed class ColumnBlockWriter : IColumnCodec
     private int _length;
     private readonly DistinctStrings _distinct = new(maxReferences: 1 << 16);
     private int[] _ids = [];
-    private int[] _remap = [];
-    private readonly List<int> _used = [];
+    private readonly FirstUseIds _firstUse = new();
 
     /// <summary>The encoded block so far.</summary>
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
@@ -115,30 +114,12 @@ public sealed class ColumnBlockWriter : IColumnCodec
     /// </summary>
     internal void DictionaryIds(ReadOnlySpan<int> ids, List<string> values)
     {
-        if (_remap.Length < values.Count) _remap = new int[Math.Max(values.Count, 2 * _remap.Length)];
-        var remap = _remap.AsSpan(0, values.Count);
-        remap.Fill(-1);
         if (_ids.Length < ids.Length) _ids = new int[ids.Length];
         var local = _ids.AsSpan(0, ids.Length);
-        _used.Clear();
-        for (var i = 0; i < ids.Length; i++)
-        {
-            var id = ids[i];
-            if (id < 0)
-            {
-                local[i] = -1;
-                continue;
-            }
-            ref var at = ref remap[id];
-            if (at < 0)
-            {
-                at = _used.Count;
-                _used.Add(id);
-            }
-            local[i] = at;
-        }
-        Int32(_used.Count);
-        foreach (var id in _used) Utf8(values[id]);
+        _firstUse.Reset(values.Count);
+        for (var i = 0; i < ids.Length; i++) local[i] = ids[i] < 0 ? -1 : _firstUse.Map(ids[i]);
+        Int32(_firstUse.Used.Count);
+        foreach (var id in _firstUse.Used) Utf8(values[id]);
         Int32s(local);
     }
 
@@ -203,6 +184,7 @@ public ref struct ColumnBlockReader : IColumnCodec
         _block = block;
         _pool = pool;
         Rows = Int32();
+        if (Rows < 0) throw new InvalidDataException($"a spool block says it holds {Rows} rows: the work area is damaged; run the stage that wrote it again.");
     }
 
     public int Rows { get; }

@@ -37,8 +37,7 @@ public static class MartPartitionFile
         }
         // Row-group buffers are large (14 arrays of up to a row group each): reused across files rather than
         // allocated per file, which at 10M rows was ~2 GB of large-object churn and the full GCs it triggers.
-        var columns = SharedColumns.TryTake(out var held) && held.Capacity >= Math.Min(RowGroupRows, rows.Count) ? held
-            : new MartColumns(Math.Min(RowGroupRows, Math.Max(rows.Count, 1)));
+        var columns = RentColumns(rows.Count);
         try
         {
             using var writer = new ParquetFileWriter(stream, Columns, metadata);
@@ -69,7 +68,7 @@ public static class MartPartitionFile
         finally
         {
             columns.Clear();
-            if (columns.Capacity == RowGroupRows || SharedColumns.IsEmpty) SharedColumns.Add(columns);
+            ReturnColumns(columns);
         }
         return Task.CompletedTask;
     }
@@ -83,8 +82,7 @@ public static class MartPartitionFile
     internal static Task WriteAsync(Stream stream, PartitionColumns rows, int[] order)
     {
         if (order.Length < rows.Count) throw new ArgumentException($"the order holds {order.Length} positions for {rows.Count} rows", nameof(order));
-        var columns = SharedColumns.TryTake(out var held) && held.Capacity >= Math.Min(RowGroupRows, rows.Count) ? held
-            : new MartColumns(Math.Min(RowGroupRows, Math.Max(rows.Count, 1)));
+        var columns = RentColumns(rows.Count);
         var ids = columns.Ids;
         try
         {
@@ -114,7 +112,7 @@ public static class MartPartitionFile
         }
         finally
         {
-            if (columns.Capacity == RowGroupRows || SharedColumns.IsEmpty) SharedColumns.Add(columns);
+            ReturnColumns(columns);
         }
         return Task.CompletedTask;
     }
@@ -134,6 +132,17 @@ public static class MartPartitionFile
     };
 
     private static readonly System.Collections.Concurrent.ConcurrentBag<MartColumns> SharedColumns = [];
+
+    /// <summary>Row-group buffers for a file of <paramref name="rows"/> rows: a shared one when it is large enough.</summary>
+    private static MartColumns RentColumns(int rows) =>
+        SharedColumns.TryTake(out var held) && held.Capacity >= Math.Min(RowGroupRows, rows) ? held
+            : new MartColumns(Math.Min(RowGroupRows, Math.Max(rows, 1)));
+
+    /// <summary>Gives buffers back (holding no strings: see <see cref="MartColumns.Clear"/>); only full-size ones are kept, or the first.</summary>
+    private static void ReturnColumns(MartColumns columns)
+    {
+        if (columns.Capacity == RowGroupRows || SharedColumns.IsEmpty) SharedColumns.Add(columns);
+    }
 
     public static Task ReadAsync(Stream stream, string name, List<MartRecord> into) => ReadAsync(stream, name, into, keep: null);
 

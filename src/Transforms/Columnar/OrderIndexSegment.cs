@@ -50,8 +50,7 @@ public static class OrderIndexSegment
     public static List<WrittenBlock> Write(Stream stream, List<MartRecord> rows, IReadOnlyList<RowGroup> groups, MartRowBlock codec,
         ColumnBlockWriter block)
     {
-        if (groups.Sum(g => (long)g.Positions.Count) != rows.Count)
-            throw new ArgumentException($"the groups hold {groups.Sum(g => (long)g.Positions.Count):N0} positions for {rows.Count:N0} rows", nameof(groups));
+        CheckGroups(groups, rows.Count);
         var all = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows);
         var filter = OrderIdFilter.For(rows.Count);
         foreach (ref readonly var row in all)
@@ -70,8 +69,7 @@ public static class OrderIndexSegment
     internal static List<WrittenBlock> Write(Stream stream, PartitionColumns rows, IReadOnlyList<RowGroup> groups, MartRowBlock codec,
         ColumnBlockWriter block)
     {
-        if (groups.Sum(g => (long)g.Positions.Count) != rows.Count)
-            throw new ArgumentException($"the groups hold {groups.Sum(g => (long)g.Positions.Count):N0} positions for {rows.Count:N0} rows", nameof(groups));
+        CheckGroups(groups, rows.Count);
         var filter = OrderIdFilter.For(rows.Count);
         for (var i = 0; i < rows.Count; i++)
             if (!rows.OrderId.IsNull(i)) filter.Add(rows.OrderId[i]);
@@ -83,6 +81,13 @@ public static class OrderIndexSegment
     }
 
     private delegate ReadOnlySpan<byte> BlockEncoder(ReadOnlySpan<int> positions);
+
+    private static void CheckGroups(IReadOnlyList<RowGroup> groups, int rows)
+    {
+        var positions = groups.Sum(g => (long)g.Positions.Count);
+        if (positions != rows)
+            throw new ArgumentException($"the groups hold {positions:N0} positions for {rows:N0} rows", nameof(groups));
+    }
 
     /// <summary>The segment around its filter: each group's rows in blocks of their own, encoded by <paramref name="encode"/>.</summary>
     private static List<WrittenBlock> WriteBlocks(Stream stream, OrderIdFilter filter, IReadOnlyList<RowGroup> groups, BlockEncoder encode)

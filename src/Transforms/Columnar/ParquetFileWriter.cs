@@ -168,8 +168,7 @@ public sealed class ParquetFileWriter : IDisposable
             present[i] = values[i] is not null;
             if (values[i] is null) nulls++;
         }
-        if (nulls > 0 && !spec.Nullable)
-            throw new ArgumentException($"column '{spec.Name}' is required but {nulls:N0} of its values are null");
+        EnsureNullable(spec, nulls);
         if (TryDictionary(values, out var entries, out var indices))
         {
             WriteDictionaryChunk(column, values.Length, present.AsSpan(0, values.Length), nulls, entries, indices);
@@ -195,8 +194,7 @@ public sealed class ParquetFileWriter : IDisposable
         var nulls = 0;
         for (var i = 0; i < rows.Length; i++)
             if (!(present[i] = !values.IsNull(rows[i]))) nulls++;
-        if (nulls > 0 && !spec.Nullable)
-            throw new ArgumentException($"column '{spec.Name}' is required but {nulls:N0} of its values are null");
+        EnsureNullable(spec, nulls);
         if (!IsPlainByFirstRun(values, rows, nulls))
         {
             var strings = _buffers.Strings(rows.Length);
@@ -248,7 +246,7 @@ public sealed class ParquetFileWriter : IDisposable
             var n = 0;
             for (var i = 0; i < run.Length; i++)
                 if (ids[i] >= 0) n++;
-            return n >= 64 && d.Entries.Count > n * 9 / 10;
+            return GivesUpDictionary(0, n, d.Entries.Count);
         }
         finally
         {
@@ -270,47 +268,34 @@ public sealed class ParquetFileWriter : IDisposable
         var nulls = 0;
         for (var i = 0; i < ids.Length; i++)
             if (!(present[i] = ids[i] >= 0)) nulls++;
-        if (nulls > 0 && !spec.Nullable)
-            throw new ArgumentException($"column '{spec.Name}' is required but {nulls:N0} of its values are null");
-        var entries = _buffers.Entries;
-        entries.Clear();
+        EnsureNullable(spec, nulls);
+        var firstUse = _buffers.FirstUse;
+        firstUse.Reset(values.Count);
         var indices = _buffers.Ints(ids.Length);
-        var remap = _buffers.Remap(values.Count);
-        remap.AsSpan(0, values.Count).Fill(-1);
         var n = 0;
         var dictionary = true;
         for (var from = 0; from < ids.Length && dictionary; from += DictionarySample)
         {
             var to = Math.Min(ids.Length, from + DictionarySample);
             for (var i = from; i < to; i++)
-            {
-                var id = ids[i];
-                if (id < 0) continue;
-                ref var at = ref remap[id];
-                if (at < 0)
-                {
-                    at = entries.Count;
-                    entries.Add(values[id]);
-                }
-                indices[n++] = at;
-            }
-            if ((from == 0 && n >= 64 && entries.Count > n * 9 / 10) || entries.Count > MaxDictionaryEntries) dictionary = false;
+                if (ids[i] >= 0) indices[n++] = firstUse.Map(ids[i]);
+            dictionary = !GivesUpDictionary(from, n, firstUse.Used.Count);
         }
-        if (dictionary && entries.Count > 0)
+        if (dictionary && firstUse.Used.Count > 0)
         {
+            var entries = _buffers.Entries;
+            entries.Clear();
+            foreach (var id in firstUse.Used) entries.Add(values[id]);
             WriteDictionaryChunk(column, ids.Length, present.AsSpan(0, ids.Length), nulls, entries, indices);
             entries.Clear();
             return;
         }
-        entries.Clear();
+        // Written plain, as WriteStrings writes the same strings (it comes to the same decision).
         var strings = _buffers.Strings(ids.Length);
         try
         {
             for (var i = 0; i < ids.Length; i++) strings[i] = ids[i] < 0 ? null : values[ids[i]];
-            var body = _buffers.Body;
-            body.ResetWrittenCount();
-            WriteLevels(spec.Nullable, present.AsSpan(0, ids.Length), nulls);
-            FinishPlainChunk(column, ids.Length, AppendByteArrays(body, strings.AsSpan(0, ids.Length), nulls));
+            WriteStrings(strings.AsSpan(0, ids.Length), column);
         }
         finally
         {
@@ -482,6 +467,21 @@ public sealed class ParquetFileWriter : IDisposable
         _group!.Columns.Add(column);
     }
 
+    /// <summary>
+    /// Whether a column gives up its dictionary after the run of values starting at <paramref name="from"/>, with
+    /// <paramref name="present"/> values that are not null so far and <paramref name="distinct"/> distinct ones: after the
+    /// first run when they look unique (more than nine in ten distinct), after any run when they outgrow
+    /// <see cref="MaxDictionaryEntries"/>. <see cref="WriteStrings"/> and <see cref="WriteStringIds"/> decide alike.
+    /// </summary>
+    private static bool GivesUpDictionary(int from, int present, int distinct) =>
+        (from == 0 && present >= 64 && distinct > present * 9 / 10) || distinct > MaxDictionaryEntries;
+
+    private static void EnsureNullable(ParquetColumnSpec spec, int nulls)
+    {
+        if (nulls > 0 && !spec.Nullable)
+            throw new ArgumentException($"column '{spec.Name}' is required but {nulls:N0} of its values are null");
+    }
+
     private bool TryDictionary(ReadOnlySpan<string?> values, out List<string> entries, out int[] indices)
     {
         var d = _buffers.Dictionary;
@@ -501,8 +501,7 @@ public sealed class ParquetFileWriter : IDisposable
             d.AddRange(run, ids);
             foreach (var id in ids)
                 if (id >= 0) indices[n++] = id;
-            if (from == 0 && n >= 64 && entries.Count > n * 9 / 10) return false;
-            if (entries.Count > MaxDictionaryEntries) return false;
+            if (GivesUpDictionary(from, n, entries.Count)) return false;
         }
         return entries.Count > 0;
     }
@@ -782,9 +781,9 @@ public sealed class ParquetFileWriter : IDisposable
         private int[] _ints = [];
         private bool[] _present = [];
         private byte[] _compressed = [];
-        private int[] _remap = [];
         private string?[] _strings = [];
         public readonly List<string> Entries = [];
+        public readonly FirstUseIds FirstUse = new();
 
         public static PageBuffers Rent() => Pool.TryTake(out var b) ? b : new PageBuffers();
 
@@ -797,7 +796,6 @@ public sealed class ParquetFileWriter : IDisposable
         public long[] Longs(int n) => _longs.Length >= n ? _longs : _longs = new long[n];
         public int[] Ints(int n) => _ints.Length >= n ? _ints : _ints = new int[n];
         public bool[] Present(int n) => _present.Length >= n ? _present : _present = new bool[n];
-        public int[] Remap(int n) => _remap.Length >= n ? _remap : _remap = new int[Math.Max(n, 2 * _remap.Length)];
         public string?[] Strings(int n) => _strings.Length >= n ? _strings : _strings = new string?[n];
         public byte[] Compressed(int n) => _compressed.Length >= n ? _compressed : _compressed = new byte[n];
     }

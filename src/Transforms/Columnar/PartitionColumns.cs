@@ -53,11 +53,7 @@ internal sealed class PartitionColumns
     /// <exception cref="InvalidDataException">The block is cut short or an id points outside its dictionary.</exception>
     public void AppendBlock(ReadOnlySpan<byte> bytes, StringPool pool)
     {
-        var block = new ColumnBlockReader(bytes, pool);
-        var n = block.Rows;
-        if (n < 0) throw new InvalidDataException($"a spool block says it holds {n} rows: the work area is damaged; run the stage that wrote it again.");
-        Ensure(Count + n);
-        var at = Count;
+        var block = Begin(bytes, pool, out var at, out var n);
         block.PlainUtf8(n, OrderId);
         block.Int64s(UserId.AsSpan(at, n));
         block.DateTimes(EventTs.AsSpan(at, n));
@@ -83,11 +79,7 @@ internal sealed class PartitionColumns
     /// <exception cref="InvalidDataException">The block is cut short or an id points outside its dictionary.</exception>
     public ReadOnlySpan<long> AppendStagingBlock(ReadOnlySpan<byte> bytes, StringPool pool)
     {
-        var block = new ColumnBlockReader(bytes, pool);
-        var n = block.Rows;
-        if (n < 0) throw new InvalidDataException($"a spool block says it holds {n} rows: the work area is damaged; run the stage that wrote it again.");
-        Ensure(Count + n);
-        var at = Count;
+        var block = Begin(bytes, pool, out var at, out var n);
         block.PlainUtf8(n, OrderId);
         block.Int64s(UserId.AsSpan(at, n));
         block.DateTimes(EventTs.AsSpan(at, n));
@@ -102,6 +94,16 @@ internal sealed class PartitionColumns
         block.Int64s(_lines.AsSpan(0, n));
         Count += n;
         return _lines.AsSpan(0, n);
+    }
+
+    /// <summary>Opens a block to append: its reader, the row it starts at and its row count, with room made for them.</summary>
+    private ColumnBlockReader Begin(ReadOnlySpan<byte> bytes, StringPool pool, out int at, out int n)
+    {
+        var block = new ColumnBlockReader(bytes, pool);
+        n = block.Rows;
+        Ensure(Count + n);
+        at = Count;
+        return block;
     }
 
     /// <summary>Sets the country and segment of rows [from, from + n) to the given strings (the join's user columns).</summary>
@@ -257,9 +259,6 @@ internal sealed class Utf8Column
     public ReadOnlySpan<byte> this[int i] => _lengths[i] < 0 ? default : _bytes.AsSpan(_starts[i], _lengths[i]);
 
     public bool IsNull(int i) => _lengths[i] < 0;
-
-    /// <summary>The byte length of row <paramref name="i"/>, -1 for null.</summary>
-    public int LengthOf(int i) => _lengths[i];
 
     public string? StringAt(int i) => _lengths[i] < 0 ? null : Encoding.UTF8.GetString(this[i]);
 

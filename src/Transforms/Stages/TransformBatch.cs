@@ -87,7 +87,7 @@ internal sealed class TransformBatch
     {
         // The batch's candidates, as columns: one per (order_id, source file); within a file the latest arrival wins, on
         // a tie the later line (rows come in line order).
-        var pool = new StringPool();
+        var kit = RentKit();
         var staged = (int)Math.Min(staging.RowsOf(bucket), int.MaxValue / 2);
         var fresh = RentColumns();
         // Candidates by order_id (one hash of the id's bytes per row, not of the (order_id, source) pair); an order fed
@@ -97,13 +97,12 @@ internal sealed class TransformBatch
         var contributions = new HashSet<(string, int)>();
         var sources = new HashSet<string>(StringComparer.Ordinal);
         var hashes = new int[EventStagingWriter.BlockRows];
-        var kit = RentKit();
         foreach (var block in staging.BlocksOf(bucket))
         {
             // A block's rows are decoded and joined straight onto the candidates, then kept or dropped in place: a row
             // that only replaces an earlier candidate of its (order_id, source file) leaves a gap the next kept row closes.
             var start = fresh.Count;
-            var lines = fresh.AppendStagingBlock(staging.Read(block, ref kit.Buffer), pool);
+            var lines = fresh.AppendStagingBlock(staging.Read(block, ref kit.Buffer), kit.Strings);
             Join(fresh, start, lines, contributions, sources, kit);
             var end = fresh.Count;
             // The table is megabytes: hash the block's ids first, then ask for each row's slot a few rows ahead.
@@ -169,11 +168,7 @@ internal sealed class TransformBatch
                 }
                 var file = await WriteIndexFileAsync(bucket, fresh.Count, i => fresh.EventTs[i].Ticks, entering,
                     (s, groups) => OrderIndexSegment.Write(s, fresh, groups, kit.Block, kit.Encoder));
-                lock (_gate) IndexBuckets.Add(new IndexBucketOutput(bucket, fresh.Count, file, append));
-                _ctx.Log.Diagnostic(append
-                    ? $"order index bucket {bucket}: {fresh.Count:N0} candidates appended as segment {segments.Count + 1} (no held candidates of the same orders; " +
-                      $"{skipped} of {segments.Count} segment(s) skipped by their order_id filter)"
-                    : $"order index bucket {bucket}: 0 candidates held -> {fresh.Count:N0} (rewritten as one segment)");
+                AddIndexBucket(bucket, fresh.Count, file, append, fresh.Count, held: 0, segments.Count, skipped);
             }
             else
             {
@@ -234,11 +229,17 @@ internal sealed class TransformBatch
                 }
         var file = await WriteIndexFileAsync(bucket, written.Count, i => written[i].EventTs.Ticks, inWritten,
             (s, groups) => OrderIndexSegment.Write(s, written, groups, kit.Block, kit.Encoder));
-        lock (_gate) IndexBuckets.Add(new IndexBucketOutput(bucket, written.Count, file, append));
+        AddIndexBucket(bucket, written.Count, file, append, fresh.Count, old.Count, segmentCount, skipped);
+    }
+
+    /// <summary>Records a bucket's index file (<paramref name="written"/> candidates) and says what became of the batch's.</summary>
+    private void AddIndexBucket(string bucket, int written, string? file, bool append, int fresh, int held, int segments, int skipped)
+    {
+        lock (_gate) IndexBuckets.Add(new IndexBucketOutput(bucket, written, file, append));
         _ctx.Log.Diagnostic(append
-            ? $"order index bucket {bucket}: {fresh.Count:N0} candidates appended as segment {segmentCount + 1} ({old.Count:N0} held candidates of the same orders read; " +
-              $"{skipped} of {segmentCount} segment(s) skipped by their order_id filter)"
-            : $"order index bucket {bucket}: {old.Count:N0} candidates held -> {candidates.Count:N0} (rewritten as one segment)");
+            ? $"order index bucket {bucket}: {fresh:N0} candidates appended as segment {segments + 1} ({held:N0} held candidates of the same orders read; " +
+              $"{skipped} of {segments} segment(s) skipped by their order_id filter)"
+            : $"order index bucket {bucket}: {held:N0} candidates held -> {written:N0} (rewritten as one segment)");
     }
 
     /// <summary>
