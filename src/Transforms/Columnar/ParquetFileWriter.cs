@@ -22,13 +22,30 @@ public enum ParquetValueKind
     Decimal,
 }
 
+/// <summary>How <see cref="ParquetFileWriter"/> encodes INT32 and INT64 columns (integers, timestamps, dates, decimals).</summary>
+public enum ParquetIntegerEncoding
+{
+    /// <summary>
+    /// DELTA_BINARY_PACKED, uncompressed (the default), for the INTEGER columns (<see cref="ParquetValueKind.Int32"/> and
+    /// <see cref="ParquetValueKind.Int64"/>): ids drawn from a range and small quantities pack into a few bits a value, and
+    /// are cheaper to write and to read than PLAIN with Snappy. Read by DuckDB, Spark, Arrow and Trino, and by
+    /// Parquet.Net, which reads the encoding only into int and long: timestamps, dates and decimals stay PLAIN with
+    /// Snappy, so a Parquet.Net reader reads every mart column.
+    /// </summary>
+    Delta,
+    /// <summary>PLAIN with Snappy, as every Parquet reader reads (for engines that predate the DELTA encodings).</summary>
+    Plain,
+}
+
 /// <summary>One column of a file <see cref="ParquetFileWriter"/> writes (flat schemas only: no nesting, no repetition).</summary>
 public sealed record ParquetColumnSpec(string Name, ParquetValueKind Kind, bool Nullable, int Precision = 0, int Scale = 0);
 
 /// <summary>
 /// A Parquet writer for flat schemas, written for the mart's hot path: values go from column arrays straight into
 /// pages (no per-value objects, buffers reused across row groups and files). Each column chunk is one data page
-/// (v1) compressed with Snappy, plus a dictionary page for string columns whose values repeat
+/// (v1). INTEGER columns are DELTA_BINARY_PACKED and uncompressed (<see cref="ParquetIntegerEncoding"/>; PLAIN with
+/// Snappy on request); timestamps, dates and decimals are PLAIN and strings are compressed with Snappy, strings
+/// with a dictionary page when their values repeat
 /// (RLE_DICTIONARY indices, bit-packed); definition levels are RLE/bit-packed; every chunk has min, max and null
 /// count statistics (TypeDefinedOrder). Columns must be written in schema order, one row group at a time:
 /// <see cref="BeginRowGroup"/>, one Write call per column, <see cref="EndRowGroup"/>; <see cref="Complete"/> writes the
@@ -48,9 +65,9 @@ public sealed class ParquetFileWriter : IDisposable
     private const int PrefetchDistance = 8;
 
     private const int TypeInt32 = 1, TypeInt64 = 2, TypeByteArray = 6;
-    private const int EncodingPlain = 0, EncodingRle = 3, EncodingRleDictionary = 8;
+    private const int EncodingPlain = 0, EncodingRle = 3, EncodingDeltaBinaryPacked = 5, EncodingRleDictionary = 8;
     private const int PageData = 0, PageDictionary = 2;
-    private const int CodecSnappy = 1;
+    private const int CodecUncompressed = 0, CodecSnappy = 1;
     private static ReadOnlySpan<byte> Magic => "PAR1"u8;
     private static readonly long EpochTicks = DateTime.UnixEpoch.Ticks;
 
@@ -59,11 +76,13 @@ public sealed class ParquetFileWriter : IDisposable
     private readonly IReadOnlyDictionary<string, string>? _metadata;
     private readonly List<RowGroupMeta> _rowGroups = [];
     private readonly PageBuffers _buffers;
+    private readonly ParquetIntegerEncoding _integers;
     private long _position;
     private RowGroupMeta? _group;
     private bool _completed;
 
-    public ParquetFileWriter(Stream stream, IReadOnlyList<ParquetColumnSpec> columns, IReadOnlyDictionary<string, string>? metadata = null)
+    public ParquetFileWriter(Stream stream, IReadOnlyList<ParquetColumnSpec> columns, IReadOnlyDictionary<string, string>? metadata = null,
+        ParquetIntegerEncoding integers = ParquetIntegerEncoding.Delta)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ParquetFileWriter writes PLAIN values as the machine's little-endian bytes");
         foreach (var c in columns)
@@ -72,6 +91,7 @@ public sealed class ParquetFileWriter : IDisposable
         _stream = stream;
         _columns = columns;
         _metadata = metadata;
+        _integers = integers;
         _buffers = PageBuffers.Rent();
         _stream.Write(Magic);
         _position = Magic.Length;
@@ -394,25 +414,49 @@ public sealed class ParquetFileWriter : IDisposable
     {
         var body = _buffers.Body;
         body.ResetWrittenCount();
-        FinishPlainChunk(column, values.Length, AppendPlain(body, values, nulls: 0));
+        FinishIntegerChunk(column, values.Length, values, nulls: 0);
     }
 
     /// <summary>A nullable integer column: the levels of <paramref name="present"/>, then the present values.</summary>
     private void WriteNullable<T>(ColumnMeta column, ReadOnlySpan<bool> present, ReadOnlySpan<T> values)
-        where T : unmanaged, IBinaryInteger<T>, IMinMaxValue<T>
+        where T : unmanaged, IBinaryInteger<T>, IMinMaxValue<T>, ISignedNumber<T>
     {
         var body = _buffers.Body;
         body.ResetWrittenCount();
         var nulls = present.Length - values.Length;
         WriteLevels(true, present, nulls);
-        FinishPlainChunk(column, present.Length, AppendPlain(body, values, nulls));
+        FinishIntegerChunk(column, present.Length, values, nulls);
     }
 
-    /// <summary>PLAIN integers are their little-endian bytes (the byte order checked in the constructor); min and max as statistics.</summary>
-    private static ColumnStats AppendPlain<T>(ArrayBufferWriter<byte> body, ReadOnlySpan<T> values, long nulls)
+    /// <summary>
+    /// Appends an integer column's present values to the page body (after its levels) in the writer's
+    /// <see cref="ParquetIntegerEncoding"/> and writes the chunk: an INTEGER column DELTA_BINARY_PACKED uncompressed, or
+    /// PLAIN with Snappy (other kinds, and a page without values, which every reader takes as PLAIN).
+    /// </summary>
+    private void FinishIntegerChunk<T>(ColumnMeta column, int count, ReadOnlySpan<T> values, long nulls)
+        where T : unmanaged, IBinaryInteger<T>, IMinMaxValue<T>, ISignedNumber<T>
+    {
+        var body = _buffers.Body;
+        if (_integers == ParquetIntegerEncoding.Plain || values.IsEmpty ||
+            _columns[column.Index].Kind is not (ParquetValueKind.Int32 or ParquetValueKind.Int64))
+        {
+            body.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+            FinishPlainChunk(column, count, MinMax(values, nulls));
+            return;
+        }
+        DeltaBinaryPacked.Encode(values, body);
+        column.Stats = MinMax(values, nulls);
+        column.Codec = CodecUncompressed;
+        column.Encodings = _columns[column.Index].Nullable ? [EncodingDeltaBinaryPacked, EncodingRle] : [EncodingDeltaBinaryPacked];
+        column.DataPageOffset = _position;
+        WritePage(column, PageData, count, EncodingDeltaBinaryPacked, body.WrittenSpan);
+        _group!.Columns.Add(column);
+    }
+
+    /// <summary>Min and max statistics of integers, as their PLAIN (little-endian) bytes; the byte order is checked in the constructor.</summary>
+    private static ColumnStats MinMax<T>(ReadOnlySpan<T> values, long nulls)
         where T : unmanaged, IBinaryInteger<T>, IMinMaxValue<T>
     {
-        body.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
         if (values.IsEmpty) return new ColumnStats(nulls, null, null);
         T min = T.MaxValue, max = T.MinValue;
         foreach (var v in values)
@@ -558,8 +602,13 @@ public sealed class ParquetFileWriter : IDisposable
 
     private void WritePage(ColumnMeta column, int pageType, int count, int encoding, ReadOnlySpan<byte> body)
     {
-        var compressed = _buffers.Compressed(Snappier.Snappy.GetMaxCompressedLength(body.Length));
-        var compressedLength = Snappier.Snappy.Compress(body, compressed);
+        ReadOnlySpan<byte> stored = body;
+        if (column.Codec == CodecSnappy)
+        {
+            var compressed = _buffers.Compressed(Snappier.Snappy.GetMaxCompressedLength(body.Length));
+            stored = compressed.AsSpan(0, Snappier.Snappy.Compress(body, compressed));
+        }
+        var compressedLength = stored.Length;
         var header = _buffers.Header;
         header.ResetWrittenCount();
         var t = new ThriftCompactWriter(header);
@@ -585,7 +634,7 @@ public sealed class ParquetFileWriter : IDisposable
         }
         t.EndStruct();
         _stream.Write(header.WrittenSpan);
-        _stream.Write(compressed.AsSpan(0, compressedLength));
+        _stream.Write(stored);
         _position += header.WrittenCount + compressedLength;
         column.Uncompressed += header.WrittenCount + body.Length;
         column.Compressed += header.WrittenCount + compressedLength;
@@ -670,7 +719,7 @@ public sealed class ParquetFileWriter : IDisposable
             t.I32Field(1, PhysicalType(spec.Kind));
             t.I32ListField(2, c.Encodings);
             t.StringListField(3, [spec.Name]);
-            t.I32Field(4, CodecSnappy);
+            t.I32Field(4, c.Codec);
             t.I64Field(5, c.Count);
             t.I64Field(6, c.Uncompressed);
             t.I64Field(7, c.Compressed);
@@ -750,6 +799,8 @@ public sealed class ParquetFileWriter : IDisposable
         public int Index { get; } = index;
         public int Count { get; } = count;
         public int[] Encodings { get; set; } = [];
+        /// <summary>The chunk's compression codec: Snappy, except for DELTA_BINARY_PACKED integers (already packed).</summary>
+        public int Codec { get; set; } = CodecSnappy;
         public long DataPageOffset { get; set; }
         public long? DictionaryPageOffset { get; set; }
         public long Uncompressed { get; set; }

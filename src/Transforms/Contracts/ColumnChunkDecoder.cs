@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Highwater.Columnar;
 using Microsoft.Win32.SafeHandles;
 using Parquet;
 using Parquet.Meta;
@@ -8,8 +10,8 @@ using Parquet.Schema;
 namespace Highwater.Contracts;
 
 /// <summary>
-/// Reads a flat column chunk itself, for the encodings the mart's writer and most others use: v1 data pages, PLAIN
-/// or dictionary-encoded values, RLE definition levels, Snappy or no compression. Parquet.Net 6.1 decompresses each
+/// Reads a flat column chunk itself, for the encodings the mart's writer and most others use: v1 data pages, PLAIN,
+/// dictionary-encoded or (integers) DELTA_BINARY_PACKED values, RLE definition levels, Snappy or no compression. Parquet.Net 6.1 decompresses each
 /// page through a growing MemoryStream and makes a char[] and a string for every string value (a dictionary
 /// column's too): at 10M rows that allocation, and the collections of large arrays it caused, was most of the gate's
 /// CPU. Here a chunk is read with one positioned read into a pooled buffer, each page decompressed into another, and
@@ -20,7 +22,7 @@ namespace Highwater.Contracts;
 /// </summary>
 internal static class ColumnChunkDecoder
 {
-    private const int EncodingPlain = 0, EncodingPlainDictionary = 2, EncodingRle = 3, EncodingRleDictionary = 8;
+    private const int EncodingPlain = 0, EncodingPlainDictionary = 2, EncodingRle = 3, EncodingDeltaBinaryPacked = 5, EncodingRleDictionary = 8;
 
     /// <summary>The column of <paramref name="rows"/> rows as ParquetColumns.ReadAsync returns it (T[], T?[] or string?[]), or null.</summary>
     public static Array? TryRead(string path, FileMetaData? metadata, ParquetRowGroupReader rg, DataField field, int rows, ColumnBufferPool? pool)
@@ -31,13 +33,14 @@ internal static class ColumnChunkDecoder
         if (md is null || md.NumValues != rows || md.PathInSchema.Count != 1) return null;
         if (md.Codec is not (CompressionCodec.UNCOMPRESSED or CompressionCodec.SNAPPY)) return null;
         if (TopLevelElement(metadata, field.Name) is not { } element) return null;
+        var integer = IntegerWidth(element);
         return PlainValueDecoders.For(field, element) switch
         {
-            PlainValueDecoder<int> d => Read(path, md, d, field.IsNullable, rows, pool),
-            PlainValueDecoder<long> d => Read(path, md, d, field.IsNullable, rows, pool),
-            PlainValueDecoder<decimal> d => Read(path, md, d, field.IsNullable, rows, pool),
-            PlainValueDecoder<DateTime> d => Read(path, md, d, field.IsNullable, rows, pool),
-            PlainValueDecoder<DateOnly> d => Read(path, md, d, field.IsNullable, rows, pool),
+            PlainValueDecoder<int> d => Read(path, md, d, integer, field.IsNullable, rows, pool),
+            PlainValueDecoder<long> d => Read(path, md, d, integer, field.IsNullable, rows, pool),
+            PlainValueDecoder<decimal> d => Read(path, md, d, integer, field.IsNullable, rows, pool),
+            PlainValueDecoder<DateTime> d => Read(path, md, d, integer, field.IsNullable, rows, pool),
+            PlainValueDecoder<DateOnly> d => Read(path, md, d, integer, field.IsNullable, rows, pool),
             PlainValueDecoder<string?> d => ReadStrings(path, md, d, field.IsNullable, rows, pool),
             _ => null,
         };
@@ -62,7 +65,7 @@ internal static class ColumnChunkDecoder
         var levels = field.IsNullable ? ArrayPool<byte>.Shared.Rent(rows) : null;
         try
         {
-            if (!TryDecodeChunk(path, md, decoder, rows, slices, levels, out int present))
+            if (!TryDecodeChunk(path, md, decoder, integerWidth: 0, rows, slices, levels, out int present))
             {
                 decoder.Abandon();
                 return null;
@@ -96,13 +99,14 @@ internal static class ColumnChunkDecoder
         }
     }
 
-    private static Array? Read<T>(string path, ColumnMetaData md, PlainValueDecoder<T> decoder, bool nullable, int rows, ColumnBufferPool? pool)
+    private static Array? Read<T>(string path, ColumnMetaData md, PlainValueDecoder<T> decoder, int integerWidth, bool nullable, int rows,
+        ColumnBufferPool? pool)
         where T : struct
     {
         if (!nullable)
         {
             var values = pool?.Rent<T>(rows) ?? new T[rows];
-            if (TryDecodeChunk(path, md, decoder, rows, values, null, out _)) return values;
+            if (TryDecodeChunk(path, md, decoder, integerWidth, rows, values, null, out _)) return values;
             pool?.Return(values);
             return null;
         }
@@ -111,7 +115,7 @@ internal static class ColumnChunkDecoder
         var levels = ArrayPool<byte>.Shared.Rent(rows);
         try
         {
-            if (!TryDecodeChunk(path, md, decoder, rows, present, levels, out _)) return null;
+            if (!TryDecodeChunk(path, md, decoder, integerWidth, rows, present, levels, out _)) return null;
             var result = pool?.Rent<T?>(rows) ?? new T?[rows];
             int next = 0;
             for (int r = 0; r < rows; r++) result[r] = levels[r] != 0 ? present[next++] : null;
@@ -130,7 +134,7 @@ internal static class ColumnChunkDecoder
         var levels = nullable ? ArrayPool<byte>.Shared.Rent(rows) : null;
         try
         {
-            if (!TryDecodeChunk(path, md, decoder, rows, values, levels, out int presentCount))
+            if (!TryDecodeChunk(path, md, decoder, integerWidth: 0, rows, values, levels, out int presentCount))
             {
                 pool?.Return(values);
                 return null;
@@ -154,10 +158,11 @@ internal static class ColumnChunkDecoder
     /// <summary>
     /// Decodes the chunk's present values, in order, into <paramref name="values"/> and, when <paramref name="levels"/>
     /// is given (a nullable column), each row's definition level (1 present, 0 null) into it; false when the chunk is
-    /// not one this decoder reads.
+    /// not one this decoder reads. <paramref name="integerWidth"/> is the byte width of an INT32 (4) or INT64 (8) column,
+    /// whose DELTA_BINARY_PACKED pages are unpacked into their PLAIN bytes for the decoder; 0 for other columns.
     /// </summary>
-    private static bool TryDecodeChunk<T>(string path, ColumnMetaData md, PlainValueDecoder<T> decoder, int rows, Span<T> values,
-        byte[]? levels, out int presentCount)
+    private static bool TryDecodeChunk<T>(string path, ColumnMetaData md, PlainValueDecoder<T> decoder, int integerWidth, int rows,
+        Span<T> values, byte[]? levels, out int presentCount)
     {
         presentCount = 0;
         // Where Parquet.Net starts: the lowest of the offsets that are set.
@@ -168,7 +173,7 @@ internal static class ColumnChunkDecoder
         if (start <= 0 || length <= 0 || length > Array.MaxLength) return false;
 
         var chunk = ArrayPool<byte>.Shared.Rent((int)length);
-        byte[]? page = null;
+        byte[]? page = null, unpacked = null;
         int[]? scratch = null;
         T[]? dictionary = null;
         int dictionaryCount = 0;
@@ -262,6 +267,20 @@ internal static class ColumnChunkDecoder
                         for (int i = 0; i < present; i++) target[i] = dictionary[indices[i]];
                         break;
                     }
+                    case EncodingDeltaBinaryPacked when integerWidth > 0:
+                    {
+                        if (unpacked is null || unpacked.Length < present * integerWidth)
+                        {
+                            if (unpacked is not null) ArrayPool<byte>.Shared.Return(unpacked);
+                            unpacked = ArrayPool<byte>.Shared.Rent(Math.Max(present * integerWidth, 1));
+                        }
+                        var plain = unpacked.AsSpan(0, present * integerWidth);
+                        if (!(integerWidth == 4
+                                ? DeltaBinaryPacked.TryDecode(body, MemoryMarshal.Cast<byte, int>(plain))
+                                : DeltaBinaryPacked.TryDecode(body, MemoryMarshal.Cast<byte, long>(plain)))) return false;
+                        if (!decoder.TryDecode(plain, target)) return false;
+                        break;
+                    }
                     default:
                         return false;
                 }
@@ -276,10 +295,18 @@ internal static class ColumnChunkDecoder
         {
             ArrayPool<byte>.Shared.Return(chunk);
             if (page is not null) ArrayPool<byte>.Shared.Return(page);
+            if (unpacked is not null) ArrayPool<byte>.Shared.Return(unpacked);
             if (scratch is not null) ArrayPool<int>.Shared.Return(scratch);
             if (dictionary is not null) ArrayPool<T>.Shared.Return(dictionary, clearArray: !typeof(T).IsValueType);
         }
     }
+
+    private static int IntegerWidth(SchemaElement element) => element.Type switch
+    {
+        Parquet.Meta.Type.INT32 => 4,
+        Parquet.Meta.Type.INT64 => 8,
+        _ => 0,
+    };
 
     private static int[] Ensure(int[]? scratch, int length)
     {
