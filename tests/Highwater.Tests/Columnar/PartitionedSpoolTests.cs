@@ -65,6 +65,24 @@ public sealed class PartitionedSpoolTests : IDisposable
     }
 
     [Fact]
+    public void A_writer_replaces_what_was_left_at_its_path_with_a_new_file()
+    {
+        var path = Path.Combine(_dir.Path, "s.spool");
+        File.WriteAllBytes(path, new byte[100_000]); // a longer file of an earlier run
+        var block = new ColumnBlockWriter();
+        using (var w = new PartitionedSpool.Writer(path))
+        {
+            Rows(new EventRecord("a", 1, T, T, 1, 1m, "EUR", "S", "web", "k", 1)).Encode(block);
+            w.Append("01", block.Written, 1);
+            w.Complete();
+        }
+
+        Assert.True(new FileInfo(path).Length < 1_000);
+        using var r = PartitionedSpool.Reader.Open(path);
+        Assert.Equal(["a"], EventStagingReader.ReadPartition(r, "01", new StringPool()).Select(c => c.OrderId[0]).ToList());
+    }
+
+    [Fact]
     public void An_incomplete_or_cut_spool_is_refused_with_its_path()
     {
         var path = Path.Combine(_dir.Path, "cut.spool");
