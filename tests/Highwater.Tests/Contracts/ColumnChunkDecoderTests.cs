@@ -96,6 +96,35 @@ public sealed class ColumnChunkDecoderTests : IDisposable
     }
 
     [Fact]
+    public async Task Repeated_plain_strings_read_as_Parquet_Net_reads_them_and_share_one_string_each()
+    {
+        // A dimension's low-cardinality columns as Parquet.Net writes them (PLAIN, no dictionary), with values too long
+        // to be remembered, non-ASCII ones, the empty string and nulls among them.
+        string?[] choices = [null, "", "DE", "FR", "ünïcødé", "日本", new string('x', 65), new string('y', 200), .. Enumerable.Range(0, 600).Select(i => $"c{i}")];
+        var random = new Random(11);
+        var values = Enumerable.Range(0, 20_000).Select(_ => choices[random.Next(random.Next(2) == 0 ? 8 : choices.Length)]).ToArray();
+        var field = new DataField<string?>("country");
+        var path = Path.Combine(_dir, "repeated.parquet");
+        await using (var stream = File.Create(path))
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(field), stream,
+                         new ParquetOptions { DictionaryEncodingThreshold = 0 }))
+        {
+            using var g = writer.CreateRowGroup();
+            await g.WriteAsync(field, values);
+        }
+
+        Assert.Equal(1, await AssertSameAsParquetNetAsync(path));
+        await using var reader = await ParquetReader.CreateAsync(path);
+        using var rg = reader.OpenRowGroupReader(0);
+        Assert.DoesNotContain(Parquet.Meta.Encoding.RLE_DICTIONARY, rg.GetMetadata(reader.Schema.DataFields[0])!.MetaData!.Encodings);
+        var read = (string?[])ColumnChunkDecoder.TryRead(path, reader.Metadata, rg, reader.Schema.DataFields[0], values.Length, null)!;
+        Assert.Equal(values, read);
+        var shortValues = read.Where(v => v is { Length: <= 32 }).ToList();
+        var instances = shortValues.Distinct(ReferenceEqualityComparer.Instance).Count();
+        Assert.True(instances == shortValues.Distinct().Count(), $"{instances:N0} strings for {shortValues.Distinct().Count()} distinct short values");
+    }
+
+    [Fact]
     public void Truncated_or_malformed_page_data_is_refused_not_thrown()
     {
         Assert.False(HybridRleDecoder.TryDecode([], 1, new int[3]));
