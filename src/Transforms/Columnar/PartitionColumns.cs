@@ -42,6 +42,7 @@ internal sealed class PartitionColumns
         OrderId.Clear();
         CurrencyValues.Clear(); SkuValues.Clear(); ChannelValues.Clear();
         CountryValues.Clear(); SegmentValues.Clear(); SourceKeyValues.Clear();
+        _codeIdsValid = false;
         _currencyBytes.Clear(); _skuBytes.Clear(); _channelBytes.Clear();
         _countryBytes.Clear(); _segmentBytes.Clear(); _sourceKeyBytes.Clear();
     }
@@ -104,6 +105,49 @@ internal sealed class PartitionColumns
         Ensure(Count + n);
         at = Count;
         return block;
+    }
+
+    /// <summary>
+    /// Sets the country and segment of rows [from, from + n) from codes into <paramref name="codes"/> (a packed user
+    /// dimension's strings, 0 for null): each code is mapped to its column id once, then by an array read per row.
+    /// The same ids as <see cref="SetUserStrings"/> with the codes' strings.
+    /// </summary>
+    public void SetUserCodes(int from, ReadOnlySpan<int> country, ReadOnlySpan<int> segment, string?[] codes)
+    {
+        if (!ReferenceEquals(codes, _codes) || _countryIdOfCode.Length < codes.Length)
+        {
+            _codes = codes;
+            _countryIdOfCode = new int[codes.Length];
+            _segmentIdOfCode = new int[codes.Length];
+            _codeIdsValid = false;
+        }
+        if (!_codeIdsValid)
+        {
+            Array.Fill(_countryIdOfCode, Unmapped);
+            Array.Fill(_segmentIdOfCode, Unmapped);
+            _codeIdsValid = true;
+        }
+        MapCodes(country, Country.AsSpan(from, country.Length), _countryIdOfCode, CountryValues, codes);
+        MapCodes(segment, Segment.AsSpan(from, segment.Length), _segmentIdOfCode, SegmentValues, codes);
+    }
+
+    private const int Unmapped = -2;
+    private string?[]? _codes;
+    private int[] _countryIdOfCode = [], _segmentIdOfCode = [];
+    private bool _codeIdsValid;
+
+    private static void MapCodes(ReadOnlySpan<int> codes, Span<int> ids, int[] idOfCode, DistinctStrings values, string?[] strings)
+    {
+        for (var i = 0; i < codes.Length; i++)
+        {
+            var id = idOfCode[codes[i]];
+            if (id == Unmapped)
+            {
+                id = strings[codes[i]] is { } s ? Id(values, s) : -1;
+                idOfCode[codes[i]] = id;
+            }
+            ids[i] = id;
+        }
     }
 
     /// <summary>Sets the country and segment of rows [from, from + n) to the given strings (the join's user columns).</summary>

@@ -58,6 +58,29 @@ public sealed class UserDimension
         if (_packed is { } packed) MemoryHints.Prefetch(packed, (ulong)(userId - _min));
     }
 
+    /// <summary>
+    /// The distinct country and segment strings of a packed dimension (<see cref="TryGetCodes"/> gives positions in it;
+    /// position 0 is null), or null when the dimension is not packed.
+    /// </summary>
+    internal string?[]? Codes => _packed is null ? null : _codes;
+
+    /// <summary>
+    /// A packed dimension's user as the codes of its country and segment in <see cref="Codes"/> and its signup date:
+    /// the join's fast path, which maps a code to a column id once instead of looking up a string per row. False when
+    /// the user is unknown; only for a packed dimension (<see cref="Codes"/> is not null).
+    /// </summary>
+    internal bool TryGetCodes(long userId, out int country, out int segment, out DateTime? signup)
+    {
+        var packed = _packed!;
+        var offset = (ulong)(userId - _min);
+        var e = offset < (ulong)packed.Length ? packed[offset] : 0;
+        country = (int)(e >> 40) & 0xFFFF;
+        segment = (int)(e >> 24) & 0xFFFF;
+        var day = (int)(e & 0xFF_FFFF);
+        signup = day == 0 ? null : new DateTime((day - 1) * TimeSpan.TicksPerDay, DateTimeKind.Utc);
+        return e != 0;
+    }
+
     public bool TryGet(long userId, out UserRecord user)
     {
         var offset = (ulong)(userId - _min);

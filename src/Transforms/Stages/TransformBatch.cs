@@ -394,6 +394,9 @@ internal sealed class TransformBatch
         var end = rows.Count;
         kit.EnsureUserStrings(end - from);
         var (country, segment) = (kit.Country, kit.Segment);
+        var (countryCodes, segmentCodes) = (kit.CountryCodes, kit.SegmentCodes);
+        // A packed dimension gives the user's strings as codes: mapped to the rows' ids once per code, not per row.
+        var codes = _users.Codes;
         var sourceKeys = rows.SourceKeyValues.Entries;
         var (lastSource, lastDay) = (-1, -1);
         long unknown = 0;
@@ -402,7 +405,12 @@ internal sealed class TransformBatch
         {
             // The users are random accesses into megabytes: ask for a later row's user now, so it is in cache by then.
             if (i + UserPrefetchDistance < end) _users.Prefetch(rows.UserId[i + UserPrefetchDistance]);
-            if (!_users.TryGet(rows.UserId[i], out var user))
+            UserRecord user = default;
+            int countryCode = 0, segmentCode = 0;
+            DateTime? signup = null;
+            if (codes is not null
+                    ? !_users.TryGetCodes(rows.UserId[i], out countryCode, out segmentCode, out signup)
+                    : !_users.TryGet(rows.UserId[i], out user))
             {
                 unknown++;
                 var source = sourceKeys[rows.SourceKey[i]];
@@ -412,9 +420,18 @@ internal sealed class TransformBatch
                 continue;
             }
             if (kept != i) rows.MoveRow(i, kept);
-            country[kept - from] = user.Country;
-            segment[kept - from] = user.Segment;
-            rows.SignupDate[kept] = user.SignupDate;
+            if (codes is not null)
+            {
+                countryCodes[kept - from] = countryCode;
+                segmentCodes[kept - from] = segmentCode;
+                rows.SignupDate[kept] = signup;
+            }
+            else
+            {
+                country[kept - from] = user.Country;
+                segment[kept - from] = user.Segment;
+                rows.SignupDate[kept] = user.SignupDate;
+            }
             rows.TotalPrice[kept] = rows.Qty[kept] is { } q && rows.UnitPrice[kept] is { } p ? q * p : null;
             var day = DayNumber(rows.EventTs[kept]);
             if (rows.SourceKey[kept] != lastSource || day != lastDay)
@@ -426,7 +443,8 @@ internal sealed class TransformBatch
             kept++;
         }
         rows.Truncate(kept);
-        rows.SetUserStrings(from, country.AsSpan(0, kept - from), segment.AsSpan(0, kept - from));
+        if (codes is not null) rows.SetUserCodes(from, countryCodes.AsSpan(0, kept - from), segmentCodes.AsSpan(0, kept - from), codes);
+        else rows.SetUserStrings(from, country.AsSpan(0, kept - from), segment.AsSpan(0, kept - from));
         Interlocked.Add(ref _batchRows, end - from);
         Interlocked.Add(ref _unknownUsers, unknown);
     }
@@ -517,14 +535,17 @@ internal sealed class TransformBatch
         public readonly StringPool Strings = new();
         public byte[] Buffer = [];
 
-        /// <summary>A staging block's users' country and segment, before they become the rows' ids.</summary>
+        /// <summary>A staging block's users' country and segment (as strings, or as a packed dimension's codes), before they become the rows' ids.</summary>
         public string?[] Country = [], Segment = [];
+        public int[] CountryCodes = [], SegmentCodes = [];
 
         public void EnsureUserStrings(int n)
         {
             if (Country.Length >= n) return;
             Country = new string?[n];
             Segment = new string?[n];
+            CountryCodes = new int[n];
+            SegmentCodes = new int[n];
         }
     }
 

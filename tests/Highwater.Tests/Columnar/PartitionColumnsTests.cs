@@ -160,6 +160,38 @@ public sealed class PartitionColumnsTests
     }
 
     [Fact]
+    public void Users_given_as_codes_get_the_ids_and_values_their_strings_get()
+    {
+        // A packed dimension's codes (0 is null) and the same users' strings, set in runs as the join sets them, across a
+        // Clear (the next bucket) that must forget the codes' ids.
+        string?[] codes = [null, "DE", "FR", "日本", "smb", "retail", ""];
+        var gen = Gen.Select(Gen.Int[0, codes.Length - 1], Gen.Int[0, codes.Length - 1]).Array[1, 120].Array[1, 4];
+        gen.Sample(runs =>
+        {
+            var (byCodes, byStrings) = (new PartitionColumns(), new PartitionColumns());
+            foreach (var (run, r) in runs.Select((run, r) => (run, r)))
+            {
+                if (r == 2) { byCodes.Clear(); byStrings.Clear(); }
+                var from = byCodes.Count;
+                foreach (var _ in run)
+                {
+                    var row = new MartRecord("O", 1, T0, T0, 1, 1m, 1m, "EUR", "S", "web", null, null, null, "k");
+                    byCodes.Append(row);
+                    byStrings.Append(row);
+                }
+                byCodes.SetUserCodes(from, run.Select(c => c.Item1).ToArray(), run.Select(c => c.Item2).ToArray(), codes);
+                byStrings.SetUserStrings(from, run.Select(c => codes[c.Item1]).ToArray(), run.Select(c => codes[c.Item2]).ToArray());
+            }
+
+            Assert.Equal(byStrings.Country.AsSpan(0, byStrings.Count).ToArray(), byCodes.Country.AsSpan(0, byCodes.Count).ToArray());
+            Assert.Equal(byStrings.Segment.AsSpan(0, byStrings.Count).ToArray(), byCodes.Segment.AsSpan(0, byCodes.Count).ToArray());
+            Assert.Equal(byStrings.CountryValues.Entries, byCodes.CountryValues.Entries);
+            Assert.Equal(byStrings.SegmentValues.Entries, byCodes.SegmentValues.Entries);
+            Assert.Equal(Enumerable.Range(0, byStrings.Count).Select(i => byStrings[i]), Enumerable.Range(0, byCodes.Count).Select(i => byCodes[i]));
+        }, iter: 300);
+    }
+
+    [Fact]
     public void Rows_moved_and_truncated_keep_their_values()
     {
         Partition.Where(p => p.Rows.Count > 1).SelectMany(p => Gen.Int[0, p.Rows.Count - 1].Array[1, 20].Select(moves => (p, moves))).Sample(t =>
