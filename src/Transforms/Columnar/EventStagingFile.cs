@@ -106,9 +106,8 @@ public sealed class EventBlockBuilder
     private int _orderIdBytes;
     private readonly long[] _userId, _sourceLine;
     private readonly DateTime[] _eventTs, _arrivalTs;
-    private readonly byte[] _hasQty, _hasUnitPrice;
-    private readonly int[] _qty;
-    private readonly decimal[] _unitPrice;
+    private readonly int?[] _qty;
+    private readonly decimal?[] _unitPrice;
     private readonly BlockDictionary _currency, _sku, _channel, _sourceKey;
     private byte[] _encoded = new byte[1 << 16];
 
@@ -120,10 +119,8 @@ public sealed class EventBlockBuilder
         _sourceLine = new long[capacity];
         _eventTs = new DateTime[capacity];
         _arrivalTs = new DateTime[capacity];
-        _hasQty = new byte[capacity];
-        _hasUnitPrice = new byte[capacity];
-        _qty = new int[capacity];
-        _unitPrice = new decimal[capacity];
+        _qty = new int?[capacity];
+        _unitPrice = new decimal?[capacity];
         _currency = new BlockDictionary(capacity);
         _sku = new BlockDictionary(capacity);
         _channel = new BlockDictionary(capacity);
@@ -161,14 +158,12 @@ public sealed class EventBlockBuilder
         Gather(rows.UserId, order, _userId.AsSpan(at));
         Gather(rows.EventTs, order, _eventTs.AsSpan(at));
         Gather(rows.ArrivalTs, order, _arrivalTs.AsSpan(at));
-        Gather(rows.Qty, order, _qty.AsSpan(at));
-        Gather(rows.UnitPrice, order, _unitPrice.AsSpan(at));
         Gather(rows.SourceLine, order, _sourceLine.AsSpan(at));
         for (var k = 0; k < n; k++)
         {
             var i = order[k];
-            _hasQty[at + k] = rows.HasQty[i] ? (byte)1 : (byte)0;
-            _hasUnitPrice[at + k] = rows.HasUnitPrice[i] ? (byte)1 : (byte)0;
+            _qty[at + k] = rows.HasQty[i] ? rows.Qty[i] : null;
+            _unitPrice[at + k] = rows.HasUnitPrice[i] ? rows.UnitPrice[i] : null;
         }
         for (var k = 0; k < n; k++) _currency.Add(at + k, rows, rows.Currency[order[k]]);
         for (var k = 0; k < n; k++) _sku.Add(at + k, rows, rows.Sku[order[k]]);
@@ -188,7 +183,7 @@ public sealed class EventBlockBuilder
         get
         {
             var n = Count;
-            return 4 + 4 * n + _orderIdBytes + 8 * n * 3 + 5 * n + 17 * n + 8 * n
+            return 4 + 1 + 4 * n + _orderIdBytes + 8 * n * 3 + ColumnBlockWriter.NullableInt32Bound(n) + ColumnBlockWriter.NullableDecimalBound(n) + 8 * n
                    + _currency.EncodedLength + _sku.EncodedLength + _channel.EncodedLength + _sourceKey.EncodedLength;
         }
     }
@@ -207,11 +202,17 @@ public sealed class EventBlockBuilder
         var span = into;
         var at = 0;
         Int32(span, ref at, n);
+        // order_id as ColumnBlockWriter.PlainStrings writes it: a form byte, then one-byte lengths when every id is short.
+        var narrow = true;
+        foreach (var length in _orderIdLength.AsSpan(0, n))
+            if (length >= ColumnBlockWriter.NarrowLength) { narrow = false; break; }
+        span[at++] = narrow ? ColumnBlockWriter.NarrowForm : ColumnBlockWriter.WideForm;
         var from = 0;
         for (var r = 0; r < n; r++)
         {
             var length = _orderIdLength[r];
-            Int32(span, ref at, length);
+            if (narrow) span[at++] = length < 0 ? (byte)ColumnBlockWriter.NarrowLength : (byte)length;
+            else Int32(span, ref at, length);
             if (length <= 0) continue;
             _orderIds.AsSpan(from, length).CopyTo(span[at..]);
             from += length;
@@ -220,10 +221,8 @@ public sealed class EventBlockBuilder
         Raw(span, ref at, MemoryMarshal.AsBytes(_userId.AsSpan(0, n)));
         Raw(span, ref at, MemoryMarshal.AsBytes(_eventTs.AsSpan(0, n)));
         Raw(span, ref at, MemoryMarshal.AsBytes(_arrivalTs.AsSpan(0, n)));
-        Raw(span, ref at, _hasQty.AsSpan(0, n));
-        Raw(span, ref at, MemoryMarshal.AsBytes(_qty.AsSpan(0, n)));
-        Raw(span, ref at, _hasUnitPrice.AsSpan(0, n));
-        Raw(span, ref at, MemoryMarshal.AsBytes(_unitPrice.AsSpan(0, n)));
+        at += ColumnBlockWriter.NullableInt32s(_qty.AsSpan(0, n), span[at..]);
+        at += ColumnBlockWriter.NullableDecimals(_unitPrice.AsSpan(0, n), span[at..]);
         _currency.Encode(span, ref at, n);
         _sku.Encode(span, ref at, n);
         _channel.Encode(span, ref at, n);
@@ -321,7 +320,7 @@ public sealed class EventBlockBuilder
                 Int32(span, ref at, v.Length);
                 Raw(span, ref at, v);
             }
-            Raw(span, ref at, MemoryMarshal.AsBytes(_rows.AsSpan(0, n)));
+            at += ColumnBlockWriter.RowIds(_rows.AsSpan(0, n), _distinct.Count, span[at..]);
         }
 
         public void Clear()

@@ -49,10 +49,10 @@ public sealed class MartRowBlock
         block.DictionaryIds(PartitionColumns.Gather(rows.SourceKey, positions, c.Ids), rows.SourceKeyValues.Entries);
     }
 
-    /// <summary>Appends the rows of a block written by <see cref="Encode"/> to <paramref name="into"/>.</summary>
-    public void Decode(ReadOnlySpan<byte> bytes, StringPool pool, List<MartRecord> into)
+    /// <summary>Appends the rows of a block written by <see cref="Encode"/> (or, in <paramref name="layout"/>, by an earlier version) to <paramref name="into"/>.</summary>
+    public void Decode(ReadOnlySpan<byte> bytes, StringPool pool, List<MartRecord> into, ColumnBlockLayout layout = ColumnBlockLayout.Compact)
     {
-        var block = new ColumnBlockReader(bytes, pool);
+        var block = new ColumnBlockReader(bytes, pool, layout);
         var n = block.Rows;
         _columns.Ensure(n);
         _columns.Columns(ref block, n);

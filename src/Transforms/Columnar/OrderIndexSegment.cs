@@ -9,10 +9,11 @@ namespace Highwater.Columnar;
 /// (<see cref="MartRowBlock"/>), not Parquet. The index is internal state that only Highwater reads, whole or
 /// not at all, so it does not need Parquet's encodings and statistics: writing 10M candidates as Parquet cost
 /// about as much as writing the mart itself. Layout:
-/// <c>HWIDX002</c>, the <see cref="OrderIdFilter"/> (int32 length, then its binary form, <see cref="OrderIdFilter.ToBinary"/>),
-/// the blocks (each an int32 byte length, then the block), an int32 -1, and <c>HWIDX002</c> again; a file without the closing
-/// magic was cut short and is refused with its name. Segments written by earlier versions are Parquet files
-/// (<see cref="MartPartitionFile"/> with the filter in the footer) and are still read.
+/// <c>HWIDX003</c>, the <see cref="OrderIdFilter"/> (int32 length, then its binary form, <see cref="OrderIdFilter.ToBinary"/>),
+/// the blocks (each an int32 byte length, then the block, <see cref="ColumnBlockLayout.Compact"/>), an int32 -1, and
+/// <c>HWIDX003</c> again; a file without the closing magic was cut short and is refused with its name. Segments written by
+/// earlier versions are still read: <c>HWIDX002</c> (the same, with <see cref="ColumnBlockLayout.Wide"/> blocks; a fixture
+/// beside the tests keeps one) and Parquet files (<see cref="MartPartitionFile"/> with the filter in the footer).
 /// </summary>
 public static class OrderIndexSegment
 {
@@ -20,7 +21,8 @@ public static class OrderIndexSegment
 
     /// <summary>The file extension of a segment (Parquet segments of earlier versions end in .parquet).</summary>
     public const string Extension = ".hwidx";
-    private static ReadOnlySpan<byte> Magic => "HWIDX002"u8;
+    private static ReadOnlySpan<byte> Magic => "HWIDX003"u8;
+    private static ReadOnlySpan<byte> WideMagic => "HWIDX002"u8;
 
     /// <summary>Writes the segment (synchronously: segments are written to local work-area files).</summary>
     public static void Write(Stream stream, List<MartRecord> rows) =>
@@ -113,11 +115,12 @@ public static class OrderIndexSegment
     }
 
     /// <summary>Decodes one block of a segment (read whole, or one that <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup})"/> reported).</summary>
-    public static void DecodeBlock(ReadOnlySpan<byte> block, MartRowBlock codec, StringPool pool, List<MartRecord> into, string name)
+    public static void DecodeBlock(ReadOnlySpan<byte> block, MartRowBlock codec, StringPool pool, List<MartRecord> into, string name,
+        ColumnBlockLayout layout = ColumnBlockLayout.Compact)
     {
         try
         {
-            codec.Decode(block, pool, into);
+            codec.Decode(block, pool, into, layout);
         }
         catch (InvalidDataException e)
         {
@@ -149,8 +152,9 @@ public static class OrderIndexSegment
         IReadOnlyCollection<string>? wanted)
     {
         var magic = await ReadExactlyAsync(stream, Magic.Length, name);
-        if (!magic.AsSpan().SequenceEqual(Magic))
-            throw Damaged(name, "it does not start like an order-index segment");
+        var layout = magic.AsSpan().SequenceEqual(Magic) ? ColumnBlockLayout.Compact
+            : magic.AsSpan().SequenceEqual(WideMagic) ? ColumnBlockLayout.Wide
+            : throw Damaged(name, "it does not start like an order-index segment");
         var bits = await ReadExactlyAsync(stream, await ReadInt32Async(stream, name), name);
         var filter = OrderIdFilter.FromBinary(bits) ?? throw Damaged(name, "its order_id filter is not readable");
         if (wanted is not null && !wanted.Any(filter.MayContain)) return false;
@@ -168,7 +172,7 @@ public static class OrderIndexSegment
             try
             {
                 await ReadExactlyAsync(stream, bytes.AsMemory(0, length), name);
-                DecodeBlock(bytes.AsSpan(0, length), codec, pool, rows, name);
+                DecodeBlock(bytes.AsSpan(0, length), codec, pool, rows, name, layout);
             }
             finally
             {
@@ -179,7 +183,7 @@ public static class OrderIndexSegment
                 if (keep(row.OrderId)) into.Add(row);
             rows.Clear();
         }
-        if (!(await ReadExactlyAsync(stream, Magic.Length, name)).AsSpan().SequenceEqual(Magic))
+        if (!(await ReadExactlyAsync(stream, Magic.Length, name)).AsSpan().SequenceEqual(magic))
             throw Damaged(name, "it does not end with the closing mark (it was cut short)");
         return true;
     }

@@ -244,14 +244,7 @@ internal sealed class PartitionColumns
         if (_blockIds.Length < count) _blockIds = new int[Math.Max(count, _blockIds.Length * 2)];
         var map = _blockIds.AsSpan(0, count);
         for (var k = 0; k < count; k++) map[k] = byBytes.IdOf(block.DictionaryValue(), values, pool);
-        var local = block.DictionaryRowIds(into.Length);
-        for (var i = 0; i < into.Length; i++)
-        {
-            var id = local[i];
-            if (id < 0) into[i] = -1;
-            else if ((uint)id < (uint)map.Length) into[i] = map[id];
-            else throw new InvalidDataException($"a spool block's row points at dictionary value {id} of {map.Length}: the work area is damaged; run the stage that wrote it again.");
-        }
+        block.DictionaryRowIds(count, map, into);
     }
 
     private static int Id(DistinctStrings values, string? value)
@@ -297,7 +290,11 @@ internal sealed class Utf8Column
     {
         Count = 0;
         _byteCount = 0;
+        MaxLength = 0;
     }
+
+    /// <summary>At least the longest value's length in bytes (the longest added since <see cref="Clear"/>).</summary>
+    public int MaxLength { get; private set; }
 
     /// <summary>The bytes of row <paramref name="i"/> (empty for null: see <see cref="IsNull"/>).</summary>
     public ReadOnlySpan<byte> this[int i] => _lengths[i] < 0 ? default : _bytes.AsSpan(_starts[i], _lengths[i]);
@@ -313,6 +310,7 @@ internal sealed class Utf8Column
         utf8.CopyTo(_bytes.AsSpan(_byteCount));
         _starts[row] = _byteCount;
         _lengths[row] = utf8.Length;
+        if (utf8.Length > MaxLength) MaxLength = utf8.Length;
         _byteCount += utf8.Length;
     }
 
@@ -330,6 +328,7 @@ internal sealed class Utf8Column
         _starts[row] = _byteCount;
         _lengths[row] = n;
         _byteCount += n;
+        if (n > MaxLength) MaxLength = n;
     }
 
     /// <summary>Makes row <paramref name="to"/> the value of row <paramref name="from"/> (the bytes are shared, not copied).</summary>

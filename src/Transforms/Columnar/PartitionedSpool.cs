@@ -7,13 +7,15 @@ namespace Highwater.Columnar;
 /// <summary>
 /// A work-area file of column blocks (<see cref="ColumnBlockWriter"/>), each tagged with the partition it belongs
 /// to, so a writer can append rows of many partitions as they come and a reader can take one partition's
-/// blocks without reading the others. Layout: <c>HWSPOOL1</c>, the blocks, a footer (per partition, in ordinal
-/// order: its name and the offset, length and row count of each block, in append order), the footer's offset
-/// and <c>HWSPOOL1</c> again. A file without the closing magic was not completed and is refused.
+/// blocks without reading the others. Layout: <c>HWSPOOL2</c>, the blocks (<see cref="ColumnBlockLayout.Compact"/>),
+/// a footer (per partition, in ordinal order: its name and the offset, length and row count of each block, in append
+/// order), the footer's offset and <c>HWSPOOL2</c> again. A file without the closing magic was not completed and is
+/// refused; a <c>HWSPOOL1</c> file (wide blocks, an earlier version's work area) is refused with a word to run its stage again.
 /// </summary>
 public static class PartitionedSpool
 {
-    private static ReadOnlySpan<byte> Magic => "HWSPOOL1"u8;
+    private static ReadOnlySpan<byte> Magic => "HWSPOOL2"u8;
+    private static ReadOnlySpan<byte> EarlierMagic => "HWSPOOL1"u8;
 
     public sealed record Block(long Offset, int Length, int Rows);
 
@@ -125,6 +127,8 @@ public static class PartitionedSpool
             {
                 var length = RandomAccess.GetLength(file);
                 Span<byte> tail = stackalloc byte[16];
+                if (length >= 24 && RandomAccess.Read(file, tail, length - 16) == 16 && tail[8..].SequenceEqual(EarlierMagic))
+                    throw Damaged(path, "it was written by an earlier version of highwater");
                 if (length < 24 || RandomAccess.Read(file, tail, length - 16) != 16 || !tail[8..].SequenceEqual(Magic))
                     throw Damaged(path, "it does not end with the spool trailer (it was not completed)");
                 var footer = BinaryPrimitives.ReadInt64LittleEndian(tail);

@@ -220,7 +220,7 @@ public sealed class PartitionColumnsTests
         var writer = new ColumnBlockWriter();
         new MartRowBlock().Encode(writer, rows, [0]);
         var bytes = writer.Written.ToArray();
-        BitConverter.TryWriteBytes(bytes.AsSpan(bytes.Length - 4), 5); // the last column is source_key: one value, id 0
+        bytes[^1] = 6; // the last column is source_key: one value, so one byte a row (id + 1); id 5 is outside it
 
         var e = Assert.Throws<InvalidDataException>(() => new PartitionColumns().AppendBlock(bytes, new StringPool()));
         Assert.Contains("dictionary value 5 of 1", e.Message);
