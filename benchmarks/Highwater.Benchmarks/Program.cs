@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Highwater.Benchmarks;
 
-// highwater-bench [run] [--events=1M,10M] [--days=30] [--users=1M] [--runs=3] [--cases=full,day30,noop30,day300,noop300]
+// highwater-bench [run] [--events=1M,10M] [--days=30] [--users=1M] [--runs=5] [--cases=full,day30,noop30,day300,noop300]
 //                 [--history-events-per-day=N] [--seed=42] [--duckdb-threads=0] [--data-dir=..] [--out-dir=..]
 // Internal verbs (the benchmark starts itself with them): measure <result-file> -- <command...>,
 //                 duckdb-job <files-list> <users-dir> <out-dir> <threads>, generate <landing> <users-dir>
@@ -38,7 +38,7 @@ namespace Highwater.Benchmarks
               --events=1M,10M            full-load sizes (events in --days days); k/M suffixes
               --days=30                  days of the full loads and of the short history
               --users=1M                 users in the dimension
-              --runs=3                   measured runs per case and engine (median reported)
+              --runs=5                   measured runs per case and engine, in alternation (median reported)
               --cases=full,day30,noop30,day300,noop300
               --history-events-per-day=N events per day in the incremental cases (default: smallest --events / --days)
               --seed=42  --duckdb-threads=0 (DuckDB's default: every core)
@@ -59,7 +59,7 @@ namespace Highwater.Benchmarks
             var events = Get("events", "1M,10M").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Count).ToList();
             var days = (int)Count(Get("days", "30"));
             var o = new Options(
-                events, days, Count(Get("users", "1M")), (int)Count(Get("runs", "3")),
+                events, days, Count(Get("users", "1M")), (int)Count(Get("runs", "5")),
                 Get("cases", "full,day30,noop30,day300,noop300").Split(',', StringSplitOptions.RemoveEmptyEntries).ToList(),
                 Count(Get("history-events-per-day", (events.Min() / days).ToString(CultureInfo.InvariantCulture))),
                 (int)Count(Get("seed", "42")), (int)Count(Get("duckdb-threads", "0")),
