@@ -64,12 +64,28 @@ public static class ParquetColumns
             Contracts.ColumnChunkDecoder.TryRead(Path, Metadata, g, field, rows, pool: null);
     }
 
-    public static async Task<T[]> Read<T>(ParquetRowGroupReader g, ParquetSchema fileSchema, DataField expected, string file, LocalChunks? local = null)
+    /// <summary>
+    /// The columns <paramref name="expected"/> of a local file's row group decoded at once, one task each (the direct
+    /// decoder reads with its own positioned reads, so chunks decode in parallel); a column it does not read is null, and
+    /// is then read by the Read methods through Parquet.Net, one at a time.
+    /// </summary>
+    public static async Task<Array?[]> DecodeInParallelAsync(ParquetRowGroupReader g, ParquetSchema fileSchema, string file, LocalChunks? local,
+        params DataField[] expected)
+    {
+        if (local is null) return new Array?[expected.Length];
+        var count = checked((int)g.RowCount);
+        var fields = expected.Select(e => Find(fileSchema, e, file)).ToArray();
+        return await Task.WhenAll(fields.Select(f => Task.Run(() => local.TryRead(g, f, count))));
+    }
+
+    /// <param name="decoded">The column as <see cref="DecodeInParallelAsync"/> decoded it, if it did.</param>
+    public static async Task<T[]> Read<T>(ParquetRowGroupReader g, ParquetSchema fileSchema, DataField expected, string file, LocalChunks? local = null,
+        Array? decoded = null)
         where T : struct
     {
         var field = Find(fileSchema, expected, file);
         var count = checked((int)g.RowCount);
-        var direct = local?.TryRead(g, field, count);
+        var direct = decoded ?? local?.TryRead(g, field, count);
         if (direct is T[] required) return required;
         if (field.IsNullable)
         {
@@ -89,12 +105,12 @@ public static class ParquetColumns
     }
 
     public static async Task<T?[]> ReadNullable<T>(ParquetRowGroupReader g, ParquetSchema fileSchema, DataField expected, string file,
-        LocalChunks? local = null)
+        LocalChunks? local = null, Array? decoded = null)
         where T : struct
     {
         var field = Find(fileSchema, expected, file);
         var count = checked((int)g.RowCount);
-        var direct = local?.TryRead(g, field, count);
+        var direct = decoded ?? local?.TryRead(g, field, count);
         if (direct is T?[] read) return read;
         var values = new T?[count];
         if (direct is T[] plainRead)
@@ -114,10 +130,10 @@ public static class ParquetColumns
     }
 
     public static async Task<string?[]> ReadString(ParquetRowGroupReader g, ParquetSchema fileSchema, DataField expected, string file,
-        LocalChunks? local = null)
+        LocalChunks? local = null, Array? decoded = null)
     {
         var field = Find(fileSchema, expected, file);
-        if (local?.TryRead(g, field, checked((int)g.RowCount)) is string?[] read) return read;
+        if ((decoded ?? local?.TryRead(g, field, checked((int)g.RowCount))) is string?[] read) return read;
         var values = new string?[checked((int)g.RowCount)];
         await g.ReadAsync(field, new Memory<string?>(values));
         return values;

@@ -229,16 +229,17 @@ public sealed class UserDimension
             await using var reader = await ParquetReader.CreateAsync(seekable);
             users ??= new UserDimension(checked((int)Math.Min(int.MaxValue / 2, Enumerable.Range(0, reader.RowGroupCount).Sum(i => reader.RowGroups[i].RowCount))));
             var s = reader.Schema;
-            // A local file's chunks are decoded directly where they can be (the load is on the critical path: nothing
-            // joins before it ends, and through Parquet.Net alone it took 0.44 s for a million users).
+            // A local file's chunks are decoded directly where they can be, the four columns at once (the load is on the
+            // critical path: nothing joins before it ends, and through Parquet.Net alone it took 0.44 s for a million users).
             var local = LocalChunks.Of(seekable, reader);
             for (var i = 0; i < reader.RowGroupCount; i++)
             {
                 using var g = reader.OpenRowGroupReader(i);
-                var ids = await Read<long>(g, s, U.UserId, name, local);
-                var country = await ReadString(g, s, U.Country, name, local);
-                var segment = await ReadString(g, s, U.Segment, name, local);
-                var signup = await ReadNullable<DateTime>(g, s, U.SignupDate, name, local);
+                var decoded = await DecodeInParallelAsync(g, s, name, local, U.UserId, U.Country, U.Segment, U.SignupDate);
+                var ids = await Read<long>(g, s, U.UserId, name, local, decoded[0]);
+                var country = await ReadString(g, s, U.Country, name, local, decoded[1]);
+                var segment = await ReadString(g, s, U.Segment, name, local, decoded[2]);
+                var signup = await ReadNullable<DateTime>(g, s, U.SignupDate, name, local, decoded[3]);
                 for (var r = 0; r < ids.Length; r++)
                 {
                     if (!users.TryAdd(ids[r], country[r], segment[r], signup[r] is { } d ? DateTime.SpecifyKind(d.Date, DateTimeKind.Utc) : null))
