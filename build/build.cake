@@ -10,7 +10,7 @@ var work = DirectoryPath.FromString(Argument("work", EnvironmentVariable("HIGHWA
 var cli = root.CombineWithFilePath(IsRunningOnWindows() ? "artifacts/highwater/highwater.exe" : "artifacts/highwater/highwater");
 
 // Pipeline arguments, passed through to every stage when given (else the CLI's defaults or HIGHWATER_* apply).
-var passThrough = new[] { "landing", "users", "warehouse", "contracts", "lookback-days", "lease-minutes", "exit-code-when-idle",
+var passThrough = new[] { "landing", "users", "warehouse", "contracts", "lookback-days", "mart-integers", "lease-minutes", "exit-code-when-idle",
         "s3-endpoint", "s3-region", "s3-profile", "s3-path-style", "s3-checksums", "s3-chunked-upload" }
     .Where(name => HasArgument(name))
     .Select(name => $"--{name}={Quote(Argument<string>(name))}")

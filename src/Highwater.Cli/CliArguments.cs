@@ -20,6 +20,7 @@ public sealed class CliArguments
         ["to"] = "discover: backfill up to this date folder (YYYY-MM-DD, inclusive); needs --from",
         ["full-refresh"] = "discover: rebuild the whole mart from every landed file (true | false; --full-refresh alone means true)",
         ["lease-minutes"] = "how long the warehouse lease taken by publish lasts before another run may take it over (default 15)",
+        ["mart-integers"] = "delta | plain: how the mart's INTEGER columns (user_id, qty) are written (default delta: DELTA_BINARY_PACKED; plain for readers without Parquet's DELTA encodings)",
         ["lookback-days"] = "how many date folders before the newest processed one Discover lists again for late files (default 7)",
     };
 

@@ -151,6 +151,12 @@ public static class HighwaterCommand
             Users = ObjectStoreFactory.Open(users, s3),
             Warehouse = ObjectStoreFactory.Open(warehouse, s3),
             LookbackDays = cli.GetInt("lookback-days", PipelineContext.DefaultLookbackDays, 0, 36_500),
+            MartIntegers = cli.Find("mart-integers") switch
+            {
+                null or "delta" => Highwater.Columnar.ParquetIntegerEncoding.Delta,
+                "plain" => Highwater.Columnar.ParquetIntegerEncoding.Plain,
+                var other => throw new ConfigurationException($"--mart-integers={other}: use delta or plain."),
+            },
             Work = work,
             LeaseDuration = TimeSpan.FromMinutes(cli.GetInt("lease-minutes", (int)WarehouseLease.DefaultDuration.TotalMinutes, 1, 7 * 24 * 60)),
             Faults = FaultInjector.FromEnvironment(work.Root),

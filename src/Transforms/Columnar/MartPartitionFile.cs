@@ -8,24 +8,25 @@ namespace Highwater.Columnar;
 /// <summary>One Parquet file of a sales_mart partition: written whole, read whole.</summary>
 public static class MartPartitionFile
 {
-    public static Task WriteAsync(Stream stream, IReadOnlyList<MartRecord> rows) => WriteAsync(stream, rows, withOrderIdFilter: false);
+    public static Task WriteAsync(Stream stream, IReadOnlyList<MartRecord> rows, ParquetIntegerEncoding integers = ParquetIntegerEncoding.Delta) =>
+        Write(stream, rows, order: null, withOrderIdFilter: false, integers);
 
     /// <summary>
-    /// Writes the rows with <see cref="ParquetFileWriter"/> (row groups of <see cref="ParquetColumns.RowGroupRows"/>, Snappy,
-    /// dictionary pages for repeating strings); with <paramref name="withOrderIdFilter"/>, an <see cref="OrderIdFilter"/> of
+    /// Writes the rows with <see cref="ParquetFileWriter"/> (row groups of <see cref="ParquetColumns.RowGroupRows"/>,
+    /// DELTA_BINARY_PACKED integers, Snappy, dictionary pages for repeating strings); with <paramref name="withOrderIdFilter"/>, an <see cref="OrderIdFilter"/> of
     /// their order_ids goes in the footer (order-index segments of earlier versions were written so).
     /// </summary>
     public static Task WriteAsync(Stream stream, IReadOnlyList<MartRecord> rows, bool withOrderIdFilter) =>
-        Write(stream, rows, order: null, withOrderIdFilter);
+        Write(stream, rows, order: null, withOrderIdFilter, ParquetIntegerEncoding.Delta);
 
     /// <summary>Writes the rows in the given order (<c>order[i]</c> is the position of the i-th row to write; see <see cref="Stages.PartitionRewrite.Order"/>).</summary>
     public static Task WriteAsync(Stream stream, List<MartRecord> rows, int[] order)
     {
         if (order.Length < rows.Count) throw new ArgumentException($"the order holds {order.Length} positions for {rows.Count} rows", nameof(order));
-        return Write(stream, rows, order, withOrderIdFilter: false);
+        return Write(stream, rows, order, withOrderIdFilter: false, ParquetIntegerEncoding.Delta);
     }
 
-    private static Task Write(Stream stream, IReadOnlyList<MartRecord> rows, int[]? order, bool withOrderIdFilter)
+    private static Task Write(Stream stream, IReadOnlyList<MartRecord> rows, int[]? order, bool withOrderIdFilter, ParquetIntegerEncoding integers)
     {
         Dictionary<string, string>? metadata = null;
         if (withOrderIdFilter)
@@ -40,7 +41,7 @@ public static class MartPartitionFile
         var columns = RentColumns(rows.Count);
         try
         {
-            using var writer = new ParquetFileWriter(stream, Columns, metadata);
+            using var writer = new ParquetFileWriter(stream, Columns, metadata, integers);
             for (var from = 0; from < rows.Count; from += RowGroupRows)
             {
                 var n = Math.Min(RowGroupRows, rows.Count - from);
@@ -79,14 +80,14 @@ public static class MartPartitionFile
     /// <see cref="WriteAsync(Stream, List{MartRecord}, int[])"/> writes for the same rows, with each row group's values
     /// gathered straight from the columns (order_id as UTF-8, the other strings as ids into their distinct values).
     /// </summary>
-    internal static Task WriteAsync(Stream stream, PartitionColumns rows, int[] order)
+    internal static Task WriteAsync(Stream stream, PartitionColumns rows, int[] order, ParquetIntegerEncoding integers = ParquetIntegerEncoding.Delta)
     {
         if (order.Length < rows.Count) throw new ArgumentException($"the order holds {order.Length} positions for {rows.Count} rows", nameof(order));
         var columns = RentColumns(rows.Count);
         var ids = columns.Ids;
         try
         {
-            using var writer = new ParquetFileWriter(stream, Columns, metadata: null);
+            using var writer = new ParquetFileWriter(stream, Columns, metadata: null, integers);
             for (var from = 0; from < rows.Count; from += RowGroupRows)
             {
                 var n = Math.Min(RowGroupRows, rows.Count - from);

@@ -20,6 +20,9 @@ public sealed class PipelineContext
     /// files. Folders older than that are not listed (see README, "Guarantees").
     /// </summary>
     public int LookbackDays { get; init; } = DefaultLookbackDays;
+
+    /// <summary>How the mart's INTEGER columns are written (<c>--mart-integers</c>): DELTA_BINARY_PACKED unless asked for PLAIN.</summary>
+    public Columnar.ParquetIntegerEncoding MartIntegers { get; init; } = Columnar.ParquetIntegerEncoding.Delta;
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>How long the warehouse lease taken by PublishMart lasts before another run may take it over.</summary>

@@ -63,7 +63,7 @@ public static class QualityGateStage
                     // prunes row groups by them, as DuckDB does, would drop rows): publish it as the mart's own writer
                     // writes every other mart file, in the same row order.
                     if (rows.Count > 0)
-                        await using (var m = WorkArea.CreateFile(file)) await MartPartitionFile.WriteAsync(m, rows);
+                        await using (var m = WorkArea.CreateFile(file)) await MartPartitionFile.WriteAsync(m, rows, integers: ctx.MartIntegers);
                     kpi = Path.Combine(ctx.Work.GateDir, "filtered", TransformStage.KpiDataset, $"dt={p.Dt}", "part.parquet");
                     await using var k = WorkArea.CreateFile(kpi); // a fresh file: PublishMart may hard-link it
                     await KpiPartitionFile.WriteAsync(k, DailyKpi.Compute(rows));

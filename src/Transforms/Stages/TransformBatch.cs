@@ -359,7 +359,7 @@ internal sealed class TransformBatch
                     PartitionRewrite.Order(rows, order.AsSpan(0, count));
                     martFile = Path.Combine(_ctx.Work.MartDir, $"dt={dt}", "part.parquet");
                     kpiFile = Path.Combine(_ctx.Work.KpiDir, $"dt={dt}", "part.parquet");
-                    await WriteFileAsync(martFile, s => MartPartitionFile.WriteAsync(s, rows, order));
+                    await WriteFileAsync(martFile, s => MartPartitionFile.WriteAsync(s, rows, order, _ctx.MartIntegers));
                     await WriteFileAsync(kpiFile, s => KpiPartitionFile.WriteAsync(s, DailyKpi.Compute(rows)));
                 }
                 finally

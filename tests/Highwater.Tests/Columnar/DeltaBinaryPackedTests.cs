@@ -107,6 +107,26 @@ public sealed class DeltaBinaryPackedTests : IDisposable
         Assert.Equal(expected, db.Rows($"SELECT big, small FROM read_parquet('{path}', file_row_number = true) ORDER BY file_row_number"));
     }
 
+    [Fact]
+    public void Plain_integer_encoding_writes_PLAIN_with_Snappy_for_readers_without_the_DELTA_encodings()
+    {
+        var path = Path.Combine(_dir, "plain.parquet");
+        var values = Enumerable.Range(0, 3_000).Select(i => (long)i * 7).ToArray();
+        using (var s = File.Create(path))
+        using (var w = new ParquetFileWriter(s, [new("big", ParquetValueKind.Int64, false)], integers: ParquetIntegerEncoding.Plain))
+        {
+            w.BeginRowGroup(values.Length);
+            w.WriteInt64s(values);
+            w.EndRowGroup();
+            w.Complete();
+        }
+
+        using var db = new DuckDb();
+        Assert.Equal("PLAIN", db.Scalar<string>($"SELECT any_value(encodings) FROM parquet_metadata('{path}')"));
+        Assert.Equal("SNAPPY", db.Scalar<string>($"SELECT any_value(compression) FROM parquet_metadata('{path}')"));
+        Assert.Equal(values.Sum(), db.Scalar<long>($"SELECT sum(big)::BIGINT FROM read_parquet('{path}')"));
+    }
+
     private static bool RoundTrips<T>(T[] values) where T : unmanaged, System.Numerics.IBinaryInteger<T>, System.Numerics.ISignedNumber<T>
     {
         var into = new T[values.Length];
