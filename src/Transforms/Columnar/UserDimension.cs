@@ -17,20 +17,28 @@ public sealed class UserDimension
     /// <summary>The packed form's parts: user <c>Min + i</c> is <c>Words[i]</c>, its strings are codes into <c>Codes</c>.</summary>
     internal sealed record PackedUsers(long Min, int Count, ulong[] Words, string?[] Codes);
 
-    /// <summary>Distinct strings held once each; past this many, values are kept as read.</summary>
+    /// <summary>Distinct strings held once each, with a code; past this many, values are kept as read (and not packed).</summary>
     private const int MaxInterned = 65_536;
 
-    private readonly Dictionary<long, int> _rowOf;
+    /// <summary>The row of a user_id, for ids too sparse for <see cref="_dense"/> (built when loading ends).</summary>
+    private readonly Dictionary<long, int> _rowOf = [];
+    // While loading, row by row: the user_id, the strings (interned) and their codes (-1: past MaxInterned), the signup.
+    private long[] _ids;
     private string?[] _country;
     private string?[] _segment;
+    private int[] _countryCode, _segmentCode;
     private DateTime?[] _signup;
-    private readonly Dictionary<string, string> _interned = new(StringComparer.Ordinal);
+    private int _rows;
+    private readonly Dictionary<string, int> _codeOf = new(StringComparer.Ordinal);
+    private readonly List<string?> _interned = [null];
 
     private UserDimension(int capacity)
     {
-        _rowOf = new Dictionary<long, int>(capacity);
+        _ids = new long[capacity];
         _country = new string?[capacity];
         _segment = new string?[capacity];
+        _countryCode = new int[capacity];
+        _segmentCode = new int[capacity];
         _signup = new DateTime?[capacity];
     }
 
@@ -110,23 +118,33 @@ public sealed class UserDimension
     }
 
     /// <summary>
-    /// Ends loading: with dense ids (as surrogate keys usually are) the lookup becomes one array read instead
-    /// of a hash probe — of a packed word when the strings allow — and the hash map is dropped.
+    /// Ends loading: with dense ids (as surrogate keys usually are) the lookup becomes one array read instead of a
+    /// hash probe — of a packed word when the strings allow — built straight from the rows; only sparse ids get a hash
+    /// map. Returns the first row whose user_id an earlier row has (-1: none), and then the dimension is not usable.
     /// </summary>
-    private UserDimension Seal()
+    private int Seal()
     {
-        _count = _rowOf.Count;
-        if (_count == 0) return this;
+        _count = _rows;
+        if (_count == 0) return -1;
+        var ids = _ids.AsSpan(0, _rows);
         long min = long.MaxValue, max = long.MinValue;
-        foreach (var id in _rowOf.Keys)
+        foreach (var id in ids)
         {
             if (id < min) min = id;
             if (id > max) max = id;
         }
         var span = (decimal)max - min + 1;
-        if (span > 4m * _count || span > Array.MaxLength) return this;
+        if (span > 4m * _count || span > Array.MaxLength)
+        {
+            _rowOf.EnsureCapacity(_rows);
+            for (var row = 0; row < ids.Length; row++)
+                if (!_rowOf.TryAdd(ids[row], row)) return row;
+            return -1;
+        }
         _min = min;
-        if (TryPack((int)span, min) is { } packed)
+        var (packed, duplicate) = TryPack((int)span, min);
+        if (duplicate >= 0) return duplicate;
+        if (packed is not null)
         {
             _packed = packed;
             _country = _segment = [];
@@ -136,69 +154,73 @@ public sealed class UserDimension
         {
             var dense = new int[(int)span];
             Array.Fill(dense, -1);
-            foreach (var (id, row) in _rowOf) dense[id - min] = row;
+            for (var row = 0; row < ids.Length; row++)
+            {
+                ref var slot = ref dense[ids[row] - min];
+                if (slot >= 0) return row;
+                slot = row;
+            }
             _dense = dense;
         }
-        _rowOf.Clear();
-        _rowOf.TrimExcess();
-        return this;
+        _ids = [];
+        _countryCode = _segmentCode = [];
+        return -1;
     }
 
-    private ulong[]? TryPack(int span, long min)
+    /// <summary>
+    /// The packed words of dense ids from the rows' string codes (null when a string has no code or a code or signup
+    /// does not fit its bits), or the first duplicate row.
+    /// </summary>
+    private (ulong[]? Packed, int Duplicate) TryPack(int span, long min)
     {
-        var codeOf = new Dictionary<string, int>(StringComparer.Ordinal);
-        var codes = new List<string?> { null };
-        bool Code(string? value, out ulong code)
-        {
-            code = 0;
-            if (value is null) return true;
-            if (!codeOf.TryGetValue(value, out var c))
-            {
-                if (codes.Count > 0xFFFF) return false;
-                codeOf[value] = c = codes.Count;
-                codes.Add(value);
-            }
-            code = (ulong)c;
-            return true;
-        }
+        if (_interned.Count > 0x10000) return (null, -1);
         var packed = new ulong[span];
-        foreach (var (id, row) in _rowOf)
+        for (var row = 0; row < _rows; row++)
         {
-            if (!Code(_country[row], out var country) || !Code(_segment[row], out var segment)) return null;
+            var (country, segment) = (_countryCode[row], _segmentCode[row]);
+            if (country < 0 || segment < 0) return (null, -1);
             var signup = _signup[row];
-            if (signup is { } d && (d.TimeOfDay != TimeSpan.Zero || d.Kind != DateTimeKind.Utc)) return null;
+            if (signup is { } d && (d.TimeOfDay != TimeSpan.Zero || d.Kind != DateTimeKind.Utc)) return (null, -1);
             var day = signup is { } s ? (ulong)(s.Ticks / TimeSpan.TicksPerDay) + 1 : 0;
-            if (day > 0xFF_FFFF) return null;
-            packed[id - min] = 1UL << 63 | country << 40 | segment << 24 | day;
+            if (day > 0xFF_FFFF) return (null, -1);
+            ref var word = ref packed[_ids[row] - min];
+            if (word != 0) return (null, row);
+            word = 1UL << 63 | (ulong)country << 40 | (ulong)segment << 24 | day;
         }
-        _codes = [.. codes];
-        return packed;
+        _codes = [.. _interned];
+        return (packed, -1);
     }
 
-    /// <summary>Adds a user; false when the user_id is already present.</summary>
-    private bool TryAdd(long userId, string? country, string? segment, DateTime? signup)
+    /// <summary>Adds a user (a user_id present twice is found when loading ends, by <see cref="Seal"/>).</summary>
+    private void Add(long userId, string? country, string? segment, DateTime? signup)
     {
-        var row = _rowOf.Count;
-        if (!_rowOf.TryAdd(userId, row)) return false;
-        if (row == _country.Length)
+        var row = _rows++;
+        if (row == _ids.Length)
         {
             var grown = Math.Max(16, row * 2);
+            Array.Resize(ref _ids, grown);
             Array.Resize(ref _country, grown);
             Array.Resize(ref _segment, grown);
+            Array.Resize(ref _countryCode, grown);
+            Array.Resize(ref _segmentCode, grown);
             Array.Resize(ref _signup, grown);
         }
-        _country[row] = Intern(country);
-        _segment[row] = Intern(segment);
+        _ids[row] = userId;
+        (_country[row], _countryCode[row]) = Intern(country);
+        (_segment[row], _segmentCode[row]) = Intern(segment);
         _signup[row] = signup;
-        return true;
     }
 
-    private string? Intern(string? value)
+    /// <summary>The value held once, with its code (0 for null; -1 past <see cref="MaxInterned"/>, kept as read).</summary>
+    private (string? Value, int Code) Intern(string? value)
     {
-        if (value is null) return null;
-        if (_interned.TryGetValue(value, out var held)) return held;
-        if (_interned.Count < MaxInterned) _interned[value] = value;
-        return value;
+        if (value is null) return (null, 0);
+        if (_codeOf.TryGetValue(value, out var code)) return (_interned[code], code);
+        if (_interned.Count > MaxInterned) return (value, -1);
+        code = _interned.Count;
+        _codeOf[value] = code;
+        _interned.Add(value);
+        return (value, code);
     }
 
     public static Task<UserDimension> LoadAsync(IObjectStore store, CancellationToken ct = default) => LoadAsync(store, cacheFile: null, ct);
@@ -220,6 +242,7 @@ public sealed class UserDimension
         if (fingerprint is not null && UserDimensionCache.TryRead(cacheFile!, fingerprint) is { } cached) return cached;
 
         UserDimension? users = null;
+        var sources = new List<(int FirstRow, string Name)>();
         foreach (var obj in files)
         {
             var name = $"{store.Description}/{obj.Key}";
@@ -228,6 +251,7 @@ public sealed class UserDimension
             await using var seekable = await SeekableCopy.OfAsync(body, ct);
             await using var reader = await ParquetReader.CreateAsync(seekable);
             users ??= new UserDimension(checked((int)Math.Min(int.MaxValue / 2, Enumerable.Range(0, reader.RowGroupCount).Sum(i => reader.RowGroups[i].RowCount))));
+            sources.Add((users._rows, name));
             var s = reader.Schema;
             // A local file's chunks are decoded directly where they can be, the four columns at once (the load is on the
             // critical path: nothing joins before it ends, and through Parquet.Net alone it took 0.44 s for a million users).
@@ -241,15 +265,16 @@ public sealed class UserDimension
                 var segment = await ReadString(g, s, U.Segment, name, local, decoded[2]);
                 var signup = await ReadNullable<DateTime>(g, s, U.SignupDate, name, local, decoded[3]);
                 for (var r = 0; r < ids.Length; r++)
-                {
-                    if (!users.TryAdd(ids[r], country[r], segment[r], signup[r] is { } d ? DateTime.SpecifyKind(d.Date, DateTimeKind.Utc) : null))
-                        throw new DataException($"{name}: user_id {ids[r]} appears more than once in the user dimension; the join would be ambiguous.");
-                }
+                    users.Add(ids[r], country[r], segment[r], signup[r] is { } d ? DateTime.SpecifyKind(d.Date, DateTimeKind.Utc) : null);
             }
         }
-        var sealed_ = users!.Seal();
-        if (fingerprint is not null && sealed_.Packed is { } packed) UserDimensionCache.Write(cacheFile!, fingerprint, packed);
-        return sealed_;
+        if (users!.Seal() is var duplicate and >= 0)
+        {
+            var name = sources.Last(f => f.FirstRow <= duplicate).Name;
+            throw new DataException($"{name}: user_id {users._ids[duplicate]} appears more than once in the user dimension; the join would be ambiguous.");
+        }
+        if (fingerprint is not null && users.Packed is { } packed) UserDimensionCache.Write(cacheFile!, fingerprint, packed);
+        return users;
     }
 
     /// <summary>The packed form (dense ids, few distinct strings), or null when the dimension is held otherwise.</summary>
@@ -280,9 +305,9 @@ public sealed class UserDimension
     public static UserDimension FromRows(IEnumerable<UserRecord> rows)
     {
         var users = new UserDimension(16);
-        foreach (var r in rows)
-            if (!users.TryAdd(r.UserId, r.Country, r.Segment, r.SignupDate))
-                throw new ArgumentException($"user_id {r.UserId} appears more than once", nameof(rows));
-        return users.Seal();
+        foreach (var r in rows) users.Add(r.UserId, r.Country, r.Segment, r.SignupDate);
+        if (users.Seal() is var duplicate and >= 0)
+            throw new ArgumentException($"user_id {users._ids[duplicate]} appears more than once", nameof(rows));
+        return users;
     }
 }

@@ -55,11 +55,36 @@ public sealed class UserDimensionTests
         Assert.Equal(User(3), three);
     }
 
-    [Fact]
-    public void A_duplicate_user_id_is_refused()
+    [Theory]
+    [InlineData(new long[] { 1, 2, 1 }, false)]                          // dense and packed
+    [InlineData(new long[] { 1, 2, 1 }, true)]                           // dense, kept as rows (a signup with a time of day)
+    [InlineData(new long[] { -5, 1_000_000_000_000, 7, -5 }, false)]     // sparse: the hash map
+    public void A_duplicate_user_id_is_refused(long[] ids, bool timeOfDay)
     {
-        var e = Assert.Throws<ArgumentException>(() => UserDimension.FromRows([User(1), User(2), User(1, "FR")]));
-        Assert.Contains("user_id 1", e.Message);
+        var rows = ids.Select((id, i) => timeOfDay && i == 0 ? new UserRecord(id, "DE", null, new DateTime(2020, 1, 1, 13, 0, 0, DateTimeKind.Utc)) : User(id));
+
+        var e = Assert.Throws<ArgumentException>(() => UserDimension.FromRows(rows));
+
+        Assert.Contains($"user_id {ids[^1]} appears more than once", e.Message);
+    }
+
+    [Fact]
+    public async Task A_duplicate_across_files_is_refused_naming_the_file_it_appears_in_again()
+    {
+        var dir = Directory.CreateTempSubdirectory("hw-users-").FullName;
+        try
+        {
+            await using (var f = File.Create(Path.Combine(dir, "a.parquet"))) await UserDimension.WriteAsync(f, [User(1), User(2), User(3)]);
+            await using (var f = File.Create(Path.Combine(dir, "b.parquet"))) await UserDimension.WriteAsync(f, [User(4), User(2, "FR")]);
+
+            var e = await Assert.ThrowsAsync<DataException>(() => UserDimension.LoadAsync(new Highwater.Storage.LocalFolderStore(dir)));
+
+            Assert.Contains("b.parquet: user_id 2 appears more than once", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]
