@@ -198,9 +198,9 @@ internal static class PlainValueDecoders
         }
     }
 
-    /// <summary>BYTE_ARRAY values (a 4-byte length, then the bytes) as UTF-8 strings (invalid bytes as U+FFFD, as Parquet.Net's decoder gives).</summary>
     /// <summary>
-    /// BYTE_ARRAY values as strings. A short value whose bytes equal one decoded before is given that string again: a
+    /// BYTE_ARRAY values (a 4-byte length, then the bytes) as UTF-8 strings (invalid bytes as U+FFFD, as Parquet.Net's
+    /// decoder gives). A short value whose bytes equal one decoded before is given that string again: a
     /// low-cardinality column written without a dictionary (a dimension's country or segment, as some writers leave
     /// them) then makes one string per distinct value, not one per row. The values are remembered in an open-addressing
     /// table of at most <see cref="MaxRemembered"/> values; past that, or for a longer value, each row gets its own string.
