@@ -9,15 +9,7 @@ public sealed class IdleExitCodeTests : IDisposable
 {
     private readonly PipelineHarness _harness = new();
 
-    private async Task<(int Code, string Err)> Highwater(params string[] args)
-    {
-        var stderr = new StringWriter();
-        var code = await HighwaterCommand.RunAsync(
-            [.. args, $"--landing={_harness.Landing}", $"--users={RepoRoot.Combine("samples", "users")}",
-             $"--warehouse={_harness.WarehouseRoot}", $"--work={_harness.WorkRoot}", $"--contracts={RepoRoot.Combine("data-contracts")}"],
-            TextWriter.Null, stderr);
-        return (code, stderr.ToString());
-    }
+    private Task<(int Code, string Out, string Err)> Highwater(params string[] args) => _harness.CliAsync(args);
 
     [Theory]
     [InlineData("discover")]

@@ -12,16 +12,6 @@ public sealed class MartIntegersOptionTests : IDisposable
 {
     private readonly PipelineHarness _harness = new();
 
-    private async Task<(int Code, string Err)> Highwater(params string[] args)
-    {
-        var stderr = new StringWriter();
-        var code = await HighwaterCommand.RunAsync(
-            [.. args, $"--landing={_harness.Landing}", $"--users={RepoRoot.Combine("samples", "users")}",
-             $"--warehouse={_harness.WarehouseRoot}", $"--work={_harness.WorkRoot}", $"--contracts={RepoRoot.Combine("data-contracts")}"],
-            TextWriter.Null, stderr);
-        return (code, stderr.ToString());
-    }
-
     private string UserIdEncodings()
     {
         var files = Directory.GetFiles(Path.Combine(_harness.WarehouseRoot, "gold", "sales_mart"), "*.parquet", SearchOption.AllDirectories);
@@ -39,7 +29,7 @@ public sealed class MartIntegersOptionTests : IDisposable
         EventFixtures.LandDay(_harness.Landing, new DateOnly(2026, 4, 1), "a.json", 40, seed: 5, orderPrefix: "A");
         var option = value is null ? [] : new[] { $"--mart-integers={value}" };
 
-        var run = await Highwater(["run", .. option]);
+        var run = await _harness.CliAsync(["run", .. option]);
 
         Assert.True(run.Code == 0, run.Err);
         Assert.Equal(expected, UserIdEncodings());
@@ -48,7 +38,7 @@ public sealed class MartIntegersOptionTests : IDisposable
     [Fact]
     public async Task Another_value_is_a_configuration_error_naming_the_option()
     {
-        var result = await Highwater("discover", "--mart-integers=zigzag");
+        var result = await _harness.CliAsync("discover", "--mart-integers=zigzag");
 
         Assert.Equal(ExitCodes.Configuration, result.Code);
         Assert.Contains("--mart-integers", result.Err);

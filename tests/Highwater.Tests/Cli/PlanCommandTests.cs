@@ -15,13 +15,9 @@ public sealed class PlanCommandTests : IDisposable
 
     private async Task<JsonElement> PlanJson()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await HighwaterCommand.RunAsync(
-            ["plan", "--format=json", $"--landing={_harness.Landing}", $"--users={RepoRoot.Combine("samples", "users")}",
-             $"--warehouse={_harness.WarehouseRoot}", $"--work={_harness.WorkRoot}"], stdout, stderr);
-        Assert.True(code == 0, stderr.ToString());
-        return JsonDocument.Parse(stdout.ToString()).RootElement.Clone();
+        var (code, stdout, stderr) = await _harness.CliAsync("plan", "--format=json");
+        Assert.True(code == 0, stderr);
+        return JsonDocument.Parse(stdout).RootElement.Clone();
     }
 
     private static List<string> Strings(JsonElement array) => array.EnumerateArray().Select(e => e.GetString()!).ToList();

@@ -12,14 +12,9 @@ public sealed class StageLogLinesTests : IDisposable
 
     private async Task<string> Run(string verbosity)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await HighwaterCommand.RunAsync(
-            ["run", $"--verbosity={verbosity}", $"--landing={_harness.Landing}", $"--users={RepoRoot.Combine("samples", "users")}",
-             $"--warehouse={_harness.WarehouseRoot}", $"--work={_harness.WorkRoot}", $"--contracts={RepoRoot.Combine("data-contracts")}"],
-            stdout, stderr);
-        Assert.True(code == 0, stderr.ToString());
-        return stdout.ToString();
+        var (code, stdout, stderr) = await _harness.CliAsync("run", $"--verbosity={verbosity}");
+        Assert.True(code == 0, stderr);
+        return stdout;
     }
 
     [Fact]

@@ -10,16 +10,7 @@ public sealed class StatusCommandTests : IDisposable
 {
     private readonly PipelineHarness _harness = new();
 
-    private async Task<(int Code, string Out, string Err)> Highwater(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await HighwaterCommand.RunAsync(
-            [.. args, $"--landing={_harness.Landing}", $"--users={RepoRoot.Combine("samples", "users")}",
-             $"--warehouse={_harness.WarehouseRoot}", $"--work={_harness.WorkRoot}", $"--contracts={RepoRoot.Combine("data-contracts")}"],
-            stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private Task<(int Code, string Out, string Err)> Highwater(params string[] args) => _harness.CliAsync(args);
 
     [Fact]
     public async Task Json_status_counts_rows_per_partition_and_is_stable()

@@ -72,5 +72,20 @@ public sealed class PipelineHarness : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// The <c>highwater</c> CLI run in process with <paramref name="args"/> and this harness's landing folder, the sample
+    /// users, its warehouse and work folders and the repository's contracts; its exit code and what it wrote.
+    /// </summary>
+    public async Task<(int Code, string Out, string Err)> CliAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await Highwater.Cli.HighwaterCommand.RunAsync(
+            [.. args, $"--landing={Landing}", $"--users={RepoRoot.Combine("samples", "users")}",
+             $"--warehouse={WarehouseRoot}", $"--work={WorkRoot}", $"--contracts={RepoRoot.Combine("data-contracts")}"],
+            stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
     public void Dispose() => _temp.Dispose();
 }
