@@ -29,15 +29,15 @@ public static class DeltaBinaryPacked
     public static void Encode<T>(ReadOnlySpan<T> values, IBufferWriter<byte> into) where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
     {
         var width = Unsafe.SizeOf<T>() * 8;
-        Varint(into, BlockValues);
-        Varint(into, Miniblocks);
-        Varint(into, (ulong)values.Length);
+        ThriftCompactWriter.Varint(into, BlockValues);
+        ThriftCompactWriter.Varint(into, Miniblocks);
+        ThriftCompactWriter.Varint(into, (ulong)values.Length);
         if (values.IsEmpty)
         {
-            Varint(into, 0);
+            ThriftCompactWriter.Varint(into, 0);
             return;
         }
-        Varint(into, ZigZag(long.CreateTruncating(values[0])));
+        ThriftCompactWriter.Varint(into, ThriftCompactWriter.ZigZag(long.CreateTruncating(values[0])));
 
         Span<T> deltas = stackalloc T[BlockValues];
         Span<ulong> packed = stackalloc ulong[BlockValues];
@@ -57,7 +57,7 @@ public static class DeltaBinaryPacked
             for (var i = 0; i < n; i++) packed[i] = Unsigned(deltas[i] - min, width);
             var used = (n + MiniblockValues - 1) / MiniblockValues;
             packed[n..(used * MiniblockValues)].Clear();
-            Varint(into, ZigZag(long.CreateTruncating(min)));
+            ThriftCompactWriter.Varint(into, ThriftCompactWriter.ZigZag(long.CreateTruncating(min)));
             var widths = into.GetSpan(Miniblocks)[..Miniblocks];
             widths.Clear();
             for (var m = 0; m < used; m++)
@@ -81,20 +81,20 @@ public static class DeltaBinaryPacked
     {
         var width = Unsafe.SizeOf<T>() * 8;
         var at = 0;
-        if (!TryVarint(encoded, ref at, out var blockValues) || !TryVarint(encoded, ref at, out var miniblocks) ||
-            !TryVarint(encoded, ref at, out var total) || !TryVarint(encoded, ref at, out var first)) return false;
+        if (!Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var blockValues) || !Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var miniblocks) ||
+            !Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var total) || !Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var first)) return false;
         if (blockValues == 0 || blockValues % 128 != 0 || blockValues > 1 << 20 || miniblocks == 0 || blockValues % miniblocks != 0 ||
             blockValues / miniblocks % 32 != 0 || total != (ulong)values.Length) return false;
         if (values.IsEmpty) return true;
         var perMiniblock = (int)(blockValues / miniblocks);
-        values[0] = T.CreateTruncating(UnZigZag(first));
+        values[0] = T.CreateTruncating(Contracts.ThriftCompactReader.ZigZag(first));
         var previous = values[0];
         var done = 1;
         Span<ulong> unpacked = stackalloc ulong[MiniblockValues];
         while (done < values.Length)
         {
-            if (!TryVarint(encoded, ref at, out var zigzagMin) || encoded.Length - at < (int)miniblocks) return false;
-            var min = T.CreateTruncating(UnZigZag(zigzagMin));
+            if (!Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var zigzagMin) || encoded.Length - at < (int)miniblocks) return false;
+            var min = T.CreateTruncating(Contracts.ThriftCompactReader.ZigZag(zigzagMin));
             var widths = encoded.Slice(at, (int)miniblocks);
             at += (int)miniblocks;
             for (var m = 0; m < (int)miniblocks && done < values.Length; m++)
@@ -189,35 +189,5 @@ public static class DeltaBinaryPacked
             acc = taken == 64 ? 0 : next >> taken;
             bits = wordBits - taken;
         }
-    }
-
-    private static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));
-
-    private static long UnZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
-
-    private static void Varint(IBufferWriter<byte> into, ulong value)
-    {
-        var span = into.GetSpan(10);
-        var n = 0;
-        while (value >= 0x80)
-        {
-            span[n++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        span[n++] = (byte)value;
-        into.Advance(n);
-    }
-
-    private static bool TryVarint(ReadOnlySpan<byte> from, ref int at, out ulong value)
-    {
-        value = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            if (at >= from.Length) return false;
-            var b = from[at++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80) return true;
-        }
-        return false;
     }
 }

@@ -130,5 +130,6 @@ internal sealed class ThriftCompactWriter(ArrayBufferWriter<byte> output)
         output.Advance(n);
     }
 
-    private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
+    /// <summary>A signed integer as zigzag (0, -1, 1, -2, … as 0, 1, 2, 3, …), as Thrift and DELTA_BINARY_PACKED write it.</summary>
+    internal static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
 }

@@ -80,7 +80,8 @@ internal static class HybridRleDecoder
         }
     }
 
-    private static bool TryVarint(ReadOnlySpan<byte> input, ref int at, out ulong value)
+    /// <summary>An unsigned LEB128 varint at <paramref name="at"/> (moved past it); false when the input ends first or it runs past 64 bits.</summary>
+    internal static bool TryVarint(ReadOnlySpan<byte> input, ref int at, out ulong value)
     {
         value = 0;
         for (int shift = 0; shift < 64; shift += 7)

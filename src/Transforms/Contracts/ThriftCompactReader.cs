@@ -132,5 +132,6 @@ internal ref struct ThriftCompactReader(ReadOnlySpan<byte> input)
         return 0;
     }
 
-    private static long ZigZag(ulong n) => (long)(n >> 1) ^ -(long)(n & 1);
+    /// <summary>The inverse of <see cref="Columnar.ThriftCompactWriter.ZigZag"/>.</summary>
+    internal static long ZigZag(ulong n) => (long)(n >> 1) ^ -(long)(n & 1);
 }
