@@ -183,11 +183,7 @@ public sealed class ColumnBlockWriter : IColumnCodec
         Reserve(1)[0] = narrow ? NarrowForm : WideForm;
         foreach (var v in values)
         {
-            if (v is null)
-            {
-                if (narrow) Reserve(1)[0] = NarrowLength;
-                else Int32(-1);
-            }
+            if (v is null) NullLength(narrow);
             else Utf8(v, narrow);
         }
     }
@@ -235,14 +231,12 @@ public sealed class ColumnBlockWriter : IColumnCodec
         {
             if (values.IsNull(row))
             {
-                if (narrow) Reserve(1)[0] = NarrowLength;
-                else Int32(-1);
+                NullLength(narrow);
                 continue;
             }
             var bytes = values[row];
             var span = Reserve(prefix + bytes.Length);
-            if (narrow) span[0] = (byte)bytes.Length;
-            else BinaryPrimitives.WriteInt32LittleEndian(span, bytes.Length);
+            Length(span, bytes.Length, narrow);
             bytes.CopyTo(span[prefix..]);
         }
     }
@@ -270,6 +264,13 @@ public sealed class ColumnBlockWriter : IColumnCodec
     {
         if (narrow) into[0] = (byte)length;
         else BinaryPrimitives.WriteInt32LittleEndian(into, length);
+    }
+
+    /// <summary>A null value's length: <see cref="NarrowLength"/> in one byte, or -1 in four.</summary>
+    private void NullLength(bool narrow)
+    {
+        if (narrow) Reserve(1)[0] = NarrowLength;
+        else Int32(-1);
     }
 
     private void Int32(int value) => BinaryPrimitives.WriteInt32LittleEndian(Reserve(4), value);
@@ -344,22 +345,7 @@ public ref struct ColumnBlockReader : IColumnCodec
         var count = DictionaryCount();
         var values = new string[count];
         for (var i = 0; i < count; i++) values[i] = _pool.Get(DictionaryValue());
-        if (_compact && count <= ColumnBlockWriter.NarrowDictionary)
-        {
-            var narrow = Take(into.Length);
-            for (var i = 0; i < into.Length; i++)
-            {
-                var id = narrow[i] - 1;
-                into[i] = id < 0 ? null : id < count ? values[id] : throw OutsideDictionary(id, count);
-            }
-            return;
-        }
-        var ids = MemoryMarshal.Cast<byte, int>(Take(into.Length * 4));
-        for (var i = 0; i < into.Length; i++)
-        {
-            var id = ids[i];
-            into[i] = id < 0 ? null : id < count ? values[id] : throw OutsideDictionary(id, count);
-        }
+        MapRowIds<string?>(count, values, none: null, into);
     }
 
     /// <summary>The form byte of a compact column (the wide form in a <see cref="ColumnBlockLayout.Wide"/> block, which has none).</summary>
@@ -391,7 +377,13 @@ public ref struct ColumnBlockReader : IColumnCodec
     /// <paramref name="map"/> (-1 for null) into <paramref name="into"/>.
     /// </summary>
     /// <exception cref="InvalidDataException">A row points outside the dictionary.</exception>
-    internal void DictionaryRowIds(int count, scoped ReadOnlySpan<int> map, scoped Span<int> into)
+    internal void DictionaryRowIds(int count, scoped ReadOnlySpan<int> map, scoped Span<int> into) => MapRowIds(count, map, none: -1, into);
+
+    /// <summary>
+    /// The rows' ids into the dictionary of <paramref name="count"/> values just read, in the width the dictionary's size
+    /// says, each as its entry of <paramref name="map"/> (one per value) or <paramref name="none"/> for null.
+    /// </summary>
+    private void MapRowIds<T>(int count, scoped ReadOnlySpan<T> map, T none, scoped Span<T> into)
     {
         if (_compact && count <= ColumnBlockWriter.NarrowDictionary)
         {
@@ -399,7 +391,7 @@ public ref struct ColumnBlockReader : IColumnCodec
             for (var i = 0; i < into.Length; i++)
             {
                 var id = narrow[i] - 1;
-                if (id < 0) into[i] = -1;
+                if (id < 0) into[i] = none;
                 else if (id < map.Length) into[i] = map[id];
                 else throw OutsideDictionary(id, map.Length);
             }
@@ -409,7 +401,7 @@ public ref struct ColumnBlockReader : IColumnCodec
         for (var i = 0; i < into.Length; i++)
         {
             var id = ids[i];
-            if (id < 0) into[i] = -1;
+            if (id < 0) into[i] = none;
             else if ((uint)id < (uint)map.Length) into[i] = map[id];
             else throw OutsideDictionary(id, map.Length);
         }
@@ -421,19 +413,10 @@ public ref struct ColumnBlockReader : IColumnCodec
     /// <summary>A <see cref="PlainStrings"/> column of <paramref name="rows"/> rows, appended to <paramref name="into"/> as its UTF-8 bytes.</summary>
     internal void PlainUtf8(int rows, Utf8Column into)
     {
-        if (Form() == ColumnBlockWriter.NarrowForm)
-        {
-            for (var i = 0; i < rows; i++)
-            {
-                int n = Take(1)[0];
-                if (n == ColumnBlockWriter.NarrowLength) into.AddNull();
-                else into.Add(Take(n));
-            }
-            return;
-        }
+        var narrow = Form() == ColumnBlockWriter.NarrowForm;
         for (var i = 0; i < rows; i++)
         {
-            var n = Int32();
+            var n = PlainLength(narrow);
             if (n < 0) into.AddNull();
             else into.Add(Take(n));
         }
@@ -444,10 +427,17 @@ public ref struct ColumnBlockReader : IColumnCodec
         var narrow = Form() == ColumnBlockWriter.NarrowForm;
         for (var i = 0; i < into.Length; i++)
         {
-            int n = narrow ? Take(1)[0] : Int32();
-            if (narrow && n == ColumnBlockWriter.NarrowLength) n = -1;
+            var n = PlainLength(narrow);
             into[i] = n < 0 ? null : Encoding.UTF8.GetString(Take(n));
         }
+    }
+
+    /// <summary>A plain string's length, in one byte or four as the column's form says; -1 for null.</summary>
+    private int PlainLength(bool narrow)
+    {
+        if (!narrow) return Int32();
+        int n = Take(1)[0];
+        return n == ColumnBlockWriter.NarrowLength ? -1 : n;
     }
 
     private int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
