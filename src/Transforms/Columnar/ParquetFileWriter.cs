@@ -445,12 +445,8 @@ public sealed class ParquetFileWriter : IDisposable
             return;
         }
         DeltaBinaryPacked.Encode(values, body);
-        column.Stats = MinMax(values, nulls);
         column.Codec = CodecUncompressed;
-        column.Encodings = _columns[column.Index].Nullable ? [EncodingDeltaBinaryPacked, EncodingRle] : [EncodingDeltaBinaryPacked];
-        column.DataPageOffset = _position;
-        WritePage(column, PageData, count, EncodingDeltaBinaryPacked, body.WrittenSpan);
-        _group!.Columns.Add(column);
+        FinishChunk(column, count, MinMax(values, nulls), EncodingDeltaBinaryPacked);
     }
 
     /// <summary>Min and max statistics of integers, as their PLAIN (little-endian) bytes; the byte order is checked in the constructor.</summary>
@@ -502,12 +498,15 @@ public sealed class ParquetFileWriter : IDisposable
         body.Write(levels.WrittenSpan);
     }
 
-    private void FinishPlainChunk(ColumnMeta column, int count, ColumnStats stats)
+    private void FinishPlainChunk(ColumnMeta column, int count, ColumnStats stats) => FinishChunk(column, count, stats, EncodingPlain);
+
+    /// <summary>Writes the page body as the chunk's one data page in <paramref name="encoding"/> (levels RLE) and adds the chunk to the row group.</summary>
+    private void FinishChunk(ColumnMeta column, int count, ColumnStats stats, int encoding)
     {
         column.Stats = stats;
-        column.Encodings = _columns[column.Index].Nullable ? [EncodingPlain, EncodingRle] : [EncodingPlain];
+        column.Encodings = _columns[column.Index].Nullable ? [encoding, EncodingRle] : [encoding];
         column.DataPageOffset = _position;
-        WritePage(column, PageData, count, EncodingPlain, _buffers.Body.WrittenSpan);
+        WritePage(column, PageData, count, encoding, _buffers.Body.WrittenSpan);
         _group!.Columns.Add(column);
     }
 

@@ -92,18 +92,11 @@ public sealed class UserDimension
     public bool TryGet(long userId, out UserRecord user)
     {
         var offset = (ulong)(userId - _min);
-        if (_packed is { } packed)
+        if (_packed is not null)
         {
-            var e = offset < (ulong)packed.Length ? packed[offset] : 0;
-            if (e == 0)
-            {
-                user = default;
-                return false;
-            }
-            var day = (int)(e & 0xFF_FFFF);
-            user = new UserRecord(userId, _codes[(int)(e >> 40) & 0xFFFF], _codes[(int)(e >> 24) & 0xFFFF],
-                day == 0 ? null : new DateTime((day - 1) * TimeSpan.TicksPerDay, DateTimeKind.Utc));
-            return true;
+            var found = TryGetCodes(userId, out var country, out var segment, out var signup);
+            user = found ? new UserRecord(userId, _codes[country], _codes[segment], signup) : default;
+            return found;
         }
         int row;
         if (_dense is { } dense) row = offset < (ulong)dense.Length ? dense[offset] : -1;
