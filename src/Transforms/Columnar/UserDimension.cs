@@ -132,6 +132,7 @@ public sealed class UserDimension
             _rowOf.EnsureCapacity(_rows);
             for (var row = 0; row < ids.Length; row++)
                 if (!_rowOf.TryAdd(ids[row], row)) return row;
+            ReleaseLoadingColumns();
             return -1;
         }
         _min = min;
@@ -155,9 +156,15 @@ public sealed class UserDimension
             }
             _dense = dense;
         }
+        ReleaseLoadingColumns();
+        return -1;
+    }
+
+    /// <summary>Drops what only loading needs (the rows' ids and string codes) once the lookup is built.</summary>
+    private void ReleaseLoadingColumns()
+    {
         _ids = [];
         _countryCode = _segmentCode = [];
-        return -1;
     }
 
     /// <summary>
