@@ -200,17 +200,13 @@ internal static class PlainValueDecoders
 
     /// <summary>
     /// BYTE_ARRAY values (a 4-byte length, then the bytes) as UTF-8 strings (invalid bytes as U+FFFD, as Parquet.Net's
-    /// decoder gives). A short value whose bytes equal one decoded before is given that string again: a
-    /// low-cardinality column written without a dictionary (a dimension's country or segment, as some writers leave
-    /// them) then makes one string per distinct value, not one per row. The values are remembered in an open-addressing
-    /// table of at most <see cref="MaxRemembered"/> values; past that, or for a longer value, each row gets its own string.
+    /// decoder gives). Short values go through a <see cref="Staging.StringPool"/>, so a low-cardinality column written
+    /// without a dictionary (a dimension's country or segment, as some writers leave them) makes one string per distinct
+    /// value, not one per row.
     /// </summary>
     private sealed class Utf8Strings : PlainValueDecoder<string?>
     {
-        private const int MaxRemembered = 4096, MaxRememberedLength = 64;
-        private byte[]?[] _bytes = new byte[64][];
-        private string?[] _strings = new string?[64];
-        private int _count;
+        private readonly Staging.StringPool _pool = new();
 
         public override bool TryDecode(ReadOnlySpan<byte> source, Span<string?> values)
         {
@@ -221,54 +217,11 @@ internal static class PlainValueDecoders
                 int length = BinaryPrimitives.ReadInt32LittleEndian(source[at..]);
                 at += 4;
                 if (length < 0 || at + length > source.Length) return false;
-                values[i] = Decode(source.Slice(at, length));
+                values[i] = _pool.Get(source.Slice(at, length));
                 at += length;
             }
 
             return true;
-        }
-
-        private string Decode(ReadOnlySpan<byte> utf8)
-        {
-            if (utf8.Length > MaxRememberedLength) return System.Text.Encoding.UTF8.GetString(utf8);
-            var mask = _bytes.Length - 1;
-            var slot = Hash(utf8) & mask;
-            while (_bytes[slot] is { } held)
-            {
-                if (utf8.SequenceEqual(held)) return _strings[slot]!;
-                slot = (slot + 1) & mask;
-            }
-            var value = System.Text.Encoding.UTF8.GetString(utf8);
-            if (_count < MaxRemembered)
-            {
-                _bytes[slot] = utf8.ToArray();
-                _strings[slot] = value;
-                if (++_count * 2 > _bytes.Length) Grow();
-            }
-            return value;
-        }
-
-        private void Grow()
-        {
-            var (bytes, strings) = (_bytes, _strings);
-            _bytes = new byte[bytes.Length * 2][];
-            _strings = new string?[bytes.Length * 2];
-            var mask = _bytes.Length - 1;
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                if (bytes[i] is not { } held) continue;
-                var slot = Hash(held) & mask;
-                while (_bytes[slot] is not null) slot = (slot + 1) & mask;
-                _bytes[slot] = held;
-                _strings[slot] = strings[i];
-            }
-        }
-
-        private static int Hash(ReadOnlySpan<byte> utf8)
-        {
-            uint h = 2166136261u;
-            foreach (var b in utf8) h = (h ^ b) * 16777619u;
-            return (int)(h ^ (h >> 15));
         }
     }
 
