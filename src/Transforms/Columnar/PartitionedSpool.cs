@@ -127,9 +127,10 @@ public static class PartitionedSpool
             {
                 var length = RandomAccess.GetLength(file);
                 Span<byte> tail = stackalloc byte[16];
-                if (length >= 24 && RandomAccess.Read(file, tail, length - 16) == 16 && tail[8..].SequenceEqual(EarlierMagic))
+                var hasTail = length >= 24 && RandomAccess.Read(file, tail, length - 16) == 16;
+                if (hasTail && tail[8..].SequenceEqual(EarlierMagic))
                     throw Damaged(path, "it was written by an earlier version of highwater");
-                if (length < 24 || RandomAccess.Read(file, tail, length - 16) != 16 || !tail[8..].SequenceEqual(Magic))
+                if (!hasTail || !tail[8..].SequenceEqual(Magic))
                     throw Damaged(path, "it does not end with the spool trailer (it was not completed)");
                 var footer = BinaryPrimitives.ReadInt64LittleEndian(tail);
                 if (footer < 8 || footer > length - 16) throw Damaged(path, "its footer offset is out of range");

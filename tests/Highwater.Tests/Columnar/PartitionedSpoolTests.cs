@@ -83,6 +83,27 @@ public sealed class PartitionedSpoolTests : IDisposable
     }
 
     [Fact]
+    public void A_spool_of_the_earlier_wide_layout_is_refused_as_an_earlier_versions_with_its_path()
+    {
+        var path = Path.Combine(_dir.Path, "old.spool");
+        var block = new ColumnBlockWriter();
+        using (var w = new PartitionedSpool.Writer(path))
+        {
+            Rows(new EventRecord("a", 1, T, T, 1, 1m, "EUR", "S", "web", "k", 1)).Encode(block);
+            w.Append("01", block.Written, 1);
+            w.Complete();
+        }
+        var bytes = File.ReadAllBytes(path);
+        "HWSPOOL1"u8.CopyTo(bytes.AsSpan(bytes.Length - 8)); // the trailer an earlier version wrote
+        File.WriteAllBytes(path, bytes);
+
+        var e = Assert.Throws<InvalidDataException>(() => PartitionedSpool.Reader.Open(path));
+
+        Assert.Contains(path, e.Message);
+        Assert.Contains("written by an earlier version of highwater", e.Message);
+    }
+
+    [Fact]
     public void An_incomplete_or_cut_spool_is_refused_with_its_path()
     {
         var path = Path.Combine(_dir.Path, "cut.spool");
