@@ -62,12 +62,24 @@ internal abstract class CheckEvaluator(ContractCheck check)
     {
         RowsChecked += rows;
         _failing.Clear();
-        if (rows > 0) Scan(batch, keep, _failing);
+        if (batch.IsProven(this)) RowGroupsByStatistics++;
+        else if (rows > 0) Scan(batch, keep, _failing);
         Failing += _failing.Count;
         for (int i = 0; i < _failing.Count && _samples.Count + _pendingSamples.Count < CheckResult.MaxSamples; i++)
             _pendingSamples.Add(_failing[i]);
         return _failing;
     }
+
+    /// <summary>The row groups this check passed by their footer statistics alone (<see cref="IsProvenBy"/>), without a scan.</summary>
+    public long RowGroupsByStatistics { get; private set; }
+
+    /// <summary>
+    /// Whether the footer statistics of a row group's chunks (<paramref name="statistics"/>: a column's, or null when it
+    /// has none) prove that every row of the row group passes, so that its columns need not be decoded for this check.
+    /// False unless a check knows better. Called on the read-ahead threads while the pass runs: an override reads only
+    /// what the constructor set.
+    /// </summary>
+    public virtual bool IsProvenBy(Func<string, ChunkStatistics?> statistics) => false;
 
     /// <summary>Whether <see cref="Evaluate"/> left sample rows that need the whole row to render.</summary>
     public bool HasPendingSamples => _pendingSamples.Count > 0;
@@ -111,6 +123,7 @@ internal abstract class CheckEvaluator(ContractCheck check)
             Samples = _samples.ToList(),
             RowsChecked = RowsChecked,
             RowsQuarantined = Quarantined,
+            RowGroupsByStatistics = RowGroupsByStatistics,
             Detail = Detail,
         };
     }
@@ -134,6 +147,9 @@ internal abstract class CheckEvaluator(ContractCheck check)
 
 internal sealed class NotNullEvaluator(NotNullCheck check) : CheckEvaluator(check)
 {
+    /// <summary>A chunk whose footer counts no null has none.</summary>
+    public override bool IsProvenBy(Func<string, ChunkStatistics?> statistics) => statistics(check.Column)?.NullCount == 0;
+
     protected override void Scan(RowBatch batch, bool[]? keep, List<int> failing)
     {
         var c = batch.Column(check.Column);
@@ -475,12 +491,13 @@ internal sealed class BoundEvaluator : CheckEvaluator
 {
     private readonly string _column;
     private readonly object _bound;
+    private readonly bool _isMin;
     private readonly bool[] _passes;
     private readonly long _lo = long.MinValue, _hi = long.MaxValue;
 
     public BoundEvaluator(ContractCheck check, string column, object bound, bool inclusive, bool isMin) : base(check)
     {
-        (_column, _bound) = (column, bound);
+        (_column, _bound, _isMin) = (column, bound, isMin);
         _passes = SignTable(c => isMin ? (inclusive ? c >= 0 : c > 0) : (inclusive ? c <= 0 : c < 0));
         if (bound is decimal b)
         {
@@ -498,6 +515,16 @@ internal sealed class BoundEvaluator : CheckEvaluator
         }
 
         Detail = $"{column} {(isMin ? (inclusive ? ">=" : ">") : (inclusive ? "<=" : "<"))} {ContractValues.Render(bound, bound is DateTime d && d.TimeOfDay == TimeSpan.Zero)}";
+    }
+
+    /// <summary>
+    /// A min check passes a chunk whose smallest value passes it, a max check one whose largest does (nulls are not
+    /// judged by either); compared as the generic path compares a row's value, and only for a bound of the value's type.
+    /// </summary>
+    public override bool IsProvenBy(Func<string, ChunkStatistics?> statistics)
+    {
+        if (statistics(_column) is not { } s || (_isMin ? s.Min : s.Max) is not { } edge || edge.GetType() != _bound.GetType()) return false;
+        return _passes[Math.Sign(ContractValues.Compare(edge, _bound)) + 1];
     }
 
     protected override void Scan(RowBatch batch, bool[]? keep, List<int> failing)

@@ -24,6 +24,12 @@ public sealed record CheckResult
 
     public long RowsQuarantined { get; init; }
 
+    /// <summary>
+    /// How many row groups the check passed by their footer statistics alone, without decoding the column (a not_null
+    /// check by a null count of zero, a min or max check by the chunk's bounds); their rows count as checked.
+    /// </summary>
+    public long RowGroupsByStatistics { get; init; }
+
     /// <summary>A one-line explanation (e.g. the bound, the observed maximum).</summary>
     public string Detail { get; init; } = "";
 

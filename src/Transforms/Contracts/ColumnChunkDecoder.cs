@@ -341,7 +341,7 @@ internal static class ColumnChunkDecoder
     }
 
     /// <summary>The schema element of a top-level leaf column, skipping nested groups' subtrees.</summary>
-    private static SchemaElement? TopLevelElement(FileMetaData metadata, string name)
+    internal static SchemaElement? TopLevelElement(FileMetaData metadata, string name)
     {
         var schema = metadata.Schema;
         if (schema.Count == 0) return null;

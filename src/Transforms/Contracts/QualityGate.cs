@@ -13,6 +13,13 @@ public sealed class QualityGate
     /// <summary>How many row groups are read ahead of the one judged (at least one); the result does not depend on it.</summary>
     internal int Lookahead { get; init; } = RowGroupReadAhead.DefaultLookahead;
 
+    /// <summary>
+    /// Whether a check that a row group's footer statistics settle (<see cref="CheckEvaluator.IsProvenBy"/>: not_null by
+    /// a null count of zero, min and max by the chunk's bounds) passes it without decoding its column; tests compare
+    /// with a pass that scans every row.
+    /// </summary>
+    internal bool UseStatistics { get; init; } = true;
+
     /// <summary>Whether column arrays are reused from row group to row group (tests compare with a pass that allocates them).</summary>
     internal bool ReuseColumnArrays { get; init; } = true;
 
@@ -38,10 +45,8 @@ public sealed class QualityGate
                 fractionResult: null, rowsChecked: 0, rowsQuarantined: 0, filesToPublish: [], quarantineFile: null);
         }
 
-        var checkColumns = evaluators.SelectMany(e => e.Check.Columns).Where(c => !contract.PartitionBy.Contains(c))
-            .Distinct(StringComparer.Ordinal).ToList();
         // Decoding starts now, while the checks load what they need (the referenced key set).
-        await using var rowGroups = new RowGroupReadAhead(files, rowGroupCounts, contract.PartitionBy, checkColumns,
+        await using var rowGroups = new RowGroupReadAhead(files, rowGroupCounts, contract.PartitionBy, evaluators, UseStatistics,
             Lookahead, ReuseColumnArrays ? new ColumnBufferPool() : null, ct);
         foreach (var e in evaluators)
         {

@@ -40,6 +40,12 @@ internal sealed class RowBatch
     /// <summary>The file columns in schema order; null for a column not read (yet), or read as <see cref="StringSlices"/>.</summary>
     public Array?[] Columns { get; }
 
+    /// <summary>The checks this row group passes by its footer statistics (<see cref="CheckEvaluator.IsProvenBy"/>); null: none.</summary>
+    public IReadOnlySet<CheckEvaluator>? ProvenChecks { get; set; }
+
+    /// <summary>Whether <paramref name="check"/> passes this row group by its footer statistics, so it need not scan it.</summary>
+    public bool IsProven(CheckEvaluator check) => ProvenChecks?.Contains(check) == true;
+
     /// <summary>Whether column <paramref name="i"/> is read (as an array or as slices).</summary>
     public bool IsRead(int i) => Columns[i] is not null || _slices[i] is not null;
 

@@ -35,7 +35,8 @@ internal sealed class RowGroupReadAhead : IAsyncDisposable
 {
     private readonly IReadOnlyList<DatasetFile> _files;
     private readonly IReadOnlyList<string> _partitionBy;
-    private readonly IReadOnlyList<string> _columns;
+    private readonly IReadOnlyList<CheckEvaluator> _checks;
+    private readonly bool _useStatistics;
     private readonly List<(int File, int RowGroup)> _order = [];
     private readonly Queue<Task<ReadRowGroup>> _pending = new();
     private readonly CancellationTokenSource _cancel;
@@ -44,14 +45,18 @@ internal sealed class RowGroupReadAhead : IAsyncDisposable
     private int _started;
 
     /// <param name="rowGroupCounts">The number of row groups of each file (read with its schema).</param>
-    /// <param name="columns">The file columns the checks read; the others are read later only when needed.</param>
+    /// <param name="checks">
+    /// The checks of the pass: a row group is read with the columns of those its footer statistics do not prove
+    /// (<see cref="CheckEvaluator.IsProvenBy"/>; every check's, without <paramref name="useStatistics"/>); the other
+    /// columns are read later only when needed.
+    /// </param>
     /// <param name="pool">Where the batches' arrays come from and go back to; null: each is allocated.</param>
     public RowGroupReadAhead(IReadOnlyList<DatasetFile> files, IReadOnlyList<int> rowGroupCounts, IReadOnlyList<string> partitionBy,
-        IReadOnlyList<string> columns, int lookahead, ColumnBufferPool? pool, CancellationToken ct)
+        IReadOnlyList<CheckEvaluator> checks, bool useStatistics, int lookahead, ColumnBufferPool? pool, CancellationToken ct)
     {
         _pool = pool;
         if (lookahead < 1) throw new ArgumentOutOfRangeException(nameof(lookahead), lookahead, "at least one row group is read ahead");
-        (_files, _partitionBy, _columns, _lookahead) = (files, partitionBy, columns, lookahead);
+        (_files, _partitionBy, _checks, _useStatistics, _lookahead) = (files, partitionBy, checks, useStatistics, lookahead);
         _cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
         for (int f = 0; f < files.Count; f++)
         for (int g = 0; g < rowGroupCounts[f]; g++)
@@ -89,13 +94,17 @@ internal sealed class RowGroupReadAhead : IAsyncDisposable
         {
             rg = reader.OpenRowGroupReader(g);
             var batch = DatasetReader.EmptyBatch(reader, rg, file, DatasetReader.Partitions(file, _partitionBy), _pool);
-            var needed = new List<int>(_columns.Count);
-            foreach (var c in _columns)
-                if (batch.IndexOf(c) is var i and >= 0) needed.Add(i);
+            batch.ProvenChecks = _useStatistics ? Proven(reader, rg, batch) : null;
+            var needed = new List<int>();
+            foreach (var check in _checks)
+            {
+                if (batch.IsProven(check)) continue;
+                foreach (var c in check.Check.Columns)
+                    if (batch.IndexOf(c) is var i and >= 0 && !needed.Contains(i)) needed.Add(i);
+            }
             await DatasetReader.ReadColumnsAsync(rg, batch, needed, ct);
             // The typed copies too, here rather than on the evaluating thread.
-            foreach (var c in _columns)
-                if (batch.IndexOf(c) >= 0) batch.Column(c);
+            foreach (var i in needed) batch.Column(batch.Fields[i].Name);
             return new ReadRowGroup(reader, rg, batch);
         }
         catch
@@ -104,6 +113,23 @@ internal sealed class RowGroupReadAhead : IAsyncDisposable
             await reader.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The checks whose verdict on the row group its footer statistics settle; null when none does.</summary>
+    private HashSet<CheckEvaluator>? Proven(ParquetReader reader, ParquetRowGroupReader rg, RowBatch batch)
+    {
+        var statistics = new Dictionary<string, ChunkStatistics?>(StringComparer.Ordinal);
+        ChunkStatistics? Of(string column)
+        {
+            if (statistics.TryGetValue(column, out var known)) return known;
+            var i = batch.IndexOf(column);
+            return statistics[column] = i < 0 ? null : ChunkStatistics.Of(reader.Metadata, rg, batch.Fields[i]);
+        }
+
+        HashSet<CheckEvaluator>? proven = null;
+        foreach (var check in _checks)
+            if (check.IsProvenBy(Of)) (proven ??= []).Add(check);
+        return proven;
     }
 
     /// <summary>Stops reading ahead and closes what was read but not handed out.</summary>

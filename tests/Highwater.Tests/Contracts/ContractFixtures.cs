@@ -117,6 +117,17 @@ public sealed class ContractFixtures : IDisposable
         return DatasetFile.FromPath(Path.Combine(Root, "in", "sales_mart"), path);
     }
 
+    /// <summary>A sales_mart file written by the mart's own writer (<see cref="Highwater.Columnar.MartPartitionFile"/>), as Transform writes one.</summary>
+    public async Task<DatasetFile> WriteMartAsync(string dt, IReadOnlyList<SalesRow> rows, string name = "part-0.parquet")
+    {
+        var path = Path.Combine(Root, "in", "sales_mart", $"dt={dt}", name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await using (var stream = File.Create(path))
+            await Highwater.Columnar.MartPartitionFile.WriteAsync(stream, rows.Select(r => new MartRecord(r.OrderId, r.UserId, r.EventTs, r.ArrivalTs,
+                r.Qty, r.UnitPrice, r.TotalPrice, r.Currency, r.Sku, r.Channel, r.Country, r.Segment, r.SignupDate, r.SourceKey)).ToList());
+        return DatasetFile.FromPath(Path.Combine(Root, "in", "sales_mart"), path);
+    }
+
     public async Task<DatasetFile> WriteUsersAsync(params long[] userIds)
     {
         var path = Path.Combine(Root, "in", "users", $"users-{Users.Count}.parquet");
