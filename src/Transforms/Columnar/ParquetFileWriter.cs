@@ -47,7 +47,7 @@ public sealed record ParquetColumnSpec(string Name, ParquetValueKind Kind, bool 
 /// Snappy on request); timestamps, dates and decimals are PLAIN and strings are compressed with Snappy, strings
 /// with a dictionary page when their values repeat
 /// (RLE_DICTIONARY indices, bit-packed); definition levels are RLE/bit-packed; every chunk has min, max and null
-/// count statistics (TypeDefinedOrder). Columns must be written in schema order, one row group at a time:
+/// count statistics (TypeDefinedOrder) and its encoding_stats. Columns must be written in schema order, one row group at a time:
 /// <see cref="BeginRowGroup"/>, one Write call per column, <see cref="EndRowGroup"/>; <see cref="Complete"/> writes the
 /// footer. Invariants: the same values always give the same bytes; the output is read by DuckDB and Parquet.Net
 /// (tests/Highwater.Tests/Columnar/ParquetFileWriterTests.cs).
@@ -505,6 +505,7 @@ public sealed class ParquetFileWriter : IDisposable
     {
         column.Stats = stats;
         column.Encodings = _columns[column.Index].Nullable ? [encoding, EncodingRle] : [encoding];
+        column.DataEncoding = encoding;
         column.DataPageOffset = _position;
         WritePage(column, PageData, count, encoding, _buffers.Body.WrittenSpan);
         _group!.Columns.Add(column);
@@ -569,6 +570,7 @@ public sealed class ParquetFileWriter : IDisposable
         BitPack(body, indices.AsSpan(0, count - nulls), width);
         column.Stats = stats;
         column.Encodings = spec.Nullable ? [EncodingPlain, EncodingRle, EncodingRleDictionary] : [EncodingPlain, EncodingRleDictionary];
+        column.DataEncoding = EncodingRleDictionary;
         column.DataPageOffset = _position;
         WritePage(column, PageData, count, EncodingRleDictionary, body.WrittenSpan);
         _group!.Columns.Add(column);
@@ -729,6 +731,11 @@ public sealed class ParquetFileWriter : IDisposable
             if (c.Stats.Max is { } max) t.BinaryField(5, max);
             if (c.Stats.Min is { } min) t.BinaryField(6, min);
             t.EndStruct();
+            // encoding_stats: how many pages of each type use each encoding (a reader, such as the gate, can tell from the
+            // footer that every data page is dictionary-encoded without reading the pages).
+            t.StructListField(13, c.DictionaryPageOffset is null ? 1 : 2);
+            if (c.DictionaryPageOffset is not null) PageEncodingStats(t, PageDictionary, EncodingPlain);
+            PageEncodingStats(t, PageData, c.DataEncoding);
             t.EndStruct();
             t.EndStruct();
         }
@@ -736,6 +743,16 @@ public sealed class ParquetFileWriter : IDisposable
         t.I64Field(3, g.Rows);
         t.I64Field(5, g.Offset);
         t.I64Field(6, g.Columns.Sum(c => c.Compressed));
+        t.EndStruct();
+    }
+
+    /// <summary>One PageEncodingStats entry: one page of <paramref name="pageType"/> in <paramref name="encoding"/>.</summary>
+    private static void PageEncodingStats(ThriftCompactWriter t, int pageType, int encoding)
+    {
+        t.BeginStruct();
+        t.I32Field(1, pageType);
+        t.I32Field(2, encoding);
+        t.I32Field(3, 1);
         t.EndStruct();
     }
 
@@ -798,6 +815,8 @@ public sealed class ParquetFileWriter : IDisposable
         public int Index { get; } = index;
         public int Count { get; } = count;
         public int[] Encodings { get; set; } = [];
+        /// <summary>The encoding of the chunk's one data page.</summary>
+        public int DataEncoding { get; set; }
         /// <summary>The chunk's compression codec: Snappy, except for DELTA_BINARY_PACKED integers (already packed).</summary>
         public int Codec { get; set; } = CodecSnappy;
         public long DataPageOffset { get; set; }

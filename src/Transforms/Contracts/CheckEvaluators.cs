@@ -466,10 +466,26 @@ internal abstract class MembershipEvaluator(ContractCheck check, string column) 
 
 internal sealed class AcceptedValuesEvaluator : MembershipEvaluator
 {
+    private readonly string _column;
+
     public AcceptedValuesEvaluator(AcceptedValuesCheck check) : base(check, check.Column)
     {
+        _column = check.Column;
         foreach (var v in check.Values) Keys.Add(v);
         Detail = "accepted: " + string.Join(", ", check.Values.Select(v => ContractValues.Render(v)));
+    }
+
+    /// <summary>
+    /// A chunk whose every data page is dictionary-encoded, with every dictionary value accepted, passes: each row's value
+    /// is one of them. (The accepted values are set in the constructor, so reading them from the read-ahead threads is
+    /// safe; references load theirs later and get no such proof.)
+    /// </summary>
+    public override bool IsProvenBy(Func<string, ChunkStatistics?> statistics)
+    {
+        if (statistics(_column)?.DictionaryStrings() is not { } values) return false;
+        foreach (var v in values)
+            if (v is not null && !Keys.ContainsString(v)) return false;
+        return true;
     }
 }
 
@@ -597,6 +613,27 @@ internal sealed class PatternEvaluator : CheckEvaluator
 
     /// <summary>How many verdicts are remembered (at most the capacity).</summary>
     internal int MemoCount => _memo.Count;
+
+    /// <summary>
+    /// A chunk whose every data page is dictionary-encoded, with every dictionary value matching, passes: each row's value
+    /// is one of them. Matched here without the memo (this runs on the read-ahead threads; a Regex matches from any
+    /// thread); a value whose match times out proves nothing.
+    /// </summary>
+    public override bool IsProvenBy(Func<string, ChunkStatistics?> statistics)
+    {
+        if (statistics(_check.Column)?.DictionaryStrings() is not { } values) return false;
+        try
+        {
+            foreach (var v in values)
+                if (v is not null && !_check.Regex.IsMatch(v)) return false;
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+
+        return true;
+    }
 
     protected override void Scan(RowBatch batch, bool[]? keep, List<int> failing)
     {

@@ -19,11 +19,18 @@ namespace Highwater.Contracts;
 /// ordinal order above U+FFFF) and floating point (NaN) get no bounds.</item>
 /// </list>
 /// A bound the writer marks inexact still bounds every value (the true minimum is at or above min_value), which is all a
-/// proof needs. Invariant: <see cref="Min"/> and <see cref="Max"/> are both set or both null.
+/// proof needs. A string chunk whose encoding_stats say that every data page is dictionary-encoded also gives its
+/// dictionary (<see cref="DictionaryStrings"/>): every row's value is one of those. Invariant: <see cref="Min"/> and
+/// <see cref="Max"/> are both set or both null.
 /// </summary>
 internal sealed class ChunkStatistics
 {
-    private ChunkStatistics(long? nullCount, object? min, object? max) => (NullCount, Min, Max) = (nullCount, min, max);
+    private readonly Func<string?[]?>? _dictionary;
+    private string?[]? _dictionaryStrings;
+    private bool _dictionaryRead;
+
+    private ChunkStatistics(long? nullCount, object? min, object? max, Func<string?[]?>? dictionary) =>
+        (NullCount, Min, Max, _dictionary) = (nullCount, min, max, dictionary);
 
     /// <summary>How many of the chunk's values are null; null when the footer does not say.</summary>
     public long? NullCount { get; }
@@ -34,17 +41,39 @@ internal sealed class ChunkStatistics
     /// <summary>At least the chunk's largest non-null value; null when unknown.</summary>
     public object? Max { get; }
 
-    /// <summary>The statistics of <paramref name="field"/>'s chunk in row group <paramref name="rg"/>, or null when the footer has none.</summary>
-    public static ChunkStatistics? Of(FileMetaData? metadata, ParquetRowGroupReader rg, DataField field)
+    /// <summary>
+    /// The values of a string chunk's dictionary, read from the file on first use (one small page), when every data
+    /// page of the chunk is dictionary-encoded by its encoding_stats; null otherwise. A dictionary may hold values no
+    /// row uses: a check that fails one of them proves nothing, and the rows are judged one by one.
+    /// </summary>
+    public string?[]? DictionaryStrings()
+    {
+        if (!_dictionaryRead) (_dictionaryStrings, _dictionaryRead) = (_dictionary?.Invoke(), true);
+        return _dictionaryStrings;
+    }
+
+    /// <summary>The statistics of <paramref name="field"/>'s chunk in row group <paramref name="rg"/> of the file at <paramref name="path"/>, or null when the footer has none.</summary>
+    public static ChunkStatistics? Of(string path, FileMetaData? metadata, ParquetRowGroupReader rg, DataField field)
     {
         if (metadata is null || field.IsArray || field.MaxRepetitionLevel != 0 || field.Path.Length != 1) return null;
         var md = rg.GetMetadata(field)?.MetaData;
-        if (md?.Statistics is not { } s || md.PathInSchema.Count != 1) return null;
-        var (min, max) = HasTypeDefinedOrder(metadata) && ColumnChunkDecoder.TopLevelElement(metadata, field.Name) is { } element
-            ? Bounds(field, element, s)
-            : (null, null);
-        return new ChunkStatistics(s.NullCount, min, max);
+        if (md is null || md.PathInSchema.Count != 1) return null;
+        var element = ColumnChunkDecoder.TopLevelElement(metadata, field.Name);
+        Func<string?[]?>? dictionary = element is not null && IsDictionaryOnly(md) && ParquetColumns.IsString(field)
+            ? () => ColumnChunkDecoder.TryReadDictionaryStrings(path, md, field, element)
+            : null;
+        if (md.Statistics is not { } s) return dictionary is null ? null : new ChunkStatistics(null, null, null, dictionary);
+        var (min, max) = HasTypeDefinedOrder(metadata) && element is not null ? Bounds(field, element, s) : (null, null);
+        return new ChunkStatistics(s.NullCount, min, max, dictionary);
     }
+
+    /// <summary>Whether the chunk's encoding_stats list a dictionary page and only dictionary-encoded data pages.</summary>
+    internal static bool IsDictionaryOnly(ColumnMetaData md) =>
+        md.EncodingStats is { Count: > 0 } stats
+        && stats.Any(p => p.PageType == PageType.DICTIONARY_PAGE)
+        && stats.Any(p => p.PageType is PageType.DATA_PAGE or PageType.DATA_PAGE_V2)
+        && stats.All(p => p.PageType == PageType.DICTIONARY_PAGE
+                          || ((p.PageType is PageType.DATA_PAGE or PageType.DATA_PAGE_V2) && p.Encoding is Encoding.RLE_DICTIONARY or Encoding.PLAIN_DICTIONARY));
 
     private static bool HasTypeDefinedOrder(FileMetaData metadata) =>
         metadata.ColumnOrders is { Count: > 0 } orders && orders.All(o => o.TYPEORDER is not null);

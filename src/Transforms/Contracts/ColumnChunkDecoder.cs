@@ -340,6 +340,50 @@ internal static class ColumnChunkDecoder
         return true;
     }
 
+    /// <summary>
+    /// The values of a string chunk's dictionary page (the strings its rows' indices point at, as <see cref="TryRead"/>
+    /// gives them), read from the page at the chunk's dictionary_page_offset; null when the chunk has none, or not one
+    /// this decoder reads.
+    /// </summary>
+    public static string?[]? TryReadDictionaryStrings(string path, ColumnMetaData md, DataField field, SchemaElement element)
+    {
+        if (md.DictionaryPageOffset is not (> 0 and var start) || md.DataPageOffset <= start) return null;
+        if (md.Codec is not (CompressionCodec.UNCOMPRESSED or CompressionCodec.SNAPPY)) return null;
+        if (PlainValueDecoders.For(field, element) is not PlainValueDecoder<string?> decoder) return null;
+        long length = md.DataPageOffset - start;
+        if (length > 1 << 26) return null;
+        var bytes = ArrayPool<byte>.Shared.Rent((int)length);
+        byte[]? page = null;
+        try
+        {
+            using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+            {
+                if (!TryReadExactly(handle, bytes.AsSpan(0, (int)length), start)) return null;
+            }
+
+            var span = bytes.AsSpan(0, (int)length);
+            if (!ParquetPageHeader.TryParse(span, out var header) || header.Type != ParquetPageHeader.DictionaryPage || header.ValueCount < 0 ||
+                header.Encoding is not (EncodingPlain or EncodingPlainDictionary) || header.CompressedSize > span.Length - header.HeaderLength) return null;
+            var stored = span.Slice(header.HeaderLength, header.CompressedSize);
+            ReadOnlySpan<byte> body = stored;
+            if (md.Codec == CompressionCodec.SNAPPY)
+            {
+                page = ArrayPool<byte>.Shared.Rent(Math.Max(header.UncompressedSize, 1));
+                if (!TryDecompress(stored, page.AsSpan(0, header.UncompressedSize))) return null;
+                body = page.AsSpan(0, header.UncompressedSize);
+            }
+            else if (header.UncompressedSize != header.CompressedSize) return null;
+
+            var values = new string?[header.ValueCount];
+            return decoder.TryDecode(body, values) ? values : null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+            if (page is not null) ArrayPool<byte>.Shared.Return(page);
+        }
+    }
+
     /// <summary>The schema element of a top-level leaf column, skipping nested groups' subtrees.</summary>
     internal static SchemaElement? TopLevelElement(FileMetaData metadata, string name)
     {

@@ -123,7 +123,7 @@ internal sealed class RowGroupReadAhead : IAsyncDisposable
         {
             if (statistics.TryGetValue(column, out var known)) return known;
             var i = batch.IndexOf(column);
-            return statistics[column] = i < 0 ? null : ChunkStatistics.Of(reader.Metadata, rg, batch.Fields[i]);
+            return statistics[column] = i < 0 ? null : ChunkStatistics.Of(batch.File.Path, reader.Metadata, rg, batch.Fields[i]);
         }
 
         HashSet<CheckEvaluator>? proven = null;

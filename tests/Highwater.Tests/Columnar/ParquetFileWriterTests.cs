@@ -108,6 +108,21 @@ public sealed class ParquetFileWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Each_chunks_encoding_stats_name_its_pages_and_their_encodings()
+    {
+        var path = await WriteAsync(Rows(10_000));
+        await using var reader = await Parquet.ParquetReader.CreateAsync(path);
+        using var rg = reader.OpenRowGroupReader(0);
+        string Pages(string column) => string.Join(" ", rg.GetMetadata(reader.Schema.DataFields.Single(f => f.Name == column))!.MetaData!.EncodingStats!
+            .Select(p => $"{p.PageType}:{p.Encoding}:{p.Count}"));
+
+        Assert.Equal("DICTIONARY_PAGE:PLAIN:1 DATA_PAGE:RLE_DICTIONARY:1", Pages("sku"));
+        Assert.Equal("DATA_PAGE:PLAIN:1", Pages("order_id"));
+        Assert.Equal("DATA_PAGE:DELTA_BINARY_PACKED:1", Pages("qty"));
+        Assert.Equal("DATA_PAGE:PLAIN:1", Pages("event_ts"));
+    }
+
+    [Fact]
     public async Task Repeating_strings_are_dictionary_encoded_and_unique_ones_plain()
     {
         var path = await WriteAsync(Rows(10_000));

@@ -26,6 +26,8 @@ public sealed class FooterStatisticsTests : IDisposable
         UnitPrice = i % 11 == 0 ? null : 0.5m + i % 40,
         TotalPrice = 1m + i % 90,
         SignupDate = i % 9 == 0 ? null : new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(i % 700),
+        Currency = (i % 3) switch { 0 => "EUR", 1 => "USD", _ => "GBP" },
+        Channel = i % 4 == 0 ? "app" : "web",
     }).ToList();
 
     [Fact]
@@ -37,7 +39,7 @@ public sealed class FooterStatisticsTests : IDisposable
         await using var reader = await ParquetReader.CreateAsync(file.Path);
         using var rg = reader.OpenRowGroupReader(0);
         ChunkStatistics Of(string column) =>
-            ChunkStatistics.Of(reader.Metadata, rg, reader.Schema.DataFields.Single(f => f.Name == column)) ?? throw new Xunit.Sdk.XunitException(column);
+            ChunkStatistics.Of(file.Path, reader.Metadata, rg, reader.Schema.DataFields.Single(f => f.Name == column)) ?? throw new Xunit.Sdk.XunitException(column);
 
         var qty = Of("qty");
         Assert.Equal(rows.Count(r => r.Qty is null), qty.NullCount);
@@ -69,6 +71,13 @@ public sealed class FooterStatisticsTests : IDisposable
         Assert.Equal(0L, orderId.NullCount);
         Assert.Null(orderId.Min);
         Assert.Null(orderId.Max);
+        Assert.Null(orderId.DictionaryStrings()); // PLAIN: no dictionary
+
+        // A dictionary-encoded string column gives its dictionary: the values its rows use.
+        var currency = Of("currency");
+        Assert.Null(currency.Min);
+        Assert.Equal(rows.Select(r => r.Currency).Distinct().Order(StringComparer.Ordinal), currency.DictionaryStrings()!.Order(StringComparer.Ordinal));
+        Assert.Null(Of("qty").DictionaryStrings());
     }
 
     [Fact]
@@ -79,11 +88,39 @@ public sealed class FooterStatisticsTests : IDisposable
 
         await using var reader = await ParquetReader.CreateAsync(file.Path);
         using var rg = reader.OpenRowGroupReader(0);
-        var qty = ChunkStatistics.Of(reader.Metadata, rg, reader.Schema.DataFields.Single(f => f.Name == "qty"))!;
+        var qty = ChunkStatistics.Of(file.Path, reader.Metadata, rg, reader.Schema.DataFields.Single(f => f.Name == "qty"))!;
         Assert.NotNull(rg.GetMetadata(reader.Schema.DataFields.Single(f => f.Name == "qty"))!.MetaData!.Statistics!.MinValue);
         Assert.Equal(15L, qty.NullCount);
         Assert.Null(qty.Min);
         Assert.Null(qty.Max);
+    }
+
+    public static TheoryData<string, bool> EncodingStats => new()
+    {
+        { "", false },                                                   // not stated: a data page may be PLAIN
+        { "DICTIONARY_PAGE:PLAIN DATA_PAGE:RLE_DICTIONARY", true },
+        { "DICTIONARY_PAGE:PLAIN DATA_PAGE:PLAIN_DICTIONARY DATA_PAGE_V2:RLE_DICTIONARY", true },
+        { "DICTIONARY_PAGE:PLAIN DATA_PAGE:RLE_DICTIONARY DATA_PAGE:PLAIN", false }, // fell back to PLAIN
+        { "DATA_PAGE:RLE_DICTIONARY", false },                           // no dictionary page
+        { "DICTIONARY_PAGE:PLAIN", false },                              // no data page
+        { "DICTIONARY_PAGE:PLAIN INDEX_PAGE:PLAIN DATA_PAGE:RLE_DICTIONARY", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(EncodingStats))]
+    public void A_dictionary_proves_something_only_when_the_encoding_stats_say_every_data_page_uses_it(string pages, bool dictionaryOnly)
+    {
+        var md = new Parquet.Meta.ColumnMetaData
+        {
+            EncodingStats = pages.Length == 0 ? null! : pages.Split(' ').Select(p => p.Split(':')).Select(p => new Parquet.Meta.PageEncodingStats
+            {
+                PageType = Enum.Parse<Parquet.Meta.PageType>(p[0]),
+                Encoding = Enum.Parse<Parquet.Meta.Encoding>(p[1]),
+                Count = 1,
+            }).ToList(),
+        };
+
+        Assert.Equal(dictionaryOnly, ChunkStatistics.IsDictionaryOnly(md));
     }
 
     private const string Checks = """
@@ -111,6 +148,13 @@ public sealed class FooterStatisticsTests : IDisposable
           column: signup_date
           not_null: true
           severity: warn
+        - name: currency_iso_code
+          column: currency
+          pattern: '^[A-Z]{3}$'
+        - name: channel_known
+          column: channel
+          accepted_values: [web, app]
+          severity: quarantine
         """;
 
     [Fact]
@@ -124,6 +168,8 @@ public sealed class FooterStatisticsTests : IDisposable
         bad[203] = bad[203] with { UnitPrice = 40m };
         bad[250] = bad[250] with { SignupDate = new DateTime(2019, 12, 31, 0, 0, 0, DateTimeKind.Utc) };
         bad[301] = bad[301] with { TotalPrice = -1m };
+        bad[333] = bad[333] with { Currency = "eur" };
+        bad[350] = bad[350] with { Channel = "fax" };
         var files = new List<DatasetFile>
         {
             await _fx.WriteMartAsync("2024-03-01", Rows(1, 300)),
@@ -140,11 +186,12 @@ public sealed class FooterStatisticsTests : IDisposable
         foreach (var (name, bytes) in scanned.Outputs) Assert.True(bytes.SequenceEqual(proven.Outputs[name]), name);
 
         var checks = proven.Report.Checks.ToDictionary(c => c.Name);
-        foreach (var name in new[] { "order_id_not_null", "qty_at_least_1", "qty_at_most_5", "unit_price_below_40", "signup_after_2020", "total_price_not_negative" })
+        foreach (var name in new[] { "order_id_not_null", "qty_at_least_1", "qty_at_most_5", "unit_price_below_40", "signup_after_2020", "total_price_not_negative",
+                     "currency_iso_code", "channel_known" })
         {
             Assert.Equal(1, checks[name].FailingCount);
             // The quarantine check judges every row; the others, the rows it kept.
-            Assert.Equal(name == "total_price_not_negative" ? 1050 : 1049, checks[name].RowsChecked);
+            Assert.Equal(name is "total_price_not_negative" or "channel_known" ? 1050 : 1048, checks[name].RowsChecked);
             // The two clean files pass by their footers; the one with the offending row is scanned and the row found.
             Assert.Equal(2, checks[name].RowGroupsByStatistics);
         }
@@ -153,6 +200,7 @@ public sealed class FooterStatisticsTests : IDisposable
         Assert.Equal(0, checks["signup_date_present"].RowGroupsByStatistics);
         Assert.True(checks["signup_date_present"].FailingCount > 0);
         Assert.Equal(1, checks["total_price_not_negative"].RowsQuarantined);
+        Assert.Equal(1, checks["channel_known"].RowsQuarantined);
         Assert.All(scanned.Report.Checks, c => Assert.Equal(0, c.RowGroupsByStatistics));
     }
 
