@@ -229,15 +229,17 @@ public sealed class ColumnBlockWriter : IColumnCodec
         var prefix = narrow ? 1 : 4;
         foreach (var row in rows)
         {
-            if (values.IsNull(row))
+            var length = values.LengthAt(row);
+            if (length < 0)
             {
                 NullLength(narrow);
                 continue;
             }
-            var bytes = values[row];
-            var span = Reserve(prefix + bytes.Length);
-            Length(span, bytes.Length, narrow);
-            bytes.CopyTo(span[prefix..]);
+            // Room for the value's over-copy (Utf8Column.CopySlack), then only the value kept.
+            var span = Reserve(prefix + length + Utf8Column.CopySlack);
+            Length(span, length, narrow);
+            values.CopyTo(row, span[prefix..]);
+            _length -= Utf8Column.CopySlack;
         }
     }
 

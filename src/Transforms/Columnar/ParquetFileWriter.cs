@@ -233,17 +233,29 @@ public sealed class ParquetFileWriter : IDisposable
         body.ResetWrittenCount();
         WriteLevels(spec.Nullable, present.AsSpan(0, rows.Length), nulls);
         int minRow = -1, maxRow = -1;
+        Utf8Prefix minPrefix = default, maxPrefix = default;
+        var span = Span<byte>.Empty;
+        var at = 0;
         foreach (var row in rows)
         {
-            if (values.IsNull(row)) continue;
-            var bytes = values[row];
-            var span = body.GetSpan(4 + bytes.Length);
-            BinaryPrimitives.WriteInt32LittleEndian(span, bytes.Length);
-            bytes.CopyTo(span[4..]);
-            body.Advance(4 + bytes.Length);
-            if (minRow < 0 || bytes.SequenceCompareTo(values[minRow]) < 0) minRow = row;
-            if (maxRow < 0 || bytes.SequenceCompareTo(values[maxRow]) > 0) maxRow = row;
+            var length = values.LengthAt(row);
+            if (length < 0) continue;
+            if (at + 4 + length + Utf8Column.CopySlack > span.Length)
+            {
+                body.Advance(at);
+                span = body.GetSpan(Math.Max(4 + length + Utf8Column.CopySlack, 1 << 20));
+                at = 0;
+            }
+            BinaryPrimitives.WriteInt32LittleEndian(span[at..], length);
+            var value = span.Slice(at + 4, length + Utf8Column.CopySlack);
+            values.CopyTo(row, value);
+            // Min and max by the first 16 bytes as two integers; only a tie compares the bytes.
+            var p = Utf8Prefix.Of(value, length);
+            if (minRow < 0 || Utf8Prefix.Compare(p, minPrefix, values, row, minRow) < 0) (minRow, minPrefix) = (row, p);
+            if (maxRow < 0 || Utf8Prefix.Compare(p, maxPrefix, values, row, maxRow) > 0) (maxRow, maxPrefix) = (row, p);
+            at += 4 + length;
         }
+        body.Advance(at);
         FinishPlainChunk(column, rows.Length, new ColumnStats(nulls, minRow < 0 ? null : values[minRow].ToArray(), maxRow < 0 ? null : values[maxRow].ToArray()));
     }
 
@@ -809,6 +821,33 @@ public sealed class ParquetFileWriter : IDisposable
     }
 
     private readonly record struct ColumnStats(long Nulls, byte[]? Min, byte[]? Max);
+
+    /// <summary>
+    /// A UTF-8 value's first 16 bytes as two big-endian integers, zero past its end: when two prefixes differ they order
+    /// their values as their bytes do (a shorter value that the other starts with is padded with zeros, and is less);
+    /// when they are equal the values may still differ, past the 16th byte or in length.
+    /// </summary>
+    private readonly record struct Utf8Prefix(ulong High, ulong Low)
+    {
+        /// <summary>The prefix of a value of <paramref name="length"/> bytes at the start of <paramref name="sixteen"/> (at least 16 bytes).</summary>
+        public static Utf8Prefix Of(ReadOnlySpan<byte> sixteen, int length)
+        {
+            ulong high = BinaryPrimitives.ReadUInt64BigEndian(sixteen), low = BinaryPrimitives.ReadUInt64BigEndian(sixteen[8..]);
+            if (length <= 0) return default;
+            if (length < 8) (high, low) = (high & ~0UL << (8 * (8 - length)), 0);
+            else if (length == 8) low = 0;
+            else if (length < 16) low &= ~0UL << (8 * (16 - length));
+            return new Utf8Prefix(high, low);
+        }
+
+        /// <summary>The order of rows <paramref name="row"/> and <paramref name="other"/> of <paramref name="values"/>, whose prefixes these are.</summary>
+        public static int Compare(Utf8Prefix a, Utf8Prefix b, Utf8Column values, int row, int other)
+        {
+            if (a.High != b.High) return a.High < b.High ? -1 : 1;
+            if (a.Low != b.Low) return a.Low < b.Low ? -1 : 1;
+            return values[row].SequenceCompareTo(values[other]);
+        }
+    }
 
     private sealed class ColumnMeta(int index, int count)
     {

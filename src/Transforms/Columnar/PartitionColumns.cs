@@ -301,6 +301,27 @@ internal sealed class Utf8Column
 
     public bool IsNull(int i) => _lengths[i] < 0;
 
+    /// <summary>Row <paramref name="i"/>'s length in bytes, or -1 for null.</summary>
+    public int LengthAt(int i) => _lengths[i];
+
+    /// <summary>How many bytes past a value <see cref="CopyTo"/> may overwrite in its target: the target needs this much room beyond the value.</summary>
+    public const int CopySlack = 16;
+
+    /// <summary>
+    /// Copies row <paramref name="i"/>'s bytes (not null) to the start of <paramref name="into"/>, which has room for them
+    /// and <see cref="CopySlack"/> bytes more; returns their length. A value of up to 16 bytes moves as one 16-byte load and
+    /// store, overwriting the bytes after it in <paramref name="into"/> (the caller's to write next): order_ids are short,
+    /// and a copy call per value cost more than the copy.
+    /// </summary>
+    public int CopyTo(int i, Span<byte> into)
+    {
+        int start = _starts[i], length = _lengths[i];
+        if (length <= 16 && start + 16 <= _bytes.Length && into.Length >= 16)
+            System.Runtime.Intrinsics.Vector128.CopyTo(System.Runtime.Intrinsics.Vector128.Create((ReadOnlySpan<byte>)_bytes.AsSpan(start, 16)), into);
+        else _bytes.AsSpan(start, length).CopyTo(into);
+        return length;
+    }
+
     public string? StringAt(int i) => _lengths[i] < 0 ? null : Encoding.UTF8.GetString(this[i]);
 
     public void Add(ReadOnlySpan<byte> utf8)
