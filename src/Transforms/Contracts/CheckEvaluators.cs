@@ -404,6 +404,9 @@ internal abstract class MembershipEvaluator(ContractCheck check, string column) 
 {
     protected KeySet Keys { get; } = new();
 
+    /// <summary>The column whose values must be members.</summary>
+    protected string Column => column;
+
     private readonly StringVerdictCache _verdicts = new();
 
     protected override void Scan(RowBatch batch, bool[]? keep, List<int> failing)
@@ -466,11 +469,8 @@ internal abstract class MembershipEvaluator(ContractCheck check, string column) 
 
 internal sealed class AcceptedValuesEvaluator : MembershipEvaluator
 {
-    private readonly string _column;
-
     public AcceptedValuesEvaluator(AcceptedValuesCheck check) : base(check, check.Column)
     {
-        _column = check.Column;
         foreach (var v in check.Values) Keys.Add(v);
         Detail = "accepted: " + string.Join(", ", check.Values.Select(v => ContractValues.Render(v)));
     }
@@ -482,7 +482,7 @@ internal sealed class AcceptedValuesEvaluator : MembershipEvaluator
     /// </summary>
     public override bool IsProvenBy(Func<string, ChunkStatistics?> statistics)
     {
-        if (statistics(_column)?.DictionaryStrings() is not { } values) return false;
+        if (statistics(Column)?.DictionaryStrings() is not { } values) return false;
         foreach (var v in values)
             if (v is not null && !Keys.ContainsString(v)) return false;
         return true;

@@ -26,7 +26,8 @@ public sealed record CheckResult
 
     /// <summary>
     /// How many row groups the check passed by their footer statistics alone, without decoding the column (a not_null
-    /// check by a null count of zero, a min or max check by the chunk's bounds); their rows count as checked.
+    /// check by a null count of zero, a min or max check by the chunk's bounds, pattern and accepted_values by a
+    /// dictionary-only chunk's dictionary); their rows count as checked.
     /// </summary>
     public long RowGroupsByStatistics { get; init; }
 

@@ -195,23 +195,7 @@ internal static class ColumnChunkDecoder
                 at += header.CompressedSize;
                 if (header.Type is not (ParquetPageHeader.DataPage or ParquetPageHeader.DictionaryPage)) return false;
 
-                ReadOnlySpan<byte> body;
-                if (md.Codec == CompressionCodec.UNCOMPRESSED)
-                {
-                    if (header.UncompressedSize != header.CompressedSize) return false;
-                    body = stored;
-                }
-                else
-                {
-                    if (page is null || page.Length < header.UncompressedSize)
-                    {
-                        if (page is not null) ArrayPool<byte>.Shared.Return(page);
-                        page = ArrayPool<byte>.Shared.Rent(Math.Max(header.UncompressedSize, 1));
-                    }
-
-                    if (!TryDecompress(stored, page.AsSpan(0, header.UncompressedSize))) return false;
-                    body = page.AsSpan(0, header.UncompressedSize);
-                }
+                if (!TryPageBody(md.Codec, header, stored, ref page, out var body)) return false;
 
                 if (header.Type == ParquetPageHeader.DictionaryPage)
                 {
@@ -364,16 +348,7 @@ internal static class ColumnChunkDecoder
             var span = bytes.AsSpan(0, (int)length);
             if (!ParquetPageHeader.TryParse(span, out var header) || header.Type != ParquetPageHeader.DictionaryPage || header.ValueCount < 0 ||
                 header.Encoding is not (EncodingPlain or EncodingPlainDictionary) || header.CompressedSize > span.Length - header.HeaderLength) return null;
-            var stored = span.Slice(header.HeaderLength, header.CompressedSize);
-            ReadOnlySpan<byte> body = stored;
-            if (md.Codec == CompressionCodec.SNAPPY)
-            {
-                page = ArrayPool<byte>.Shared.Rent(Math.Max(header.UncompressedSize, 1));
-                if (!TryDecompress(stored, page.AsSpan(0, header.UncompressedSize))) return null;
-                body = page.AsSpan(0, header.UncompressedSize);
-            }
-            else if (header.UncompressedSize != header.CompressedSize) return null;
-
+            if (!TryPageBody(md.Codec, header, span.Slice(header.HeaderLength, header.CompressedSize), ref page, out var body)) return null;
             var values = new string?[header.ValueCount];
             return decoder.TryDecode(body, values) ? values : null;
         }
@@ -382,6 +357,31 @@ internal static class ColumnChunkDecoder
             ArrayPool<byte>.Shared.Return(bytes);
             if (page is not null) ArrayPool<byte>.Shared.Return(page);
         }
+    }
+
+    /// <summary>
+    /// A page's body as stored (uncompressed) or decompressed into <paramref name="page"/> (a pooled buffer, grown and
+    /// swapped as needed; the caller returns it); false when the sizes do not agree or Snappy refuses the bytes.
+    /// </summary>
+    private static bool TryPageBody(CompressionCodec codec, ParquetPageHeader header, ReadOnlySpan<byte> stored, ref byte[]? page, out ReadOnlySpan<byte> body)
+    {
+        body = default;
+        if (codec == CompressionCodec.UNCOMPRESSED)
+        {
+            if (header.UncompressedSize != header.CompressedSize) return false;
+            body = stored;
+            return true;
+        }
+
+        if (page is null || page.Length < header.UncompressedSize)
+        {
+            if (page is not null) ArrayPool<byte>.Shared.Return(page);
+            page = ArrayPool<byte>.Shared.Rent(Math.Max(header.UncompressedSize, 1));
+        }
+
+        if (!TryDecompress(stored, page.AsSpan(0, header.UncompressedSize))) return false;
+        body = page.AsSpan(0, header.UncompressedSize);
+        return true;
     }
 
     /// <summary>The schema element of a top-level leaf column, skipping nested groups' subtrees.</summary>

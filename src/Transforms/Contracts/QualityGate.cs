@@ -15,8 +15,8 @@ public sealed class QualityGate
 
     /// <summary>
     /// Whether a check that a row group's footer statistics settle (<see cref="CheckEvaluator.IsProvenBy"/>: not_null by
-    /// a null count of zero, min and max by the chunk's bounds) passes it without decoding its column; tests compare
-    /// with a pass that scans every row.
+    /// a null count of zero, min and max by the chunk's bounds, pattern and accepted_values by a dictionary-only chunk's
+    /// dictionary) passes it without decoding its column; tests compare with a pass that scans every row.
     /// </summary>
     internal bool UseStatistics { get; init; } = true;
 
