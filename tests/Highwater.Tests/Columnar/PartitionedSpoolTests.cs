@@ -20,6 +20,16 @@ public sealed class PartitionedSpoolTests : IDisposable
 
     private static readonly DateTime T = new(2026, 1, 25, 8, 0, 0, DateTimeKind.Utc);
 
+    /// <summary>A spool of one block of one event in <paramref name="partition"/>; without <paramref name="complete"/>, without its footer.</summary>
+    private static void WriteOneEventSpool(string path, string partition, string orderId, bool complete = true)
+    {
+        var block = new ColumnBlockWriter();
+        using var w = new PartitionedSpool.Writer(path);
+        Rows(new EventRecord(orderId, 1, T, T, 1, 1m, "EUR", "S", "web", "k", 1)).Encode(block);
+        w.Append(partition, block.Written, 1);
+        if (complete) w.Complete();
+    }
+
     [Fact]
     public void Event_blocks_round_trip_with_nulls_unicode_and_repeated_values()
     {
@@ -69,13 +79,7 @@ public sealed class PartitionedSpoolTests : IDisposable
     {
         var path = Path.Combine(_dir.Path, "s.spool");
         File.WriteAllBytes(path, new byte[100_000]); // a longer file of an earlier run
-        var block = new ColumnBlockWriter();
-        using (var w = new PartitionedSpool.Writer(path))
-        {
-            Rows(new EventRecord("a", 1, T, T, 1, 1m, "EUR", "S", "web", "k", 1)).Encode(block);
-            w.Append("01", block.Written, 1);
-            w.Complete();
-        }
+        WriteOneEventSpool(path, "01", "a");
 
         Assert.True(new FileInfo(path).Length < 1_000);
         using var r = PartitionedSpool.Reader.Open(path);
@@ -86,13 +90,7 @@ public sealed class PartitionedSpoolTests : IDisposable
     public void A_spool_of_the_earlier_wide_layout_is_refused_as_an_earlier_versions_with_its_path()
     {
         var path = Path.Combine(_dir.Path, "old.spool");
-        var block = new ColumnBlockWriter();
-        using (var w = new PartitionedSpool.Writer(path))
-        {
-            Rows(new EventRecord("a", 1, T, T, 1, 1m, "EUR", "S", "web", "k", 1)).Encode(block);
-            w.Append("01", block.Written, 1);
-            w.Complete();
-        }
+        WriteOneEventSpool(path, "01", "a");
         var bytes = File.ReadAllBytes(path);
         "HWSPOOL1"u8.CopyTo(bytes.AsSpan(bytes.Length - 8)); // the trailer an earlier version wrote
         File.WriteAllBytes(path, bytes);
@@ -107,17 +105,12 @@ public sealed class PartitionedSpoolTests : IDisposable
     public void An_incomplete_or_cut_spool_is_refused_with_its_path()
     {
         var path = Path.Combine(_dir.Path, "cut.spool");
-        var block = new ColumnBlockWriter();
-        using (var w = new PartitionedSpool.Writer(path))
-        {
-            Rows(new EventRecord("x", 1, T, T, 1, 1m, "EUR", "S", "web", "k", 1)).Encode(block);
-            w.Append("00", block.Written, 1);
-            // not completed: no footer
-        }
+        WriteOneEventSpool(path, "00", "x", complete: false); // no footer
         var e = Assert.Throws<InvalidDataException>(() => PartitionedSpool.Reader.Open(path));
         Assert.Contains(path, e.Message);
         Assert.Contains("not completed", e.Message);
 
+        var block = new ColumnBlockWriter();
         Rows(new EventRecord("x", 1, T, T, 1, 1m, "EUR", "S", "web", "k", 1)).Encode(block);
         var truncated = block.Written[..^3].ToArray();
         var e2 = Assert.Throws<InvalidDataException>(() => EventColumns.Decode(truncated, new StringPool()));

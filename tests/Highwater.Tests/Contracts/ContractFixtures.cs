@@ -24,6 +24,9 @@ public sealed record SalesRow
     public string SourceKey { get; init; } = "landing/2024-03-01/part-0.jsonl";
 }
 
+/// <summary>A gate run of <see cref="ContractFixtures.RunGateAsync"/>: the report, as JSON and Markdown, and the files it wrote.</summary>
+public sealed record GateRun(GateReport Report, string Json, string Markdown, SortedDictionary<string, byte[]> Outputs);
+
 /// <summary>Temp folders, Parquet fixtures built with the schemas from Schemas.cs, and contracts from inline YAML.</summary>
 public sealed class ContractFixtures : IDisposable
 {
@@ -115,6 +118,31 @@ public sealed class ContractFixtures : IDisposable
         }
 
         return DatasetFile.FromPath(Path.Combine(Root, "in", "sales_mart"), path);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="gate"/> with its output and quarantine under <paramref name="folder"/> of the fixture's root:
+    /// the report, its JSON and Markdown (the root replaced by ROOT) and every file the run wrote, by relative path.
+    /// </summary>
+    public async Task<GateRun> RunGateAsync(DataContract contract, IReadOnlyList<DatasetFile> files, QualityGate gate, string folder)
+    {
+        var root = Path.Combine(Root, folder);
+        var context = Context() with { OutputFolder = Path.Combine(root, "out"), QuarantineFolder = Path.Combine(root, "quarantine") };
+        var report = await gate.EvaluateAsync(contract, files, context);
+        var outputs = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        if (Directory.Exists(root))
+            foreach (var path in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+                outputs[Path.GetRelativePath(root, path)] = await File.ReadAllBytesAsync(path);
+        return new GateRun(report, report.ToJson().Replace(root, "ROOT"), report.ToMarkdown().Replace(root, "ROOT"), outputs);
+    }
+
+    /// <summary>Two runs gave the same report (JSON and Markdown) and wrote the same files, byte for byte.</summary>
+    public static void AssertSameRun(GateRun expected, GateRun actual)
+    {
+        Xunit.Assert.Equal(expected.Json, actual.Json);
+        Xunit.Assert.Equal(expected.Markdown, actual.Markdown);
+        Xunit.Assert.Equal(expected.Outputs.Keys, actual.Outputs.Keys);
+        foreach (var (name, bytes) in expected.Outputs) Xunit.Assert.True(bytes.SequenceEqual(actual.Outputs[name]), name);
     }
 
     /// <summary>A sales_mart file written by the mart's own writer (<see cref="Highwater.Columnar.MartPartitionFile"/>), as Transform writes one.</summary>

@@ -41,30 +41,20 @@ public sealed class FooterStatisticsTests : IDisposable
         ChunkStatistics Of(string column) =>
             ChunkStatistics.Of(file.Path, reader.Metadata, rg, reader.Schema.DataFields.Single(f => f.Name == column)) ?? throw new Xunit.Sdk.XunitException(column);
 
-        var qty = Of("qty");
-        Assert.Equal(rows.Count(r => r.Qty is null), qty.NullCount);
-        Assert.Equal((decimal)rows.Min(r => r.Qty)!, qty.Min);
-        Assert.Equal((decimal)rows.Max(r => r.Qty)!, qty.Max);
+        void AssertChunk(string column, long nulls, object? min, object? max)
+        {
+            var s = Of(column);
+            Assert.Equal(nulls, s.NullCount);
+            Assert.Equal(min, s.Min);
+            Assert.Equal(max, s.Max);
+        }
 
-        var price = Of("unit_price");
-        Assert.Equal(rows.Count(r => r.UnitPrice is null), price.NullCount);
-        Assert.Equal(rows.Min(r => r.UnitPrice), price.Min);
-        Assert.Equal(rows.Max(r => r.UnitPrice), price.Max);
-
-        var userId = Of("user_id");
-        Assert.Equal(0L, userId.NullCount);
-        Assert.Equal((decimal)rows.Min(r => r.UserId), userId.Min);
-        Assert.Equal((decimal)rows.Max(r => r.UserId), userId.Max);
-
-        var eventTs = Of("event_ts");
-        Assert.Equal(rows.Min(r => r.EventTs), eventTs.Min);
-        Assert.Equal(rows.Max(r => r.EventTs), eventTs.Max);
-        Assert.Equal(DateTimeKind.Utc, Assert.IsType<DateTime>(eventTs.Max).Kind);
-
-        var signup = Of("signup_date");
-        Assert.Equal(rows.Count(r => r.SignupDate is null), signup.NullCount);
-        Assert.Equal(rows.Min(r => r.SignupDate), signup.Min);
-        Assert.Equal(rows.Max(r => r.SignupDate), signup.Max);
+        AssertChunk("qty", rows.Count(r => r.Qty is null), (decimal)rows.Min(r => r.Qty)!, (decimal)rows.Max(r => r.Qty)!);
+        AssertChunk("unit_price", rows.Count(r => r.UnitPrice is null), rows.Min(r => r.UnitPrice), rows.Max(r => r.UnitPrice));
+        AssertChunk("user_id", 0, (decimal)rows.Min(r => r.UserId), (decimal)rows.Max(r => r.UserId));
+        AssertChunk("event_ts", 0, rows.Min(r => r.EventTs), rows.Max(r => r.EventTs));
+        Assert.Equal(DateTimeKind.Utc, Assert.IsType<DateTime>(Of("event_ts").Max).Kind);
+        AssertChunk("signup_date", rows.Count(r => r.SignupDate is null), rows.Min(r => r.SignupDate), rows.Max(r => r.SignupDate));
 
         // Strings get no bounds (UTF-8 byte order is not .NET's ordinal order); their null count still holds.
         var orderId = Of("order_id");
@@ -177,13 +167,10 @@ public sealed class FooterStatisticsTests : IDisposable
             await _fx.WriteMartAsync("2024-03-03", Rows(3, 350)),
         };
 
-        var scanned = await RunAsync(contract, files, new QualityGate { UseStatistics = false }, "scan");
-        var proven = await RunAsync(contract, files, new QualityGate(), "stats");
+        var scanned = await _fx.RunGateAsync(contract, files, new QualityGate { UseStatistics = false }, "scan");
+        var proven = await _fx.RunGateAsync(contract, files, new QualityGate(), "stats");
 
-        Assert.Equal(scanned.Json, proven.Json);
-        Assert.Equal(scanned.Markdown, proven.Markdown);
-        Assert.Equal(scanned.Outputs.Keys, proven.Outputs.Keys);
-        foreach (var (name, bytes) in scanned.Outputs) Assert.True(bytes.SequenceEqual(proven.Outputs[name]), name);
+        ContractFixtures.AssertSameRun(scanned, proven);
 
         var checks = proven.Report.Checks.ToDictionary(c => c.Name);
         foreach (var name in new[] { "order_id_not_null", "qty_at_least_1", "qty_at_most_5", "unit_price_below_40", "signup_after_2020", "total_price_not_negative",
@@ -218,7 +205,7 @@ public sealed class FooterStatisticsTests : IDisposable
             """);
         var files = new List<DatasetFile> { await _fx.WriteMartAsync("2024-03-01", Rows(1, 70)), await _fx.WriteMartAsync("2024-03-02", Rows(2, 35)) };
 
-        var report = (await RunAsync(contract, files, new QualityGate(), "bounds")).Report;
+        var report = (await _fx.RunGateAsync(contract, files, new QualityGate(), "bounds")).Report;
 
         var rows = Rows(1, 70).Concat(Rows(2, 35)).ToList();
         var atLeast2 = report.Checks.Single(c => c.Name == "qty_at_least_2");
@@ -227,18 +214,5 @@ public sealed class FooterStatisticsTests : IDisposable
         Assert.Equal(rows.Count(r => r.Qty > 4), atMost4.FailingCount);
         Assert.Equal(0, atLeast2.RowGroupsByStatistics);
         Assert.Equal(0, atMost4.RowGroupsByStatistics);
-    }
-
-    private async Task<(GateReport Report, string Json, string Markdown, SortedDictionary<string, byte[]> Outputs)> RunAsync(
-        DataContract contract, IReadOnlyList<DatasetFile> files, QualityGate gate, string folder)
-    {
-        var root = Path.Combine(_fx.Root, folder);
-        var context = _fx.Context() with { OutputFolder = Path.Combine(root, "out"), QuarantineFolder = Path.Combine(root, "quarantine") };
-        var report = await gate.EvaluateAsync(contract, files, context);
-        var outputs = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        if (Directory.Exists(root))
-            foreach (var path in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
-                outputs[Path.GetRelativePath(root, path)] = await File.ReadAllBytesAsync(path);
-        return (report, report.ToJson().Replace(root, "ROOT"), report.ToMarkdown().Replace(root, "ROOT"), outputs);
     }
 }

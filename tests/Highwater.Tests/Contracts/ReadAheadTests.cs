@@ -76,29 +76,14 @@ public sealed class ReadAheadTests : IDisposable
             await _fx.WriteSalesAsync("2024-03-03", Rows(3, 1_024), rowGroupSize: 1_024),
         };
 
-        var sequential = await RunAsync(contract, files, new QualityGate { Lookahead = 1, ReuseColumnArrays = false, UseStatistics = false }, "seq");
-        var ahead = await RunAsync(contract, files, new QualityGate { Lookahead = 4 }, "ahead");
+        var sequential = await _fx.RunGateAsync(contract, files, new QualityGate { Lookahead = 1, ReuseColumnArrays = false, UseStatistics = false }, "seq");
+        var ahead = await _fx.RunGateAsync(contract, files, new QualityGate { Lookahead = 4 }, "ahead");
 
         Assert.False(sequential.Report.Passed);
         Assert.All(sequential.Report.Checks.Where(c => c.Type is not ("schema" or "quarantined_fraction")), c => Assert.True(c.FailingCount > 0, c.Name));
-        Assert.Equal(sequential.Json, ahead.Json);
-        Assert.Equal(sequential.Markdown, ahead.Markdown);
-        Assert.Equal(sequential.Outputs.Keys, ahead.Outputs.Keys);
-        foreach (var (name, bytes) in sequential.Outputs) Assert.True(bytes.SequenceEqual(ahead.Outputs[name]), name);
+        ContractFixtures.AssertSameRun(sequential, ahead);
         Assert.Contains(sequential.Outputs.Keys, k => k.EndsWith(".ndjson", StringComparison.Ordinal));
         Assert.Equal(4, sequential.Outputs.Keys.Count(k => k.EndsWith(".parquet", StringComparison.Ordinal)));
-    }
-
-    private async Task<(GateReport Report, string Json, string Markdown, SortedDictionary<string, byte[]> Outputs)> RunAsync(
-        DataContract contract, IReadOnlyList<DatasetFile> files, QualityGate gate, string folder)
-    {
-        var root = Path.Combine(_fx.Root, folder);
-        var context = _fx.Context() with { OutputFolder = Path.Combine(root, "out"), QuarantineFolder = Path.Combine(root, "quarantine") };
-        var report = await gate.EvaluateAsync(contract, files, context);
-        var outputs = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var path in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
-            outputs[Path.GetRelativePath(root, path)] = await File.ReadAllBytesAsync(path);
-        return (report, report.ToJson().Replace(root, "ROOT"), report.ToMarkdown().Replace(root, "ROOT"), outputs);
     }
 }
 
