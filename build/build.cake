@@ -133,7 +133,7 @@ Task("Clean")
     });
 
 Task("Benchmark")
-    .Description("Generate a seeded data set and time the whole PublishMart command against the same job in DuckDB (see README, Benchmark).")
+    .Description("Generate a seeded data set and time the whole PublishMart command against the same job in DuckDB (see benchmarks/README.md).")
     .Does(() =>
     {
         // Thin: every --bench-<option>=value is passed to the benchmark as --<option>=value.

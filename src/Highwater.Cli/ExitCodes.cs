@@ -1,6 +1,6 @@
 namespace Highwater.Cli;
 
-/// <summary>Process exit codes CI can branch on. Documented in README ("Exit codes").</summary>
+/// <summary>Process exit codes CI can branch on. Documented in README.md ("Exit codes").</summary>
 public static class ExitCodes
 {
     public const int Success = 0;

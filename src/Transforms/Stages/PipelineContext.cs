@@ -17,7 +17,7 @@ public sealed class PipelineContext
 
     /// <summary>
     /// How many date folders before the newest one already processed Discover lists again, to find late
-    /// files. Folders older than that are not listed (see README, "Guarantees").
+    /// files. Folders older than that are not listed (see docs/s3.md, "Discovery and the lookback window").
     /// </summary>
     public int LookbackDays { get; init; } = DefaultLookbackDays;
 

@@ -8,7 +8,7 @@ namespace Highwater.Tests.Stages;
 /// <summary>
 /// Discover's lookback window: once something is published, listing starts at the date folder
 /// <c>LookbackDays</c> days before the newest processed folder. A late file in a folder inside the window
-/// is planned; one in an older folder is not listed at all (README, "S3 and S3-compatible stores") until a
+/// is planned; one in an older folder is not listed at all (docs/s3.md, "Discovery and the lookback window") until a
 /// run is given a wider window.
 /// </summary>
 public sealed class DiscoverLookbackTests : IDisposable
