@@ -118,4 +118,36 @@ public sealed class WorkflowTests
         Assert.Equal("10.0.x", Scalar(Uses(steps, "actions/setup-dotnet"), "with", "dotnet-version"));
         Assert.Contains(steps, s => Scalar(s, "run") == "./build.sh --target=Test");
     }
+
+    /// <summary>
+    /// GitHub's own actions at majors that run on Node 24 (their Node 20 majors are retired); any other owner's action
+    /// pinned by a full commit SHA, so a moved tag cannot change what runs with the AWS credentials.
+    /// </summary>
+    [Fact]
+    public void Actions_are_current_majors_and_third_party_actions_are_pinned_by_commit()
+    {
+        var minimum = new Dictionary<string, int>
+        {
+            ["actions/checkout"] = 5, ["actions/setup-dotnet"] = 5, ["actions/setup-node"] = 5,
+            ["actions/cache"] = 5, ["actions/upload-artifact"] = 5,
+        };
+        var seen = 0;
+        foreach (var workflow in new[] { PublishMart, TestWorkflow })
+        foreach (var job in ((YamlMappingNode)Get(Load(workflow), "jobs")!).Children.Keys.Cast<YamlScalarNode>())
+        foreach (var uses in Steps(Load(workflow), job.Value!).Select(s => Scalar(s, "uses")).OfType<string>())
+        {
+            seen++;
+            var (action, reference) = (uses[..uses.IndexOf('@')], uses[(uses.IndexOf('@') + 1)..]);
+            if (action.StartsWith("actions/", StringComparison.Ordinal))
+            {
+                Assert.True(minimum.ContainsKey(action), $"{Path.GetFileName(workflow)}: {action} has no known minimum major");
+                Assert.Matches(@"^v\d+$", reference);
+                Assert.True(int.Parse(reference[1..]) >= minimum[action], $"{Path.GetFileName(workflow)}: {uses} runs on a retired Node");
+            }
+            else
+                Assert.True(System.Text.RegularExpressions.Regex.IsMatch(reference, "^[0-9a-f]{40}$"),
+                    $"{Path.GetFileName(workflow)}: {uses} is not pinned by a commit SHA");
+        }
+        Assert.True(seen >= 8, $"only {seen} actions found");
+    }
 }
