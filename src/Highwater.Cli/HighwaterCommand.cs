@@ -72,8 +72,11 @@ public static class HighwaterCommand
         catch (Exception e)
         {
             var (code, family) = Classify(e);
-            stderr.WriteLine($"highwater: {family}: {e.Message}");
-            if (code == ExitCodes.Unexpected) stderr.WriteLine(e.ToString());
+            // Messages name landed keys and values: escaped as one line, except the gate's (which escapes its samples
+            // itself) and configuration errors (our own text and the operator's options, some with usage lines).
+            var message = e is Contracts.GateFailedException or ConfigurationException ? e.Message : Reporting.WorkflowCommandEscaping.Data(e.Message);
+            stderr.WriteLine($"highwater: {family}: {message}");
+            if (code == ExitCodes.Unexpected) stderr.WriteLine(e.ToString().Replace(e.Message, message));
             return code;
         }
     }

@@ -50,9 +50,18 @@ public sealed record MaxCheck(string Column, object Bound, bool Inclusive) : Con
     public override bool IsRowLevel => true;
 }
 
-/// <summary><c>pattern: regex</c> — every non-null string value matches the regex (use ^…$ to anchor).</summary>
+/// <summary>
+/// <c>pattern: regex</c> — every non-null string value matches the regex (use ^…$ to anchor). Matched in linear time
+/// (<see cref="RegexOptions.NonBacktracking"/>: time grows with the value's length, never exponentially, so a hostile
+/// value cannot hang the gate); constructs that need backtracking are refused when the contract loads.
+/// </summary>
 public sealed record PatternCheck(string Column, Regex Regex) : ContractCheck
 {
+    public const RegexOptions Options = RegexOptions.CultureInvariant | RegexOptions.NonBacktracking;
+
+    /// <summary>A match taking longer fails the gate as a timeout (exit 5); linear matching reaches it only on huge values.</summary>
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
+
     public override string Type => "pattern";
     public override IReadOnlyList<string> Columns => [Column];
     public override bool IsRowLevel => true;

@@ -658,8 +658,8 @@ internal sealed class PatternEvaluator : CheckEvaluator
                 last = v;
                 if (!_verdicts.TryGet(v, out lastOk))
                 {
-                    lastOk = Matches(v, out bool timedOut);
-                    if (!timedOut) _verdicts.Set(v, lastOk);
+                    lastOk = Matches(v);
+                    _verdicts.Set(v, lastOk);
                 }
             }
 
@@ -667,20 +667,18 @@ internal sealed class PatternEvaluator : CheckEvaluator
         }
     }
 
-    private bool Matches(string value) => Matches(value, out _);
-
-    private bool Matches(string value, out bool timedOut)
+    private bool Matches(string value)
     {
-        timedOut = false;
         if (_memo.TryGetValue(value, out bool ok)) return ok;
         try
         {
             ok = _check.Regex.IsMatch(value);
         }
-        catch (RegexMatchTimeoutException)
+        catch (RegexMatchTimeoutException e)
         {
-            timedOut = true;
-            return false; // not remembered: a timeout says nothing about the value
+            // A timeout says nothing about the value: it is neither a pass nor a failing row.
+            throw new DataException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"check '{_check.Name}': pattern '{_check.Regex}' timed out after {e.MatchTimeout.TotalSeconds:0.###} s on a {_check.Column} value of {value.Length:N0} characters; the gate cannot decide it"), e);
         }
 
         if (_memo.Count < _memoCapacity) _memo[value] = ok;

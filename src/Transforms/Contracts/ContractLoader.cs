@@ -63,13 +63,24 @@ public static class ContractLoader
         return contracts;
     }
 
+    /// <summary>The largest contract file read: contracts are a few kilobytes, and a file is parsed whole in memory.</summary>
+    public const long MaxFileBytes = 1 << 20;
+
     /// <summary>Loads and validates one contract file. References to other datasets are checked by <see cref="LoadAll"/>.</summary>
     public static DataContract Load(string path)
     {
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            using var file = File.OpenRead(path);
+            if (file.Length > MaxFileBytes)
+                throw new ConfigurationException(
+                    $"data contract '{path}' is {file.Length:N0} bytes; a contract file may hold at most {MaxFileBytes:N0} bytes (1 MiB)");
+            // Read at most the cap, whatever the file grows to meanwhile; the encoding as File.ReadAllText detects it.
+            var bytes = new byte[file.Length];
+            file.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+            using var reader = new StreamReader(new MemoryStream(bytes), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            text = reader.ReadToEnd();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -358,12 +369,17 @@ public static class ContractLoader
             var text = r.NonEmptyString(arg, "pattern");
             try
             {
-                var regex = new Regex(text, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                var regex = new Regex(text, PatternCheck.Options, PatternCheck.MatchTimeout);
                 return new PatternCheck(column, regex) { Name = Unnamed, Severity = CheckSeverity.Error };
             }
             catch (ArgumentException ex)
             {
                 throw r.Error(arg, $"pattern '{text}' is not a valid .NET regular expression: {ex.Message}");
+            }
+            catch (NotSupportedException ex)
+            {
+                throw r.Error(arg, $"pattern '{text}' uses a construct linear-time matching cannot run " +
+                                   $"(backreferences, lookarounds, atomic groups, conditionals, balancing groups): {ex.Message}");
             }
         }
 

@@ -2,7 +2,10 @@ using System.Text;
 
 namespace Highwater.Contracts;
 
-/// <summary>A dataset broke its contract; the message names each failing rule, its count and sample rows.</summary>
+/// <summary>
+/// A dataset broke its contract; the message names each failing rule, its count and sample rows (escaped with
+/// <see cref="Reporting.WorkflowCommandEscaping"/>: one line each, never a workflow command).
+/// </summary>
 public sealed class GateFailedException : Exception
 {
     public GateFailedException(GateReport report) : base(Describe(report)) => Report = report;
@@ -23,7 +26,7 @@ public sealed class GateFailedException : Exception
             foreach (var s in f.Samples)
             {
                 sb.AppendLine();
-                sb.Append("    ").Append(s);
+                sb.Append("    ").Append(Reporting.WorkflowCommandEscaping.Data(s));
             }
         }
 

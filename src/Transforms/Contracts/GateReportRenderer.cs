@@ -2,10 +2,15 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using static Highwater.Reporting.WorkflowCommandEscaping;
 
 namespace Highwater.Contracts;
 
-/// <summary>Renders a <see cref="GateReport"/> as JSON, Markdown, plain console text and GitHub annotations. Deterministic output.</summary>
+/// <summary>
+/// Renders a <see cref="GateReport"/> as JSON, Markdown, plain console text and GitHub annotations. Deterministic output.
+/// Every printed form escapes samples (landed values) with <see cref="Reporting.WorkflowCommandEscaping"/>; names and
+/// details come from the contract and our own text. JSON escapes values itself.
+/// </summary>
 internal static class GateReportRenderer
 {
     public static string Json(GateReport r)
@@ -70,7 +75,7 @@ internal static class GateReportRenderer
             foreach (var c in withSamples)
             {
                 sb.Append($"\n**{Cell(c.Name)}** ({Word(c.Status)}, {c.FailingCount} failing)\n\n");
-                foreach (var s in c.Samples) sb.Append("- `").Append(s.Replace("`", "'")).Append("`\n");
+                foreach (var s in c.Samples) sb.Append("- `").Append(Data(s).Replace("`", "'")).Append("`\n");
             }
         }
 
@@ -97,7 +102,7 @@ internal static class GateReportRenderer
         foreach (var c in r.Checks.Where(c => c.Status is CheckStatus.Fail or CheckStatus.Warn))
         {
             sb.Append($"{Word(c.Status).ToUpperInvariant()} {c.Name}: {c.FailingCount} failing{(c.Detail.Length > 0 ? $" ({c.Detail})" : "")}\n");
-            foreach (var s in c.Samples) sb.Append("    ").Append(s).Append('\n');
+            foreach (var s in c.Samples) sb.Append("    ").Append(Data(s)).Append('\n');
         }
 
         return sb.ToString();
@@ -112,23 +117,19 @@ internal static class GateReportRenderer
             string title = $"Data contract {r.Dataset}: {c.Name}";
             var message = new StringBuilder($"{c.Type}{(c.Columns.Count > 0 ? " on " + string.Join(", ", c.Columns) : "")}: {c.FailingCount} failing");
             if (c.Detail.Length > 0) message.Append($" ({c.Detail})");
-            if (c.Samples.Count > 0) message.Append("\nSamples:\n").Append(string.Join("\n", c.Samples));
-            lines.Add($"::{level} title={EscapeProperty(title)}::{EscapeData(message.ToString())}");
+            // Each sample is escaped once as a value (one line) and the message again as the command's data.
+            if (c.Samples.Count > 0) message.Append("\nSamples:\n").Append(string.Join("\n", c.Samples.Select(Data)));
+            lines.Add($"::{level} title={Property(title)}::{Data(message.ToString())}");
         }
 
         return lines;
     }
 
-    // GitHub workflow command escaping (actions/toolkit command.ts).
-    private static string EscapeData(string s) => s.Replace("%", "%25").Replace("\r", "%0D").Replace("\n", "%0A");
-
-    private static string EscapeProperty(string s) => EscapeData(s).Replace(":", "%3A").Replace(",", "%2C");
-
     private static string Time(GateReport r) => r.RunTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static string Percent(double f) => (f * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";
 
-    private static string Cell(string s) => s.Replace("|", "\\|").Replace("\n", " ");
+    private static string Cell(string s) => s.Replace("|", "\\|").Replace("\r", " ").Replace("\n", " ");
 
     private static string Badge(CheckStatus s) => s switch
     {

@@ -66,7 +66,7 @@ public static class QualityGateStage
                         await using (var m = WorkArea.CreateFile(file)) await MartPartitionFile.WriteAsync(m, rows, integers: ctx.MartIntegers);
                     kpi = Path.Combine(ctx.Work.GateDir, "filtered", TransformStage.KpiDataset, $"dt={p.Dt}", "part.parquet");
                     await using var k = WorkArea.CreateFile(kpi); // a fresh file: PublishMart may hard-link it
-                    await KpiPartitionFile.WriteAsync(k, DailyKpi.Compute(rows));
+                    await KpiPartitionFile.WriteAsync(k, DailyKpi.Compute(rows), p.Dt);
                 }
                 if (file is null || rowCount == 0) { file = kpi = null; rowCount = 0; } // every row quarantined: the partition empties
                 verdict.MartFiles[p.Dt] = file;

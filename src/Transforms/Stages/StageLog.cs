@@ -8,7 +8,10 @@ public interface IStageLog
     void Diagnostic(string message);
 }
 
-/// <summary>Stage logs for the console and for tests.</summary>
+/// <summary>
+/// Stage logs for the console and for tests. A diagnostic message is one line: it names landed keys and values, so it
+/// is escaped whole (<see cref="Reporting.WorkflowCommandEscaping"/>) and a line break in a key cannot start a command.
+/// </summary>
 public sealed class StageLog : IStageLog
 {
     public static readonly IStageLog Silent = new StageLog(TextWriter.Null, false);
@@ -26,6 +29,6 @@ public sealed class StageLog : IStageLog
     public void Warn(string message) => _out.WriteLine("warning: " + message);
     public void Diagnostic(string message)
     {
-        if (_diagnostic) _out.WriteLine("  " + message);
+        if (_diagnostic) _out.WriteLine("  " + Reporting.WorkflowCommandEscaping.Data(message));
     }
 }

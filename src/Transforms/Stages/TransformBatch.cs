@@ -31,7 +31,7 @@ internal sealed class TransformBatch
     // dt -> the blocks of the local index files that hold winners entering it (see ResolveBucketAsync)
     private readonly Dictionary<string, List<(string File, OrderIndexSegment.WrittenBlock Block)>> _winnerBlocks = new(StringComparer.Ordinal);
     private readonly List<(int File, long Line, string Source, string Reason, string Raw)> _quarantine = [];
-    private long _batchRows, _unknownUsers;
+    private long _batchRows, _unknownUsers, _priceOverflows;
 
     public TransformBatch(PipelineContext ctx, BatchPlan plan, HighWatermarkManifest manifest, UserDimension users,
         HashSet<string> replaced, HashSet<string> retracting, bool fullRefresh, SortedSet<string> touched, string spillPath)
@@ -59,6 +59,9 @@ internal sealed class TransformBatch
     }
 
     public long UnknownUsers => Interlocked.Read(ref _unknownUsers);
+
+    /// <summary>Rows quarantined because qty × unit_price does not fit total_price (<see cref="TotalPrice"/>).</summary>
+    public long PriceOverflows => Interlocked.Read(ref _priceOverflows);
 
     /// <summary>Source file -> the partitions (dt) its rows went to.</summary>
     public Dictionary<string, SortedSet<string>> Contributions { get; } = new(StringComparer.Ordinal);
@@ -360,7 +363,7 @@ internal sealed class TransformBatch
                     martFile = Path.Combine(_ctx.Work.MartDir, $"dt={dt}", "part.parquet");
                     kpiFile = Path.Combine(_ctx.Work.KpiDir, $"dt={dt}", "part.parquet");
                     await WriteFileAsync(martFile, s => MartPartitionFile.WriteAsync(s, rows, order, _ctx.MartIntegers));
-                    await WriteFileAsync(kpiFile, s => KpiPartitionFile.WriteAsync(s, DailyKpi.Compute(rows)));
+                    await WriteFileAsync(kpiFile, s => KpiPartitionFile.WriteAsync(s, DailyKpi.Compute(rows), dt));
                 }
                 finally
                 {
@@ -376,7 +379,7 @@ internal sealed class TransformBatch
         return new PartitionOutput(dt, count, heldRows, newRows, martFile, kpiFile);
     }
 
-    /// <summary>Writes the rows of unknown users to Transform's quarantine, in plan and line order.</summary>
+    /// <summary>Writes the rows of unknown users and of a total_price beyond its type to Transform's quarantine, in plan and line order.</summary>
     public void WriteQuarantine()
     {
         using var quarantine = new QuarantineWriter(_ctx.Work.TransformQuarantine, "transform");
@@ -399,7 +402,7 @@ internal sealed class TransformBatch
         var codes = _users.Codes;
         var sourceKeys = rows.SourceKeyValues.Entries;
         var (lastSource, lastDay) = (-1, -1);
-        long unknown = 0;
+        long unknown = 0, overflows = 0;
         var kept = from;
         for (var i = from; i < end; i++)
         {
@@ -419,6 +422,15 @@ internal sealed class TransformBatch
                         $"unknown user_id {rows.UserId[i]}: not in the user dimension", Describe(rows.OrderId.StringAt(i), rows.UserId[i], rows.EventTs[i])));
                 continue;
             }
+            if (!TotalPrice.TryCompute(rows.Qty[i], rows.UnitPrice[i], out var total))
+            {
+                overflows++;
+                var source = sourceKeys[rows.SourceKey[i]];
+                lock (_gate)
+                    _quarantine.Add((_planOrder.GetValueOrDefault(source, int.MaxValue), lines[i - from], source,
+                        TotalPrice.Reason(source, lines[i - from], rows.Qty[i]!.Value, rows.UnitPrice[i]!.Value), Describe(rows.OrderId.StringAt(i), rows.UserId[i], rows.EventTs[i])));
+                continue;
+            }
             if (kept != i) rows.MoveRow(i, kept);
             if (codes is not null)
             {
@@ -432,7 +444,7 @@ internal sealed class TransformBatch
                 segment[kept - from] = user.Segment;
                 rows.SignupDate[kept] = user.SignupDate;
             }
-            rows.TotalPrice[kept] = rows.Qty[kept] is { } q && rows.UnitPrice[kept] is { } p ? q * p : null;
+            rows.TotalPrice[kept] = total;
             var day = DayNumber(rows.EventTs[kept]);
             if (rows.SourceKey[kept] != lastSource || day != lastDay)
             {
@@ -447,6 +459,7 @@ internal sealed class TransformBatch
         else rows.SetUserStrings(from, country.AsSpan(0, kept - from), segment.AsSpan(0, kept - from));
         Interlocked.Add(ref _batchRows, end - from);
         Interlocked.Add(ref _unknownUsers, unknown);
+        Interlocked.Add(ref _priceOverflows, overflows);
     }
 
     /// <summary>The inner join on user_id, with total_price; rows of unknown users are set aside with the reason.</summary>
@@ -454,7 +467,7 @@ internal sealed class TransformBatch
     {
         string? lastSource = null;
         var lastDay = -1;
-        long unknown = 0;
+        long unknown = 0, overflows = 0;
         for (var i = 0; i < rows.Count; i++)
         {
             // The users are random accesses into megabytes: ask for a later row's user now, so it is in cache by then.
@@ -470,8 +483,16 @@ internal sealed class TransformBatch
             }
             var qty = rows.Qty[i];
             var price = rows.UnitPrice[i];
-            var row = new MartRecord(rows.OrderId[i], rows.UserId[i], rows.EventTs[i], rows.ArrivalTs[i], qty, price,
-                qty is { } q && price is { } p ? q * p : null,
+            if (!TotalPrice.TryCompute(qty, price, out var total))
+            {
+                overflows++;
+                var e = rows[i];
+                lock (_gate)
+                    _quarantine.Add((_planOrder.GetValueOrDefault(e.SourceKey, int.MaxValue), e.SourceLine, e.SourceKey,
+                        TotalPrice.Reason(e.SourceKey, e.SourceLine, qty!.Value, price!.Value), Describe(e)));
+                continue;
+            }
+            var row = new MartRecord(rows.OrderId[i], rows.UserId[i], rows.EventTs[i], rows.ArrivalTs[i], qty, price, total,
                 rows.Currency[i], rows.Sku[i], rows.Channel[i], user.Country, user.Segment, user.SignupDate, rows.SourceKey[i]);
             var day = DayNumber(row.EventTs);
             if (!ReferenceEquals(row.SourceKey, lastSource) || day != lastDay)
@@ -484,6 +505,7 @@ internal sealed class TransformBatch
         }
         Interlocked.Add(ref _batchRows, rows.Count);
         Interlocked.Add(ref _unknownUsers, unknown);
+        Interlocked.Add(ref _priceOverflows, overflows);
     }
 
     private void AddContributions(HashSet<(string Source, int Day)> days, string? bucket, HashSet<string>? sources)

@@ -110,6 +110,7 @@ public static class TransformStage
         ctx.Log.Diagnostic($"partitions rebuilt; {MemoryText()}");
         var batchRows = run.BatchRows;
         var unknownUsers = run.UnknownUsers;
+        var priceOverflows = run.PriceOverflows;
         var contributions = run.Contributions;
         var bucketContributions = run.BucketContributions;
         var buckets = run.IndexBuckets.OrderBy(b => b.Bucket, StringComparer.Ordinal).ToList();
@@ -129,8 +130,9 @@ public static class TransformStage
         WorkArea.WriteAtomically(ctx.Work.TransformSummaryFile, summary.ToJson());
         ctx.Work.MarkDone(StageNames.Transform, plan.BatchId);
         Reporting.StageMetrics.Record(ctx, StageNames.Transform, plan.BatchId, started, plan.Files.Count, rowsIn: batchRows,
-            rowsOut: batchRows - unknownUsers, quarantined: unknownUsers, partitions: partitions.Length);
+            rowsOut: batchRows - unknownUsers - priceOverflows, quarantined: unknownUsers + priceOverflows, partitions: partitions.Length);
         ctx.Log.Info($"Transform: {batchRows:N0} rows joined to {users.Count:N0} users, {unknownUsers:N0} with unknown user quarantined; " +
+                     (priceOverflows > 0 ? $"{priceOverflows:N0} with total_price beyond DECIMAL(18,2) quarantined ({ctx.Work.TransformQuarantine}); " : "") +
                      $"{partitions.Length} partition(s) rebuilt ({partitions.Sum(p => p.Rows):N0} rows) in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s");
         return summary;
     }

@@ -74,7 +74,7 @@ public sealed class PipelineHarness : IDisposable
 
     /// <summary>
     /// The <c>highwater</c> CLI run in process with <paramref name="args"/> and this harness's landing folder, the sample
-    /// users, its warehouse and work folders and the repository's contracts; its exit code and what it wrote.
+    /// users, its warehouse and work folders and its contracts (<see cref="ContractsOverride"/> or the repository's); its exit code and what it wrote.
     /// </summary>
     public async Task<(int Code, string Out, string Err)> CliAsync(params string[] args)
     {
@@ -82,7 +82,7 @@ public sealed class PipelineHarness : IDisposable
         var stderr = new StringWriter();
         var code = await Highwater.Cli.HighwaterCommand.RunAsync(
             [.. args, $"--landing={Landing}", $"--users={RepoRoot.Combine("samples", "users")}",
-             $"--warehouse={WarehouseRoot}", $"--work={WorkRoot}", $"--contracts={RepoRoot.Combine("data-contracts")}"],
+             $"--warehouse={WarehouseRoot}", $"--work={WorkRoot}", $"--contracts={ContractsOverride ?? RepoRoot.Combine("data-contracts")}"],
             stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
