@@ -25,6 +25,9 @@ public sealed class BatchPlan
     /// <summary>Null for an incremental batch; a backfill's date range or a full refresh otherwise.</summary>
     public RebuildScope? Scope { get; set; }
 
+    /// <summary>What Discover listed but did not take, and future-dated folders; null when there is nothing to say.</summary>
+    public LandingNotes? Notes { get; set; }
+
     [JsonIgnore] public bool IsEmpty => Files.Count == 0;
 
     [JsonIgnore] public long TotalBytes => Files.Sum(f => f.Size);
@@ -69,6 +72,57 @@ public sealed class RebuildScope
 
     public string Describe() => FullRefresh ? "full refresh" : $"backfill {From:yyyy-MM-dd}..{To:yyyy-MM-dd}";
 }
+
+/// <summary>
+/// What a listing of the landing zone found besides the files it takes: keys under <c>events/</c> it ignored (with the
+/// reason), hidden ones (names starting with '.' or '_', folder markers; counted apart, as Spark and Hive skip them
+/// by design) and future-dated folders (taken, but they do not move the lookback window). Lists hold at most
+/// <see cref="MaxListed"/> entries each; the counts are complete.
+/// </summary>
+public sealed class LandingNotes
+{
+    public const int MaxListed = 100;
+
+    public int IgnoredCount { get; set; }
+    public List<NotedKey> Ignored { get; set; } = [];
+    public int HiddenCount { get; set; }
+    public List<NotedKey> Hidden { get; set; } = [];
+    public List<FutureFolder> FutureFolders { get; set; } = [];
+
+    [JsonIgnore] public bool IsEmpty => IgnoredCount == 0 && HiddenCount == 0 && FutureFolders.Count == 0;
+
+    public void Ignore(string key, string reason)
+    {
+        if (IgnoredCount++ < MaxListed) Ignored.Add(new NotedKey(key, reason));
+    }
+
+    public void Hide(string key, string reason)
+    {
+        if (HiddenCount++ < MaxListed) Hidden.Add(new NotedKey(key, reason));
+    }
+
+    /// <summary>"N file(s) ignored: key (reason), … and M more", the first <paramref name="shown"/> named; null when none.</summary>
+    public string? DescribeIgnored(int shown = 5) => IgnoredCount == 0 ? null :
+        $"{IgnoredCount:N0} file(s) ignored: {string.Join("; ", Ignored.Take(shown).Select(k => $"{k.Key} ({k.Reason})"))}" +
+        (IgnoredCount > shown ? $"; … and {IgnoredCount - shown:N0} more" : "");
+
+    /// <summary>"N hidden entr(ies) skipped (…): key, …"; null when none.</summary>
+    public string? DescribeHidden(int shown = 3) => HiddenCount == 0 ? null :
+        $"{HiddenCount:N0} hidden entr{(HiddenCount == 1 ? "y" : "ies")} skipped (names starting with '.' or '_', folder markers): " +
+        string.Join(", ", Hidden.Take(shown).Select(k => k.Key)) + (HiddenCount > shown ? $", … and {HiddenCount - shown:N0} more" : "");
+
+    /// <summary>"N file(s) in future-dated folder(s) …"; null when none.</summary>
+    public string? DescribeFuture() => FutureFolders.Count == 0 ? null :
+        $"{FutureFolders.Sum(f => f.Files):N0} file(s) in {FutureFolders.Count:N0} future-dated folder(s) (after {FutureFolders[0].LatestExpected:yyyy-MM-dd}, " +
+        $"the run's UTC date + 1 day): {string.Join(", ", FutureFolders.Select(f => $"{f.Folder} ({f.Files:N0} file(s))"))}; " +
+        "taken, but the lookback window stays anchored at the newest folder not in the future";
+}
+
+/// <summary>A key not taken and why.</summary>
+public sealed record NotedKey(string Key, string Reason);
+
+/// <summary>A date folder dated after <see cref="LatestExpected"/> (the run's UTC date + 1 day), and how many event files it holds.</summary>
+public sealed record FutureFolder(string Folder, int Files, DateOnly LatestExpected);
 
 /// <summary>One source file version to process, and the version processed before, if any (a re-upload).</summary>
 public sealed record PlannedFile(string Key, string ETag, long Size, DateTimeOffset Arrival, string? PreviousETag);

@@ -42,8 +42,9 @@ public sealed class HighWatermarkManifest
     /// <summary>Dataset name → partition (dt) → live file keys.</summary>
     public SortedDictionary<string, SortedDictionary<string, List<string>>> Datasets { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>True when this version of the object is processed (see <see cref="FileVersion.Matches"/>).</summary>
     public bool IsProcessed(StoredObject obj) =>
-        Files.TryGetValue(obj.Key, out var seen) && seen.ETag == obj.ETag && seen.Size == obj.Size;
+        Files.TryGetValue(obj.Key, out var seen) && FileVersion.Matches(seen.ETag, seen.Size, obj);
 
     public IReadOnlyList<string> PartitionFiles(string dataset, string partition) =>
         Datasets.TryGetValue(dataset, out var parts) && parts.TryGetValue(partition, out var files) ? files : [];

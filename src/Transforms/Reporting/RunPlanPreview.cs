@@ -24,7 +24,7 @@ public static class RunPlanPreview
     public static async Task<Preview> BuildAsync(PipelineContext ctx, CancellationToken ct = default)
     {
         var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
-        var (pending, landed) = await DiscoverStage.FindPendingAsync(ctx, manifest, ct);
+        var (pending, landed, _) = await DiscoverStage.FindPendingAsync(ctx, manifest, ct);
         var batchId = BatchPlan.ComputeBatchId(ctx.Landing.Description, ctx.Warehouse.Description, manifest.Version, pending);
         var files = pending.OrderBy(f => f.Key, StringComparer.Ordinal)
             .Select(f => new PendingFile(f.Key, f.Size, f.Arrival, f.PreviousETag is not null,

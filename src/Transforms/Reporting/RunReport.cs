@@ -24,6 +24,9 @@ public sealed class RunReport
     public long ManifestVersion { get; set; }
     public DateTimeOffset? Watermark { get; set; }
     public List<ReportFile> Files { get; set; } = [];
+
+    /// <summary>What Discover listed and did not take, and future-dated folders (null: nothing to note).</summary>
+    public LandingNotes? Notes { get; set; }
     public List<StageMetrics> Stages { get; set; } = [];
     public List<ReportGate> Gate { get; set; } = [];
     public List<ReportPartition> Partitions { get; set; } = [];
@@ -48,6 +51,10 @@ public sealed class RunReport
         md.AppendLine();
         md.AppendLine($"{Files.Count} file(s) picked up, {Partitions.Count} partition(s) rewritten ({string.Join(", ", Partitions.Select(p => "dt=" + p.Dt))}), manifest v{ManifestVersion}.");
         md.AppendLine();
+        if (Notes is not null)
+            foreach (var line in new[] { Notes.DescribeFuture(), Notes.DescribeIgnored(), Notes.DescribeHidden() })
+                if (line is not null) md.AppendLine($"- {line}");
+        if (Notes is { IsEmpty: false }) md.AppendLine();
         md.AppendLine("| stage | rows in | rows out | quarantined | seconds |");
         md.AppendLine("|---|---:|---:|---:|---:|");
         foreach (var s in Stages)
@@ -105,6 +112,7 @@ public static class RunReportWriter
             ManifestVersion = manifest.Version,
             Watermark = manifest.Watermark,
             Files = plan.Files.Select(f => new ReportFile(f.Key, f.Size, f.PreviousETag is not null)).ToList(),
+            Notes = plan.Notes,
             Stages = StageMetrics.ReadAll(ctx.Work, plan.BatchId),
             Gate = ReadGate(ctx.Work),
             Partitions = transform.Partitions

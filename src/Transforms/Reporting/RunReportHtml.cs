@@ -94,6 +94,21 @@ public static class RunReportHtml
             h.Append($"<tr><td><code>{E(f.Key)}</code></td><td class=\"n\">{N(f.Size)}</td><td>{(f.Reuploaded ? "re-uploaded" : "new")}</td></tr>\n");
         h.Append("</tbody>\n</table>\n</section>\n");
 
+        if (r.Notes is { IsEmpty: false } notes)
+        {
+            h.Append("<section id=\"landing\">\n<h2>Landing zone notes</h2>\n");
+            foreach (var line in new[] { notes.DescribeFuture(), notes.DescribeHidden() })
+                if (line is not null) h.Append($"<p>{E(line)}</p>\n");
+            if (notes.IgnoredCount > 0)
+            {
+                h.Append($"<p>{N(notes.IgnoredCount)} file(s) ignored{(notes.IgnoredCount > notes.Ignored.Count ? $" (the first {N(notes.Ignored.Count)} listed)" : "")}:</p>\n");
+                h.Append("<table>\n<thead><tr><th>key</th><th>why</th></tr></thead>\n<tbody>\n");
+                foreach (var k in notes.Ignored) h.Append($"<tr><td><code>{E(k.Key)}</code></td><td>{E(k.Reason)}</td></tr>\n");
+                h.Append("</tbody>\n</table>\n");
+            }
+            h.Append("</section>\n");
+        }
+
         h.Append("</main>\n</body>\n</html>\n");
         return h.ToString();
     }

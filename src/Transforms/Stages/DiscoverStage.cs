@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Highwater.Manifest;
 using Highwater.Storage;
 
@@ -8,29 +6,33 @@ namespace Highwater.Stages;
 /// <summary>
 /// Discover: lists the landing zone's <c>events/YYYY-MM-DD/</c> folders and plans every file version
 /// the manifest has not processed: new keys, late files in older folders, and re-uploads under a known
-/// key (a changed ETag or size). Writes the plan and batch id to the work area; rewrites them only when
-/// the batch changed, so later stages' stamps stay valid across reruns.
+/// key (a changed version tag or size). Writes the plan and batch id to the work area; rewrites them only when
+/// the batch changed (or what it notes about the landing), so later stages' stamps stay valid across reruns.
+/// Which keys are event files is <see cref="EventFileRule"/>'s; which folders are listed, <see cref="LookbackWindow"/>'s.
+/// Nothing listed is passed over silently: ignored keys, hidden ones, entries the store could not list and
+/// future-dated folders are logged, kept in the plan (for the run report) and shown by Status.
 /// </summary>
-public static partial class DiscoverStage
+public static class DiscoverStage
 {
-    public const string EventsPrefix = "events/";
+    public const string EventsPrefix = EventFileRule.Prefix;
 
-    [GeneratedRegex(@"^events/(\d{4}-\d{2}-\d{2})/[^/]+\.(json|jsonl|ndjson)(\.gz)?$", RegexOptions.CultureInvariant)]
-    private static partial Regex EventKeyPattern();
+    /// <summary>What a listing of the landing zone found: the files to take, how many event files are landed, and the notes.</summary>
+    public sealed record LandingScan(List<PlannedFile> Files, int Landed, LandingNotes Notes);
 
-    /// <summary>True for keys of landed event files; other objects under events/ are ignored.</summary>
-    public static bool IsEventFile(string key)
-    {
-        var m = EventKeyPattern().Match(key);
-        return m.Success && DateOnly.TryParseExact(m.Groups[1].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
-    }
+    /// <summary>True for keys of landed event files (see <see cref="EventFileRule"/>).</summary>
+    public static bool IsEventFile(string key) => EventFileRule.IsEventFile(key);
+
+    /// <summary>The date of an event file's folder, or null when the key is not an event file.</summary>
+    public static DateOnly? FolderDate(string key) => EventFileRule.FolderDate(key);
 
     /// <param name="scope">Null for the incremental plan; a backfill range or a full refresh (see <see cref="RebuildScope"/>).</param>
     public static async Task<BatchPlan> RunAsync(PipelineContext ctx, CancellationToken ct = default, RebuildScope? scope = null)
     {
         var started = ctx.Clock.GetTimestamp();
         var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
-        var (files, listed) = scope is null ? await FindPendingAsync(ctx, manifest, ct) : await FindInScopeAsync(ctx, manifest, scope, ct);
+        var scan = scope is null ? await FindPendingAsync(ctx, manifest, ct) : await FindInScopeAsync(ctx, manifest, scope, ct);
+        var files = scan.Files;
+        var notes = scan.Notes.IsEmpty ? null : scan.Notes;
 
         var landing = ctx.Landing.Description;
         var warehouse = ctx.Warehouse.Description;
@@ -40,6 +42,9 @@ public static partial class DiscoverStage
         if (current is not null && current.BatchId == batchId && ctx.Work.ReadBatchId() == batchId)
         {
             plan = current; // unchanged: keep the file (and the stages' stamps) as they are
+            var before = plan.ToJson();
+            plan.Notes = notes;
+            if (plan.ToJson() != before) WorkArea.WriteAtomically(ctx.Work.PlanFile, plan.ToJson()); // the same batch, new notes
         }
         else
         {
@@ -54,6 +59,7 @@ public static partial class DiscoverStage
                 DiscoveredAt = now,
                 Files = files,
                 Scope = scope,
+                Notes = notes,
             };
             WorkArea.WriteAtomically(ctx.Work.PlanFile, plan.ToJson());
             WorkArea.WriteAtomically(ctx.Work.BatchIdFile, batchId);
@@ -61,79 +67,94 @@ public static partial class DiscoverStage
 
         Reporting.StageMetrics.Record(ctx, StageNames.Discover, plan.BatchId, started, files: plan.Files.Count, bytes: plan.TotalBytes);
         var elapsed = ctx.Clock.GetElapsedTime(started);
+        if (scan.Notes.DescribeFuture() is { } future) ctx.Log.Warn($"Discover: {future}");
+        if (scan.Notes.DescribeIgnored() is { } ignored) ctx.Log.Warn($"Discover: {ignored}");
+        if (scan.Notes.DescribeHidden() is { } hidden) ctx.Log.Info($"Discover: {hidden}");
         ctx.Log.Info(plan.IsEmpty
-            ? $"Discover: nothing new ({listed:N0} landed files, all processed; watermark {manifest.Watermark?.ToString("u") ?? "none"}) in {elapsed.TotalSeconds:F2} s"
-            : $"Discover: {(scope is null ? "" : scope.Describe() + ": ")}{plan.Files.Count:N0} file(s) to process, {plan.TotalBytes:N0} bytes ({plan.Files.Count(f => f.PreviousETag is not null)} re-uploaded) of {listed:N0} landed; batch {plan.BatchId} in {elapsed.TotalSeconds:F2} s");
+            ? $"Discover: nothing new ({scan.Landed:N0} landed files, all processed; watermark {manifest.Watermark?.ToString("u") ?? "none"}) in {elapsed.TotalSeconds:F2} s"
+            : $"Discover: {(scope is null ? "" : scope.Describe() + ": ")}{plan.Files.Count:N0} file(s) to process, {plan.TotalBytes:N0} bytes ({plan.Files.Count(f => f.PreviousETag is not null)} re-uploaded) of {scan.Landed:N0} landed; batch {plan.BatchId} in {elapsed.TotalSeconds:F2} s");
         return plan;
     }
 
-    /// <summary>The landed event file versions the manifest has not processed, and how many event files are landed.</summary>
-    public static async Task<(List<PlannedFile> Pending, int Landed)> FindPendingAsync(
-        PipelineContext ctx, HighWatermarkManifest manifest, CancellationToken ct)
+    /// <summary>The landed event file versions the manifest has not processed, how many event files are landed, and the notes.</summary>
+    public static async Task<LandingScan> FindPendingAsync(PipelineContext ctx, HighWatermarkManifest manifest, CancellationToken ct)
     {
-        var files = new List<PlannedFile>();
-        var landed = 0;
-        var startAfter = ListingStart(manifest, ctx.LookbackDays);
-        if (startAfter is not null) ctx.Log.Diagnostic($"listing from {startAfter}/ ({ctx.LookbackDays} day(s) before the newest processed folder)");
-        await foreach (var obj in ctx.Landing.ListAsync(EventsPrefix, startAfter, ct))
+        var now = ctx.Clock.GetUtcNow();
+        var startAfter = LookbackWindow.ListingStart(manifest, ctx.LookbackDays, now);
+        if (startAfter is not null)
+            ctx.Log.Diagnostic($"listing from {startAfter}/ ({ctx.LookbackDays} day(s) before the newest processed folder not in the future)");
+        return await ScanAsync(ctx, startAfter, now, (obj, _) =>
         {
-            if (!IsEventFile(obj.Key))
-            {
-                ctx.Log.Diagnostic($"ignored {obj.Key} (not events/YYYY-MM-DD/*.json)");
-                continue;
-            }
-            landed++;
-            if (manifest.IsProcessed(obj)) continue;
+            if (manifest.IsProcessed(obj)) return ScanVerdict.Landed;
             var previous = manifest.Files.TryGetValue(obj.Key, out var seen) ? seen.ETag : null;
-            files.Add(new PlannedFile(obj.Key, obj.ETag, obj.Size, obj.LastModified, previous));
             ctx.Log.Diagnostic(previous is null ? $"new {obj.Key} ({obj.Size:N0} bytes)" : $"re-uploaded {obj.Key} ({obj.Size:N0} bytes)");
-        }
-        return (files, landed);
+            return ScanVerdict.Take(previous);
+        }, ct);
     }
 
     /// <summary>
     /// A backfill's files: every landed event file of the scope's date folders (all folders for a full refresh),
-    /// processed before or not, and how many event files are landed in the listed folders.
+    /// processed before or not, how many event files are landed in the listed folders, and the notes.
     /// </summary>
-    public static async Task<(List<PlannedFile> Files, int Landed)> FindInScopeAsync(
-        PipelineContext ctx, HighWatermarkManifest manifest, RebuildScope scope, CancellationToken ct)
+    public static async Task<LandingScan> FindInScopeAsync(PipelineContext ctx, HighWatermarkManifest manifest, RebuildScope scope, CancellationToken ct)
     {
         if (!scope.FullRefresh && (scope.From is not { } from || scope.To is not { } to || from > to))
             throw new ConfigurationException($"A backfill needs --from=YYYY-MM-DD and --to=YYYY-MM-DD with from <= to (got {scope.From:yyyy-MM-dd}..{scope.To:yyyy-MM-dd}), or --full-refresh.");
-        var files = new List<PlannedFile>();
         var startAfter = scope.FullRefresh ? null : $"{EventsPrefix}{scope.From:yyyy-MM-dd}"; // every key of that folder sorts after it
-        await foreach (var obj in ctx.Landing.ListAsync(EventsPrefix, startAfter, ct))
+        var scan = await ScanAsync(ctx, startAfter, ctx.Clock.GetUtcNow(), (obj, folder) =>
         {
-            if (FolderDate(obj.Key) is not { } folder) continue;
-            if (!scope.Contains(folder))
-            {
-                if (!scope.FullRefresh && folder > scope.To) break; // keys sort by date
-                continue;
-            }
+            if (!scope.Contains(folder)) return !scope.FullRefresh && folder > scope.To ? ScanVerdict.Stop : ScanVerdict.Skip; // keys sort by date
             var previous = manifest.Files.TryGetValue(obj.Key, out var seen) ? seen.ETag : null;
-            files.Add(new PlannedFile(obj.Key, obj.ETag, obj.Size, obj.LastModified, previous));
             ctx.Log.Diagnostic($"{scope.Describe()}: {obj.Key} ({obj.Size:N0} bytes{(previous is null ? ", not processed before" : "")})");
-        }
-        return (files, files.Count);
+            return ScanVerdict.Take(previous);
+        }, ct);
+        return scan with { Landed = scan.Files.Count };
+    }
+
+    /// <summary>What a scan does with one event file.</summary>
+    private readonly record struct ScanVerdict(int Kind, string? PreviousETag)
+    {
+        public static readonly ScanVerdict Landed = new(0, null), Skip = new(1, null), Stop = new(2, null);
+        public static ScanVerdict Take(string? previous) => new(3, previous);
     }
 
     /// <summary>
-    /// Where listing starts: the date folder <paramref name="lookbackDays"/> days before the newest folder the
-    /// manifest has processed (keys sort by date, so every later folder is listed), or null for a full listing.
+    /// Lists <c>events/</c> after <paramref name="startAfter"/>: each event file goes to <paramref name="decide"/>; every
+    /// other key, every entry the store could not list and every future-dated folder is noted.
     /// </summary>
-    public static string? ListingStart(HighWatermarkManifest manifest, int lookbackDays)
+    private static async Task<LandingScan> ScanAsync(PipelineContext ctx, string? startAfter, DateTimeOffset now,
+        Func<StoredObject, DateOnly, ScanVerdict> decide, CancellationToken ct)
     {
-        DateOnly? newest = null;
-        foreach (var key in manifest.Files.Keys)
-            if (FolderDate(key) is { } d && (newest is null || d > newest)) newest = d;
-        return newest is { } n ? $"{EventsPrefix}{n.AddDays(-lookbackDays):yyyy-MM-dd}" : null;
-    }
-
-    /// <summary>The date of an event file's folder, or null when the key is not an event file.</summary>
-    public static DateOnly? FolderDate(string key)
-    {
-        var m = EventKeyPattern().Match(key);
-        return m.Success && DateOnly.TryParseExact(m.Groups[1].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
+        var files = new List<PlannedFile>();
+        var notes = new LandingNotes();
+        var unlisted = new List<UnlistedEntry>();
+        var future = new SortedDictionary<DateOnly, int>();
+        var landed = 0;
+        await foreach (var obj in ctx.Landing.ListAsync(EventsPrefix, startAfter, ct, unlisted))
+        {
+            var verdict = EventFileRule.Classify(obj.Key);
+            if (verdict.Kind != LandedKind.EventFile)
+            {
+                if (verdict.Kind == LandedKind.Hidden) notes.Hide(obj.Key, verdict.Reason!);
+                else notes.Ignore(obj.Key, verdict.Reason!);
+                ctx.Log.Diagnostic($"ignored {obj.Key}: {verdict.Reason}");
+                continue;
+            }
+            var decision = decide(obj, verdict.Folder);
+            if (decision == ScanVerdict.Stop) break;
+            if (decision == ScanVerdict.Skip) continue;
+            landed++;
+            if (LookbackWindow.IsFuture(verdict.Folder, now)) future[verdict.Folder] = future.GetValueOrDefault(verdict.Folder) + 1;
+            if (decision.Kind == 3) files.Add(new PlannedFile(obj.Key, obj.ETag, obj.Size, obj.LastModified, decision.PreviousETag));
+        }
+        foreach (var entry in unlisted)
+        {
+            if (EventFileRule.Classify(entry.Key.TrimEnd('/')).Kind == LandedKind.Hidden) notes.Hide(entry.Key, entry.Reason);
+            else notes.Ignore(entry.Key, entry.Reason);
+        }
+        var latest = LookbackWindow.LatestExpected(now);
+        notes.FutureFolders = future.Select(f => new FutureFolder($"{EventsPrefix}{f.Key:yyyy-MM-dd}/", f.Value, latest)).ToList();
+        return new LandingScan(files, landed, notes);
     }
 
     private static async Task<BatchPlan?> TryLoad(string path)

@@ -7,7 +7,8 @@ namespace Highwater.Stages;
 /// <summary>
 /// Status: what the warehouse holds and what is waiting — watermark, last run, processed files,
 /// files pending now (count, bytes, oldest), partitions and row counts per dataset (from the Parquet footers),
-/// the last gate verdict in the work area and the last run report. Reads only. The JSON form is stable for
+/// the last gate verdict in the work area and the last run report, and what the listing did not take (ignored and
+/// hidden keys under events/, with names) or took from future-dated folders (see <see cref="LandingNotes"/>). Reads only. The JSON form is stable for
 /// scripts: properties in a fixed order, maps sorted by key, nothing that depends on when it was asked;
 /// <c>upToDate</c> is true when no landed file is pending ("nothing to do").
 /// </summary>
@@ -17,12 +18,13 @@ public static class StatusReport
         string Warehouse, string Landing, long ManifestVersion, string? LastRunId, DateTimeOffset? CommittedAt,
         DateTimeOffset? Watermark, int ProcessedFiles, int PendingFiles, long PendingBytes, DateTimeOffset? OldestPending,
         bool UpToDate, SortedDictionary<string, int> Partitions, SortedDictionary<string, long> Rows,
-        SortedDictionary<string, SortedDictionary<string, long>> PartitionRows, string? LastGate, string? LastReport);
+        SortedDictionary<string, SortedDictionary<string, long>> PartitionRows, string? LastGate, string? LastReport,
+        LandingNotes Notes);
 
     public static async Task<Snapshot> CollectAsync(PipelineContext ctx, CancellationToken ct = default)
     {
         var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
-        var (pending, _) = await DiscoverStage.FindPendingAsync(ctx, manifest, ct);
+        var (pending, _, notes) = await DiscoverStage.FindPendingAsync(ctx, manifest, ct);
         string? lastGate = null;
         if (File.Exists(GateVerdict.PathIn(ctx.Work)))
         {
@@ -38,7 +40,7 @@ public static class StatusReport
             pending.Count == 0 ? null : pending.Min(f => f.Arrival), pending.Count == 0,
             new SortedDictionary<string, int>(manifest.Datasets.Where(d => d.Key != OrderIndex.Dataset).ToDictionary(d => d.Key, d => d.Value.Count), StringComparer.Ordinal),
             new SortedDictionary<string, long>(rows.ToDictionary(d => d.Key, d => d.Value.Values.Sum()), StringComparer.Ordinal),
-            rows, lastGate, lastReport);
+            rows, lastGate, lastReport, notes);
     }
 
     /// <summary>Partitions per dataset listed in the text form, newest first.</summary>
@@ -60,6 +62,9 @@ public static class StatusReport
         output.WriteLine($"Watermark      {s.Watermark?.ToString("u") ?? "none (never published)"}");
         output.WriteLine($"Last run       {s.LastRunId ?? "none"}{(s.CommittedAt is { } c ? $" committed {c:u}" : "")}");
         output.WriteLine($"Pending        {s.PendingFiles:N0} file(s), {s.PendingBytes:N0} bytes{(s.OldestPending is { } o ? $", oldest arrived {o:u}" : "")}{(s.UpToDate ? " (up to date: nothing to do)" : "")}");
+        if (s.Notes.DescribeFuture() is { } future) output.WriteLine($"Future         {future}");
+        if (s.Notes.DescribeIgnored(shown: 10) is { } ignored) output.WriteLine($"Ignored        {ignored}{(s.Notes.IgnoredCount > 10 ? " (--format=json lists up to " + LandingNotes.MaxListed + ")" : "")}");
+        if (s.Notes.DescribeHidden() is { } hidden) output.WriteLine($"Hidden         {hidden}");
         foreach (var (dataset, count) in s.Partitions)
         {
             var perDt = s.PartitionRows.GetValueOrDefault(dataset) ?? new SortedDictionary<string, long>();

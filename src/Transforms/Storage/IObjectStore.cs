@@ -7,6 +7,12 @@ namespace Highwater.Storage;
 public sealed record StoredObject(string Key, string ETag, long Size, DateTimeOffset LastModified);
 
 /// <summary>
+/// An entry a listing passed over because it is not an object that can be read: in a local folder a dangling link,
+/// or a link to a folder that leads back to a folder above it (a cycle, not followed). Its key ends in '/' for a folder.
+/// </summary>
+public sealed record UnlistedEntry(string Key, string Reason);
+
+/// <summary>
 /// The small storage surface every stage goes through. Two real implementations:
 /// <see cref="LocalFolderStore"/> and the S3 store. Keys are relative to the store's root
 /// (a folder, or an S3 bucket plus prefix) and use '/' as separator.
@@ -18,9 +24,12 @@ public interface IObjectStore
 
     /// <summary>
     /// Every object whose key starts with <paramref name="prefix"/>, recursively (no delimiter),
-    /// in ordinal key order. When <paramref name="startAfter"/> is given, only keys ordinally greater.
+    /// in ordinal key order. When <paramref name="startAfter"/> is given, only keys ordinally greater. Keys are
+    /// case-sensitive and listed as stored. An entry under the prefix that cannot be listed as an object is never an
+    /// error: it is left out and, when <paramref name="unlisted"/> is given, added to it with the reason (in key order).
     /// </summary>
-    IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default);
+    IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default,
+        ICollection<UnlistedEntry>? unlisted = null);
 
     /// <summary>The object's metadata, or null when there is none under that key.</summary>
     Task<StoredObject?> HeadAsync(string key, CancellationToken ct = default);

@@ -3,8 +3,8 @@ namespace Highwater.Storage;
 /// <summary>
 /// A folder on the local file system as an object store. Writes go to a temporary file beside the
 /// target and are renamed into place, so a reader never sees half an object.
-/// The version tag of a file is derived from its size and modification time (cheap to list);
-/// a re-upload under the same name changes it. <see cref="PutFileAsync"/> hard-links a local file on the same
+/// The version tag of a file is its stat identity (see <see cref="FileVersion"/>): cheap to list, and changed by any
+/// rewrite, even one that keeps the size and restores the modification time. <see cref="PutFileAsync"/> hard-links a local file on the same
 /// file system instead of copying it.
 /// </summary>
 public sealed class LocalFolderStore : IObjectStore
@@ -22,7 +22,7 @@ public sealed class LocalFolderStore : IObjectStore
     public string Description => _root;
 
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default, ICollection<UnlistedEntry>? unlisted = null)
     {
         await Task.CompletedTask;
         // Start from the deepest folder the prefix names, then filter by the full prefix.
@@ -31,15 +31,14 @@ public sealed class LocalFolderStore : IObjectStore
         if (!Directory.Exists(folder)) yield break;
 
         var keys = new List<string>();
-        foreach (var path in EnumerateFiles(folder, startAfter))
-        {
-            var key = Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/');
-            if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue;
-            if (Path.GetFileName(key).Contains(TempMarker, StringComparison.Ordinal)) continue;
-            if (startAfter is not null && string.CompareOrdinal(key, startAfter) <= 0) continue;
-            keys.Add(key);
-        }
+        var passedOver = new List<UnlistedEntry>();
+        Walk(folder, AncestorsOf(folder), startAfter, keys, passedOver, ct);
+        bool Wanted(string key) => key.StartsWith(prefix, StringComparison.Ordinal)
+                                   && (startAfter is null || string.CompareOrdinal(key, startAfter) > 0);
+        keys.RemoveAll(key => !Wanted(key) || Path.GetFileName(key).Contains(TempMarker, StringComparison.Ordinal));
         keys.Sort(StringComparer.Ordinal);
+        if (unlisted is not null)
+            foreach (var entry in passedOver.Where(e => Wanted(e.Key)).OrderBy(e => e.Key, StringComparer.Ordinal)) unlisted.Add(entry);
         foreach (var key in keys)
         {
             ct.ThrowIfCancellationRequested();
@@ -50,20 +49,66 @@ public sealed class LocalFolderStore : IObjectStore
     }
 
     /// <summary>
-    /// Every file under <paramref name="folder"/> (as Directory.EnumerateFiles with AllDirectories), except that a
-    /// sub-folder whose every key sorts at or before <paramref name="startAfter"/> is not entered: listing the last
-    /// days of a landing zone then costs the same with 30 or 300 date folders before them.
+    /// Collects the key of every file under <paramref name="folder"/>, depth first, except that a sub-folder whose every
+    /// key sorts at or before <paramref name="startAfter"/> is not entered: listing the last days of a landing zone then
+    /// costs the same with 30 or 300 date folders before them. A link to a folder is followed unless it leads to a folder
+    /// on the way down to it (<paramref name="ancestors"/>, by device and inode): that is a cycle, which is reported, as is
+    /// a link that leads nowhere (dangling, or a loop of links). Without <see cref="FileStat"/> (not Linux) a link to a
+    /// folder is not followed and is reported.
     /// </summary>
-    private IEnumerable<string> EnumerateFiles(string folder, string? startAfter)
+    private void Walk(string folder, List<(ulong, ulong)> ancestors, string? startAfter, List<string> keys,
+        List<UnlistedEntry> unlisted, CancellationToken ct)
     {
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
-        return new System.IO.Enumeration.FileSystemEnumerable<string>(folder, (ref System.IO.Enumeration.FileSystemEntry e) => e.ToFullPath(), options)
+        ct.ThrowIfCancellationRequested();
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
+        var entries = new System.IO.Enumeration.FileSystemEnumerable<(string Path, bool IsDirectory, bool IsLink)>(folder,
+            (ref System.IO.Enumeration.FileSystemEntry e) => (e.ToFullPath(), e.IsDirectory, (e.Attributes & FileAttributes.ReparsePoint) != 0), options);
+        foreach (var (path, isDirectory, isLink) in entries.ToList())
         {
-            ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry e) => !e.IsDirectory,
-            ShouldRecursePredicate = (ref System.IO.Enumeration.FileSystemEntry e) =>
-                startAfter is null || !AllKeysAtOrBefore(Path.GetRelativePath(_root, e.ToFullPath()).Replace(Path.DirectorySeparatorChar, '/') + "/", startAfter),
-        };
+            var key = KeyOf(path);
+            if (!isDirectory)
+            {
+                if (isLink && LeadsNowhere(path))
+                    unlisted.Add(new UnlistedEntry(key, "a link to nothing (its target does not exist, or the links loop)"));
+                else
+                    keys.Add(key);
+                continue;
+            }
+            if (startAfter is not null && AllKeysAtOrBefore(key + "/", startAfter)) continue;
+            var id = FileStat.Of(path);
+            if (isLink && id is null)
+            {
+                unlisted.Add(new UnlistedEntry(key + "/", "a link to a folder, not followed on this system"));
+                continue;
+            }
+            if (id is { } d && ancestors.Contains((d.Device, d.Inode)))
+            {
+                unlisted.Add(new UnlistedEntry(key + "/", "a link back to a folder above it (a cycle): not followed"));
+                continue;
+            }
+            if (id is { } entered) ancestors.Add((entered.Device, entered.Inode));
+            Walk(path, ancestors, startAfter, keys, unlisted, ct);
+            if (id is not null) ancestors.RemoveAt(ancestors.Count - 1);
+        }
     }
+
+    /// <summary>True for a link whose final target does not exist, or whose links loop.</summary>
+    private static bool LeadsNowhere(string link)
+    {
+        try { return File.ResolveLinkTarget(link, returnFinalTarget: true) is { Exists: false }; }
+        catch (IOException) { return true; } // too many levels of links
+    }
+
+    /// <summary>The device and inode of <paramref name="folder"/> and of every folder above it.</summary>
+    private static List<(ulong, ulong)> AncestorsOf(string folder)
+    {
+        var result = new List<(ulong, ulong)>();
+        for (var dir = folder; dir is not null; dir = Path.GetDirectoryName(dir))
+            if (FileStat.Of(dir) is { } id) result.Insert(0, (id.Device, id.Inode));
+        return result;
+    }
+
+    private string KeyOf(string path) => Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/');
 
     /// <summary>
     /// True when every key starting with <paramref name="folderPrefix"/> (a folder's key followed by '/') sorts
@@ -205,7 +250,6 @@ public sealed class LocalFolderStore : IObjectStore
     private static StoredObject Describe(string key, FileInfo info)
     {
         var modified = new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero);
-        var etag = $"{info.Length:x}-{modified.UtcTicks:x}";
-        return new StoredObject(key, etag, info.Length, modified);
+        return new StoredObject(key, FileVersion.LocalTag(info.Length, modified, FileStat.Of(info.FullName)), info.Length, modified);
     }
 }

@@ -64,8 +64,9 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public string Description { get; }
 
     /// <inheritdoc />
+    /// <remarks>Every key of a bucket is an object, so nothing is ever added to <paramref name="unlisted"/>.</remarks>
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null,
-        [EnumeratorCancellation] CancellationToken ct = default)
+        [EnumeratorCancellation] CancellationToken ct = default, ICollection<UnlistedEntry>? unlisted = null)
     {
         string? token = null;
         byte[]? previous = null;

@@ -27,7 +27,7 @@ public sealed class StatusCommandTests : IDisposable
         var root = doc.RootElement;
         Assert.Equal(
             ["warehouse", "landing", "manifestVersion", "lastRunId", "committedAt", "watermark", "processedFiles", "pendingFiles",
-             "pendingBytes", "oldestPending", "upToDate", "partitions", "rows", "partitionRows", "lastGate", "lastReport"],
+             "pendingBytes", "oldestPending", "upToDate", "partitions", "rows", "partitionRows", "lastGate", "lastReport", "notes"],
             root.EnumerateObject().Select(p => p.Name).ToList());
         Assert.True(root.GetProperty("upToDate").GetBoolean());
         Assert.Equal(0, root.GetProperty("pendingFiles").GetInt32());

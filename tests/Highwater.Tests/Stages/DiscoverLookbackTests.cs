@@ -35,9 +35,10 @@ public sealed class DiscoverLookbackTests : IDisposable
         Assert.True(await _h.RunAsync());
         var manifest = await HighWatermarkManifest.LoadAsync(new Highwater.Storage.LocalFolderStore(_h.WarehouseRoot));
 
-        Assert.Equal("events/2026-01-13", DiscoverStage.ListingStart(manifest, 7));
-        Assert.Equal("events/2026-01-20", DiscoverStage.ListingStart(manifest, 0));
-        Assert.Null(DiscoverStage.ListingStart(new HighWatermarkManifest(), 7)); // never published: full listing
+        var now = new DateTimeOffset(2026, 1, 21, 8, 0, 0, TimeSpan.Zero);
+        Assert.Equal("events/2026-01-13", LookbackWindow.ListingStart(manifest, 7, now));
+        Assert.Equal("events/2026-01-20", LookbackWindow.ListingStart(manifest, 0, now));
+        Assert.Null(LookbackWindow.ListingStart(new HighWatermarkManifest(), 7, now)); // never published: full listing
     }
 
     [Fact]

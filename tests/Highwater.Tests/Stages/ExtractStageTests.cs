@@ -324,7 +324,8 @@ public sealed class ExtractStageTests : IDisposable
         public int Opens(string k) => _opens.GetValueOrDefault(k);
 
         public string Description => inner.Description;
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default) => inner.ListAsync(prefix, startAfter, ct);
+        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default,
+            ICollection<UnlistedEntry>? unlisted = null) => inner.ListAsync(prefix, startAfter, ct, unlisted);
         public Task<StoredObject?> HeadAsync(string k, CancellationToken ct = default) => inner.HeadAsync(k, ct);
         public Task PutAsync(string k, Stream content, CancellationToken ct = default) => inner.PutAsync(k, content, ct);
         public Task PutFileAsync(string k, string localPath, CancellationToken ct = default) => inner.PutFileAsync(k, localPath, ct);

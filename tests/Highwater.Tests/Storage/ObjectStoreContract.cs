@@ -169,6 +169,35 @@ public abstract class ObjectStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Keys_keep_their_case_and_plain_objects_are_never_passed_over()
+    {
+        string[] keys = ["events/2026-01-25/UPPER.JSON", "events/2026-01-25/a.json.GZ", "events/2026-01-25/x.Json", "events/2026-01-25/_SUCCESS"];
+        foreach (var key in keys) await Store.PutAsync(key, Text(key));
+
+        var unlisted = new List<UnlistedEntry>();
+        var listed = await Store.ListAsync("events/", null, default, unlisted).Select(o => o.Key).ToListAsync();
+
+        Assert.Equal(keys.OrderBy(k => k, StringComparer.Ordinal), listed);
+        Assert.Empty(unlisted);
+        Assert.NotNull(await Store.HeadAsync("events/2026-01-25/UPPER.JSON"));
+    }
+
+    [Fact]
+    public async Task A_rewrite_of_the_same_size_is_a_new_version()
+    {
+        await Store.PutAsync("events/2026-01-25/a.json", Text("{\"qty\":1}"));
+        var first = await Store.HeadAsync("events/2026-01-25/a.json");
+        await Task.Delay(20); // past the file system's timestamp granularity
+        await Store.PutAsync("events/2026-01-25/a.json", Text("{\"qty\":4}"));
+        var second = await Store.HeadAsync("events/2026-01-25/a.json");
+
+        Assert.Equal(first!.Size, second!.Size);
+        Assert.NotEqual(first.ETag, second.ETag);
+        Assert.False(Highwater.Storage.FileVersion.Matches(first.ETag, first.Size, second));
+        Assert.True(Highwater.Storage.FileVersion.Matches(second.ETag, second.Size, second));
+    }
+
+    [Fact]
     public async Task Delete_removes_the_object()
     {
         await Store.PutAsync("tmp/a.txt", Text("a"));

@@ -15,8 +15,9 @@ public sealed class FaultyStore(IObjectStore inner, Func<string, string, bool> f
 
     public string Description => inner.Description;
 
-    public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default) =>
-        inner.ListAsync(prefix, startAfter, ct);
+    public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default,
+        ICollection<UnlistedEntry>? unlisted = null) =>
+        inner.ListAsync(prefix, startAfter, ct, unlisted);
 
     public Task<StoredObject?> HeadAsync(string key, CancellationToken ct = default) => inner.HeadAsync(key, ct);
 
