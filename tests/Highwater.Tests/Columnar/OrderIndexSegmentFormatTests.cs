@@ -118,29 +118,11 @@ public sealed class OrderIndexSegmentFormatTests
         var bytes = File.ReadAllBytes(Fixture);
         var (_, written) = WriteToday();
 
-        // "HWIDX003", then int32 LE filter length F, then F bytes of filter.
-        Assert.Equal("HWIDX003", Encoding.ASCII.GetString(bytes, 0, 8));
-        var f = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8));
-        // The filter: int32 stored probes (8 | 0x100: blocked), int32 word count W, W little-endian uint64 words;
-        // W = 8 * max(1, ceil(rows * 24 / 512)): 13 rows are 312 bits, one 512-bit block.
+        var (filterLength, w, blocks) = SpecFrame(bytes, "HWIDX003");
+        // The filter: stored probes 8 | 0x100 (blocked), W = 8 * max(1, ceil(rows * 24 / 512)): 13 rows are 312 bits, one block.
         Assert.Equal(8 | 0x100, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)));
-        var w = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(16));
         Assert.Equal(8, w);
-        Assert.Equal(8 + 8 * w, f);
-
-        // Blocks: int32 LE length L, then L bytes, repeated; an int32 -1 ends them; "HWIDX003" closes the file.
-        var at = 12 + f;
-        var blocks = new List<(int Offset, int Length)>();
-        int length;
-        while ((length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at))) != -1)
-        {
-            Assert.InRange(length, 4, bytes.Length - at - 4 - 12);
-            blocks.Add((at + 4, length));
-            at += 4 + length;
-        }
-        Assert.Equal(bytes.Length - 12, at);
-        Assert.Equal(-1, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(bytes.Length - 12)));
-        Assert.Equal("HWIDX003", Encoding.ASCII.GetString(bytes, bytes.Length - 8, 8));
+        Assert.Equal(8 + 8 * w, filterLength);
 
         // Two blocks (one per group), each starting with its int32 row count; the tagged group's block is reported where it is.
         Assert.Equal([8, 5], blocks.Select(b => BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(b.Offset))));
@@ -153,10 +135,8 @@ public sealed class OrderIndexSegmentFormatTests
 
         // Every block decodes, by the spec alone (SpecBlock below), to its rows.
         var rows = Rows();
-        Assert.Equal(rows.Take(8), SpecBlock.Decode(bytes.AsSpan(blocks[0].Offset, blocks[0].Length)));
-        Assert.Equal(rows.Skip(8), SpecBlock.Decode(bytes.AsSpan(blocks[1].Offset, blocks[1].Length)));
-        AssertSameRows(rows, [.. SpecBlock.Decode(bytes.AsSpan(blocks[0].Offset, blocks[0].Length)),
-            .. SpecBlock.Decode(bytes.AsSpan(blocks[1].Offset, blocks[1].Length))]);
+        AssertSameRows(rows.Take(8).ToList(), SpecBlock.Decode(bytes.AsSpan(blocks[0].Offset, blocks[0].Length), wide: false));
+        AssertSameRows(rows.Skip(8).ToList(), SpecBlock.Decode(bytes.AsSpan(blocks[1].Offset, blocks[1].Length), wide: false));
 
         // The filter's bits, by the spec's hash: every non-null order_id's 8 probes are set in its block.
         var words = Enumerable.Range(0, w).Select(i => BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(20 + 8 * i))).ToArray();
@@ -165,6 +145,45 @@ public sealed class OrderIndexSegmentFormatTests
         // The filter holds the ids and nothing else: with so few ids in 512 bits, the set bits are exactly their probes.
         var probed = rows.Select(r => r.OrderId).OfType<string>().SelectMany(id => SpecProbes(id, w)).ToHashSet();
         Assert.Equal(probed.Count, words.Sum(x => System.Numerics.BitOperations.PopCount(x)));
+    }
+
+    /// <summary>
+    /// The frame docs/formats.md states, walked on a segment's bytes: the magic, int32 filter length F, F bytes of filter
+    /// (int32 stored probes, int32 word count W, W words), blocks as int32 length L then L bytes, int32 -1, the magic again.
+    /// </summary>
+    private static (int FilterLength, int Words, List<(int Offset, int Length)> Blocks) SpecFrame(byte[] bytes, string magic)
+    {
+        Assert.Equal(magic, Encoding.ASCII.GetString(bytes, 0, 8));
+        var f = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8));
+        var w = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(16));
+        Assert.Equal(8 + 8 * w, f);
+        var at = 12 + f;
+        var blocks = new List<(int Offset, int Length)>();
+        int length;
+        while ((length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at))) != -1)
+        {
+            Assert.InRange(length, 4, bytes.Length - at - 4 - 12);
+            blocks.Add((at + 4, length));
+            at += 4 + length;
+        }
+        Assert.Equal(bytes.Length - 12, at); // the -1, then the closing magic, then the end of the file
+        Assert.Equal(magic, Encoding.ASCII.GetString(bytes, bytes.Length - 8, 8));
+        return (f, w, blocks);
+    }
+
+    /// <summary>The HWIDX002 fixture (wide blocks) read by the spec alone, to the rows it was written from.</summary>
+    [Fact]
+    public void The_HWIDX002_fixture_frame_and_wide_blocks_are_as_docs_formats_md_states()
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Columnar", "Fixtures", "order-index-hwidx002.hwidx"));
+
+        var (_, w, blocks) = SpecFrame(bytes, "HWIDX002");
+
+        // A blocked filter for 700 rows: 16,800 bits in 33 blocks of 512.
+        Assert.Equal(8 | 0x100, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)));
+        Assert.Equal(8 * 33, w);
+        var read = blocks.SelectMany(b => SpecBlock.Decode(bytes.AsSpan(b.Offset, b.Length), wide: true)).ToList();
+        AssertSameRows(OrderIndexFixtureTests.FixtureRows(), read);
     }
 
     /// <summary>
@@ -197,10 +216,11 @@ public sealed class OrderIndexSegmentFormatTests
     {
         private readonly ReadOnlySpan<byte> _bytes = bytes;
         private int _at;
+        private bool _wide; // HWIDX002: no form bytes, int32 lengths, quantities and dictionary ids
 
-        public static List<MartRecord> Decode(ReadOnlySpan<byte> bytes)
+        public static List<MartRecord> Decode(ReadOnlySpan<byte> bytes, bool wide)
         {
-            var r = new SpecBlock(bytes);
+            var r = new SpecBlock(bytes) { _wide = wide };
             var n = r.Int32();
             var orderId = r.Plain(n);
             var userId = r.Fixed(n, s => BinaryPrimitives.ReadInt64LittleEndian(s), 8);
@@ -265,7 +285,7 @@ public sealed class OrderIndexSegmentFormatTests
         }
 
         /// <summary>A form byte (1: every value 0..255, one byte each; 0: int32 each), then as <see cref="NullableValues{T}"/>.</summary>
-        private int?[] Qty(int n) => Take(1)[0] switch
+        private int?[] Qty(int n) => (_wide ? 0 : Take(1)[0]) switch
         {
             1 => NullableValues(n, s => (int)s[0], 1),
             0 => NullableValues(n, s => BinaryPrimitives.ReadInt32LittleEndian(s), 4),
@@ -275,7 +295,7 @@ public sealed class OrderIndexSegmentFormatTests
         /// <summary>A form byte, then per row a length (1: one byte, 255 for null; 0: int32, -1 for null) and its UTF-8.</summary>
         private string?[] Plain(int n)
         {
-            var narrow = Take(1)[0] switch { 1 => true, 0 => false, var form => throw new InvalidDataException($"form {form}") };
+            var narrow = (_wide ? 0 : Take(1)[0]) switch { 1 => true, 0 => false, var form => throw new InvalidDataException($"form {form}") };
             var values = new string?[n];
             for (var i = 0; i < n; i++)
             {
@@ -292,7 +312,7 @@ public sealed class OrderIndexSegmentFormatTests
         {
             var values = new string[Int32()];
             for (var i = 0; i < values.Length; i++) values[i] = Encoding.UTF8.GetString(Take(Int32()));
-            var ids = values.Length <= 255 ? Fixed(n, s => s[0] - 1, 1) : Fixed(n, s => BinaryPrimitives.ReadInt32LittleEndian(s), 4);
+            var ids = !_wide && values.Length <= 255 ? Fixed(n, s => s[0] - 1, 1) : Fixed(n, s => BinaryPrimitives.ReadInt32LittleEndian(s), 4);
             return ids.Select(id => id < 0 ? null : values[id]).ToArray();
         }
     }
