@@ -71,7 +71,7 @@ public sealed class ColumnBlockWriter : IColumnCodec
 
     private void Int32s(ReadOnlySpan<int> values) => Raw(MemoryMarshal.AsBytes(values));
 
-    /// <summary>Timestamps with their kind, as the 64 bits <see cref="DateTime.ToBinary"/> would carry.</summary>
+    /// <summary>Timestamps as their in-memory 64 bits: the ticks in bits 0-61 and the <see cref="DateTimeKind"/> in bits 62-63 (not <see cref="DateTime.ToBinary"/>, which stores local times otherwise).</summary>
     public void DateTimes(Span<DateTime> values) => Raw(MemoryMarshal.AsBytes(values));
 
     public void NullableInt32s(Span<int?> values) => GiveBack(NullableInt32s(values, Reserve(NullableInt32Bound(values.Length))), NullableInt32Bound(values.Length));
