@@ -85,7 +85,7 @@ public static class RunPlanPreview
         }
         output.WriteLine($"  batch {p.BatchId}: {p.Files.Count:N0} file(s), {p.Bytes:N0} bytes of {p.LandedFiles:N0} landed");
         foreach (var f in p.Files)
-            output.WriteLine($"    {(f.Reuploaded ? "re-uploaded" : "new        ")}  {f.Key}  ({f.Size:N0} bytes, arrived {f.Arrival:u})");
+            output.WriteLine($"    {(f.Reuploaded ? "re-uploaded" : "new        ")}  {WorkflowCommandEscaping.Data(f.Key)}  ({f.Size:N0} bytes, arrived {f.Arrival:u})");
         output.WriteLine($"  partitions that would be rewritten ({(p.PartitionsAreEstimate ? "estimate" : "exact")}): " +
                          string.Join(", ", p.Partitions.Select(d => "dt=" + d)));
         output.WriteLine($"  ({p.Basis})");

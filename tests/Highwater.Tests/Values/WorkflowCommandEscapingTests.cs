@@ -74,6 +74,10 @@ public sealed class WorkflowCommandEscapingTests : IDisposable
         // The value breaks the currency check (an error); the file name carries a command too (diagnostic lines name it).
         EventFixtures.Land(_h.Landing, Day2, "a\n::warning::key.json", [EventFixtures.Event("O-1", 1001, At(Day2, 8), At(Day2, 9), 1, 1.00m, currency: Hostile)]);
 
+        var plan = await _h.CliAsync("plan");
+        Assert.Contains("a%0A::warning::key.json", plan.Out);
+        Assert.Empty(Commands(plan.Out));
+
         var run = await _h.CliAsync("run", "--verbosity=diagnostic");
 
         Assert.Equal(ExitCodes.QualityGateFailed, run.Code);
