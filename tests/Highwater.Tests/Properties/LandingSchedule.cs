@@ -8,9 +8,12 @@ namespace Highwater.Tests.Properties;
 /// (days out of order, late files), or re-uploads a landed key with different content. Lines draw order_ids
 /// from a small pool (duplicates within and across files and runs), put event_ts on a neighbouring day now
 /// and then (rows cross partitions), and include malformed lines. Every version of an order has a distinct
-/// arrival_ts, so "the latest arrival" is never a tie.
+/// arrival_ts, so "the latest arrival" is never a tie. Two operations of landing zones in the wild too: a
+/// restored-mtime rewrite (new bytes of the same length, the old modification time put back, as <c>cp -p</c> or
+/// <c>rsync -a</c> of a corrected file does), and a file landed in a future-dated folder (after the clock's UTC date
+/// + 1 day, a producer with a wrong clock), which must not hide the files landed after it.
 /// </summary>
-public sealed class LandingSchedule(int seed, string landing)
+public sealed class LandingSchedule(int seed, string landing, TimeProvider? clock = null)
 {
     private static readonly DateOnly FirstDay = new(2026, 3, 1);
     private const int Days = 5;
@@ -24,11 +27,20 @@ public sealed class LandingSchedule(int seed, string landing)
 
     public Random Random => _random;
 
-    /// <summary>Lands one file (new or a re-upload) and returns what it did.</summary>
+    /// <summary>Lands one file (new, a re-upload, a restored-mtime rewrite, or new in a future-dated folder) and returns what it did.</summary>
     public string Step()
     {
+        var kind = _random.Next(10);
+        if (kind == 0 && _landed.Count > 0) return RewriteRestoringMtime();
         string key;
-        if (_landed.Count > 0 && _random.Next(4) == 0)
+        if (kind == 1)
+        {
+            var today = DateOnly.FromDateTime((clock ?? TimeProvider.System).GetUtcNow().UtcDateTime);
+            key = $"events/{today.AddDays(2 + _random.Next(300)):yyyy-MM-dd}/f{_files++:D3}.json";
+            _landed.Add(key);
+            Describe = $"land {key} (future-dated folder)";
+        }
+        else if (_landed.Count > 0 && _random.Next(4) == 0)
         {
             key = _landed[_random.Next(_landed.Count)];
             Describe = $"re-upload {key}";
@@ -52,6 +64,23 @@ public sealed class LandingSchedule(int seed, string landing)
         _clock = _clock.AddSeconds(1);
         File.SetLastWriteTimeUtc(path, _clock);
         return $"{Describe} ({lines.Count} lines)";
+    }
+
+    /// <summary>
+    /// Rewrites a landed file with every qty changed (the same byte length) and puts its modification time back; a
+    /// file without a valid line is left as it is.
+    /// </summary>
+    private string RewriteRestoringMtime()
+    {
+        var key = _landed[_random.Next(_landed.Count)];
+        var path = Path.Combine(landing, key);
+        var text = File.ReadAllText(path);
+        var rewritten = System.Text.RegularExpressions.Regex.Replace(text, "\"qty\":([1-5])(?=[,}])", m => $"\"qty\":{(m.Groups[1].Value[0] - '0' - 1 + _random.Next(1, 5)) % 5 + 1}");
+        if (rewritten == text) return Describe = $"restored-mtime rewrite of {key}: no qty to change, left as it is";
+        var modified = File.GetLastWriteTimeUtc(path);
+        File.WriteAllText(path, rewritten);
+        File.SetLastWriteTimeUtc(path, modified);
+        return Describe = $"restored-mtime rewrite of {key} ({rewritten.Length} bytes, as before; mtime {modified:O} kept)";
     }
 
     private string Line(DateOnly folder)
