@@ -19,6 +19,25 @@ passThrough.Add($"--work={Quote(work.FullPath)}");
 
 string Quote(string value) => value.Contains(' ') ? $"\"{value}\"" : value;
 
+// A URL's userinfo never reaches the log: from after "://" (else the option value's start) to the last '@' is masked,
+// the rule of src/Transforms/Storage/UserInfoMask.cs. Cake logs a process's arguments through RenderSafe.
+string MaskUserInfo(string argument)
+{
+    var at = argument.LastIndexOf('@');
+    if (at < 0) return argument;
+    var scheme = argument.IndexOf("://", StringComparison.Ordinal);
+    var equals = argument.StartsWith("--") ? argument.IndexOf('=') : -1;
+    var start = scheme >= 0 && scheme < at ? scheme + 3 : equals >= 0 && equals < at ? equals + 1 : 0;
+    return argument[..start] + "***" + argument[at..];
+}
+
+sealed class LoggedArguments(string text, string masked) : IProcessArgument
+{
+    public string Render() => text;
+    public string RenderSafe() => masked;
+    public override string ToString() => masked;
+}
+
 string BatchId()
 {
     var file = work.CombineWithFilePath("batch-id");
@@ -37,9 +56,12 @@ bool Pending(string stage)
 void Highwater(string command, params string[] extra)
 {
     var verbosity = Context.Log.Verbosity >= Verbosity.Verbose ? "diagnostic" : "normal";
-    var args = string.Join(" ", new[] { command }.Concat(passThrough).Concat(extra).Append($"--verbosity={verbosity}"));
-    Verbose($"{cli} {args}");
-    var exit = StartProcess(cli, new ProcessSettings { Arguments = args, WorkingDirectory = root });
+    var parts = new[] { command }.Concat(passThrough).Concat(extra).Append($"--verbosity={verbosity}").ToList();
+    var args = new LoggedArguments(string.Join(" ", parts), string.Join(" ", parts.Select(MaskUserInfo)));
+    Verbose($"{cli} {args.RenderSafe()}");
+    var arguments = new ProcessArgumentBuilder();
+    arguments.Append(args);
+    var exit = StartProcess(cli, new ProcessSettings { Arguments = arguments, WorkingDirectory = root });
     if (exit != 0)
     {
         // build.sh / build.ps1 exit with the CLI's own code, so CI can tell a failed gate from a storage error.

@@ -47,7 +47,7 @@ public sealed class CliArguments
         {
             var arg = args[i];
             if (!arg.StartsWith("--", StringComparison.Ordinal))
-                throw new ConfigurationException($"Unexpected argument '{arg}'. Options are written --name=value.");
+                throw new ConfigurationException($"Unexpected argument '{Storage.UserInfoMask.Mask(arg)}'. Options are written --name=value.");
             var eq = arg.IndexOf('=');
             string name, value;
             if (eq > 0)

@@ -125,10 +125,10 @@ public sealed record S3Options
     {
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw new ConfigurationException(
-                $"{source}: '{RedactUserInfo(text)}' is not an absolute http(s) URL; write it with the scheme, for example http://127.0.0.1:9000.");
+                $"{source}: '{UserInfoMask.Mask(text)}' is not an absolute http(s) URL; write it with the scheme, for example http://127.0.0.1:9000.");
         if (uri.UserInfo.Length > 0)
             throw new ConfigurationException(
-                $"{source}: '{RedactUserInfo(text)}' embeds credentials in the URL; give them through the AWS credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile) instead.");
+                $"{source}: '{UserInfoMask.Mask(text)}' embeds credentials in the URL; give them through the AWS credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile) instead.");
         return uri;
     }
 
@@ -170,11 +170,4 @@ public sealed record S3Options
         "when_supported" => S3ChecksumMode.WhenSupported,
         _ => throw new ConfigurationException($"{source}={text}: expected when_required or when_supported."),
     };
-
-    private static string RedactUserInfo(string text)
-    {
-        var scheme = text.IndexOf("://", StringComparison.Ordinal);
-        var at = text.IndexOf('@');
-        return scheme >= 0 && at > scheme ? text[..(scheme + 3)] + "***@" + text[(at + 1)..] : text;
-    }
 }

@@ -2,6 +2,7 @@ using Highwater.Cli;
 using Highwater.Tests.Support;
 using Parquet;
 using Xunit;
+using K = Highwater.Model.Schemas.KpiDaily;
 
 namespace Highwater.Tests.Values;
 
@@ -98,6 +99,41 @@ public sealed class MoneyLimitTests : IDisposable
             $"SELECT path_in_schema, stats_min_value, stats_max_value FROM parquet_metadata('{kpi}') WHERE path_in_schema IN ('revenue', 'orders') ORDER BY path_in_schema DESC"));
         Assert.Equal(["DECIMAL(18,2)"], db.Rows($"SELECT DISTINCT typeof(revenue) FROM {DuckDb.Kpi(_h.WarehouseRoot)}"));
         Assert.Equal(["1|2|3.00|1|3.00"], db.Rows($"SELECT orders, units, revenue, buyers, avg_order_value FROM {DuckDb.Kpi(_h.WarehouseRoot)}"));
+    }
+
+    [Fact]
+    public async Task Kpi_files_of_an_earlier_release_and_of_this_one_read_as_one_dataset_and_pass_the_contract()
+    {
+        // dt=2026-01-25 as the earlier release wrote it (Parquet.Net), dt=2026-01-26 as this one does.
+        var root = Path.Combine(_h.WarehouseRoot, "gold", "kpi_daily");
+        var (old, current) = (Path.Combine(root, "dt=2026-01-25", "part.parquet"), Path.Combine(root, "dt=2026-01-26", "part.parquet"));
+        Directory.CreateDirectory(Path.GetDirectoryName(old)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(current)!);
+        await using (var stream = File.Create(old))
+        await using (var writer = await ParquetWriter.CreateAsync(K.Schema, stream))
+        {
+            using var g = writer.CreateRowGroup();
+            await g.WriteAsync(K.Country, new string?[] { "DE" });
+            await g.WriteAsync(K.Segment, new string?[] { "retail" });
+            await g.WriteAsync(K.Currency, new string?[] { "EUR" });
+            await g.WriteAsync<long>(K.Orders, new long[] { 2 });
+            await g.WriteAsync<long>(K.Units, new long[] { 3 });
+            await g.WriteAsync<decimal>(K.Revenue, (ReadOnlyMemory<decimal?>)new decimal?[] { 9999999999999999.99m });
+            await g.WriteAsync<long>(K.Buyers, new long[] { 1 });
+            await g.WriteAsync<decimal>(K.AvgOrderValue, (ReadOnlyMemory<decimal?>)new decimal?[] { 5000000000000000.00m });
+        }
+        await using (var stream = File.Create(current))
+            await Highwater.Columnar.KpiPartitionFile.WriteAsync(stream, [new Highwater.Model.KpiRecord("DE", "retail", "EUR", 1, 1, 0.01m, 1, 0.01m)], "2026-01-26");
+
+        using var db = new DuckDb();
+        Assert.Equal(["2026-01-25|9999999999999999.99|DECIMAL(18,2)", "2026-01-26|0.01|DECIMAL(18,2)"],
+            db.Rows($"SELECT dt, revenue, typeof(revenue) FROM {DuckDb.Kpi(_h.WarehouseRoot)} ORDER BY dt"));
+        var contract = Highwater.Contracts.ContractLoader.LoadAll(RepoRoot.Combine("data-contracts"))["kpi_daily"];
+        var files = new[] { old, current }.Select(f => new Highwater.Contracts.DatasetFile(f,
+            new Dictionary<string, string> { ["dt"] = Path.GetFileName(Path.GetDirectoryName(f))![3..] })).ToList();
+        using var fx = new Highwater.Tests.Contracts.ContractFixtures();
+        var report = await new Highwater.Contracts.QualityGate().EvaluateAsync(contract, files, fx.Context(), CancellationToken.None);
+        Assert.True(report.Passed, report.ToConsoleText());
     }
 
     public void Dispose() => _h.Dispose();
