@@ -31,7 +31,7 @@ public static class TransformStage
         var started = ctx.Clock.GetTimestamp();
         ctx.Work.ClearStamp(StageNames.Gate);
         ctx.Work.ClearStamp(StageNames.Publish);
-        var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
+        var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct, rebuild: plan.Scope?.FullRefresh == true);
         EnsureManifestUnchanged(plan, manifest, ctx);
         var users = await UserDimension.LoadAsync(ctx.Users, ctx.Work.UserDimensionCache, ct);
         ctx.Log.Diagnostic($"user dimension: {users.Count:N0} users from {ctx.Users.Description} in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s; {MemoryText()}");
