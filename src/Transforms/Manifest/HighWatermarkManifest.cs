@@ -55,8 +55,8 @@ public sealed class HighWatermarkManifest
     public string Fingerprint => $"v{Version}";
 
     /// <summary>
-    /// The committed manifest. A warehouse with no manifest (or one holding no commit, such as <c>{}</c>) is a new
-    /// warehouse only while it holds no published data; otherwise, as for a manifest that does not parse, this throws
+    /// The committed manifest. A warehouse with no manifest is a new warehouse only while it holds no published data;
+    /// otherwise, as for a manifest that records no commit (<c>{}</c>, <c>null</c>) or does not parse, this throws
     /// <see cref="PipelineStateException"/> naming the file and the way out: without the manifest nothing proves which
     /// published files are live, so no run may delete or add any. With <paramref name="rebuild"/> (a full refresh, which
     /// replaces the whole mart by what is landed) an unreadable manifest is reported and read as empty instead;
@@ -65,7 +65,7 @@ public sealed class HighWatermarkManifest
     public static async Task<HighWatermarkManifest> LoadAsync(IObjectStore warehouse, CancellationToken ct = default, bool rebuild = false)
     {
         string? problem;
-        var empty = true; // missing or without a commit, rather than unparseable
+        var empty = true; // missing, rather than present but recording nothing or unparseable
         if (await warehouse.HeadAsync(Key, ct) is null)
             problem = "is missing";
         else
@@ -82,7 +82,8 @@ public sealed class HighWatermarkManifest
                     throw new PipelineStateException($"{warehouse.Description}/{Key} has format {manifest.Format}; this build reads format {string.Join(" and ", ReadableFormats)}.");
                 // Every commit writes version 1 or later: a manifest without one (e.g. "{}") records nothing.
                 if (manifest is { Version: > 0 }) return manifest;
-                problem = "holds no commit (no version)";
+                problem = "is empty (it records no commit)";
+                empty = false;
             }
             catch (JsonException e)
             {

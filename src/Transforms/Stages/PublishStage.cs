@@ -119,8 +119,16 @@ public static class PublishStage
         }
         // Before any file is put: whatever happens from here, the next run can tell these files are ours.
         await new RunJournal { RunId = plan.RunId, Writes = keys.Values.OfType<string>().ToList(), Replaces = replaced }.SaveAsync(ctx.Warehouse, ct);
-        await committer.UploadAsync(writes, plan.RunId, ct);
-        await UploadQuarantineAsync(ctx, plan.RunId, ct);
+        try
+        {
+            await committer.UploadAsync(writes, plan.RunId, ct);
+            await UploadQuarantineAsync(ctx, plan.RunId, ct);
+        }
+        catch (Exception e) when (e is OperationCanceledException or StorageException or IOException or UnauthorizedAccessException)
+        {
+            await TakeBackAsync(ctx, plan.RunId);
+            throw;
+        }
 
         foreach (var file in plan.Files)
         {
@@ -146,6 +154,23 @@ public static class PublishStage
         ctx.Faults.Reach(FaultPoints.PublishAfterManifest);
         await committer.RemoveReplacedAsync(replaced, CancellationToken.None);
         await RunJournal.DeleteAsync(ctx.Warehouse, plan.RunId, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// A stopped or failed upload, before the commit: while still holding the lease, remove what this run put (its
+    /// journal names it), so a glob reader never sees it. Best effort: what is left, the next writing run removes.
+    /// </summary>
+    private static async Task TakeBackAsync(PipelineContext ctx, string runId)
+    {
+        try
+        {
+            var committed = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, CancellationToken.None);
+            await RunJournal.FinishAsync(ctx.Warehouse, committed, ctx.Log, CancellationToken.None);
+        }
+        catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException or PipelineStateException)
+        {
+            ctx.Log.Warn($"could not remove the files of stopped run {runId} ({e.Message}); the next run removes them");
+        }
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Highwater.Columnar;
 using Highwater.Manifest;
+using Highwater.Storage;
 using Highwater.Model;
 using Highwater.Staging;
 
@@ -25,6 +26,20 @@ public static class TransformStage
     internal static int Workers { get; set; } = Environment.ProcessorCount;
 
     public static async Task<TransformSummary?> RunAsync(PipelineContext ctx, CancellationToken ct = default)
+    {
+        try
+        {
+            return await RunBatchAsync(ctx, ct);
+        }
+        catch (ObjectNotFoundException e)
+        {
+            // Transform reads the published partitions it rebuilds: one that vanished was replaced by another run's commit.
+            if (await PublishRace.ExplainAsync(ctx.Warehouse, e, CancellationToken.None) is { } race) throw race;
+            throw;
+        }
+    }
+
+    private static async Task<TransformSummary?> RunBatchAsync(PipelineContext ctx, CancellationToken ct)
     {
         if (await BatchStage.Transform.OpenAsync(ctx) is not { } plan) return null;
 
