@@ -90,7 +90,11 @@ public sealed class ProcessFailureTests : IDisposable
         var marker = Path.Combine(_h.WorkRoot, $"paused-at-{point}");
         var waited = Stopwatch.StartNew();
         while (!File.Exists(marker) && !process.HasExited && waited.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(50);
-        Assert.True(File.Exists(marker), $"the run did not reach {point}: {await stderr}");
+        if (!File.Exists(marker))
+        {
+            if (!process.HasExited) process.Kill();
+            Assert.Fail($"the run did not reach {point}: {await stderr}");
+        }
         Assert.True(File.Exists(Path.Combine(_h.WarehouseRoot, WarehouseLease.Key)), "the run holds the lease while paused");
 
         Assert.Equal(0, ExternalProcess.Run("kill", ["-TERM", process.Id.ToString()]).ExitCode);
