@@ -1,8 +1,8 @@
 // Highwater's build graph: a thin layer of Cake targets over the `highwater` CLI.
 // Every stage's logic lives in compiled, unit-tested code (src/); each target runs one CLI command as a
-// process and fails when it exits non-zero. Up-to-date checks are file based: Discover writes the batch id
-// (keyed on the manifest version and the new file versions) to .highwater/batch-id, and each stage stamps
-// .highwater/stamps/<stage> with the batch id it completed. A stage whose stamp matches is skipped.
+// process and fails when it exits non-zero. Discover writes the batch id (keyed on the manifest version and the new
+// file versions) to .highwater/batch-id; whether a stage still has work for it is asked of the CLI (`highwater
+// pending`), which checks the stage's stamp, its outputs and, for PublishMart, the warehouse's manifest.
 
 var target = Argument("target", "PublishMart");
 var root = MakeAbsolute(Directory(".."));   // Cake's working directory is the script's folder
@@ -44,13 +44,21 @@ string BatchId()
     return FileExists(file) ? System.IO.File.ReadAllText(file.FullPath).Trim() : "none";
 }
 
-// True when Discover found something new and the stage has not completed this batch yet.
+// True when Discover found something new and the stage has not completed this batch yet. The CLI decides
+// (`highwater pending`): a stamp alone is not enough, what the stage produced must still be there, and PublishMart
+// is done only when the warehouse's manifest records the batch.
 bool Pending(string stage)
 {
-    var batch = BatchId();
-    if (batch == "none") return false;
-    var stamp = work.Combine("stamps").CombineWithFilePath(stage);
-    return !FileExists(stamp) || System.IO.File.ReadAllText(stamp.FullPath).Trim() != batch;
+    if (BatchId() == "none") return false;
+    var args = string.Join(" ", new[] { "pending", $"--stage={stage}" }.Concat(passThrough));
+    var exit = StartProcess(cli, new ProcessSettings { Arguments = args, WorkingDirectory = root, RedirectStandardOutput = true }, out var lines);
+    var answer = lines.LastOrDefault()?.Trim();
+    if (exit != 0 || answer is not ("pending" or "done"))
+    {
+        System.IO.File.WriteAllText(work.CombineWithFilePath("last-exit-code").FullPath, (exit != 0 ? exit : 1).ToString());
+        throw new Exception($"highwater pending --stage={stage} failed with exit code {exit} (see the message above).");
+    }
+    return answer == "pending";
 }
 
 void Highwater(string command, params string[] extra)

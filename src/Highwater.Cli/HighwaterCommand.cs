@@ -17,6 +17,8 @@ public static class HighwaterCommand
             stdout.WriteLine(CliArguments.Usage);
             return ExitCodes.Success;
         }
+        PipelineContext? context = null;
+        PipelineContext ContextOf(CliArguments cli, IStageLog log) => context = Context(cli, log, ct);
         try
         {
             var cli = CliArguments.Parse(args);
@@ -24,37 +26,61 @@ public static class HighwaterCommand
             var lines = new StageLog(verbosity is "quiet" ? TextWriter.Null : stdout, verbosity is "diagnostic" or "verbose");
             var log = new ProgressStageLog(lines, stdout, ProgressStageLog.ModeFor(verbosity is "quiet", Console.IsOutputRedirected));
             var idle = IdleExitCode(cli);
+            using var workLock = WritesWorkArea(cli.Command) ? WorkAreaLock.Acquire(new WorkArea(cli.Get("work", ".highwater")), cli.Command) : null;
             switch (cli.Command)
             {
                 case "discover":
-                    return (await DiscoverStage.RunAsync(Context(cli, log), ct, BackfillScope(cli))).IsEmpty ? idle : ExitCodes.Success;
+                {
+                    var ctx = ContextOf(cli, log);
+                    var scope = BackfillScope(cli);
+                    await RunJournal.FinishInterruptedAsync(ctx, scope?.FullRefresh == true, ct);
+                    return (await DiscoverStage.RunAsync(ctx, ct, scope)).IsEmpty ? idle : ExitCodes.Success;
+                }
                 case "extract":
-                    await ExtractStage.RunAsync(Context(cli, log), ct);
+                    await ExtractStage.RunAsync(ContextOf(cli, log), ct);
                     return ExitCodes.Success;
                 case "transform":
-                    await TransformStage.RunAsync(Context(cli, log), ct);
+                    await TransformStage.RunAsync(ContextOf(cli, log), ct);
                     return ExitCodes.Success;
                 case "gate":
-                    await QualityGateStage.RunAsync(Context(cli, log), ct);
+                    await QualityGateStage.RunAsync(ContextOf(cli, log), ct);
                     return ExitCodes.Success;
                 case "publish":
-                    await PublishStage.RunAsync(Context(cli, log), ct);
+                    await PublishStage.RunAsync(ContextOf(cli, log), ct);
                     return ExitCodes.Success;
                 case "run":
                 {
-                    var ctx = Context(cli, log);
-                    var plan = await DiscoverStage.RunAsync(ctx, ct, BackfillScope(cli));
+                    var ctx = ContextOf(cli, log);
+                    var scope = BackfillScope(cli);
+                    await RunJournal.FinishInterruptedAsync(ctx, scope?.FullRefresh == true, ct);
+                    var plan = await DiscoverStage.RunAsync(ctx, ct, scope);
                     if (plan.IsEmpty) return idle;
+                    ct.ThrowIfCancellationRequested();
                     await ExtractStage.RunAsync(ctx, ct);
+                    ct.ThrowIfCancellationRequested();
                     await TransformStage.RunAsync(ctx, ct);
+                    ct.ThrowIfCancellationRequested();
                     await QualityGateStage.RunAsync(ctx, ct);
+                    ct.ThrowIfCancellationRequested();
                     await PublishStage.RunAsync(ctx, ct);
                     return ExitCodes.Success;
                 }
+                case "pending":
+                {
+                    // For the Cake script: whether a stage has work for the current batch (see BatchStage).
+                    var stage = BatchStage.Named(cli.Get("stage", ""))
+                        ?? throw new ConfigurationException($"--stage={cli.Get("stage", "")}: use extract, transform, gate or publish.");
+                    var ctx = ContextOf(cli, StageLog.Silent);
+                    var plan = File.Exists(ctx.Work.PlanFile) ? await Manifest.BatchPlan.LoadAsync(ctx.Work.PlanFile) : null;
+                    var pending = plan is { IsEmpty: false } && !await stage.IsDoneAsync(ctx, plan,
+                        new(() => HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct, rebuild: plan.Scope?.FullRefresh == true)));
+                    stdout.WriteLine(pending ? "pending" : "done");
+                    return ExitCodes.Success;
+                }
                 case "status":
-                    return (await StatusReport.WriteAsync(Context(cli, log), cli.Get("format", "text"), stdout, ct)).UpToDate ? idle : ExitCodes.Success;
+                    return (await StatusReport.WriteAsync(ContextOf(cli, log), cli.Get("format", "text"), stdout, ct)).UpToDate ? idle : ExitCodes.Success;
                 case "plan":
-                    return (await Reporting.RunPlanPreview.WriteAsync(Context(cli, log), cli.Get("format", "text"), stdout, ct)).NothingToDo ? idle : ExitCodes.Success;
+                    return (await Reporting.RunPlanPreview.WriteAsync(ContextOf(cli, log), cli.Get("format", "text"), stdout, ct)).NothingToDo ? idle : ExitCodes.Success;
                 case "validate-contracts":
                     QualityGateStage.ValidateContracts(cli.Get("contracts", "data-contracts"), log);
                     return ExitCodes.Success;
@@ -69,8 +95,17 @@ public static class HighwaterCommand
                     throw new ConfigurationException($"Unknown command '{cli.Command}'. {CliArguments.Usage}");
             }
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            stderr.WriteLine("highwater: stopped: the run was asked to stop (SIGTERM or SIGINT); the warehouse lease is released and " +
+                             "nothing was left half-written (a commit already made stays made). Run again to continue.");
+            return ExitCodes.Stopped;
+        }
         catch (Exception e)
         {
+            if (e is ObjectNotFoundException missing && context is not null
+                && await PublishRace.ExplainAsync(context.Warehouse, missing, CancellationToken.None) is { } race)
+                e = race;
             var (code, family) = Classify(e);
             // Messages name landed keys and values: escaped as one line, except the gate's (which escapes its samples
             // itself) and configuration errors (our own text and the operator's options, some with usage lines).
@@ -80,6 +115,10 @@ public static class HighwaterCommand
             return code;
         }
     }
+
+    /// <summary>The commands that write the work area, which take its lock (<see cref="WorkAreaLock"/>).</summary>
+    public static bool WritesWorkArea(string command) =>
+        command is "discover" or "extract" or "transform" or "gate" or "publish" or "run" or "clean";
 
     /// <summary>
     /// The exit code for "nothing to do" (discover, run, plan, status): 0 unless --exit-code-when-idle asks for
@@ -99,6 +138,8 @@ public static class HighwaterCommand
         Contracts.ContractDefinitionException => (ExitCodes.Configuration, "contract error"),
         Contracts.GateFailedException => (ExitCodes.QualityGateFailed, "quality gate failed"),
         StorageException => (ExitCodes.Storage, "storage error"),
+        // The file system refused: a full disk (ENOSPC), no permission (EACCES), an I/O error. .NET's message names the path.
+        IOException or UnauthorizedAccessException => (ExitCodes.Storage, "storage error"),
         DataException => (ExitCodes.Data, "data error"),
         PipelineStateException => (ExitCodes.PipelineState, "pipeline state"),
         _ => (ExitCodes.Unexpected, "unexpected error"),
@@ -137,7 +178,7 @@ public static class HighwaterCommand
             : throw new ConfigurationException($"--{name}={text}: expected a date YYYY-MM-DD.");
     }
 
-    private static PipelineContext Context(CliArguments cli, IStageLog log)
+    private static PipelineContext Context(CliArguments cli, IStageLog log, CancellationToken stop = default)
     {
         var landing = StorageLocation.Parse(cli.Get("landing", "samples/landing"), "--landing");
         var users = StorageLocation.Parse(cli.Get("users", "samples/users"), "--users");
@@ -162,7 +203,7 @@ public static class HighwaterCommand
             },
             Work = work,
             LeaseDuration = TimeSpan.FromMinutes(cli.GetInt("lease-minutes", (int)WarehouseLease.DefaultDuration.TotalMinutes, 1, 7 * 24 * 60)),
-            Faults = FaultInjector.FromEnvironment(work.Root),
+            Faults = FaultInjector.FromEnvironment(work.Root, stop: stop),
             ContractsDir = Path.GetFullPath(cli.Get("contracts", "data-contracts")),
             Log = log,
         };

@@ -55,27 +55,71 @@ public sealed class HighWatermarkManifest
     /// <summary>A short fingerprint of this state, used to key stage up-to-date checks.</summary>
     public string Fingerprint => $"v{Version}";
 
-    public static async Task<HighWatermarkManifest> LoadAsync(IObjectStore warehouse, CancellationToken ct = default)
+    /// <summary>
+    /// The committed manifest. A warehouse with no manifest is a new warehouse only while it holds no published data;
+    /// otherwise, as for a manifest that records no commit (<c>{}</c>, <c>null</c>) or does not parse, this throws
+    /// <see cref="PipelineStateException"/> naming the file and the way out: without the manifest nothing proves which
+    /// published files are live, so no run may delete or add any. With <paramref name="rebuild"/> (a full refresh, which
+    /// replaces the whole mart by what is landed) an unreadable manifest is reported and read as empty instead;
+    /// <see cref="Unreadable"/> then says why.
+    /// </summary>
+    public static async Task<HighWatermarkManifest> LoadAsync(IObjectStore warehouse, CancellationToken ct = default, bool rebuild = false)
     {
-        if (await warehouse.HeadAsync(Key, ct) is null) return new HighWatermarkManifest();
-        // Read whole, then parsed in one synchronous pass: every stage loads the manifest, and the resumable
-        // async deserializer costs about twice as much CPU per byte as parsing a span.
-        using var bytes = new MemoryStream();
-        await using (var body = await warehouse.OpenReadAsync(Key, ct))
-            await body.CopyToAsync(bytes, ct);
-        try
+        string? problem;
+        var empty = true; // missing, rather than present but recording nothing or unparseable
+        if (await warehouse.HeadAsync(Key, ct) is null)
+            problem = "is missing";
+        else
         {
-            var manifest = JsonSerializer.Deserialize(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), ManifestJson.Default.HighWatermarkManifest)
-                ?? throw new PipelineStateException($"{warehouse.Description}/{Key} is empty.");
-            if (!ReadableFormats.Contains(manifest.Format))
-                throw new PipelineStateException($"{warehouse.Description}/{Key} has format {manifest.Format}; this build reads format {string.Join(" and ", ReadableFormats)}.");
-            return manifest;
+            // Read whole, then parsed in one synchronous pass: every stage loads the manifest, and the resumable
+            // async deserializer costs about twice as much CPU per byte as parsing a span.
+            using var bytes = new MemoryStream();
+            await using (var body = await warehouse.OpenReadAsync(Key, ct))
+                await body.CopyToAsync(bytes, ct);
+            try
+            {
+                var manifest = JsonSerializer.Deserialize(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), ManifestJson.Default.HighWatermarkManifest);
+                if (manifest is not null && !ReadableFormats.Contains(manifest.Format))
+                    throw new PipelineStateException($"{warehouse.Description}/{Key} has format {manifest.Format}; this build reads format {string.Join(" and ", ReadableFormats)}.");
+                // Every commit writes version 1 or later: a manifest without one (e.g. "{}") records nothing.
+                if (manifest is { Version: > 0 }) return manifest;
+                problem = "is empty (it records no commit)";
+                empty = false;
+            }
+            catch (JsonException e)
+            {
+                problem = $"is not a valid manifest ({e.Message})";
+                empty = false;
+            }
         }
-        catch (JsonException e)
-        {
-            throw new PipelineStateException($"{warehouse.Description}/{Key} is not a valid manifest: {e.Message}", e);
-        }
+        var sample = await PublishedDataAsync(warehouse, ct);
+        if (empty && sample is null) return new HighWatermarkManifest();
+        if (rebuild) return new HighWatermarkManifest { Unreadable = $"{warehouse.Description}/{Key} {problem}" };
+        throw new PipelineStateException(UnreadableMessage(warehouse, problem, sample));
     }
+
+    /// <summary>Why the manifest read by a full refresh was unreadable (null when it was read).</summary>
+    [JsonIgnore] public string? Unreadable { get; init; }
+
+    /// <summary>The folders published data lives in; a warehouse holding an object under one of them is not new.</summary>
+    public static readonly IReadOnlyList<string> PublishedPrefixes = ["gold/", "_highwater/order_index/"];
+
+    /// <summary>One published object's key, or null when the warehouse holds none.</summary>
+    public static async Task<string?> PublishedDataAsync(IObjectStore warehouse, CancellationToken ct = default)
+    {
+        foreach (var prefix in PublishedPrefixes)
+            await foreach (var obj in warehouse.ListAsync(prefix, null, ct))
+                return obj.Key;
+        return null;
+    }
+
+    private static string UnreadableMessage(IObjectStore warehouse, string problem, string? sample) =>
+        $"The manifest {warehouse.Description}/{Key} {problem}" +
+        (sample is null ? "" : $", but the warehouse holds published data (e.g. {sample})") +
+        ": without it no run can tell which published files are live, so nothing is published or deleted. " +
+        "Restore the manifest from a backup or your store's object versions, or rebuild the mart from the landing zone with " +
+        "./build.sh --target=Backfill --full-refresh: that replaces every published partition by what is landed now, " +
+        "so rows whose landed files are gone are lost, and removes the published files the rebuild does not list.";
 
     /// <summary>Writes the manifest in the current format, whatever format it was read in.</summary>
     public async Task SaveAsync(IObjectStore warehouse, CancellationToken ct = default)

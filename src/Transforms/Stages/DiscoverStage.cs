@@ -29,7 +29,8 @@ public static class DiscoverStage
     public static async Task<BatchPlan> RunAsync(PipelineContext ctx, CancellationToken ct = default, RebuildScope? scope = null)
     {
         var started = ctx.Clock.GetTimestamp();
-        var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
+        var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct, rebuild: scope?.FullRefresh == true);
+        if (manifest.Unreadable is not null) ctx.Log.Warn($"{manifest.Unreadable}: the full refresh rebuilds the mart from the landing zone alone");
         var scan = scope is null ? await FindPendingAsync(ctx, manifest, ct) : await FindInScopeAsync(ctx, manifest, scope, ct);
         var files = scan.Files;
         var notes = scan.Notes.IsEmpty ? null : scan.Notes;

@@ -23,9 +23,11 @@ public sealed class FaultInjector
     private readonly string? _pauseFolder;
     private readonly Action<string> _die;
     private readonly Dictionary<string, int> _reached = new(StringComparer.Ordinal);
+    private readonly CancellationToken _stop;
 
-    private FaultInjector(string? failAt, int occurrence, string? pauseAt, string? pauseFolder, Action<string> die)
+    private FaultInjector(string? failAt, int occurrence, string? pauseAt, string? pauseFolder, Action<string> die, CancellationToken stop = default)
     {
+        _stop = stop;
         _failAt = failAt;
         _occurrence = occurrence;
         _pauseAt = pauseAt;
@@ -33,14 +35,18 @@ public sealed class FaultInjector
         _die = die;
     }
 
-    /// <summary>Reads HIGHWATER_FAIL_AT and HIGHWATER_PAUSE_AT; the pause marker goes into <paramref name="workRoot"/>.</summary>
-    public static FaultInjector FromEnvironment(string workRoot, Func<string, string?>? environment = null)
+    /// <summary>
+    /// Reads HIGHWATER_FAIL_AT and HIGHWATER_PAUSE_AT; the pause marker goes into <paramref name="workRoot"/>. A pause
+    /// ends when <paramref name="stop"/> is cancelled (SIGTERM), by throwing <see cref="OperationCanceledException"/> as
+    /// any stage's wait does.
+    /// </summary>
+    public static FaultInjector FromEnvironment(string workRoot, Func<string, string?>? environment = null, CancellationToken stop = default)
     {
         environment ??= Environment.GetEnvironmentVariable;
         var (failAt, occurrence) = Parse(environment(FailAtVariable));
         var pauseAt = environment(PauseAtVariable);
         if (failAt is null && string.IsNullOrEmpty(pauseAt)) return None;
-        return new FaultInjector(failAt, occurrence, string.IsNullOrEmpty(pauseAt) ? null : pauseAt, workRoot, KillSelf);
+        return new FaultInjector(failAt, occurrence, string.IsNullOrEmpty(pauseAt) ? null : pauseAt, workRoot, KillSelf, stop);
     }
 
     /// <summary>For in-process tests: the <paramref name="occurrence"/>-th time <paramref name="point"/> is reached, throw.</summary>
@@ -63,7 +69,8 @@ public sealed class FaultInjector
         {
             Directory.CreateDirectory(_pauseFolder);
             File.WriteAllText(Path.Combine(_pauseFolder, $"paused-at-{point}"), Environment.ProcessId.ToString());
-            Thread.Sleep(Timeout.Infinite); // the barrier: the test kills this process
+            _stop.WaitHandle.WaitOne(); // the barrier: the test kills or stops this process
+            _stop.ThrowIfCancellationRequested();
         }
         if (_failAt == point && count == _occurrence) _die(point);
     }

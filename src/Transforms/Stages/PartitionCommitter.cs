@@ -7,13 +7,15 @@ namespace Highwater.Stages;
 /// Commits rebuilt partitions to the warehouse so that a failure at any point leaves a readable,
 /// consistent state:
 /// <list type="number">
-/// <item>remove leftovers of interrupted runs (files under a dataset that the manifest does not list);</item>
+/// <item>finish interrupted runs (<see cref="RunJournal"/>: remove their files the manifest does not list);</item>
+/// <item>journal the keys this run writes and the keys its commit replaces;</item>
 /// <item>put every new part file under a name unique to this run (a hard link on a local warehouse);</item>
 /// <item>replace the manifest whole: from now on the new files are the partitions' content;</item>
-/// <item>remove the files the new ones replaced.</item>
+/// <item>remove the files the new ones replaced, then the journal.</item>
 /// </list>
-/// A crash before step 3 leaves the old manifest pointing at the old, untouched files; a crash after it
-/// leaves the new state committed and only unlisted files behind, which step 1 of the next run removes.
+/// A crash before step 4 leaves the old manifest pointing at the old, untouched files; a crash after it
+/// leaves the new state committed and only unlisted files behind. Either way the journal names them, and the next
+/// run of any writing command removes them (step 1), whether or not it has anything new.
 /// </summary>
 public sealed class PartitionCommitter
 {
@@ -37,22 +39,58 @@ public sealed class PartitionCommitter
     public static string PartitionPrefix(string dataset, string partition) =>
         dataset == OrderIndex.Dataset ? $"{OrderIndex.Root}bucket={partition}/" : $"gold/{dataset}/dt={partition}/";
 
-    /// <summary>Deletes files under the datasets' folders that the manifest does not list.</summary>
+    /// <summary>
+    /// Deletes part files under the datasets' folders that the manifest does not list but that a run it records wrote
+    /// (their names carry the run id): leftovers of a build that kept no journal. Other unlisted files are not provably
+    /// ours; they are reported and left alone. Interrupted runs that kept a journal are finished by <see cref="RunJournal"/>.
+    /// </summary>
     public async Task<int> RemoveLeftoversAsync(HighWatermarkManifest manifest, IEnumerable<string> datasets, CancellationToken ct)
     {
         var live = manifest.Datasets.Values.SelectMany(p => p.Values).SelectMany(f => f).ToHashSet(StringComparer.Ordinal);
+        var runs = manifest.Files.Values.Select(f => f.RunId).Append(manifest.LastRunId ?? "")
+            .Where(r => r.Length > 0).ToHashSet(StringComparer.Ordinal);
         var removed = 0;
+        var foreign = new List<string>();
         foreach (var dataset in datasets)
         {
             await foreach (var obj in _warehouse.ListAsync(DatasetRoot(dataset), null, ct))
             {
-                if (live.Contains(obj.Key) || !Path.GetFileName(obj.Key).StartsWith("part-", StringComparison.Ordinal)) continue;
+                if (live.Contains(obj.Key)) continue;
+                if (RunOf(obj.Key) is not { } run || !runs.Contains(run))
+                {
+                    foreign.Add(obj.Key);
+                    continue;
+                }
                 await _warehouse.DeleteAsync(obj.Key, ct);
                 _log.Diagnostic($"removed leftover {obj.Key}");
                 removed++;
             }
         }
+        if (foreign.Count > 0)
+            _log.Warn($"{foreign.Count} file(s) under the datasets' folders are listed by no manifest and written by no run it records " +
+                      $"(e.g. {foreign[0]}): left alone; glob readers see them. Remove them by hand if they are not yours.");
         return removed;
+    }
+
+    /// <summary>The run id in a part file's name (<c>part-&lt;run id&gt;-NNNNN.ext</c>), or null for another name.</summary>
+    public static string? RunOf(string key)
+    {
+        var name = Path.GetFileName(key);
+        if (!name.StartsWith("part-", StringComparison.Ordinal)) return null;
+        var dot = name.IndexOf('.');
+        var stem = dot < 0 ? name : name[..dot];
+        var dash = stem.LastIndexOf('-');
+        return dash <= "part-".Length ? null : stem["part-".Length..dash];
+    }
+
+    /// <summary>The key each write puts its file under (null to empty the partition), per partition, in order.</summary>
+    public static Dictionary<(string Dataset, string Dt), string?> KeysFor(IReadOnlyList<PartitionWrite> writes, string runId)
+    {
+        var keys = new Dictionary<(string, string), string?>();
+        // The key keeps the local file's extension: .parquet for the datasets, .hwidx for order-index segments.
+        foreach (var w in writes)
+            keys[(w.Dataset, w.Dt)] = w.LocalFile is null ? null : $"{PartitionPrefix(w.Dataset, w.Dt)}part-{runId}-00000{Path.GetExtension(w.LocalFile)}";
+        return keys;
     }
 
     /// <summary>How many part files are put at the same time: S3 uploads overlap their round trips, a local
@@ -69,20 +107,14 @@ public sealed class PartitionCommitter
     public async Task<Dictionary<(string Dataset, string Dt), string?>> UploadAsync(
         IReadOnlyList<PartitionWrite> writes, string runId, CancellationToken ct)
     {
-        var keys = new Dictionary<(string, string), string?>();
+        var keys = KeysFor(writes, runId);
         var inFlight = new Queue<(string Key, string LocalFile, Task Upload)>();
         try
         {
             foreach (var w in writes)
             {
-                if (w.LocalFile is null)
-                {
-                    keys[(w.Dataset, w.Dt)] = null;
-                    continue;
-                }
-                // The key keeps the local file's extension: .parquet for the datasets, .hwidx for order-index segments.
-                var key = $"{PartitionPrefix(w.Dataset, w.Dt)}part-{runId}-00000{Path.GetExtension(w.LocalFile)}";
-                keys[(w.Dataset, w.Dt)] = key;
+                if (w.LocalFile is null) continue;
+                var key = keys[(w.Dataset, w.Dt)]!;
                 if (inFlight.Count == ConcurrentUploads) await CompleteOldestAsync(inFlight);
                 inFlight.Enqueue((key, w.LocalFile, Task.Run(() => _warehouse.PutFileAsync(key, w.LocalFile, ct), ct)));
             }

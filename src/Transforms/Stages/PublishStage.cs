@@ -31,7 +31,7 @@ public static class PublishStage
             try
             {
                 ctx.Faults.Reach(FaultPoints.PublishAfterLease);
-                manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
+                manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct, rebuild: plan.Scope?.FullRefresh == true);
                 TransformStage.EnsureManifestUnchanged(plan, manifest, ctx);
                 transform = TransformSummary.Load(ctx.Work.TransformSummaryFile);
                 verdict = GateVerdict.Load(ctx.Work);
@@ -84,8 +84,10 @@ public static class PublishStage
         TransformSummary transform, GateVerdict verdict, Action committed, CancellationToken ct)
     {
         var committer = new PartitionCommitter(ctx.Warehouse, ctx.Log, ctx.Faults);
-        var leftovers = await committer.RemoveLeftoversAsync(manifest,
-            [TransformStage.MartDataset, TransformStage.KpiDataset, OrderIndex.Dataset], ct);
+        string[] datasets = [TransformStage.MartDataset, TransformStage.KpiDataset, OrderIndex.Dataset];
+        // Over an unreadable manifest nothing proves which files are live: the full refresh replaces them all instead.
+        var leftovers = manifest.Unreadable is not null ? 0
+            : await RunJournal.FinishAsync(ctx.Warehouse, manifest, ctx.Log, ct) + await committer.RemoveLeftoversAsync(manifest, datasets, ct);
         if (leftovers > 0) ctx.Log.Info($"  removed {leftovers} leftover file(s) of an interrupted run");
 
         var writes = new List<PartitionCommitter.PartitionWrite>();
@@ -96,9 +98,7 @@ public static class PublishStage
         }
         foreach (var b in transform.IndexBuckets)
             writes.Add(new(OrderIndex.Dataset, b.Bucket, b.File));
-        var keys = await committer.UploadAsync(writes, plan.RunId, ct);
-        await UploadQuarantineAsync(ctx, plan.RunId, ct);
-
+        var keys = PartitionCommitter.KeysFor(writes, plan.RunId);
         var appended = transform.IndexBuckets.Where(b => b.Append).Select(b => (OrderIndex.Dataset, b.Bucket)).ToHashSet();
         var replaced = PartitionCommitter.Repoint(manifest, keys, appended);
         if (plan.Scope?.FullRefresh == true)
@@ -114,7 +114,22 @@ public static class PublishStage
                         replaced.AddRange(files);
                         parts.Remove(partition);
                     }
+            if (manifest.Unreadable is not null)
+                replaced.AddRange(await UnlistedPublishedAsync(ctx, manifest, datasets, keys, ct));
         }
+        // Before any file is put: whatever happens from here, the next run can tell these files are ours.
+        await new RunJournal { RunId = plan.RunId, Writes = keys.Values.OfType<string>().ToList(), Replaces = replaced }.SaveAsync(ctx.Warehouse, ct);
+        try
+        {
+            await committer.UploadAsync(writes, plan.RunId, ct);
+            await UploadQuarantineAsync(ctx, plan.RunId, ct);
+        }
+        catch (Exception e) when (e is OperationCanceledException or StorageException or IOException or UnauthorizedAccessException)
+        {
+            await TakeBackAsync(ctx, plan.RunId);
+            throw;
+        }
+
         foreach (var file in plan.Files)
         {
             manifest.Files[file.Key] = new ProcessedFile
@@ -132,10 +147,58 @@ public static class PublishStage
         manifest.LastRunId = plan.RunId;
         manifest.CommittedAt = ctx.Clock.GetUtcNow();
         ctx.Faults.Reach(FaultPoints.PublishBeforeManifest);
+        ct.ThrowIfCancellationRequested(); // the last point where a stop leaves the warehouse as it was
         await manifest.SaveAsync(ctx.Warehouse, ct);
         committed();
+        // Committed: the rest is finished even when the run is being stopped, so no glob reader sees replaced files.
         ctx.Faults.Reach(FaultPoints.PublishAfterManifest);
-        await committer.RemoveReplacedAsync(replaced, ct);
+        await committer.RemoveReplacedAsync(replaced, CancellationToken.None);
+        await RunJournal.DeleteAsync(ctx.Warehouse, plan.RunId, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// A stopped or failed upload, before the commit: while still holding the lease, remove what this run put (its
+    /// journal names it), so a glob reader never sees it. Best effort: what is left, the next writing run removes.
+    /// </summary>
+    private static async Task TakeBackAsync(PipelineContext ctx, string runId)
+    {
+        try
+        {
+            var committed = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, CancellationToken.None);
+            await RunJournal.FinishAsync(ctx.Warehouse, committed, ctx.Log, CancellationToken.None);
+        }
+        catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException or PipelineStateException)
+        {
+            ctx.Log.Warn($"could not remove the files of stopped run {runId} ({e.Message}); the next run removes them");
+        }
+    }
+
+    /// <summary>
+    /// A full refresh over an unreadable manifest: every published file the rebuild does not write is listed by no
+    /// manifest, so it is replaced (removed after the commit). The unreadable manifest is kept beside, for a person.
+    /// </summary>
+    private static async Task<List<string>> UnlistedPublishedAsync(PipelineContext ctx, HighWatermarkManifest manifest,
+        IEnumerable<string> datasets, Dictionary<(string Dataset, string Dt), string?> keys, CancellationToken ct)
+    {
+        ctx.Log.Warn($"{manifest.Unreadable}: the full refresh replaces every published file by the rebuild");
+        if (await ctx.Warehouse.HeadAsync(HighWatermarkManifest.Key, ct) is not null)
+        {
+            var aside = $"_highwater/manifest.unreadable-{ctx.Clock.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}.json";
+            await using (var body = await ctx.Warehouse.OpenReadAsync(HighWatermarkManifest.Key, ct))
+            {
+                using var copy = new MemoryStream();
+                await body.CopyToAsync(copy, ct);
+                copy.Position = 0;
+                await ctx.Warehouse.PutAsync(aside, copy, ct);
+            }
+            ctx.Log.Info($"  kept the unreadable manifest as {ctx.Warehouse.Description}/{aside}");
+        }
+        var written = keys.Values.OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var unlisted = new List<string>();
+        foreach (var dataset in datasets)
+            await foreach (var obj in ctx.Warehouse.ListAsync(PartitionCommitter.DatasetRoot(dataset), null, ct))
+                if (!written.Contains(obj.Key)) unlisted.Add(obj.Key);
+        return unlisted;
     }
 
     private static async Task UploadQuarantineAsync(PipelineContext ctx, string runId, CancellationToken ct)

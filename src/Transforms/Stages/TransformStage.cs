@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Highwater.Columnar;
 using Highwater.Manifest;
+using Highwater.Storage;
 using Highwater.Model;
 using Highwater.Staging;
 
@@ -26,12 +27,26 @@ public static class TransformStage
 
     public static async Task<TransformSummary?> RunAsync(PipelineContext ctx, CancellationToken ct = default)
     {
+        try
+        {
+            return await RunBatchAsync(ctx, ct);
+        }
+        catch (ObjectNotFoundException e)
+        {
+            // Transform reads the published partitions it rebuilds: one that vanished was replaced by another run's commit.
+            if (await PublishRace.ExplainAsync(ctx.Warehouse, e, CancellationToken.None) is { } race) throw race;
+            throw;
+        }
+    }
+
+    private static async Task<TransformSummary?> RunBatchAsync(PipelineContext ctx, CancellationToken ct)
+    {
         if (await BatchStage.Transform.OpenAsync(ctx) is not { } plan) return null;
 
         var started = ctx.Clock.GetTimestamp();
         ctx.Work.ClearStamp(StageNames.Gate);
         ctx.Work.ClearStamp(StageNames.Publish);
-        var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct);
+        var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct, rebuild: plan.Scope?.FullRefresh == true);
         EnsureManifestUnchanged(plan, manifest, ctx);
         var users = await UserDimension.LoadAsync(ctx.Users, ctx.Work.UserDimensionCache, ct);
         ctx.Log.Diagnostic($"user dimension: {users.Count:N0} users from {ctx.Users.Description} in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F2} s; {MemoryText()}");

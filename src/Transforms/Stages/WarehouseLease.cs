@@ -34,10 +34,12 @@ public sealed class WarehouseLease
         TimeProvider clock, IStageLog log, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
-        var mine = new LeaseRecord(runId, Environment.MachineName, Environment.ProcessId, now, now + duration);
+        var mine = new LeaseRecord(runId, Environment.MachineName, Environment.ProcessId, now, now + duration, Guid.NewGuid().ToString("N"));
         if (await TryCreateAsync(warehouse, mine, ct)) return new WarehouseLease(warehouse, mine, log);
 
         var held = await ReadAsync(warehouse, ct);
+        // A put retried after its first attempt reached the store (the answer was lost) finds the lease taken: by us.
+        if (held is not null && held.IsSameAs(mine)) return new WarehouseLease(warehouse, mine, log);
         if (held is null) // released between our put and our read
         {
             if (await TryCreateAsync(warehouse, mine, ct)) return new WarehouseLease(warehouse, mine, log);
@@ -54,6 +56,7 @@ public sealed class WarehouseLease
         await warehouse.DeleteAsync(Key, ct);
         if (await TryCreateAsync(warehouse, mine, ct)) return new WarehouseLease(warehouse, mine, log);
         var winner = await ReadAsync(warehouse, ct);
+        if (winner is not null && winner.IsSameAs(mine)) return new WarehouseLease(warehouse, mine, log);
         throw new PipelineStateException(
             $"The warehouse {warehouse.Description} was leased by run {winner?.RunId ?? "?"} (host {winner?.Host}, pid {winner?.Pid}), " +
             $"started {winner?.StartedAt:u}, while this run took over a stale lease: another run is publishing. Try again after it finishes.");
@@ -63,7 +66,7 @@ public sealed class WarehouseLease
     public async Task ReleaseAsync(CancellationToken ct = default)
     {
         var held = await ReadAsync(_warehouse, ct);
-        if (held is not null && held.RunId == Record.RunId && held.Pid == Record.Pid && held.Host == Record.Host)
+        if (held is not null && held.IsSameAs(Record))
             await _warehouse.DeleteAsync(Key, ct);
         else
             _log.Warn($"the warehouse lease of run {Record.RunId} was taken over by {held?.RunId ?? "nobody"} before release");
@@ -120,8 +123,17 @@ public sealed class WarehouseLease
     }
 }
 
-/// <summary>What <c>_highwater/lease.json</c> holds.</summary>
-public sealed record LeaseRecord(string RunId, string Host, int Pid, DateTimeOffset StartedAt, DateTimeOffset ExpiresAt);
+/// <summary>
+/// What <c>_highwater/lease.json</c> holds. <see cref="Token"/> is drawn afresh by every acquisition: the lease is
+/// ours exactly when the stored token is the one we drew (a lease written by an earlier build has none; then run,
+/// host and process must match).
+/// </summary>
+public sealed record LeaseRecord(string RunId, string Host, int Pid, DateTimeOffset StartedAt, DateTimeOffset ExpiresAt, string? Token = null)
+{
+    public bool IsSameAs(LeaseRecord other) => Token is not null || other.Token is not null
+        ? Token == other.Token
+        : RunId == other.RunId && Host == other.Host && Pid == other.Pid;
+}
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(LeaseRecord))]

@@ -55,6 +55,6 @@ public interface IObjectStore
     /// </summary>
     Task<bool> PutIfAbsentAsync(string key, Stream content, CancellationToken ct = default);
 
-    /// <summary>Removes the object; removing a missing object is not an error.</summary>
+    /// <summary>Removes the object (and any temporary name a killed put of it left); removing a missing object is not an error.</summary>
     Task DeleteAsync(string key, CancellationToken ct = default);
 }

@@ -201,6 +201,11 @@ public sealed class LocalFolderStore : IObjectStore
     {
         var path = PathOf(key);
         if (File.Exists(path)) File.Delete(path);
+        // A put killed between its link (or write) and its rename leaves the object's temporary name: it goes too.
+        var folder = Path.GetDirectoryName(path)!;
+        if (Directory.Exists(folder))
+            foreach (var temp in Directory.EnumerateFiles(folder, Path.GetFileName(path) + TempMarker + "*"))
+                File.Delete(temp);
         // Tidy empty partition folders so listings stay small.
         var dir = Path.GetDirectoryName(path);
         while (dir is not null && dir.Length > _root.Length && Directory.Exists(dir)

@@ -21,7 +21,13 @@ public sealed class WarehouseLeaseTests : IDisposable
     {
         EventFixtures.LandDay(_h.Landing, Day1, "a.json", 10, seed: 1, orderPrefix: "A");
         var first = _h.Context();
-        var second = _h.Context(work: _h.WorkRoot + "-second");
+        // Discovered a minute later: its own run id (a run that published the very same batch under the same id is done).
+        var late = _h.Context(work: _h.WorkRoot + "-second");
+        var second = new PipelineContext
+        {
+            Landing = late.Landing, Users = late.Users, Warehouse = late.Warehouse, Work = late.Work, ContractsDir = late.ContractsDir,
+            Log = late.Log, Clock = new ManualClock(DateTimeOffset.UtcNow.AddMinutes(1)),
+        };
         foreach (var ctx in new[] { first, second })
         {
             await DiscoverStage.RunAsync(ctx);

@@ -59,10 +59,14 @@ public sealed class PipelineHarness : IDisposable
         Clock = Clock,
     };
 
-    /// <summary>Discover, Extract, Transform, QualityGate and PublishMart; returns false when nothing was new.</summary>
+    /// <summary>
+    /// As the CLI's <c>run</c>: finish interrupted runs, then Discover, Extract, Transform, QualityGate and PublishMart;
+    /// returns false when nothing was new.
+    /// </summary>
     public async Task<bool> RunAsync(IObjectStore? warehouse = null, FaultInjector? faults = null, RebuildScope? scope = null)
     {
         var ctx = Context(warehouse, faults);
+        await RunJournal.FinishInterruptedAsync(ctx, scope?.FullRefresh == true, default);
         var plan = await DiscoverStage.RunAsync(ctx, default, scope);
         if (plan.IsEmpty) return false;
         await ExtractStage.RunAsync(ctx);
