@@ -120,7 +120,8 @@ public static class WarehouseStateScenarios
     {
         public bool Raced { get; private set; }
         public string Description => inner.Description;
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default) => inner.ListAsync(prefix, startAfter, ct);
+        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default,
+            ICollection<UnlistedEntry>? unlisted = null) => inner.ListAsync(prefix, startAfter, ct, unlisted);
         public Task<StoredObject?> HeadAsync(string key, CancellationToken ct = default) => inner.HeadAsync(key, ct);
 
         public async Task<Stream> OpenReadAsync(string key, CancellationToken ct = default)
@@ -144,7 +145,8 @@ public static class WarehouseStateScenarios
     {
         public bool AnswerLost { get; private set; }
         public string Description => inner.Description;
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default) => inner.ListAsync(prefix, startAfter, ct);
+        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default,
+            ICollection<UnlistedEntry>? unlisted = null) => inner.ListAsync(prefix, startAfter, ct, unlisted);
         public Task<StoredObject?> HeadAsync(string k, CancellationToken ct = default) => inner.HeadAsync(k, ct);
         public Task<Stream> OpenReadAsync(string k, CancellationToken ct = default) => inner.OpenReadAsync(k, ct);
         public Task PutAsync(string k, Stream content, CancellationToken ct = default) => inner.PutAsync(k, content, ct);

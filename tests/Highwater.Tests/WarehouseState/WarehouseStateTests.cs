@@ -206,7 +206,8 @@ public sealed class WarehouseStateTests : IDisposable
     private sealed class DeniedStore(LocalFolderStore inner, string deniedPath) : IObjectStore
     {
         public string Description => inner.Description;
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default) => inner.ListAsync(prefix, startAfter, ct);
+        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default,
+            ICollection<UnlistedEntry>? unlisted = null) => inner.ListAsync(prefix, startAfter, ct, unlisted);
         public Task<StoredObject?> HeadAsync(string key, CancellationToken ct = default) => inner.HeadAsync(key, ct);
         public Task<Stream> OpenReadAsync(string key, CancellationToken ct = default) =>
             Path.Combine(inner.Root, key) == deniedPath ? throw new UnauthorizedAccessException($"Access to the path '{deniedPath}' is denied.") : inner.OpenReadAsync(key, ct);
