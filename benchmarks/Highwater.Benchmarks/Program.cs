@@ -6,7 +6,8 @@ using Highwater.Benchmarks;
 // highwater-bench [run] [--events=1M,10M] [--days=30] [--users=1M] [--runs=5] [--cases=full,day30,noop30,day300,noop300]
 //                 [--history-events-per-day=N] [--seed=42] [--duckdb-threads=0] [--data-dir=..] [--out-dir=..]
 // Internal verbs (the benchmark starts itself with them): measure <result-file> -- <command...>,
-//                 duckdb-job <files-list> <users-dir> <out-dir> <threads>, generate <landing> <users-dir>
+//                 duckdb-job <files-list> <users-dir> <out-dir> <threads>, generate <landing> <users-dir>,
+//                 generate-events <landing> <shape> <events> [days]
 // Profiling verbs: profile-extract <landing> [max], profile-transform <staging> <users>,
 //                 profile-gate <mart-folder> [kpi-folder] [--generate[=10M]] [--contracts=dir]
 switch (args.FirstOrDefault())
@@ -17,6 +18,10 @@ switch (args.FirstOrDefault())
         return DuckDbJob.RunVerb(args[1], args[2], args[3], int.Parse(args[4], CultureInfo.InvariantCulture));
     case "profile-extract":
         return await ExtractProfile.RunVerb(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : int.MaxValue);
+    case "generate-events": // <landing> <shape> <events> [days]: one shape's events, for profile-extract
+        var days = args.Length > 4 ? (int)Options.Count(args[4]) : 30;
+        Console.WriteLine(new DataGenerator(42, 1_000_000, ProducerShape.Named(args[2])).WriteEvents(args[1], 0, days, Options.Count(args[3]) / days));
+        return 0;
     case "profile-gate":
         return await GateProfile.RunVerb(args[1..]);
     case "--help" or "-h" or "help":
