@@ -1,7 +1,8 @@
 namespace Highwater.Staging;
 
 /// <summary>
-/// Splits a byte stream into lines ('\n', with an optional '\r' before it) without decoding them.
+/// Splits a byte stream into lines ('\n', with an optional '\r' before it) without decoding them. A UTF-8 byte order
+/// mark (EF BB BF) at the start of the stream is skipped, as editors and PowerShell write one.
 /// The returned memory is only valid until the next call. Memory stays bounded by the longest line.
 /// </summary>
 public sealed class NdjsonLineReader
@@ -14,6 +15,7 @@ public sealed class NdjsonLineReader
     private int _start;
     private int _end;
     private bool _eof;
+    private bool _started;
 
     public NdjsonLineReader(Stream stream, int initialBufferBytes = 1 << 16, int maxLineBytes = DefaultMaxLineBytes)
     {
@@ -31,6 +33,7 @@ public sealed class NdjsonLineReader
     public bool TryReadLine(out ReadOnlyMemory<byte> line)
     {
         LastLineTooLong = false;
+        if (!_started) SkipByteOrderMark();
         var scanFrom = _start;
         while (true)
         {
@@ -82,6 +85,13 @@ public sealed class NdjsonLineReader
     {
         if (to > from && _buffer[to - 1] == (byte)'\r') to--;
         return new ReadOnlyMemory<byte>(_buffer, from, to - from);
+    }
+
+    private void SkipByteOrderMark()
+    {
+        _started = true;
+        while (_end - _start < 3 && !_eof) Fill();
+        if (_buffer.AsSpan(_start, _end - _start).StartsWith("\uFEFF"u8)) _start += 3;
     }
 
     private void Fill()

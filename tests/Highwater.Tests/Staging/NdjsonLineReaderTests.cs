@@ -62,6 +62,14 @@ public sealed class NdjsonLineReaderTests
     }
 
     [Fact]
+    public void A_byte_order_mark_at_the_start_is_skipped_and_kept_elsewhere()
+    {
+        Assert.Equal([L(1, "a"), L(2, "\uFEFFb")], ReadAll("\uFEFFa\n\uFEFFb\n", chunk: 1));
+        Assert.Equal([L(1, "a")], ReadAll("\uFEFFa"));
+        Assert.Equal([L(1, "\uFEFF")], ReadAll("\uFEFF\uFEFF"));
+    }
+
+    [Fact]
     public void Crlf_endings_drop_the_carriage_return()
     {
         Assert.Equal([L(1, "a"), L(2, "bc"), L(3, "def")], ReadAll("a\r\nbc\r\ndef\r\n"));
