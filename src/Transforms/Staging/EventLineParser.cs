@@ -32,12 +32,19 @@ public sealed class EventLineParser
     /// <summary>Deeper unknown values are left to the general path (whose reader allows 64 levels in all).</summary>
     private const int SkipMaxDepth = 32;
 
-    private static readonly JsonReaderOptions SkipOptions = new() { MaxDepth = SkipMaxDepth };
-
     /// <summary>Unescaped strings of the current line; at least as long as the line, so it never grows mid-line.</summary>
     private byte[] _scratch = new byte[1024];
 
     private EventTimestamp.DayCache _days;
+
+    /// <summary>
+    /// The field index (in <see cref="FieldNames"/> order, <see cref="UnknownField"/> for another name) at each key
+    /// position of the last line the fast path read: a producer writes its keys in one order, so the name at a position
+    /// is first compared with that field's literal.
+    /// </summary>
+    private readonly byte[] _keyOrder = [0, 1, 2, 3, 4, 5, 6, 7, 8, .. Enumerable.Repeat(UnknownField, MaxPredictedKeys - 9)];
+    private const byte UnknownField = 255;
+    private const int MaxPredictedKeys = 32;
 
     /// <summary>One row's buffers for <see cref="Parse"/>.</summary>
     private ParsedEvents? _one;
@@ -94,7 +101,8 @@ public sealed class EventLineParser
         EnsureScratch(s.Length);
         var used = 0;
         var seen = 0;
-        var field = 0;
+        var position = 0;
+        var keyOrder = _keyOrder;
         ReadOnlySpan<byte> orderId = default, currency = default, sku = default, channel = default;
         bool orderIdNull = false, currencyNull = false, skuNull = false, channelNull = false, hasQty = false, hasPrice = false;
         long userId = 0;
@@ -104,11 +112,12 @@ public sealed class EventLineParser
         SkipSpace(s, ref at);
         while (true)
         {
-            // "name": first the name that usually comes next (the fields in schema order), else any name
+            // "name": first the name at this position in the last line, else any name
             int bit;
-            if (StartsWithQuotedName(s[at..], field, out var nameLength))
+            var predicted = position < MaxPredictedKeys ? keyOrder[position] : UnknownField;
+            if (predicted != UnknownField && StartsWithQuotedName(s[at..], predicted, out var nameLength))
             {
-                bit = 1 << field;
+                bit = 1 << predicted;
                 at += nameLength;
             }
             else
@@ -121,7 +130,10 @@ public sealed class EventLineParser
                 if (name.IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0) return false;
                 bit = FieldBit(name);
                 at += nameEnd + 2;
+                if (position < MaxPredictedKeys)
+                    keyOrder[position] = bit == 0 ? UnknownField : (byte)System.Numerics.BitOperations.TrailingZeroCount(bit);
             }
+            position++;
             SkipSpace(s, ref at);
             if (at >= s.Length || s[at] != ':') return false;
             at++;
@@ -134,7 +146,6 @@ public sealed class EventLineParser
             {
                 if ((seen & bit) != 0) return false;
                 seen |= bit;
-                field = System.Numerics.BitOperations.TrailingZeroCount(bit) + 1;
                 switch (bit)
                 {
                     case OrderIdBit:
@@ -451,7 +462,7 @@ public sealed class EventLineParser
     }
 
     /// <summary>Skips an unknown field's value, checking it as the general reader would (strings also for UTF-8).</summary>
-    private bool SkipValue(ReadOnlySpan<byte> s, ref int at)
+    private static bool SkipValue(ReadOnlySpan<byte> s, ref int at, int depth = 1)
     {
         if (at >= s.Length) return false;
         switch (s[at])
@@ -465,21 +476,47 @@ public sealed class EventLineParser
             case (byte)'n':
                 return Literal(s, ref at, "null"u8);
             case (byte)'{' or (byte)'[':
-                try
-                {
-                    var reader = new Utf8JsonReader(s[at..], isFinalBlock: false, new JsonReaderState(SkipOptions));
-                    if (!reader.Read() || !reader.TrySkip()) return false;
-                    var value = s.Slice(at, (int)reader.BytesConsumed);
-                    if (!Utf8.IsValid(value)) return false;
-                    at += value.Length;
-                    return true;
-                }
-                catch (JsonException)
-                {
-                    return false;
-                }
+                return SkipNested(s, ref at, depth + 1);
             default:
                 return NumberEnd(s, ref at);
+        }
+    }
+
+    /// <summary>Skips an object or array (at its opening bracket), checking it as the general reader would.</summary>
+    private static bool SkipNested(ReadOnlySpan<byte> s, ref int at, int depth)
+    {
+        if (depth > SkipMaxDepth) return false;
+        var isObject = s[at] == '{';
+        var close = isObject ? (byte)'}' : (byte)']';
+        at++;
+        SkipSpace(s, ref at);
+        if (at < s.Length && s[at] == close)
+        {
+            at++;
+            return true;
+        }
+        while (true)
+        {
+            if (isObject)
+            {
+                if (at >= s.Length || s[at] != '"' || !SkipString(s, ref at)) return false;
+                SkipSpace(s, ref at);
+                if (at >= s.Length || s[at] != ':') return false;
+                at++;
+                SkipSpace(s, ref at);
+            }
+            if (!SkipValue(s, ref at, depth)) return false;
+            SkipSpace(s, ref at);
+            if (at >= s.Length) return false;
+            if (s[at] == ',')
+            {
+                at++;
+                SkipSpace(s, ref at);
+                continue;
+            }
+            if (s[at] != close) return false;
+            at++;
+            return true;
         }
     }
 
