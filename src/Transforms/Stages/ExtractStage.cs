@@ -237,7 +237,8 @@ public static class ExtractStage
     {
         if (reader.LastLineTooLong)
         {
-            quarantine.Add(new(reader.LineNumber, $"line longer than {NdjsonLineReader.DefaultMaxLineBytes:N0} bytes", ""));
+            quarantine.Add(new(reader.LineNumber, $"line longer than {NdjsonLineReader.DefaultMaxLineBytes:N0} bytes" +
+                (reader.LastLineHadCarriageReturn ? LineEnding.TooLongWithCarriageReturns : ""), ""));
             return;
         }
         if (IsBlank(line)) return;

@@ -6,6 +6,10 @@ namespace Highwater.Staging;
 /// </summary>
 public static class LineEnding
 {
+    /// <summary>Added to the reason for a line too long that holds carriage returns.</summary>
+    public const string TooLongWithCarriageReturns =
+        " and holds carriage returns (CR) but no LF: lines must end in LF or CRLF (CR-only line endings are not supported)";
+
     /// <summary>The reason for a malformed line that holds a CR followed by another object, or null.</summary>
     public static string? BareCarriageReturn(ReadOnlySpan<byte> line)
     {

@@ -30,9 +30,12 @@ public sealed class NdjsonLineReader
     /// <summary>True when the last line returned was longer than the limit and was cut off.</summary>
     public bool LastLineTooLong { get; private set; }
 
+    /// <summary>For a line too long: whether its first part held a carriage return (a file with CR-only line endings).</summary>
+    public bool LastLineHadCarriageReturn { get; private set; }
+
     public bool TryReadLine(out ReadOnlyMemory<byte> line)
     {
-        LastLineTooLong = false;
+        LastLineTooLong = LastLineHadCarriageReturn = false;
         if (!_started) SkipByteOrderMark();
         var scanFrom = _start;
         while (true)
@@ -62,6 +65,7 @@ public sealed class NdjsonLineReader
             if (scanned > _maxLineBytes + 1)
             {
                 // Skip the rest of an over-long line; report what we have as too long.
+                LastLineHadCarriageReturn = _buffer.AsSpan(_start, scanned).Contains((byte)'\r');
                 SkipToNextLine();
                 LineNumber++;
                 LastLineTooLong = true;
@@ -78,6 +82,7 @@ public sealed class NdjsonLineReader
     {
         if (line.Length <= _maxLineBytes) return line;
         LastLineTooLong = true;
+        LastLineHadCarriageReturn = line.Span.Contains((byte)'\r');
         return ReadOnlyMemory<byte>.Empty;
     }
 
