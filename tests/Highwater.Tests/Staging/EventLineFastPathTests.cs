@@ -44,6 +44,23 @@ public sealed class EventLineFastPathTests
         """{"channel":"web","sku":"S","currency":"EUR","unit_price":1,"qty":1,"arrival_ts":"2026-01-25T08:59:30Z","event_ts":"2026-01-25T08:25:41Z","user_id":1,"order_id":"x"}""",
     };
 
+    /// <summary>What producers write, each taken by the fast path with the general parser's values.</summary>
+    public static TheoryData<string> ProducerLines => new()
+    {
+        Line(eventTs: "\"2024-01-01T07:32:01.251Z\"", arrivalTs: "\"2024-01-01T07:32:01.9Z\""),                    // JavaScript, Log4j, Serilog
+        Line(eventTs: "\"2024-01-01T07:32:01.251000+00:00\"", arrivalTs: "\"2024-01-01T07:32:01+0100\"")
+            .Replace("\":", "\": ").Replace(",\"", ", \"").Replace("SKU-1001", "caf\\u00e9 \\ud83d\\ude00"),  // Python json.dumps
+        Line(eventTs: "\"2024-01-01T07:32:01.2510000\\u002B01:00\"", arrivalTs: "\"2024-01-01T07:32:01.1234567-05:30\""), // System.Text.Json
+        """{"arrival_ts":"2024-01-01T07:32:01.123456789Z","channel":"web","currency":"EUR","event_ts":"2024-01-01T07:32:01Z","order_id":"a\u003cb\u003e","qty":2,"sku":"S","unit_price":1.5,"user_id":7}""" + "\r", // Go, CRLF
+        Line(channel: "\"web\",\"meta\":{\"tags\":[\"a\",1,2.5e3,{\"k\":null}],\"ok\":true},\"v\":-0.5,\"n\":null,\"s\":\"é\\n\""),       // unknown fields
+        Line(unitPrice: "150e-2", orderId: "\"Zürich-東京\""),
+    };
+
+    [Theory]
+    [MemberData(nameof(ProducerLines))]
+    public void Producer_shapes_take_the_fast_path_with_the_general_parsers_values(string line) =>
+        The_fast_path_takes_the_common_shape_with_the_general_parsers_values(line);
+
     /// <summary>Lines of other shapes, valid or not: whichever path takes them, the general parser's verdict and values.</summary>
     public static TheoryData<string> OtherLines => new()
     {

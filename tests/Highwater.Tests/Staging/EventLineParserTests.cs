@@ -139,6 +139,20 @@ public sealed class EventLineParserTests
         Assert.Equal(0, r.EventTs.Ticks % 10);
     }
 
+    [Theory]
+    [InlineData("2024-01-01T07:32:01.251Z", "2024-01-01T07:32:01.2510000Z")]
+    [InlineData("2024-01-01T08:32:01.251+0100", "2024-01-01T07:32:01.2510000Z")]
+    [InlineData("2024-01-01T08:32:01.2510000\\u002B01:00", "2024-01-01T07:32:01.2510000Z")]
+    [InlineData("2024-01-01T02:02:01.251999999-05:30", "2024-01-01T07:32:01.2519990Z")]
+    [InlineData("2024-01-01T08:32:01+01", "2024-01-01T07:32:01.0000000Z")]
+    public void Producer_timestamp_spellings_are_read_as_utc(string text, string expected)
+    {
+        var r = ParseValid(With("event_ts", $"\"{text}\""));
+
+        Assert.Equal(expected, r.EventTs.ToString("O"));
+        Assert.Equal(DateTimeKind.Utc, r.EventTs.Kind);
+    }
+
     [Fact]
     public void Fractional_seconds_with_offset_are_truncated_not_rounded()
     {
