@@ -167,7 +167,7 @@ Task("Benchmark")
     .Does(() =>
     {
         // Thin: every --bench-<option>=value is passed to the benchmark as --<option>=value.
-        var options = new[] { "events", "days", "users", "runs", "cases", "history-events-per-day", "seed", "duckdb-threads", "data-dir", "out-dir" }
+        var options = new[] { "events", "days", "users", "runs", "cases", "history-events-per-day", "seed", "duckdb-threads", "data-dir", "out-dir", "shapes" }
             .Where(name => HasArgument($"bench-{name}"))
             .Select(name => $"--{name}={Quote(Argument<string>($"bench-{name}"))}");
         var exit = StartProcess("dotnet", new ProcessSettings

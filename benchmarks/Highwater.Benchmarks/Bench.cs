@@ -52,7 +52,9 @@ public sealed partial class Bench(Options o)
             switch (c)
             {
                 case "full":
-                    foreach (var n in o.Events) FullLoad(n, users);
+                    foreach (var n in o.Events)
+                        foreach (var shape in o.Shapes)
+                            FullLoad(n, users, shape);
                     break;
                 case var _ when DayCase().Match(c) is { Success: true } m:
                     Incremental(int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), users, noop: m.Groups[1].Value == "noop");
@@ -73,12 +75,13 @@ public sealed partial class Bench(Options o)
 
     // ---- cases ----
 
-    private void FullLoad(long events, string users)
+    private void FullLoad(long events, string users, ProducerShape shape)
     {
-        var name = $"full-{Human(events)}";
-        var data = Path.Combine(o.DataDir, $"full-{events}-d{o.Days}-s{o.Seed}");
+        var shipped = shape == ProducerShape.Shipped;
+        var name = shipped ? $"full-{Human(events)}" : $"full-{Human(events)}-{shape.Name}";
+        var data = Path.Combine(o.DataDir, shipped ? $"full-{events}-d{o.Days}-s{o.Seed}" : $"full-{events}-d{o.Days}-s{o.Seed}-{shape.Name}");
         var landing = Path.Combine(data, "landing");
-        var written = Generated(data, () => new DataGenerator(o.Seed, o.Users).WriteEvents(landing, 0, o.Days, events / o.Days));
+        var written = Generated(data, () => new DataGenerator(o.Seed, o.Users, shape).WriteEvents(landing, 0, o.Days, events / o.Days));
         var run = Path.Combine(o.OutDir, "cases", name);
         var (warehouse, work, duck) = (Path.Combine(run, "warehouse"), Path.Combine(run, "work"), Path.Combine(run, "duckdb-out"));
         var files = Path.Combine(run, "files.txt");
@@ -103,7 +106,7 @@ public sealed partial class Bench(Options o)
             if (i % 2 == 0) { Hw(); Dk(); } else { Dk(); Hw(); }
         }
         void Settle() => Shell(Path.Combine(_logDir, "restore.log"), "sync");
-        Add(new CaseResult(name, $"full load: {events:N0} events in {o.Days} days, {written.Files} files", written.Files, written.Bytes,
+        Add(new CaseResult(name, $"full load: {events:N0} events in {o.Days} days, {written.Files} files, shape {shape.Name}", written.Files, written.Bytes,
             written.Lines, load, LoadAverage(), [new("highwater", hw), new("duckdb", dk)]));
     }
 
@@ -232,7 +235,8 @@ public sealed partial class Bench(Options o)
         {
             machine = Machine(),
             date = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture),
-            options = new { o.Events, o.Days, o.Users, o.Runs, o.Cases, o.HistoryEventsPerDay, o.Seed, o.DuckDbThreads },
+            options = new { o.Events, o.Days, o.Users, o.Runs, o.Cases, o.HistoryEventsPerDay, o.Seed, o.DuckDbThreads, Shapes = o.Shapes.Select(s => s.Name) },
+            worstShape = Worst().Select(w => new { w.Events, w.Case, w.Ratio }),
             cases = _results.Select(c => new
             {
                 c.Case, c.Description, c.Files, inputMB = c.InputBytes / 1e6, c.InputLines, c.LoadBefore, c.LoadAfter,
@@ -244,10 +248,27 @@ public sealed partial class Bench(Options o)
                     e.Runs,
                 }),
                 ratioHighwaterToDuckDb = Ratio(c),
+                fullLoadEvents = FullLoadSize(c),
             }),
         };
         File.WriteAllText(Path.Combine(o.OutDir, "results.json"), JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
         File.WriteAllText(Path.Combine(o.OutDir, "results.md"), Table());
+    }
+
+    /// <summary>The full-load case of each size whose wall-time ratio to DuckDB is the highest: the headline figure.</summary>
+    private IEnumerable<(string Events, string Case, double Ratio)> Worst() =>
+        _results.Where(c => FullLoadSize(c) is not null && WallRatio(c) is not null)
+            .GroupBy(c => FullLoadSize(c)!)
+            .Select(g => g.OrderByDescending(c => WallRatio(c)).First())
+            .Select(c => (FullLoadSize(c)!, c.Case, WallRatio(c)!.Value));
+
+    private static string? FullLoadSize(CaseResult c) => c.Case.StartsWith("full-", StringComparison.Ordinal) ? c.Case.Split('-')[1] : null;
+
+    private static double? WallRatio(CaseResult c)
+    {
+        var h = c.Engines.FirstOrDefault(e => e.Engine == "highwater");
+        var d = c.Engines.FirstOrDefault(e => e.Engine == "duckdb");
+        return h is null || d is null ? null : h.Wall / d.Wall;
     }
 
     private static object? Ratio(CaseResult c)
@@ -278,6 +299,9 @@ public sealed partial class Bench(Options o)
                 sb.AppendLine(first ? $"{c.LoadBefore} → {c.LoadAfter} |" : " |");
             }
         }
+        sb.AppendLine();
+        foreach (var (events, worstCase, ratio) in Worst())
+            sb.AppendLine($"Headline, full load of {events} (worst producer shape): {worstCase}, {ratio:F2} x DuckDB's wall time.");
         sb.AppendLine();
         sb.AppendLine("Highwater per stage (median seconds, as each stage process reports it):");
         sb.AppendLine();

@@ -25,11 +25,13 @@ public sealed class DataGenerator
 
     private readonly int _seed;
     private readonly long _users;
+    private readonly ProducerShape _shape;
 
-    public DataGenerator(int seed, long users)
+    public DataGenerator(int seed, long users, ProducerShape? shape = null)
     {
         _seed = seed;
         _users = users;
+        _shape = shape ?? ProducerShape.Shipped;
     }
 
     public sealed record Written(int Files, long Lines, long Bytes, List<string> Paths);
@@ -82,40 +84,87 @@ public sealed class DataGenerator
 
     private int FormatEvent(Span<byte> s, Random rng, DateTime dayStart, int day, int file, long seq)
     {
+        var shape = _shape.Mixed ? ProducerShape.Producers[rng.Next(ProducerShape.Producers.Length)] : _shape;
         var eventTs = dayStart.AddSeconds(rng.Next(86_400));
         var arrivalTs = eventTs.AddSeconds(rng.Next(1, 3_600));
+        if (shape.FractionDigits > 0)
+        {
+            eventTs = eventTs.AddTicks(rng.Next(10_000_000));
+            arrivalTs = arrivalTs.AddTicks(rng.Next(10_000_000));
+        }
         var userId = 1 + rng.NextInt64(_users);
-        var qty = 1 + rng.Next(5);
+        var qty = 1 + rng.Next(shape.MaxQty);
         var cents = 100 + rng.Next(49_900);
         var currency = Currencies[rng.Next(Currencies.Length)];
-        var sku = 1000 + rng.Next(4000);
+        var sku = 1000 + rng.Next(shape.Skus);
         var channel = Channels[rng.Next(Channels.Length)];
         var offset = rng.Next(10) == 0; // one in ten timestamps carries a +01:00 offset instead of Z
         var bad = rng.NextDouble() < BadFraction ? 1 + rng.Next(4) : 0;
+        var colon = shape.Spaced ? ": "u8 : ":"u8;
+        var comma = shape.Spaced ? ", "u8 : ","u8;
 
         var n = 0;
-        Put(s, ref n, "{\"order_id\":\"O-"u8);
-        Num(s, ref n, day); Put(s, ref n, "-"u8); Num(s, ref n, file); Put(s, ref n, "-"u8); Num(s, ref n, seq);
-        Put(s, ref n, "\",\"user_id\":"u8); Num(s, ref n, userId);
-        Put(s, ref n, ",\"event_ts\":\""u8); Ts(s, ref n, eventTs, offset, zoneless: bad == 1);
-        Put(s, ref n, "\",\"arrival_ts\":\""u8); Ts(s, ref n, arrivalTs, offset, zoneless: false);
-        Put(s, ref n, "\",\"qty\":"u8);
-        if (bad == 2) { Put(s, ref n, "\"two\""u8); } else Num(s, ref n, qty);
-        Put(s, ref n, ",\"unit_price\":"u8); Num(s, ref n, cents / 100); Put(s, ref n, "."u8);
-        s[n++] = (byte)('0' + cents / 10 % 10); s[n++] = (byte)('0' + cents % 10);
-        Put(s, ref n, ",\"currency\":\""u8); Put(s, ref n, currency);
-        Put(s, ref n, "\",\"sku\":\"SKU-"u8); Num(s, ref n, sku);
-        if (bad == 3) // a line cut off mid-object
+        s[n++] = (byte)'{';
+        var order = shape.Reordered ? ReorderedFields : CanonicalFields;
+        for (var k = 0; k < order.Length; k++)
         {
-            s[n++] = (byte)'\n';
-            return n;
+            var field = order[k];
+            if (bad == 4 && field == 8) continue; // 4: the channel field is missing
+            if (n > 1) Put(s, ref n, comma);
+            s[n++] = (byte)'"'; Put(s, ref n, FieldNames[field]); s[n++] = (byte)'"'; Put(s, ref n, colon);
+            switch (field)
+            {
+                case 0:
+                    Put(s, ref n, "\"O-"u8); Num(s, ref n, day); Put(s, ref n, "-"u8); Num(s, ref n, file); Put(s, ref n, "-"u8); Num(s, ref n, seq);
+                    s[n++] = (byte)'"';
+                    break;
+                case 1: Num(s, ref n, userId); break;
+                case 2: s[n++] = (byte)'"'; Ts(s, ref n, eventTs, offset, zoneless: bad == 1, shape); s[n++] = (byte)'"'; break;
+                case 3: s[n++] = (byte)'"'; Ts(s, ref n, arrivalTs, offset, zoneless: false, shape); s[n++] = (byte)'"'; break;
+                case 4:
+                    if (bad == 2) Put(s, ref n, "\"two\""u8);
+                    else Num(s, ref n, qty);
+                    break;
+                case 5:
+                    Num(s, ref n, cents / 100); s[n++] = (byte)'.';
+                    s[n++] = (byte)('0' + cents / 10 % 10); s[n++] = (byte)('0' + cents % 10);
+                    break;
+                case 6: s[n++] = (byte)'"'; Put(s, ref n, currency); s[n++] = (byte)'"'; break;
+                case 7:
+                    Put(s, ref n, "\"SKU-"u8); Num(s, ref n, sku);
+                    if (shape.Escapes && sku % 7 == 0) Put(s, ref n, shape.GoEscapes ? "\\u003cXL\\u003e"u8 : "-caf\\u00e9"u8);
+                    if (bad == 3) // a line cut off mid-object
+                    {
+                        Eol(s, ref n, shape);
+                        return n;
+                    }
+                    s[n++] = (byte)'"';
+                    break;
+                case 8: s[n++] = (byte)'"'; Put(s, ref n, channel); s[n++] = (byte)'"'; break;
+            }
         }
-        if (bad != 4) // 4: the channel field is missing
+        if (shape.UnknownFields)
         {
-            Put(s, ref n, "\",\"channel\":\""u8); Put(s, ref n, channel);
+            Put(s, ref n, comma); Put(s, ref n, "\"schema_version\""u8); Put(s, ref n, colon); Num(s, ref n, 3);
+            Put(s, ref n, comma); Put(s, ref n, "\"promo\""u8); Put(s, ref n, colon); Put(s, ref n, rng.Next(3) == 0 ? "true"u8 : "null"u8);
+            Put(s, ref n, comma); Put(s, ref n, "\"client\""u8); Put(s, ref n, colon);
+            Put(s, ref n, "{\"ip\":\"10.0.0.1\",\"tags\":[\"a\",1,2.5,{\"k\":null}],\"ua\":\"Mozilla/5.0\"}"u8);
         }
-        Put(s, ref n, "\"}\n"u8);
+        s[n++] = (byte)'}';
+        Eol(s, ref n, shape);
         return n;
+    }
+
+    private static readonly byte[][] FieldNames =
+        [.. new[] { "order_id", "user_id", "event_ts", "arrival_ts", "qty", "unit_price", "currency", "sku", "channel" }.Select(Encoding.ASCII.GetBytes)];
+    private static readonly int[] CanonicalFields = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+    /// <summary>Alphabetical, as Go's map encoding and many serialisers with sorted keys write them.</summary>
+    private static readonly int[] ReorderedFields = [3, 8, 6, 2, 0, 4, 7, 5, 1];
+
+    private static void Eol(Span<byte> s, ref int n, ProducerShape shape)
+    {
+        if (shape.Crlf) s[n++] = (byte)'\r';
+        s[n++] = (byte)'\n';
     }
 
     private static void Put(Span<byte> s, ref int n, ReadOnlySpan<byte> v)
@@ -136,13 +185,27 @@ public sealed class DataGenerator
         s[n++] = (byte)('0' + v % 10);
     }
 
-    private static void Ts(Span<byte> s, ref int n, DateTime utc, bool offset, bool zoneless)
+    private static void Ts(Span<byte> s, ref int n, DateTime utc, bool offset, bool zoneless, ProducerShape shape)
     {
         var t = offset ? utc.AddHours(1) : utc;
         Num(s, ref n, t.Year); s[n++] = (byte)'-'; Two(s, ref n, t.Month); s[n++] = (byte)'-'; Two(s, ref n, t.Day);
         s[n++] = (byte)'T'; Two(s, ref n, t.Hour); s[n++] = (byte)':'; Two(s, ref n, t.Minute); s[n++] = (byte)':'; Two(s, ref n, t.Second);
+        if (shape.FractionDigits > 0)
+        {
+            s[n++] = (byte)'.';
+            var fraction = t.Ticks % TimeSpan.TicksPerSecond * 100; // nanoseconds
+            var digits = shape.FractionDigits;
+            for (var d = 9; d > digits; d--) fraction /= 10;
+            for (var d = digits - 1; d >= 0; d--)
+            {
+                s[n + d] = (byte)('0' + fraction % 10);
+                fraction /= 10;
+            }
+            n += digits;
+        }
         if (zoneless) return;
-        if (offset) Put(s, ref n, "+01:00"u8);
+        if (offset) Put(s, ref n, shape.EscapedPlus ? "\\u002B01:00"u8 : "+01:00"u8);
+        else if (shape.UtcAsOffset) Put(s, ref n, "+00:00"u8);
         else s[n++] = (byte)'Z';
     }
 

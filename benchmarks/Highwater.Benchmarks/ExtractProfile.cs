@@ -7,7 +7,8 @@ namespace Highwater.Benchmarks;
 
 /// <summary>
 /// The <c>profile-extract</c> verb: where Extract's CPU goes, single-threaded, on the files of a landing folder:
-/// splitting lines, parsing them (the general parser, then the fast path into byte columns), and writing the staging spool.
+/// splitting lines, a plain Utf8JsonReader pass over every token (the floor), the general path alone, the parser as
+/// Extract runs it (fast path, else general) into byte columns, and writing the staging spool.
 /// </summary>
 public static class ExtractProfile
 {
@@ -29,16 +30,65 @@ public static class ExtractProfile
             }
             return lines;
         });
-        await Phase("split + parse", async () =>
+        await Phase("split + Utf8JsonReader, every token (the floor)", async () =>
         {
-            long rows = 0;
-            var p = new EventLineParser();
+            await Task.CompletedTask;
+            long tokens = 0;
             foreach (var f in files)
             {
                 using var s = File.OpenRead(f);
                 var r = new NdjsonLineReader(s, 1 << 20);
                 while (r.TryReadLine(out var line))
-                    if (p.Parse(line.Span, f, r.LineNumber, out _) is not null) rows++;
+                {
+                    try
+                    {
+                        var json = new System.Text.Json.Utf8JsonReader(line.Span);
+                        while (json.Read()) tokens += json.ValueSpan.Length > 0 ? 1 : 0;
+                    }
+                    catch (System.Text.Json.JsonException) { }
+                }
+            }
+            return tokens;
+        });
+        await Phase("split + fast path only (lines it takes)", async () =>
+        {
+            await Task.CompletedTask;
+            long rows = 0;
+            var p = new EventLineParser();
+            var ids = new Utf8ValueIds(new Utf8ValueTable());
+            var cols = new ParsedEvents(16_384, ids.Table);
+            foreach (var f in files)
+            {
+                using var s = File.OpenRead(f);
+                var r = new NdjsonLineReader(s, 1 << 20);
+                cols.SetSourceKey(f, ids);
+                while (r.TryReadLine(out var line))
+                {
+                    if (p.TryParseFast(line.Span, cols, ids, r.LineNumber)) rows++;
+                    if (cols.IsFull) { cols.Clear(); cols.SetSourceKey(f, ids); }
+                }
+                cols.Clear();
+            }
+            return rows;
+        });
+        await Phase("split + general path only, into byte columns", async () =>
+        {
+            await Task.CompletedTask;
+            long rows = 0;
+            var p = new EventLineParser();
+            var ids = new Utf8ValueIds(new Utf8ValueTable());
+            var cols = new ParsedEvents(16_384, ids.Table);
+            foreach (var f in files)
+            {
+                using var s = File.OpenRead(f);
+                var r = new NdjsonLineReader(s, 1 << 20);
+                cols.SetSourceKey(f, ids);
+                while (r.TryReadLine(out var line))
+                {
+                    if (p.ParseGeneral(line.Span, cols, ids, r.LineNumber, out _)) rows++;
+                    if (cols.IsFull) { cols.Clear(); cols.SetSourceKey(f, ids); }
+                }
+                cols.Clear();
             }
             return rows;
         });

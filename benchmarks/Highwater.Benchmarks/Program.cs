@@ -3,10 +3,11 @@ using System.Text;
 using System.Text.Json;
 using Highwater.Benchmarks;
 
-// highwater-bench [run] [--events=1M,10M] [--days=30] [--users=1M] [--runs=5] [--cases=full,day30,noop30,day300,noop300]
+// highwater-bench [run] [--events=1M,10M] [--days=30] [--users=1M] [--runs=5] [--cases=full,day30,noop30,day300,noop300] [--shapes=..]
 //                 [--history-events-per-day=N] [--seed=42] [--duckdb-threads=0] [--data-dir=..] [--out-dir=..]
 // Internal verbs (the benchmark starts itself with them): measure <result-file> -- <command...>,
-//                 duckdb-job <files-list> <users-dir> <out-dir> <threads>, generate <landing> <users-dir>
+//                 duckdb-job <files-list> <users-dir> <out-dir> <threads>, generate <landing> <users-dir>,
+//                 generate-events <landing> <shape> <events> [days]
 // Profiling verbs: profile-extract <landing> [max], profile-transform <staging> <users>,
 //                 profile-gate <mart-folder> [kpi-folder] [--generate[=10M]] [--contracts=dir]
 switch (args.FirstOrDefault())
@@ -17,6 +18,10 @@ switch (args.FirstOrDefault())
         return DuckDbJob.RunVerb(args[1], args[2], args[3], int.Parse(args[4], CultureInfo.InvariantCulture));
     case "profile-extract":
         return await ExtractProfile.RunVerb(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : int.MaxValue);
+    case "generate-events": // <landing> <shape> <events> [days]: one shape's events, for profile-extract
+        var days = args.Length > 4 ? (int)Options.Count(args[4]) : 30;
+        Console.WriteLine(new DataGenerator(42, 1_000_000, ProducerShape.Named(args[2])).WriteEvents(args[1], 0, days, Options.Count(args[3]) / days));
+        return 0;
     case "profile-gate":
         return await GateProfile.RunVerb(args[1..]);
     case "--help" or "-h" or "help":
@@ -31,7 +36,7 @@ namespace Highwater.Benchmarks
 {
     public sealed record Options(
         List<long> Events, int Days, long Users, int Runs, List<string> Cases, long HistoryEventsPerDay,
-        int Seed, int DuckDbThreads, string DataDir, string OutDir, string RepoRoot)
+        int Seed, int DuckDbThreads, string DataDir, string OutDir, string RepoRoot, List<ProducerShape> Shapes)
     {
         public const string Usage = """
             highwater-bench: Highwater's whole PublishMart command against the same job in DuckDB.
@@ -41,6 +46,8 @@ namespace Highwater.Benchmarks
               --runs=5                   measured runs per case and engine, in alternation (median reported)
               --cases=full,day30,noop30,day300,noop300
               --history-events-per-day=N events per day in the incremental cases (default: smallest --events / --days)
+              --shapes=shipped,millis,python,dotnet,go,mixed
+                                         producer shapes of the full loads (see ProducerShape); the headline is the worst
               --seed=42  --duckdb-threads=0 (DuckDB's default: every core)
               --data-dir=artifacts/benchmark/data  --out-dir=artifacts/benchmark
             """;
@@ -64,7 +71,9 @@ namespace Highwater.Benchmarks
                 Count(Get("history-events-per-day", (events.Min() / days).ToString(CultureInfo.InvariantCulture))),
                 (int)Count(Get("seed", "42")), (int)Count(Get("duckdb-threads", "0")),
                 Path.GetFullPath(Get("data-dir", Path.Combine(root, "artifacts/benchmark/data"))),
-                Path.GetFullPath(Get("out-dir", Path.Combine(root, "artifacts/benchmark"))), root);
+                Path.GetFullPath(Get("out-dir", Path.Combine(root, "artifacts/benchmark"))), root,
+                Get("shapes", string.Join(",", ProducerShape.All.Select(s => s.Name))).Split(',', StringSplitOptions.RemoveEmptyEntries)
+                    .Select(ProducerShape.Named).ToList());
             if (map.Count > 0) throw new ArgumentException($"unknown option(s): {string.Join(", ", map.Keys)}\n{Usage}");
             return o;
         }

@@ -89,7 +89,7 @@ public static class ExtractStage
                         while (reader.TryRead(out var chunk))
                         {
                             foreach (var q in chunk.Quarantine)
-                                quarantine.Add(files[i].Key, q.Line, q.Reason, q.Raw);
+                                quarantine.Add(files[i].Key, q.Line, q.Reason, q.Raw, q.RawBase64);
                             fileQuarantined += chunk.Quarantine.Count;
                             fileRows += chunk.Rows.Count;
                             writer.Append(chunk.Rows);
@@ -132,7 +132,7 @@ public static class ExtractStage
     /// <summary>Rows of one file, parsed into column buffers, and the lines set aside, in line order.</summary>
     private sealed record Chunk(ParsedEvents Rows, List<QuarantinedLine> Quarantine, FileDone? Last);
 
-    private sealed record QuarantinedLine(long Line, string Reason, string Raw);
+    private sealed record QuarantinedLine(long Line, string Reason, string Raw, string? RawBase64 = null);
 
     private sealed record FileDone(long Lines, TimeSpan Elapsed);
 
@@ -184,6 +184,14 @@ public static class ExtractStage
                 await output.WriteAsync(new Chunk(rows, set, new FileDone(linesTaken, ctx.Clock.GetElapsedTime(started))), ct);
                 return;
             }
+            catch (InvalidDataException e) when (file.Key.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+            {
+                // The decompressor refused the bytes (no gzip header, a corrupt deflate stream): the object is damaged at rest,
+                // and reading it again gives the same bytes.
+                throw new DataException(
+                    $"{landing.Description}/{file.Key}: not a valid gzip file ({e.Message.TrimEnd('.')}; stopped after line {linesTaken:N0}). " +
+                    "Nothing of this batch was staged; replace the object (a re-upload is picked up) or remove it, then run again.", e);
+            }
             catch (Exception e) when (IsBrokenBody(e) && attempt < MaxAttemptsPerFile)
             {
                 // Read again from the start of the object; lines already taken are skipped.
@@ -229,12 +237,13 @@ public static class ExtractStage
     {
         if (reader.LastLineTooLong)
         {
-            quarantine.Add(new(reader.LineNumber, $"line longer than {NdjsonLineReader.DefaultMaxLineBytes:N0} bytes", ""));
+            quarantine.Add(new(reader.LineNumber, $"line longer than {NdjsonLineReader.DefaultMaxLineBytes:N0} bytes" +
+                (reader.LastLineHadCarriageReturn ? LineEnding.TooLongWithCarriageReturns : ""), ""));
             return;
         }
         if (IsBlank(line)) return;
         if (!parser.ParseInto(line, rows, ids, key, reader.LineNumber, out var reason))
-            quarantine.Add(new(reader.LineNumber, reason!, QuarantineWriter.RawText(line)));
+            quarantine.Add(new(reader.LineNumber, reason!, QuarantineWriter.RawText(line), QuarantineWriter.RawBase64(line)));
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> line)

@@ -15,7 +15,7 @@ public sealed class CheckedGzipStream : ForwardOnlyReadStream
 {
     private readonly TailStream _compressed;
     private readonly GZipStream _gzip;
-    private uint _crc = Crc32.Start;
+    private readonly System.IO.Hashing.Crc32 _crc = new();
     private long _length;
 
     public CheckedGzipStream(Stream compressed)
@@ -32,7 +32,7 @@ public sealed class CheckedGzipStream : ForwardOnlyReadStream
 
     /// <summary>True when the body ends in a trailer whose CRC-32 and size match all the data decompressed.</summary>
     public bool TrailerMatchesAllData =>
-        Finished && _compressed.HasTail && Crc32.Finish(_crc) == TrailerCrc && (uint)_length == TrailerSize;
+        Finished && _compressed.HasTail && _crc.GetCurrentHashAsUInt32() == TrailerCrc && (uint)_length == TrailerSize;
 
     /// <summary>The CRC-32 the last 8 bytes of the body claim (meaningful for a complete gzip body only).</summary>
     public uint TrailerCrc => BinaryPrimitives.ReadUInt32LittleEndian(_compressed.Tail);
@@ -51,7 +51,7 @@ public sealed class CheckedGzipStream : ForwardOnlyReadStream
         var n = _gzip.Read(buffer);
         if (n > 0)
         {
-            _crc = Crc32.Update(_crc, buffer[..n]);
+            _crc.Append(buffer[..n]);
             _length += n;
             return n;
         }
@@ -71,15 +71,15 @@ public sealed class CheckedGzipStream : ForwardOnlyReadStream
         await using var gzip = new GZipStream(compressed, CompressionMode.Decompress);
         var buffer = new byte[1 << 16];
         long position = 0;
-        var crc = Crc32.Start;
+        var crc = new System.IO.Hashing.Crc32();
         int n;
         while ((n = await gzip.ReadAsync(buffer, ct)) > 0)
         {
             var from = (int)Math.Clamp(start - position, 0, n);
-            if (from < n) crc = Crc32.Update(crc, buffer.AsSpan(from, n - from));
+            if (from < n) crc.Append(buffer.AsSpan(from, n - from));
             position += n;
         }
-        return position == totalLength && Crc32.Finish(crc) == lastMemberCrc;
+        return position == totalLength && crc.GetCurrentHashAsUInt32() == lastMemberCrc;
     }
 
     public override long Position { get => _length; set => throw new NotSupportedException(); }
@@ -135,32 +135,5 @@ public sealed class CheckedGzipStream : ForwardOnlyReadStream
             if (disposing) inner.Dispose();
             base.Dispose(disposing);
         }
-    }
-}
-
-/// <summary>CRC-32 (IEEE 802.3, as gzip uses it), table driven.</summary>
-internal static class Crc32
-{
-    public const uint Start = 0xFFFFFFFFu;
-    private static readonly uint[] Table = BuildTable();
-
-    public static uint Update(uint crc, ReadOnlySpan<byte> data)
-    {
-        foreach (var b in data) crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        return crc;
-    }
-
-    public static uint Finish(uint crc) => crc ^ 0xFFFFFFFFu;
-
-    private static uint[] BuildTable()
-    {
-        var table = new uint[256];
-        for (uint i = 0; i < 256; i++)
-        {
-            var c = i;
-            for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        return table;
     }
 }

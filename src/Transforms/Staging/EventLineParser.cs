@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -8,12 +9,17 @@ using Highwater.Model;
 namespace Highwater.Staging;
 
 /// <summary>
-/// Parses one NDJSON event line with <see cref="Utf8JsonReader"/> straight into an <see cref="EventRecord"/>.
-/// A line that is not a JSON object, lacks a required field or holds a value of the wrong type
-/// yields a reason instead of a record. Unknown fields are ignored.
-/// Timestamps must carry a zone ('Z' or an offset such as '+01:00'); they are converted to UTC.
+/// Parses one NDJSON event line into <see cref="ParsedEvents"/>. A line that is not a JSON object, lacks a required
+/// field, holds a value of the wrong type or is not valid UTF-8 yields a reason instead of a row. Unknown fields
+/// (of any type) are ignored; keys may come in any order; a repeated field's last value wins.
+/// Timestamps must carry a zone ('Z' or an offset such as '+01:00' or '+0100'); they are converted to UTC (see
+/// <see cref="EventTimestamp"/>). unit_price follows <see cref="MoneyText"/>.
 /// A JSON null is accepted for order_id, qty, unit_price, currency, sku and channel (the quality gate
 /// decides whether that is acceptable); user_id, event_ts and arrival_ts must hold values.
+/// Two paths, one verdict: a scanner over the bytes (<see cref="TryParseFast"/>) takes every line it can vouch
+/// for — any key order, any JSON white space, escapes, non-ASCII text, unknown fields of any type, the timestamp
+/// spellings of <see cref="EventTimestamp"/> — and leaves the rest to <see cref="ParseGeneral"/>
+/// (<see cref="Utf8JsonReader"/>), which decides and names the reason. Neither allocates per line.
 /// </summary>
 public sealed class EventLineParser
 {
@@ -23,136 +29,173 @@ public sealed class EventLineParser
     private static readonly string[] FieldNames =
         ["order_id", "user_id", "event_ts", "arrival_ts", "qty", "unit_price", "currency", "sku", "channel"];
 
-    private readonly StringPool _pool = new();
+    /// <summary>Deeper unknown values are left to the general path (whose reader allows 64 levels in all).</summary>
+    private const int SkipMaxDepth = 32;
 
-    /// <summary>The date part of the last timestamp the fast path read, and its ticks (a file's timestamps share a few dates).</summary>
-    private ulong _lastDate;
-    private ushort _lastDateEnd;
-    private long _lastDayTicks = -1;
+    /// <summary>Unescaped strings of the current line; at least as long as the line, so it never grows mid-line.</summary>
+    private byte[] _scratch = new byte[1024];
 
-    /// <summary>Parses a line; returns null and sets <paramref name="reason"/> when the line is malformed.</summary>
+    private EventTimestamp.DayCache _days;
+
+    /// <summary>
+    /// The field index (in <see cref="FieldNames"/> order, <see cref="UnknownField"/> for another name) at each key
+    /// position of the last line the fast path read: a producer writes its keys in one order, so the name at a position
+    /// is first compared with that field's literal.
+    /// </summary>
+    private readonly byte[] _keyOrder = [0, 1, 2, 3, 4, 5, 6, 7, 8, .. Enumerable.Repeat(UnknownField, MaxPredictedKeys - 9)];
+    private const byte UnknownField = 255;
+    private const int MaxPredictedKeys = 32;
+
+    /// <summary>One row's buffers for <see cref="Parse"/>.</summary>
+    private ParsedEvents? _one;
+    private Utf8ValueIds? _oneIds;
+
+    /// <summary>Parses a line into a record (tests and tools); returns null and sets <paramref name="reason"/> when the line is malformed.</summary>
     public EventRecord? Parse(ReadOnlySpan<byte> line, string sourceKey, long lineNumber, out string? reason)
     {
-        reason = null;
-        try
-        {
-            return ParseCore(line, sourceKey, lineNumber, out reason);
-        }
-        catch (JsonException e)
-        {
-            reason = $"not valid JSON: {FirstSentence(e.Message)}";
-            return null;
-        }
-        catch (InvalidOperationException e)
-        {
-            reason = $"not valid JSON: {FirstSentence(e.Message)}";
-            return null;
-        }
+        _oneIds ??= new Utf8ValueIds(new Utf8ValueTable());
+        _one ??= new ParsedEvents(1, _oneIds.Table);
+        _one.Clear();
+        _one.SetSourceKey(sourceKey, _oneIds);
+        if (!ParseGeneral(line, _one, _oneIds, lineNumber, out reason)) return null;
+        return _one[0];
     }
 
     /// <summary>
     /// Parses a line into <paramref name="into"/>; returns false and sets <paramref name="reason"/> when the line is
-    /// malformed. The common shape (the nine fields, no white space, plain ASCII strings, 'Z' timestamps to the
-    /// second, plain numbers) is read in one pass over the bytes without materialising strings; any other line
-    /// goes through <see cref="Parse"/>, which decides, so both give the same rows and the same reasons.
+    /// malformed (adding nothing).
     /// </summary>
     public bool ParseInto(ReadOnlySpan<byte> line, ParsedEvents into, Utf8ValueIds ids, string sourceKey, long lineNumber, out string? reason)
     {
-        if (TryParsePlain(line, into, ids, lineNumber))
+        if (TryParseFast(line, into, ids, lineNumber))
         {
             reason = null;
             return true;
         }
-        if (Parse(line, sourceKey, lineNumber, out reason) is not { } record) return false;
-        into.Add(record, ids);
-        return true;
+        if (ParseGeneral(line, into, ids, lineNumber, out reason)) return true;
+        reason = LineEnding.BareCarriageReturn(line) ?? reason;
+        return false;
     }
 
-    /// <summary>
-    /// The fast path: accepts only lines the general parser would accept with the same values, and refuses
-    /// (returns false, adding nothing) anything else — escapes, non-ASCII or control bytes in strings, white space,
-    /// unknown or repeated fields, exponents, more than two decimals, offsets or fractions in timestamps, nulls
-    /// where a value is required.
-    /// </summary>
-    internal bool TryParsePlain(ReadOnlySpan<byte> s, ParsedEvents into, Utf8ValueIds ids, long lineNumber)
+    private void EnsureScratch(int length)
     {
-        if (s.Length < 2 || s[0] != '{') return false;
-        var at = 1;
+        if (_scratch.Length < length) _scratch = new byte[Math.Max(length, _scratch.Length * 2)];
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // The fast path
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The scanner: accepts only lines the general parser accepts, with the same values, and refuses (returns false,
+    /// adding nothing) anything else — invalid JSON or UTF-8, repeated fields, escaped field names, nulls where a value
+    /// is required, numbers out of the plain ranges, timestamps outside <see cref="EventTimestamp"/>, unknown values
+    /// nested deeper than <see cref="SkipMaxDepth"/>.
+    /// </summary>
+    internal bool TryParseFast(ReadOnlySpan<byte> s, ParsedEvents into, Utf8ValueIds ids, long lineNumber)
+    {
+        var at = 0;
+        SkipSpace(s, ref at);
+        if (at >= s.Length || s[at] != '{') return false;
+        at++;
+        EnsureScratch(s.Length);
+        var used = 0;
         var seen = 0;
-        var field = 0;
-        ReadOnlySpan<byte> orderId = default;
-        bool orderIdNull = false, hasQty = false, hasPrice = false;
+        var position = 0;
+        var keyOrder = _keyOrder;
+        ReadOnlySpan<byte> orderId = default, currency = default, sku = default, channel = default;
+        bool orderIdNull = false, currencyNull = false, skuNull = false, channelNull = false, hasQty = false, hasPrice = false;
         long userId = 0;
         DateTime eventTs = default, arrivalTs = default;
         int qty = 0;
         decimal price = 0m;
-        ReadOnlySpan<byte> currency = default, sku = default, channel = default;
-        bool currencyNull = false, skuNull = false, channelNull = false;
+        SkipSpace(s, ref at);
         while (true)
         {
-            // "name": first the name that usually comes next (the fields in schema order), else any known name
+            // "name": first the name at this position in the last line, else any name
             int bit;
-            if (StartsWithQuotedName(s[at..], field, out var nameLength))
+            var predicted = position < MaxPredictedKeys ? keyOrder[position] : UnknownField;
+            if (predicted != UnknownField && StartsWithQuotedName(s[at..], predicted, out var nameLength))
             {
-                bit = 1 << field;
+                bit = 1 << predicted;
                 at += nameLength;
             }
             else
             {
                 if (at >= s.Length || s[at] != '"') return false;
-                var nameEnd = s[(at + 1)..].IndexOf((byte)'"');
-                if (nameEnd < 0) return false;
-                bit = FieldBit(s.Slice(at + 1, nameEnd));
+                var nameEnd = s[(at + 1)..].IndexOfAny((byte)'"', (byte)'\\');
+                if (nameEnd < 0 || s[at + 1 + nameEnd] != '"') return false;
+                var name = s.Slice(at + 1, nameEnd);
+                if (!Ascii.IsValid(name) && !Utf8.IsValid(name)) return false;
+                if (name.IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0) return false;
+                bit = FieldBit(name);
                 at += nameEnd + 2;
-                if (at >= s.Length || s[at] != ':') return false;
-                at++;
+                if (position < MaxPredictedKeys)
+                    keyOrder[position] = bit == 0 ? UnknownField : (byte)System.Numerics.BitOperations.TrailingZeroCount(bit);
             }
-            if (bit == 0 || (seen & bit) != 0) return false;
-            seen |= bit;
-            field++;
-            switch (bit)
+            position++;
+            SkipSpace(s, ref at);
+            if (at >= s.Length || s[at] != ':') return false;
+            at++;
+            SkipSpace(s, ref at);
+            if (bit == 0)
             {
-                case OrderIdBit:
-                    if (!PlainString(s, ref at, out orderId, out orderIdNull)) return false;
-                    break;
-                case UserIdBit:
-                    if (!PlainInteger(s, ref at, 18, out userId)) return false;
-                    break;
-                case EventTsBit:
-                    if (!PlainTimestamp(s, ref at, out eventTs)) return false;
-                    break;
-                case ArrivalTsBit:
-                    if (!PlainTimestamp(s, ref at, out arrivalTs)) return false;
-                    break;
-                case QtyBit:
-                    if (IsNullAt(s, ref at)) break;
-                    if (!PlainInteger(s, ref at, 9, out var q)) return false;
-                    (hasQty, qty) = (true, (int)q);
-                    break;
-                case UnitPriceBit:
-                    if (IsNullAt(s, ref at)) break;
-                    if (!PlainMoney(s, ref at, out price)) return false;
-                    hasPrice = true;
-                    break;
-                case CurrencyBit:
-                    if (!PlainString(s, ref at, out currency, out currencyNull)) return false;
-                    break;
-                case SkuBit:
-                    if (!PlainString(s, ref at, out sku, out skuNull)) return false;
-                    break;
-                case ChannelBit:
-                    if (!PlainString(s, ref at, out channel, out channelNull)) return false;
-                    break;
+                if (!SkipValue(s, ref at)) return false;
             }
+            else
+            {
+                if ((seen & bit) != 0) return false;
+                seen |= bit;
+                switch (bit)
+                {
+                    case OrderIdBit:
+                        if (!FastString(s, ref at, ref used, out orderId, out orderIdNull)) return false;
+                        break;
+                    case UserIdBit:
+                        if (!FastInteger(s, ref at, 18, out userId)) return false;
+                        break;
+                    case EventTsBit:
+                        if (!FastTimestamp(s, ref at, ref used, out eventTs)) return false;
+                        break;
+                    case ArrivalTsBit:
+                        if (!FastTimestamp(s, ref at, ref used, out arrivalTs)) return false;
+                        break;
+                    case QtyBit:
+                        if (IsNullAt(s, ref at)) break;
+                        if (!FastInteger(s, ref at, 9, out var q)) return false;
+                        (hasQty, qty) = (true, (int)q);
+                        break;
+                    case UnitPriceBit:
+                        if (IsNullAt(s, ref at)) break;
+                        if (!FastMoney(s, ref at, out price)) return false;
+                        hasPrice = true;
+                        break;
+                    case CurrencyBit:
+                        if (!FastString(s, ref at, ref used, out currency, out currencyNull)) return false;
+                        break;
+                    case SkuBit:
+                        if (!FastString(s, ref at, ref used, out sku, out skuNull)) return false;
+                        break;
+                    case ChannelBit:
+                        if (!FastString(s, ref at, ref used, out channel, out channelNull)) return false;
+                        break;
+                }
+            }
+            SkipSpace(s, ref at);
             if (at >= s.Length) return false;
-            if (s[at] == ',') { at++; continue; }
+            if (s[at] == ',')
+            {
+                at++;
+                SkipSpace(s, ref at);
+                continue;
+            }
             if (s[at] != '}') return false;
             at++;
             break;
         }
         if (seen != AllFields) return false;
-        for (; at < s.Length; at++)
-            if (s[at] is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return false;
+        SkipSpace(s, ref at);
+        if (at != s.Length) return false;
 
         into.Add(orderId, orderIdNull, userId, eventTs, arrivalTs, hasQty, qty, hasPrice, price,
             currencyNull ? ParsedEvents.Null : into.ValueOf(currency, ids),
@@ -162,31 +205,37 @@ public sealed class EventLineParser
         return true;
     }
 
+    /// <summary>JSON white space (a line holds no '\n', but a '\r' before it is white space too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SkipSpace(ReadOnlySpan<byte> s, ref int at)
+    {
+        while (at < s.Length && s[at] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') at++;
+    }
+
     /// <summary>
     /// Whether <paramref name="s"/> starts with the name of field <paramref name="field"/> (in <see cref="FieldNames"/> order)
-    /// quoted and followed by ':', as a plain line spells it; <paramref name="length"/> is that prefix's length. Each name is
-    /// a UTF-8 literal, so the compare is a couple of word loads against constants (a table of byte arrays cost a
-    /// static-base load, a bounds check and a call per field, 18% of Extract's CPU at 10M lines).
+    /// in quotes; <paramref name="length"/> is that prefix's length. Each name is a UTF-8 literal, so the compare is a couple
+    /// of word loads against constants.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool StartsWithQuotedName(ReadOnlySpan<byte> s, int field, out int length)
     {
         switch (field)
         {
-            case 0: return Prefix(s, "\"order_id\":"u8, out length);
-            case 1: return Prefix(s, "\"user_id\":"u8, out length);
-            case 2: return Prefix(s, "\"event_ts\":"u8, out length);
-            case 3: return Prefix(s, "\"arrival_ts\":"u8, out length);
-            case 4: return Prefix(s, "\"qty\":"u8, out length);
-            case 5: return Prefix(s, "\"unit_price\":"u8, out length);
-            case 6: return Prefix(s, "\"currency\":"u8, out length);
-            case 7: return Prefix(s, "\"sku\":"u8, out length);
-            case 8: return Prefix(s, "\"channel\":"u8, out length);
+            case 0: return Prefix(s, "\"order_id\""u8, out length);
+            case 1: return Prefix(s, "\"user_id\""u8, out length);
+            case 2: return Prefix(s, "\"event_ts\""u8, out length);
+            case 3: return Prefix(s, "\"arrival_ts\""u8, out length);
+            case 4: return Prefix(s, "\"qty\""u8, out length);
+            case 5: return Prefix(s, "\"unit_price\""u8, out length);
+            case 6: return Prefix(s, "\"currency\""u8, out length);
+            case 7: return Prefix(s, "\"sku\""u8, out length);
+            case 8: return Prefix(s, "\"channel\""u8, out length);
             default: length = 0; return false;
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Prefix(ReadOnlySpan<byte> s, ReadOnlySpan<byte> name, out int length)
     {
         length = name.Length;
@@ -200,24 +249,128 @@ public sealed class EventLineParser
         return true;
     }
 
-    /// <summary>A string of printable ASCII without escapes, or null.</summary>
-    private static bool PlainString(ReadOnlySpan<byte> s, scoped ref int at, out ReadOnlySpan<byte> value, out bool isNull)
+    /// <summary>A string (unescaped into the scratch buffer when it holds escapes) or null.</summary>
+    private bool FastString(ReadOnlySpan<byte> s, scoped ref int at, scoped ref int used, out ReadOnlySpan<byte> value, out bool isNull)
     {
         value = default;
         isNull = IsNullAt(s, ref at);
-        if (isNull) return true;
+        return isNull || FastStringValue(s, ref at, ref used, out value);
+    }
+
+    /// <summary>A string value: its bytes, unescaped into the scratch buffer when it holds escapes; valid UTF-8.</summary>
+    private bool FastStringValue(ReadOnlySpan<byte> s, scoped ref int at, scoped ref int used, out ReadOnlySpan<byte> value)
+    {
+        value = default;
         if (at >= s.Length || s[at] != '"') return false;
+        var start = at + 1;
         // Short values: a byte loop beats a vectorised search here.
-        var end = at + 1;
+        var end = start;
         while (end < s.Length && s[end] is >= 0x20 and <= 0x7E and not (byte)'"' and not (byte)'\\') end++;
-        if (end >= s.Length || s[end] != '"') return false;
-        value = s[(at + 1)..end];
-        at = end + 1;
+        if (end >= s.Length) return false;
+        if (s[end] == '"')
+        {
+            value = s[start..end];
+            at = end + 1;
+            return true;
+        }
+        return FastStringSlow(s, start, end, ref at, ref used, out value);
+    }
+
+    /// <summary>A string with escapes or bytes outside printable ASCII, from <paramref name="end"/> (its first such byte) on.</summary>
+    private bool FastStringSlow(ReadOnlySpan<byte> s, int start, int end, scoped ref int at, scoped ref int used, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        var nonAscii = false;
+        var escaped = false;
+        var o = used;
+        var scratch = _scratch;
+        var i = end;
+        for (; i < s.Length; i++)
+        {
+            var b = s[i];
+            if (b == '"') break;
+            if (b < 0x20) return false;
+            if (b != '\\')
+            {
+                nonAscii |= b >= 0x80;
+                continue;
+            }
+            escaped = true;
+            s[start..i].CopyTo(scratch.AsSpan(o));
+            o += i - start;
+            if (!Unescape(s, ref i, scratch, ref o)) return false;
+            start = i + 1;
+        }
+        if (i >= s.Length) return false;
+        if (escaped)
+        {
+            s[start..i].CopyTo(scratch.AsSpan(o));
+            o += i - start;
+            value = scratch.AsSpan(used, o - used);
+            used = o;
+        }
+        else value = s[(at + 1)..i];
+        if (nonAscii && !Utf8.IsValid(value)) return false;
+        at = i + 1;
         return true;
     }
 
+    /// <summary>
+    /// Unescapes the escape at <paramref name="i"/> (a backslash) into <paramref name="into"/>; <paramref name="i"/> ends
+    /// on its last byte. False for an invalid escape or a lone surrogate.
+    /// </summary>
+    private static bool Unescape(ReadOnlySpan<byte> s, ref int i, byte[] into, ref int o)
+    {
+        if (i + 1 >= s.Length) return false;
+        byte c = s[i + 1] switch
+        {
+            (byte)'"' => (byte)'"', (byte)'\\' => (byte)'\\', (byte)'/' => (byte)'/', (byte)'b' => 8, (byte)'f' => 12,
+            (byte)'n' => (byte)'\n', (byte)'r' => (byte)'\r', (byte)'t' => (byte)'\t', (byte)'u' => 0xFF, _ => 0,
+        };
+        if (c == 0) return false;
+        if (c != 0xFF)
+        {
+            into[o++] = c;
+            i += 1;
+            return true;
+        }
+        if (!Hex4(s, i + 2, out var code)) return false;
+        i += 5;
+        if (code is >= 0xD800 and <= 0xDFFF)
+        {
+            if (code >= 0xDC00 || i + 6 >= s.Length || s[i + 1] != '\\' || s[i + 2] != 'u' || !Hex4(s, i + 3, out var low)
+                || low is < 0xDC00 or > 0xDFFF)
+                return false;
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+            i += 6;
+        }
+        o += new Rune(code).EncodeToUtf8(into.AsSpan(o));
+        return true;
+    }
+
+    private static bool Hex4(ReadOnlySpan<byte> s, int at, out int code)
+    {
+        code = 0;
+        if (at + 4 > s.Length) return false;
+        for (var k = at; k < at + 4; k++)
+        {
+            var h = HexDigit(s[k]);
+            if (h < 0) return false;
+            code = code * 16 + h;
+        }
+        return true;
+    }
+
+    private static int HexDigit(byte b) => b switch
+    {
+        >= (byte)'0' and <= (byte)'9' => b - '0',
+        >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
+        _ => -1,
+    };
+
     /// <summary>An integer of at most <paramref name="maxDigits"/> digits, JSON-shaped (no leading zero, no fraction or exponent).</summary>
-    private static bool PlainInteger(ReadOnlySpan<byte> s, ref int at, int maxDigits, out long value)
+    private static bool FastInteger(ReadOnlySpan<byte> s, ref int at, int maxDigits, out long value)
     {
         value = 0;
         var i = at;
@@ -237,8 +390,8 @@ public sealed class EventLineParser
         return true;
     }
 
-    /// <summary>A plain decimal with at most 16 integer digits and at most two decimals; not negative zero.</summary>
-    private static bool PlainMoney(ReadOnlySpan<byte> s, ref int at, out decimal value)
+    /// <summary>unit_price: a plain decimal with at most 16 integer digits and two decimals inline, any other number through <see cref="MoneyText"/>.</summary>
+    private static bool FastMoney(ReadOnlySpan<byte> s, ref int at, out decimal value)
     {
         value = 0m;
         var i = at;
@@ -252,96 +405,191 @@ public sealed class EventLineParser
             i++;
         }
         var digits = i - first;
-        if (digits == 0 || digits > 16 || (digits > 1 && s[first] == '0')) return false;
+        if (digits == 0 || (digits > 1 && s[first] == '0')) return false;
         byte scale = 0;
         if (i < s.Length && s[i] == '.')
         {
             i++;
             while (i < s.Length && (uint)(s[i] - '0') <= 9)
             {
-                if (++scale > 2) return false;
+                scale++;
                 units = units * 10 + (s[i] - '0');
                 i++;
             }
             if (scale == 0) return false;
         }
-        if (i < s.Length && s[i] is (byte)'e' or (byte)'E') return false;
-        if (negative && units == 0) return false;
-        value = new decimal((int)units, (int)(units >> 32), 0, negative, scale);
+        if (digits <= 16 && scale <= 2 && (i >= s.Length || (s[i] | 0x20) != 'e'))
+        {
+            value = new decimal((int)units, (int)(units >> 32), 0, negative, scale);
+            at = i;
+            return true;
+        }
+        var end = at;
+        return NumberEnd(s, ref end) && MoneyText.Parse(s[at..end], out value) == MoneyText.Verdict.Ok && (at = end) == end;
+    }
+
+    /// <summary>Moves <paramref name="at"/> past a JSON number; false when the text there is not one.</summary>
+    private static bool NumberEnd(ReadOnlySpan<byte> s, ref int at)
+    {
+        var i = at;
+        if (i < s.Length && s[i] == '-') i++;
+        if (i >= s.Length) return false;
+        if (s[i] == '0') i++;
+        else if (s[i] is >= (byte)'1' and <= (byte)'9') while (i < s.Length && (uint)(s[i] - '0') <= 9) i++;
+        else return false;
+        if (i < s.Length && s[i] == '.')
+        {
+            var f = ++i;
+            while (i < s.Length && (uint)(s[i] - '0') <= 9) i++;
+            if (i == f) return false;
+        }
+        if (i < s.Length && (s[i] | 0x20) == 'e')
+        {
+            i++;
+            if (i < s.Length && s[i] is (byte)'+' or (byte)'-') i++;
+            var e = i;
+            while (i < s.Length && (uint)(s[i] - '0') <= 9) i++;
+            if (i == e) return false;
+        }
         at = i;
         return true;
     }
 
-    /// <summary>
-    /// A "yyyy-MM-ddTHH:mm:ssZ" string, or "yyyy-MM-ddTHH:mm:ss+hh:mm" (or "-hh:mm") with an offset below 14 hours,
-    /// converted to UTC as the general parser does; years 1 and 9999 are left to it (the offset may leave the range).
-    /// </summary>
-    private bool PlainTimestamp(ReadOnlySpan<byte> s, ref int at, out DateTime value)
+    private bool FastTimestamp(ReadOnlySpan<byte> s, scoped ref int at, scoped ref int used, out DateTime value)
     {
         value = default;
-        if (at + 22 > s.Length || s[at] != '"') return false;
-        if (s[at + 20] == 'Z' && s[at + 21] == '"')
+        return FastStringValue(s, ref at, ref used, out var text) && EventTimestamp.TryParse(text, ref _days, out value);
+    }
+
+    /// <summary>Skips an unknown field's value, checking it as the general reader would (strings also for UTF-8).</summary>
+    private static bool SkipValue(ReadOnlySpan<byte> s, ref int at, int depth = 1)
+    {
+        if (at >= s.Length) return false;
+        switch (s[at])
         {
-            if (!LocalSeconds(s.Slice(at + 1, 19), out var ticks)) return false;
-            value = new DateTime(ticks, DateTimeKind.Utc);
-            at += 22;
+            case (byte)'"':
+                return SkipString(s, ref at);
+            case (byte)'t':
+                return Literal(s, ref at, "true"u8);
+            case (byte)'f':
+                return Literal(s, ref at, "false"u8);
+            case (byte)'n':
+                return Literal(s, ref at, "null"u8);
+            case (byte)'{' or (byte)'[':
+                return SkipNested(s, ref at, depth + 1);
+            default:
+                return NumberEnd(s, ref at);
+        }
+    }
+
+    /// <summary>Skips an object or array (at its opening bracket), checking it as the general reader would.</summary>
+    private static bool SkipNested(ReadOnlySpan<byte> s, ref int at, int depth)
+    {
+        if (depth > SkipMaxDepth) return false;
+        var isObject = s[at] == '{';
+        var close = isObject ? (byte)'}' : (byte)']';
+        at++;
+        SkipSpace(s, ref at);
+        if (at < s.Length && s[at] == close)
+        {
+            at++;
             return true;
         }
-        if (at + 27 > s.Length || s[at + 26] != '"') return false;
-        var text = s.Slice(at + 1, 25);
-        var sign = text[19];
-        if (sign is not ((byte)'+' or (byte)'-') || text[22] != ':') return false;
-        if (!TwoDigits(text[20..], out var hh) || !TwoDigits(text[23..], out var mm) || hh > 13 || mm > 59) return false;
-        if (!LocalSeconds(text[..19], out var local) || text[..4].SequenceEqual("0001"u8) || text[..4].SequenceEqual("9999"u8)) return false;
-        var offset = (hh * 60L + mm) * TimeSpan.TicksPerMinute;
-        value = new DateTime(sign == '+' ? local - offset : local + offset, DateTimeKind.Utc);
-        at += 27;
-        return true;
-    }
-
-    /// <summary>"yyyy-MM-ddTHH:mm:ss" as ticks, with the checks of <see cref="TryParseUtcSeconds"/>; the date's ticks are cached.</summary>
-    private bool LocalSeconds(ReadOnlySpan<byte> s, out long ticks)
-    {
-        ticks = 0;
-        var date = System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(s);
-        var dateEnd = System.Runtime.InteropServices.MemoryMarshal.Read<ushort>(s[8..]);
-        long day;
-        if (date == _lastDate && dateEnd == _lastDateEnd && _lastDayTicks >= 0) day = _lastDayTicks;
-        else
+        while (true)
         {
-            if (s[4] != '-' || s[7] != '-' || !TwoDigits(s, out var y1) || !TwoDigits(s[2..], out var y2)
-                || !TwoDigits(s[5..], out var month) || !TwoDigits(s[8..], out var dom))
-                return false;
-            var year = y1 * 100 + y2;
-            if (year < 1 || month is < 1 or > 12 || dom < 1 || dom > DateTime.DaysInMonth(year, month)) return false;
-            day = new DateTime(year, month, dom).Ticks;
-            (_lastDate, _lastDateEnd, _lastDayTicks) = (date, dateEnd, day);
+            if (isObject)
+            {
+                if (at >= s.Length || s[at] != '"' || !SkipString(s, ref at)) return false;
+                SkipSpace(s, ref at);
+                if (at >= s.Length || s[at] != ':') return false;
+                at++;
+                SkipSpace(s, ref at);
+            }
+            if (!SkipValue(s, ref at, depth)) return false;
+            SkipSpace(s, ref at);
+            if (at >= s.Length) return false;
+            if (s[at] == ',')
+            {
+                at++;
+                SkipSpace(s, ref at);
+                continue;
+            }
+            if (s[at] != close) return false;
+            at++;
+            return true;
         }
-        if (s[10] != 'T' || s[13] != ':' || s[16] != ':' || !TwoDigits(s[11..], out var hour) || !TwoDigits(s[14..], out var minute)
-            || !TwoDigits(s[17..], out var second) || hour > 23 || minute > 59 || second > 59)
-            return false;
-        ticks = day + ((hour * 60L + minute) * 60 + second) * TimeSpan.TicksPerSecond;
+    }
+
+    /// <summary>Skips a string, checking its escapes, control bytes and UTF-8 without unescaping it.</summary>
+    private static bool SkipString(ReadOnlySpan<byte> s, ref int at)
+    {
+        var i = at + 1;
+        var nonAscii = false;
+        for (; i < s.Length; i++)
+        {
+            var b = s[i];
+            if (b == '"') break;
+            if (b < 0x20) return false;
+            nonAscii |= b >= 0x80;
+            if (b != '\\') continue;
+            if (i + 1 >= s.Length) return false;
+            var c = s[++i];
+            if (c == 'u')
+            {
+                if (!Hex4(s, i + 1, out _)) return false;
+                i += 4;
+            }
+            else if (c is not ((byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t')) return false;
+        }
+        if (i >= s.Length) return false;
+        if (nonAscii && !Utf8.IsValid(s[(at + 1)..i])) return false;
+        at = i + 1;
         return true;
     }
 
-    private static bool TwoDigits(ReadOnlySpan<byte> s, out int value)
+    private static bool Literal(ReadOnlySpan<byte> s, ref int at, ReadOnlySpan<byte> literal)
     {
-        var (a, b) = ((uint)(s[0] - '0'), (uint)(s[1] - '0'));
-        value = (int)(a * 10 + b);
-        return a <= 9 && b <= 9;
+        if (!s[at..].StartsWith(literal)) return false;
+        at += literal.Length;
+        return true;
     }
 
-    private EventRecord? ParseCore(ReadOnlySpan<byte> line, string sourceKey, long lineNumber, out string? reason)
+    // ---------------------------------------------------------------------------------------------------------
+    // The general path
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// <summary>Parses a line with <see cref="Utf8JsonReader"/>; decides every line and names the reason for a malformed one.</summary>
+    internal bool ParseGeneral(ReadOnlySpan<byte> line, ParsedEvents into, Utf8ValueIds ids, long lineNumber, out string? reason)
+    {
+        try
+        {
+            return General(line, into, ids, lineNumber, out reason);
+        }
+        catch (JsonException e)
+        {
+            reason = $"not valid JSON: {FirstSentence(e.Message)}";
+            return false;
+        }
+        catch (InvalidOperationException e)
+        {
+            reason = $"not valid JSON: {FirstSentence(e.Message)}";
+            return false;
+        }
+    }
+
+    private bool General(ReadOnlySpan<byte> line, ParsedEvents into, Utf8ValueIds ids, long lineNumber, out string? reason)
     {
         var reader = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             reason = "not a JSON object";
-            return null;
+            return false;
         }
-
+        EnsureScratch(line.Length);
+        var used = 0;
         var seen = 0;
-        string? orderId = null, currency = null, sku = null, channel = null;
+        ReadOnlySpan<byte> orderId = default, currency = default, sku = default, channel = default;
+        bool orderIdNull = false, currencyNull = false, skuNull = false, channelNull = false;
         long userId = 0;
         DateTime eventTs = default, arrivalTs = default;
         int? qty = null;
@@ -352,12 +600,14 @@ public sealed class EventLineParser
             if (reader.TokenType == JsonTokenType.EndObject)
                 break;
             // PropertyName
-            var bit = reader.ValueIsEscaped || reader.HasValueSequence ? FieldBitSlow(ref reader) : FieldBit(reader.ValueSpan);
+            if (!ValidUtf8(ref reader, "a field name", out reason)) return false;
+            var name = reader.ValueSpan;
+            var bit = reader.ValueIsEscaped ? FieldBitSlow(ref reader) : FieldBit(name);
 
             if (!reader.Read()) break;
             if (bit == 0)
             {
-                reader.Skip();
+                if (!SkipChecked(ref reader, name, out reason)) return false;
                 continue;
             }
             seen |= bit;
@@ -365,20 +615,18 @@ public sealed class EventLineParser
             switch (bit)
             {
                 case OrderIdBit:
-                    if (!ReadString(ref reader, out orderId, pool: false)) return WrongType("order_id", "a string", ref reader, out reason);
+                    if (!GeneralString(ref reader, "order_id", ref used, out orderId, out orderIdNull, out reason)) return false;
                     break;
                 case UserIdBit:
-                    if (isNull) { reason = "user_id is null"; return null; }
+                    if (isNull) { reason = "user_id is null"; return false; }
                     if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out userId))
                         return WrongType("user_id", "an integer", ref reader, out reason);
                     break;
                 case EventTsBit:
-                    if (isNull) { reason = "event_ts is null"; return null; }
-                    if (!ReadTimestamp(ref reader, "event_ts", out eventTs, out reason)) return null;
+                    if (!GeneralTimestamp(ref reader, "event_ts", ref used, out eventTs, out reason)) return false;
                     break;
                 case ArrivalTsBit:
-                    if (isNull) { reason = "arrival_ts is null"; return null; }
-                    if (!ReadTimestamp(ref reader, "arrival_ts", out arrivalTs, out reason)) return null;
+                    if (!GeneralTimestamp(ref reader, "arrival_ts", ref used, out arrivalTs, out reason)) return false;
                     break;
                 case QtyBit:
                     if (isNull) { qty = null; break; }
@@ -388,28 +636,27 @@ public sealed class EventLineParser
                     break;
                 case UnitPriceBit:
                     if (isNull) { unitPrice = null; break; }
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDecimal(out var price))
+                    if (reader.TokenType != JsonTokenType.Number)
                         return WrongType("unit_price", "a decimal number", ref reader, out reason);
-                    if (price.Scale > Schemas.MoneyScale && decimal.Round(price, Schemas.MoneyScale) != price)
+                    switch (MoneyText.Parse(reader.ValueSpan, out var price))
                     {
-                        reason = $"unit_price {price} has more than {Schemas.MoneyScale} decimal places";
-                        return null;
+                        case MoneyText.Verdict.TooManyDecimals:
+                            reason = $"unit_price {NumberText(reader.ValueSpan)} has more than {Schemas.MoneyScale} decimal places";
+                            return false;
+                        case MoneyText.Verdict.TooLarge:
+                            reason = $"unit_price {NumberText(reader.ValueSpan)} does not fit DECIMAL({Schemas.MoneyPrecision},{Schemas.MoneyScale})";
+                            return false;
                     }
-                    if (Math.Abs(price) >= 10_000_000_000_000_000m)
-                    {
-                        reason = $"unit_price {price} does not fit DECIMAL({Schemas.MoneyPrecision},{Schemas.MoneyScale})";
-                        return null;
-                    }
-                    unitPrice = decimal.Round(price, Schemas.MoneyScale);
+                    unitPrice = price;
                     break;
                 case CurrencyBit:
-                    if (!ReadString(ref reader, out currency, pool: true)) return WrongType("currency", "a string", ref reader, out reason);
+                    if (!GeneralString(ref reader, "currency", ref used, out currency, out currencyNull, out reason)) return false;
                     break;
                 case SkuBit:
-                    if (!ReadString(ref reader, out sku, pool: true)) return WrongType("sku", "a string", ref reader, out reason);
+                    if (!GeneralString(ref reader, "sku", ref used, out sku, out skuNull, out reason)) return false;
                     break;
                 case ChannelBit:
-                    if (!ReadString(ref reader, out channel, pool: true)) return WrongType("channel", "a string", ref reader, out reason);
+                    if (!GeneralString(ref reader, "channel", ref used, out channel, out channelNull, out reason)) return false;
                     break;
             }
         }
@@ -418,7 +665,7 @@ public sealed class EventLineParser
         if (reader.Read())
         {
             reason = "not valid JSON: more than one value on the line";
-            return null;
+            return false;
         }
 
         if (seen != AllFields)
@@ -427,11 +674,102 @@ public sealed class EventLineParser
             for (var i = 0; i < FieldNames.Length; i++)
                 if ((seen & (1 << i)) == 0) missing.Add(FieldNames[i]);
             reason = $"required field{(missing.Count > 1 ? "s" : "")} missing: {string.Join(", ", missing)}";
-            return null;
+            return false;
         }
 
         reason = null;
-        return new EventRecord(orderId, userId, eventTs, arrivalTs, qty, unitPrice, currency, sku, channel, sourceKey, lineNumber);
+        into.Add(orderId, orderIdNull, userId, eventTs, arrivalTs, qty.HasValue, qty.GetValueOrDefault(),
+            unitPrice.HasValue, unitPrice.GetValueOrDefault(),
+            currencyNull ? ParsedEvents.Null : into.ValueOf(currency, ids),
+            skuNull ? ParsedEvents.Null : into.ValueOf(sku, ids),
+            channelNull ? ParsedEvents.Null : into.ValueOf(channel, ids),
+            lineNumber);
+        return true;
+    }
+
+    private static string NumberText(ReadOnlySpan<byte> number) => Clip(Encoding.ASCII.GetString(number));
+
+    /// <summary>A string field's value (unescaped into the scratch buffer when escaped), or null.</summary>
+    private bool GeneralString(scoped ref Utf8JsonReader reader, string field, scoped ref int used, out ReadOnlySpan<byte> value, out bool isNull, out string? reason)
+    {
+        value = default;
+        reason = null;
+        isNull = reader.TokenType == JsonTokenType.Null;
+        if (isNull) return true;
+        if (reader.TokenType != JsonTokenType.String) return WrongType(field, "a string", ref reader, out reason);
+        if (!ValidUtf8(ref reader, field, out reason)) return false;
+        value = Unescaped(ref reader, ref used);
+        return true;
+    }
+
+    private ReadOnlySpan<byte> Unescaped(scoped ref Utf8JsonReader reader, scoped ref int used)
+    {
+        if (!reader.ValueIsEscaped) return reader.ValueSpan;
+        var n = reader.CopyString(_scratch.AsSpan(used));
+        var value = _scratch.AsSpan(used, n);
+        used += n;
+        return value;
+    }
+
+    private bool GeneralTimestamp(ref Utf8JsonReader reader, string field, ref int used, out DateTime value, out string? reason)
+    {
+        value = default;
+        reason = null;
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            reason = $"{field} is null";
+            return false;
+        }
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            reason = $"{field} should be an ISO-8601 timestamp string, found {Describe(ref reader)}";
+            return false;
+        }
+        if (!ValidUtf8(ref reader, field, out reason)) return false;
+        var raw = Unescaped(ref reader, ref used);
+        if (EventTimestamp.TryParse(raw, ref _days, out value)) return true;
+        if (!EventTimestamp.HasZone(raw))
+        {
+            reason = $"{field} '{Clip(Encoding.UTF8.GetString(raw))}' has no time zone (expected 'Z' or an offset such as '+01:00')";
+            return false;
+        }
+        if (!reader.TryGetDateTimeOffset(out var dto))
+        {
+            reason = $"{field} '{Clip(Encoding.UTF8.GetString(raw))}' is not an ISO-8601 timestamp";
+            return false;
+        }
+        value = UtcTimestamp.FromOffset(dto);
+        return true;
+    }
+
+    /// <summary>Skips an unknown field's value; its strings (and nested field names) must be valid UTF-8.</summary>
+    private static bool SkipChecked(ref Utf8JsonReader reader, ReadOnlySpan<byte> name, out string? reason)
+    {
+        reason = null;
+        if (reader.TokenType is JsonTokenType.String)
+            return ValidUtf8(ref reader, name, out reason);
+        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray)) return true;
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > depth)
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && !ValidUtf8(ref reader, name, out reason))
+                return false;
+        return true;
+    }
+
+    private static bool ValidUtf8(ref Utf8JsonReader reader, ReadOnlySpan<byte> unknownField, out string? reason) =>
+        ValidUtf8(ref reader, Utf8.IsValid(reader.ValueSpan) ? "" : $"field '{Clip(Encoding.UTF8.GetString(unknownField))}'", out reason);
+
+    /// <summary>The current string or name token's bytes are valid UTF-8; else the reason names <paramref name="what"/> and the byte.</summary>
+    private static bool ValidUtf8(ref Utf8JsonReader reader, string what, out string? reason)
+    {
+        reason = null;
+        var value = reader.ValueSpan;
+        if (Utf8.IsValid(value)) return true;
+        var chars = new char[value.Length];
+        Utf8.ToUtf16(value, chars, out var valid, out _, replaceInvalidSequences: false);
+        var at = reader.TokenStartIndex + 1 + valid;
+        reason = $"{what} is not valid UTF-8: byte 0x{value[valid]:X2} at byte {at} of the line";
+        return false;
     }
 
     /// <summary>The field's bit from its unescaped name: a switch on length and a first byte, then one compare.</summary>
@@ -465,94 +803,10 @@ public sealed class EventLineParser
         return 0;
     }
 
-    private bool ReadString(ref Utf8JsonReader reader, out string? value, bool pool)
-    {
-        value = null;
-        if (reader.TokenType == JsonTokenType.Null) return true;
-        if (reader.TokenType != JsonTokenType.String) return false;
-        // Invalid UTF-8 takes the GetString path, which throws: the line is quarantined as not valid JSON.
-        if (pool && !reader.ValueIsEscaped && !reader.HasValueSequence && Utf8.IsValid(reader.ValueSpan))
-            value = _pool.Get(reader.ValueSpan, validated: true);
-        else
-            value = reader.GetString();
-        return true;
-    }
-
-    private static bool ReadTimestamp(ref Utf8JsonReader reader, string field, out DateTime value, out string? reason)
-    {
-        value = default;
-        reason = null;
-        if (reader.TokenType != JsonTokenType.String)
-        {
-            reason = $"{field} should be an ISO-8601 timestamp string, found {Describe(ref reader)}";
-            return false;
-        }
-        // Escaped or split values are rare; only they pay for a copy.
-        ReadOnlySpan<byte> raw = reader.ValueIsEscaped || reader.HasValueSequence
-            ? Encoding.UTF8.GetBytes(reader.GetString()!)
-            : reader.ValueSpan;
-
-        if (TryParseUtcSeconds(raw, out value)) return true;
-        if (!HasZone(raw))
-        {
-            reason = $"{field} '{Clip(Encoding.UTF8.GetString(raw))}' has no time zone (expected 'Z' or an offset such as '+01:00')";
-            return false;
-        }
-        if (!reader.TryGetDateTimeOffset(out var dto))
-        {
-            reason = $"{field} '{Clip(Encoding.UTF8.GetString(raw))}' is not an ISO-8601 timestamp";
-            return false;
-        }
-        value = UtcTimestamp.FromOffset(dto);
-        return true;
-    }
-
-    /// <summary>
-    /// The common shape 'yyyy-MM-ddTHH:mm:ssZ' parsed without the general ISO-8601 parser. Anything else
-    /// (fractions, offsets, out-of-range fields) returns false and takes the general path, which decides.
-    /// </summary>
-    internal static bool TryParseUtcSeconds(ReadOnlySpan<byte> s, out DateTime value)
-    {
-        value = default;
-        if (s.Length != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
-            return false;
-        if (!Digits(s, 0, 4, out var year) || !Digits(s, 5, 2, out var month) || !Digits(s, 8, 2, out var day)
-            || !Digits(s, 11, 2, out var hour) || !Digits(s, 14, 2, out var minute) || !Digits(s, 17, 2, out var second))
-            return false;
-        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
-            return false;
-        value = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc);
-        return true;
-
-        static bool Digits(ReadOnlySpan<byte> s, int at, int count, out int result)
-        {
-            result = 0;
-            for (var i = at; i < at + count; i++)
-            {
-                var d = s[i] - '0';
-                if ((uint)d > 9) return false;
-                result = result * 10 + d;
-            }
-            return true;
-        }
-    }
-
-    /// <summary>True when an ISO-8601 text ends with 'Z' or a ±hh:mm / ±hhmm offset after the time part.</summary>
-    internal static bool HasZone(ReadOnlySpan<byte> raw)
-    {
-        if (raw.Length < 11) return false;
-        if (raw[^1] is (byte)'Z' or (byte)'z') return true;
-        var t = raw.IndexOfAny((byte)'T', (byte)'t', (byte)' ');
-        if (t < 0) return false;
-        var time = raw[(t + 1)..];
-        var sign = time.LastIndexOfAny((byte)'+', (byte)'-');
-        return sign > 0 && (time.Length - sign) is 6 or 5 or 3;
-    }
-
-    private static EventRecord? WrongType(string field, string expected, ref Utf8JsonReader reader, out string? reason)
+    private static bool WrongType(string field, string expected, ref Utf8JsonReader reader, out string? reason)
     {
         reason = $"{field} should be {expected}, found {Describe(ref reader)}";
-        return null;
+        return false;
     }
 
     private static string Describe(ref Utf8JsonReader reader) => reader.TokenType switch

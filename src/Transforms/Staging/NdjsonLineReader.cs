@@ -1,7 +1,8 @@
 namespace Highwater.Staging;
 
 /// <summary>
-/// Splits a byte stream into lines ('\n', with an optional '\r' before it) without decoding them.
+/// Splits a byte stream into lines ('\n', with an optional '\r' before it) without decoding them. A UTF-8 byte order
+/// mark (EF BB BF) at the start of the stream is skipped, as editors and PowerShell write one.
 /// The returned memory is only valid until the next call. Memory stays bounded by the longest line.
 /// </summary>
 public sealed class NdjsonLineReader
@@ -14,6 +15,7 @@ public sealed class NdjsonLineReader
     private int _start;
     private int _end;
     private bool _eof;
+    private bool _started;
 
     public NdjsonLineReader(Stream stream, int initialBufferBytes = 1 << 16, int maxLineBytes = DefaultMaxLineBytes)
     {
@@ -28,9 +30,13 @@ public sealed class NdjsonLineReader
     /// <summary>True when the last line returned was longer than the limit and was cut off.</summary>
     public bool LastLineTooLong { get; private set; }
 
+    /// <summary>For a line too long: whether its first part held a carriage return (a file with CR-only line endings).</summary>
+    public bool LastLineHadCarriageReturn { get; private set; }
+
     public bool TryReadLine(out ReadOnlyMemory<byte> line)
     {
-        LastLineTooLong = false;
+        LastLineTooLong = LastLineHadCarriageReturn = false;
+        if (!_started) SkipByteOrderMark();
         var scanFrom = _start;
         while (true)
         {
@@ -59,6 +65,7 @@ public sealed class NdjsonLineReader
             if (scanned > _maxLineBytes + 1)
             {
                 // Skip the rest of an over-long line; report what we have as too long.
+                LastLineHadCarriageReturn = _buffer.AsSpan(_start, scanned).Contains((byte)'\r');
                 SkipToNextLine();
                 LineNumber++;
                 LastLineTooLong = true;
@@ -75,6 +82,7 @@ public sealed class NdjsonLineReader
     {
         if (line.Length <= _maxLineBytes) return line;
         LastLineTooLong = true;
+        LastLineHadCarriageReturn = line.Span.Contains((byte)'\r');
         return ReadOnlyMemory<byte>.Empty;
     }
 
@@ -82,6 +90,13 @@ public sealed class NdjsonLineReader
     {
         if (to > from && _buffer[to - 1] == (byte)'\r') to--;
         return new ReadOnlyMemory<byte>(_buffer, from, to - from);
+    }
+
+    private void SkipByteOrderMark()
+    {
+        _started = true;
+        while (_end - _start < 3 && !_eof) Fill();
+        if (_buffer.AsSpan(_start, _end - _start).StartsWith("\uFEFF"u8)) _start += 3;
     }
 
     private void Fill()

@@ -56,6 +56,52 @@ public sealed class ExtractStageTests : IDisposable
     }
 
     [Fact]
+    public async Task A_byte_order_mark_is_skipped_and_invalid_utf8_is_quarantined_with_its_original_bytes()
+    {
+        var bad = Encoding.UTF8.GetBytes(Event("A-2")).ToList();
+        var at = Encoding.UTF8.GetBytes(Event("A-2")).AsSpan().IndexOf("\"sku\":\""u8) + 7;
+        bad.Insert(at, 0xC3); // a lead byte without its continuation
+        _f.Land(DayA, [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(Event("A-1") + "\n"), .. bad, (byte)'\n']);
+
+        var summary = await DiscoverAndExtract();
+
+        Assert.Equal(1, summary!.Rows);
+        var q = Assert.Single(ReadQuarantine());
+        Assert.Equal(2L, q.Line);
+        Assert.Equal($"sku is not valid UTF-8: byte 0xC3 at byte {at} of the line", q.Reason);
+        var json = JsonDocument.Parse(File.ReadAllLines(_f.Work.ExtractQuarantine)[0]).RootElement;
+        Assert.Equal(bad.ToArray(), Convert.FromBase64String(json.GetProperty("raw_base64").GetString()!));
+        Assert.Equal(["A-1"], (await ReadStaged()).Select(r => r.OrderId));
+    }
+
+    [Theory]
+    [InlineData("1e-31", "unit_price 1e-31 has more than 2 decimal places")]
+    [InlineData("1.2300000000000000000000000000001", "unit_price 1.2300000000000000000000000000001 has more than 2 decimal places")]
+    [InlineData("1.005", "unit_price 1.005 has more than 2 decimal places")]
+    [InlineData("1e16", "unit_price 1e16 does not fit DECIMAL(18,2)")]
+    public async Task A_unit_price_with_more_than_two_places_in_any_spelling_is_quarantined(string price, string reason)
+    {
+        _f.Land(DayA, Event("A-1", price: "150e-2") + "\n" + Event("A-2", price: price) + "\n");
+
+        var summary = await DiscoverAndExtract();
+
+        Assert.Equal(1, summary!.Rows);
+        Assert.Equal(reason, Assert.Single(ReadQuarantine()).Reason);
+        Assert.Equal([1.5m], (await ReadStaged()).Select(r => r.UnitPrice!.Value));
+    }
+
+    [Fact]
+    public async Task Cr_only_line_endings_are_named_in_the_reason()
+    {
+        _f.Land(DayA, Event("A-1") + "\r" + Event("A-2") + "\r");
+
+        var summary = await DiscoverAndExtract();
+
+        Assert.Equal(0, summary!.Rows);
+        Assert.Contains("CR-only line endings are not supported", Assert.Single(ReadQuarantine()).Reason);
+    }
+
+    [Fact]
     public async Task Rows_are_staged_and_read_back()
     {
         _f.Land(DayA, Event("A-1", 1) + "\n" + Event("A-2", 2, qty: 3, price: "5.50") + "\n");

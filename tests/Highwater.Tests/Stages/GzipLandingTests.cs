@@ -158,6 +158,30 @@ public sealed class GzipLandingTests(S3rverFixture server) : IDisposable
         await AssertRunFailsNamingAndStagesNothingAsync("events/2026-01-26/cut-off.json.gz");
     }
 
+    [Theory]
+    [InlineData("plain")]   // not gzip at all: plain NDJSON named .json.gz
+    [InlineData("corrupt")] // a gzip header, then a damaged deflate stream in the first member
+    public async Task A_json_gz_that_is_not_gzip_or_is_corrupt_exits_5_naming_it_and_publishes_nothing(string damage)
+    {
+        LandCompressed(Day1, "whole.json", 500, seed: 7, orderPrefix: "G");
+        var file = LandCompressed(Day1, "damaged.json", 2_000, seed: 8, orderPrefix: "H");
+        var bytes = File.ReadAllBytes(file);
+        if (damage == "plain") bytes = File.ReadAllBytes(EventFixtures.LandDay(_source.Combine("plain-h"), Day1, "p", 50, 9, "P"));
+        else for (var i = 10; i < 40; i++) bytes[i] = 0xFF;
+        File.WriteAllBytes(file, bytes);
+        TempFolder.CopyDirectory(_source.Combine("gz"), _h.Landing);
+
+        var (code, _, stderr) = await _h.CliAsync("run");
+
+        Assert.Equal(5, code);
+        Assert.Contains("events/2026-01-25/damaged.json.gz", stderr);
+        Assert.Contains("not a valid gzip file", stderr);
+        Assert.DoesNotContain("attempts", stderr);
+        Assert.False(File.Exists(_h.Context().Work.StagingEvents), "a partial batch reached staging");
+        Assert.False(Directory.Exists(Path.Combine(_h.WarehouseRoot, "gold")));
+        Assert.False(File.Exists(Path.Combine(_h.WarehouseRoot, "_highwater", "manifest.json")));
+    }
+
     public void Dispose()
     {
         _h.Dispose();

@@ -44,7 +44,24 @@ public sealed class EventLineFastPathTests
         """{"channel":"web","sku":"S","currency":"EUR","unit_price":1,"qty":1,"arrival_ts":"2026-01-25T08:59:30Z","event_ts":"2026-01-25T08:25:41Z","user_id":1,"order_id":"x"}""",
     };
 
-    /// <summary>Lines the fast path leaves to the general parser (valid or not).</summary>
+    /// <summary>What producers write, each taken by the fast path with the general parser's values.</summary>
+    public static TheoryData<string> ProducerLines => new()
+    {
+        Line(eventTs: "\"2024-01-01T07:32:01.251Z\"", arrivalTs: "\"2024-01-01T07:32:01.9Z\""),                    // JavaScript, Log4j, Serilog
+        Line(eventTs: "\"2024-01-01T07:32:01.251000+00:00\"", arrivalTs: "\"2024-01-01T07:32:01+0100\"")
+            .Replace("\":", "\": ").Replace(",\"", ", \"").Replace("SKU-1001", "caf\\u00e9 \\ud83d\\ude00"),  // Python json.dumps
+        Line(eventTs: "\"2024-01-01T07:32:01.2510000\\u002B01:00\"", arrivalTs: "\"2024-01-01T07:32:01.1234567-05:30\""), // System.Text.Json
+        """{"arrival_ts":"2024-01-01T07:32:01.123456789Z","channel":"web","currency":"EUR","event_ts":"2024-01-01T07:32:01Z","order_id":"a\u003cb\u003e","qty":2,"sku":"S","unit_price":1.5,"user_id":7}""" + "\r", // Go, CRLF
+        Line(channel: "\"web\",\"meta\":{\"tags\":[\"a\",1,2.5e3,{\"k\":null}],\"ok\":true},\"v\":-0.5,\"n\":null,\"s\":\"é\\n\""),       // unknown fields
+        Line(unitPrice: "150e-2", orderId: "\"Zürich-東京\""),
+    };
+
+    [Theory]
+    [MemberData(nameof(ProducerLines))]
+    public void Producer_shapes_take_the_fast_path_with_the_general_parsers_values(string line) =>
+        The_fast_path_takes_the_common_shape_with_the_general_parsers_values(line);
+
+    /// <summary>Lines of other shapes, valid or not: whichever path takes them, the general parser's verdict and values.</summary>
     public static TheoryData<string> OtherLines => new()
     {
         Line(orderId: "\"Ö-ünïcødé-€\""), Line(orderId: "\"a\\\"b\""), Line(orderId: "\"\\u0041\""), Line(orderId: "\"tab\there\""),
@@ -78,7 +95,7 @@ public sealed class EventLineFastPathTests
         var rows = new ParsedEvents(4, ids.Table);
         rows.SetSourceKey(Key, ids);
 
-        Assert.True(new EventLineParser().TryParsePlain(bytes, rows, ids, 7));
+        Assert.True(new EventLineParser().TryParseFast(bytes, rows, ids, 7));
         var expected = new EventLineParser().Parse(bytes, Key, 7, out var reason);
 
         Assert.Null(reason);
@@ -88,15 +105,12 @@ public sealed class EventLineFastPathTests
 
     [Theory]
     [MemberData(nameof(OtherLines))]
-    public void Other_lines_are_left_to_the_general_parser_and_keep_its_result(string line)
+    public void Other_lines_keep_the_general_parsers_result(string line)
     {
         var bytes = Encoding.UTF8.GetBytes(line);
         var ids = new Utf8ValueIds(new Utf8ValueTable());
         var rows = new ParsedEvents(4, ids.Table);
         rows.SetSourceKey(Key, ids);
-
-        Assert.False(new EventLineParser().TryParsePlain(bytes, rows, ids, 7), line);
-        Assert.Equal(0, rows.Count);
 
         var expected = new EventLineParser().Parse(bytes, Key, 7, out var expectedReason);
         var taken = new EventLineParser().ParseInto(bytes, rows, ids, Key, 7, out var reason);

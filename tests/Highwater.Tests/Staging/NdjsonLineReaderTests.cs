@@ -62,6 +62,33 @@ public sealed class NdjsonLineReaderTests
     }
 
     [Fact]
+    public void A_byte_order_mark_at_the_start_is_skipped_and_kept_elsewhere()
+    {
+        Assert.Equal([L(1, "a"), L(2, "\uFEFFb")], ReadAll("\uFEFFa\n\uFEFFb\n", chunk: 1));
+        Assert.Equal([L(1, "a")], ReadAll("\uFEFFa"));
+        Assert.Equal([L(1, "\uFEFF")], ReadAll("\uFEFF\uFEFF"));
+    }
+
+    [Theory]
+    [InlineData(1 << 16)] // the line found whole in a large buffer
+    [InlineData(16)]      // the line outgrows the limit while being read
+    public void A_line_too_long_says_whether_it_held_carriage_returns(int initialBufferBytes)
+    {
+        var cr = new NdjsonLineReader(new MemoryStream(Encoding.UTF8.GetBytes("{\"a\":1}\r{\"a\":2}\r{\"a\":3}\r\nok\n")), initialBufferBytes, maxLineBytes: 20);
+        Assert.True(cr.TryReadLine(out _));
+        Assert.True(cr.LastLineTooLong);
+        Assert.True(cr.LastLineHadCarriageReturn);
+        Assert.True(cr.TryReadLine(out var next));
+        Assert.False(cr.LastLineTooLong || cr.LastLineHadCarriageReturn);
+        Assert.Equal("ok", Encoding.UTF8.GetString(next.Span));
+
+        var plain = new NdjsonLineReader(new MemoryStream(Encoding.UTF8.GetBytes(new string('x', 50) + "\n")), initialBufferBytes, maxLineBytes: 20);
+        Assert.True(plain.TryReadLine(out _));
+        Assert.True(plain.LastLineTooLong);
+        Assert.False(plain.LastLineHadCarriageReturn);
+    }
+
+    [Fact]
     public void Crlf_endings_drop_the_carriage_return()
     {
         Assert.Equal([L(1, "a"), L(2, "bc"), L(3, "def")], ReadAll("a\r\nbc\r\ndef\r\n"));
