@@ -112,11 +112,13 @@ public static class DiscoverStage
         return scan with { Landed = scan.Files.Count };
     }
 
-    /// <summary>What a scan does with one event file.</summary>
-    private readonly record struct ScanVerdict(int Kind, string? PreviousETag)
+    private enum ScanAction { Landed, Skip, Stop, Take }
+
+    /// <summary>What a scan does with one event file: count it as landed (processed), skip it, stop listing, or take it.</summary>
+    private readonly record struct ScanVerdict(ScanAction Action, string? PreviousETag)
     {
-        public static readonly ScanVerdict Landed = new(0, null), Skip = new(1, null), Stop = new(2, null);
-        public static ScanVerdict Take(string? previous) => new(3, previous);
+        public static readonly ScanVerdict Landed = new(ScanAction.Landed, null), Skip = new(ScanAction.Skip, null), Stop = new(ScanAction.Stop, null);
+        public static ScanVerdict Take(string? previous) => new(ScanAction.Take, previous);
     }
 
     /// <summary>
@@ -142,11 +144,11 @@ public static class DiscoverStage
                 continue;
             }
             var decision = decide(obj, verdict.Folder);
-            if (decision == ScanVerdict.Stop) break;
-            if (decision == ScanVerdict.Skip) continue;
+            if (decision.Action == ScanAction.Stop) break;
+            if (decision.Action == ScanAction.Skip) continue;
             landed++;
             if (LookbackWindow.IsFuture(verdict.Folder, now)) future[verdict.Folder] = future.GetValueOrDefault(verdict.Folder) + 1;
-            if (decision.Kind == 3) files.Add(new PlannedFile(obj.Key, obj.ETag, obj.Size, obj.LastModified, decision.PreviousETag));
+            if (decision.Action == ScanAction.Take) files.Add(new PlannedFile(obj.Key, obj.ETag, obj.Size, obj.LastModified, decision.PreviousETag));
         }
         foreach (var entry in unlisted)
         {

@@ -9,7 +9,8 @@ namespace Highwater.Stages;
 /// files pending now (count, bytes, oldest), partitions and row counts per dataset (from the Parquet footers),
 /// the last gate verdict in the work area and the last run report, and what the listing did not take (ignored and
 /// hidden keys under events/, with names) or took from future-dated folders (see <see cref="LandingNotes"/>). Reads only. The JSON form is stable for
-/// scripts: properties in a fixed order, maps sorted by key, nothing that depends on when it was asked;
+/// scripts: properties in a fixed order, maps sorted by key, nothing that depends on when it was asked (but for which
+/// folders are in the future, which moves with the date);
 /// <c>upToDate</c> is true when no landed file is pending ("nothing to do").
 /// </summary>
 public static class StatusReport

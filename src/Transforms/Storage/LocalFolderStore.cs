@@ -37,46 +37,46 @@ public sealed class LocalFolderStore : IObjectStore
                                    && (startAfter is null || string.CompareOrdinal(key, startAfter) > 0);
         keys.RemoveAll(key => !Wanted(key) || Path.GetFileName(key).Contains(TempMarker, StringComparison.Ordinal));
         keys.Sort(StringComparer.Ordinal);
-        if (unlisted is not null)
-            foreach (var entry in passedOver.Where(e => Wanted(e.Key)).OrderBy(e => e.Key, StringComparer.Ordinal)) unlisted.Add(entry);
         foreach (var key in keys)
         {
             ct.ThrowIfCancellationRequested();
-            var info = new FileInfo(Path.Combine(_root, key));
-            if (!info.Exists) continue; // removed while listing
-            yield return Describe(key, info);
+            var path = Path.Combine(_root, key);
+            if (Describe(key, path) is { } obj) yield return obj;
+            else if (LeadsNowhere(path)) passedOver.Add(new UnlistedEntry(key, "a link to nothing (its target does not exist, or the links loop)"));
+            // else: removed while listing
         }
+        if (unlisted is not null)
+            foreach (var entry in passedOver.Where(e => Wanted(e.Key)).OrderBy(e => e.Key, StringComparer.Ordinal)) unlisted.Add(entry);
     }
 
     /// <summary>
     /// Collects the key of every file under <paramref name="folder"/>, depth first, except that a sub-folder whose every
     /// key sorts at or before <paramref name="startAfter"/> is not entered: listing the last days of a landing zone then
     /// costs the same with 30 or 300 date folders before them. A link to a folder is followed unless it leads to a folder
-    /// on the way down to it (<paramref name="ancestors"/>, by device and inode): that is a cycle, which is reported, as is
-    /// a link that leads nowhere (dangling, or a loop of links). Without <see cref="FileStat"/> (not Linux) a link to a
-    /// folder is not followed and is reported.
+    /// on the way down to it (<paramref name="ancestors"/>, by device and inode): that is a cycle, which is reported (a
+    /// link to a file that leads nowhere is reported when it is described). Without <see cref="FileStat"/> (not Linux) a
+    /// link to a folder is not followed and is reported.
     /// </summary>
     private void Walk(string folder, List<(ulong, ulong)> ancestors, string? startAfter, List<string> keys,
         List<UnlistedEntry> unlisted, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
-        var entries = new System.IO.Enumeration.FileSystemEnumerable<(string Path, bool IsDirectory, bool IsLink)>(folder,
-            (ref System.IO.Enumeration.FileSystemEntry e) => (e.ToFullPath(), e.IsDirectory, (e.Attributes & FileAttributes.ReparsePoint) != 0), options);
-        foreach (var (path, isDirectory, isLink) in entries.ToList())
+        // No stat per file here (a link's type is read from its target by IsDirectory; a dangling one is found when it
+        // is described): listing costs one directory read per folder and one statx per file.
+        var entries = new System.IO.Enumeration.FileSystemEnumerable<(string Path, bool IsDirectory)>(folder,
+            (ref System.IO.Enumeration.FileSystemEntry e) => (e.ToFullPath(), e.IsDirectory), options);
+        foreach (var (path, isDirectory) in entries.ToList())
         {
             var key = KeyOf(path);
             if (!isDirectory)
             {
-                if (isLink && LeadsNowhere(path))
-                    unlisted.Add(new UnlistedEntry(key, "a link to nothing (its target does not exist, or the links loop)"));
-                else
-                    keys.Add(key);
+                keys.Add(key);
                 continue;
             }
             if (startAfter is not null && AllKeysAtOrBefore(key + "/", startAfter)) continue;
             var id = FileStat.Of(path);
-            if (isLink && id is null)
+            if (id is null && new DirectoryInfo(path).LinkTarget is not null)
             {
                 unlisted.Add(new UnlistedEntry(key + "/", "a link to a folder, not followed on this system"));
                 continue;
@@ -93,9 +93,13 @@ public sealed class LocalFolderStore : IObjectStore
     }
 
     /// <summary>True for a link whose final target does not exist, or whose links loop.</summary>
-    private static bool LeadsNowhere(string link)
+    private static bool LeadsNowhere(string path)
     {
-        try { return File.ResolveLinkTarget(link, returnFinalTarget: true) is { Exists: false }; }
+        string? target;
+        try { target = new FileInfo(path).LinkTarget; }
+        catch (IOException) { return false; } // gone
+        if (target is null) return false;
+        try { return File.ResolveLinkTarget(path, returnFinalTarget: true) is not { Exists: true }; }
         catch (IOException) { return true; } // too many levels of links
     }
 
@@ -117,11 +121,7 @@ public sealed class LocalFolderStore : IObjectStore
     internal static bool AllKeysAtOrBefore(string folderPrefix, string startAfter) =>
         string.CompareOrdinal(folderPrefix, startAfter) < 0 && !startAfter.StartsWith(folderPrefix, StringComparison.Ordinal);
 
-    public Task<StoredObject?> HeadAsync(string key, CancellationToken ct = default)
-    {
-        var info = new FileInfo(PathOf(key));
-        return Task.FromResult(info.Exists ? Describe(key, info) : null);
-    }
+    public Task<StoredObject?> HeadAsync(string key, CancellationToken ct = default) => Task.FromResult(Describe(key, PathOf(key)));
 
     public Task<Stream> OpenReadAsync(string key, CancellationToken ct = default)
     {
@@ -252,9 +252,15 @@ public sealed class LocalFolderStore : IObjectStore
         return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
     }
 
-    private static StoredObject Describe(string key, FileInfo info)
+    /// <summary>The file at <paramref name="path"/> as an object (one statx where there is one), or null when there is no file.</summary>
+    private static StoredObject? Describe(string key, string path)
     {
+        if (FileStat.Of(path) is { } stat)
+            return stat.IsDirectory ? null : new StoredObject(key, FileVersion.LocalTag(stat.Size, stat.Modified, stat), stat.Size, stat.Modified);
+        if (FileStat.Available) return null; // missing, or a link that leads nowhere
+        var info = new FileInfo(path);
+        if (!info.Exists) return null;
         var modified = new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero);
-        return new StoredObject(key, FileVersion.LocalTag(info.Length, modified, FileStat.Of(info.FullName)), info.Length, modified);
+        return new StoredObject(key, FileVersion.LocalTag(info.Length, modified, null), info.Length, modified);
     }
 }
