@@ -26,7 +26,15 @@ public enum ValueKind
 }
 
 /// <summary>A top-level leaf column of a file: its leaf index (the column chunk's position), kind and declared type.</summary>
-public sealed record TopLevelColumn(string Name, int LeafIndex, ValueKind Kind, string Type);
+public sealed record TopLevelColumn(string Name, int LeafIndex, ValueKind Kind, string Type)
+{
+    /// <summary>
+    /// The column as a Parquet.Net field for the own decoder, when it is of a type that decoder reads (plain INT32 and
+    /// INT64, STRING, DATE, INT64 TIMESTAMP); null otherwise. Built from the footer's element rather than taken from
+    /// Parquet.Net's schema, which refuses whole files for a column it has no CLR type for (FLOAT16, for one).
+    /// </summary>
+    internal DataField? Field { get; init; }
+}
 
 /// <summary>
 /// Reads top-level columns of a Parquet file from any writer. A column is found by name among the schema root's own
@@ -87,7 +95,7 @@ public sealed class TopLevelColumnReader : IAsyncDisposable
         catch (Exception e) when (IsDamage(e))
         {
             await body.DisposeAsync();
-            throw new DataException($"{name}: not a readable Parquet file ({e.Message}).", e);
+            throw new DataException($"{name}: not a readable Parquet file ({OneLine(e.Message)}).", e);
         }
     }
 
@@ -116,7 +124,7 @@ public sealed class TopLevelColumnReader : IAsyncDisposable
                     if (e.RepetitionType == FieldRepetitionType.REPEATED)
                         throw new DataException($"{_name}: column '{column}' is a repeated field; expected a single value per row.");
                     var (kind, type) = Classify(e);
-                    found = new TopLevelColumn(column, leaf, kind, type);
+                    found = new TopLevelColumn(column, leaf, kind, type) { Field = FastField(e, kind) };
                 }
                 leaf++;
                 at++;
@@ -167,8 +175,7 @@ public sealed class TopLevelColumnReader : IAsyncDisposable
         var result = new Array[columns.Count];
         using (var g = _reader.OpenRowGroupReader(rowGroup))
         {
-            var fields = columns.Select(c => _reader.Schema.DataFields.FirstOrDefault(f => f.Path.Length == 1 && f.Name == c.Name)).ToArray();
-            var decoded = await Task.WhenAll(columns.Select((c, i) => Task.Run(() => TryDecode(g, fields[i], c, rows), ct)));
+            var decoded = await Task.WhenAll(columns.Select(c => Task.Run(() => TryDecode(g, c.Field, c, rows), ct)));
             for (int i = 0; i < columns.Count; i++)
                 if (decoded[i] is { } values) result[i] = values;
         }
@@ -238,7 +245,7 @@ public sealed class TopLevelColumnReader : IAsyncDisposable
         }
         catch (Exception e) when (IsDamage(e))
         {
-            throw new DataException($"{_name}: cannot read row group {rowGroup + 1} ({e.Message}).", e);
+            throw new DataException($"{_name}: cannot read row group {rowGroup + 1} ({OneLine(e.Message)}).", e);
         }
     }
 
@@ -362,6 +369,29 @@ public sealed class TopLevelColumnReader : IAsyncDisposable
         };
         return (kind, type);
     }
+
+    /// <summary>A field of the column's CLR type as Parquet.Net maps it, in a schema of its own (which sets its levels).</summary>
+    private static DataField? FastField(SchemaElement e, ValueKind kind)
+    {
+        bool nullable = e.RepetitionType == FieldRepetitionType.OPTIONAL;
+        bool plain = e.LogicalType is null && e.ConvertedType is null;
+        DataField? field = (kind, e.Type) switch
+        {
+            (ValueKind.Integer, ParquetType.INT32) when plain || e.LogicalType?.INTEGER is { BitWidth: 32, IsSigned: true } || e.ConvertedType == ConvertedType.INT_32
+                => new DataField<int>(e.Name, nullable),
+            (ValueKind.Integer, ParquetType.INT64) when plain || e.LogicalType?.INTEGER is { BitWidth: 64, IsSigned: true } || e.ConvertedType == ConvertedType.INT_64
+                => new DataField<long>(e.Name, nullable),
+            (ValueKind.String, ParquetType.BYTE_ARRAY) when e.LogicalType?.STRING is not null || e.ConvertedType == ConvertedType.UTF8
+                => new DataField<string>(e.Name, nullable),
+            (ValueKind.DateTime, ParquetType.INT32 or ParquetType.INT64) => new DataField<DateTime>(e.Name, nullable),
+            _ => null,
+        };
+        if (field is not null) _ = new ParquetSchema(field);
+        return field;
+    }
+
+    /// <summary>A reader's message on one line (Arrow's span several).</summary>
+    private static string OneLine(string message) => string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>What a damaged or unreadable file throws from a Parquet reader (not cancellation, memory or our own errors).</summary>
     private static bool IsDamage(Exception e) => e is not (OperationCanceledException or OutOfMemoryException or DataException);
