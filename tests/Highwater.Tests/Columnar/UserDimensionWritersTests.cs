@@ -136,6 +136,59 @@ public sealed class UserDimensionWritersTests : IDisposable
         Assert.False(UserDimensionFiles.IsHidden("year=2024/part-0.parquet"));
     }
 
+    [Fact]
+    public async Task Users_files_from_three_writers_give_the_baseline_mart_through_the_whole_pipeline()
+    {
+        var users = UsersFileWriters.Users(2_500);
+        var variants = new (string Name, Func<string, Task> Write)[]
+        {
+            ("baseline: DuckDB defaults", dir =>
+            {
+                UsersFileWriters.DuckDb(Path.Combine(dir, "users.parquet"), users.Count, "");
+                return Task.CompletedTask;
+            }),
+            ("DuckDB V2 zstd, structs first, Spark's leftovers", dir =>
+            {
+                UsersFileWriters.DuckDb(Path.Combine(dir, "part-00000.zstd.parquet"), users.Count, "COMPRESSION zstd, PARQUET_VERSION V2, ROW_GROUP_SIZE 1000",
+                    "SELECT {'country': 'XX', 'segment': 'nested'} AS address, {'user_id': 5} AS referred_by, * FROM u");
+                UsersFileWriters.DuckDb(Path.Combine(dir, "_temporary", "0", "part-00000.zstd.parquet"), 10, "");
+                File.WriteAllText(Path.Combine(dir, "_SUCCESS"), "");
+                File.WriteAllText(Path.Combine(dir, ".part-00000.zstd.parquet.crc"), "crc");
+                return Task.CompletedTask;
+            }),
+            ("Parquet.Net: INT32 ids, gzip", dir => UsersFileWriters.ParquetNetAsync(Path.Combine(dir, "users.parquet"), users, rowGroup: 1_000)),
+            ("Arrow C++: Hadoop LZ4, v2 pages, BYTE_STREAM_SPLIT dates", dir =>
+            {
+                UsersFileWriters.Arrow(Path.Combine(dir, "users.parquet"), users, rowGroup: 1_000);
+                return Task.CompletedTask;
+            }),
+        };
+
+        List<string>? baseline = null;
+        foreach (var (name, write) in variants)
+        {
+            using var h = new PipelineHarness();
+            var folder = _temp.Combine(Guid.NewGuid().ToString("N"));
+            await write(folder);
+            h.UsersStore = new LocalFolderStore(folder);
+            EventFixtures.LandDay(h.Landing, new DateOnly(2026, 1, 26), "a.json", 60, seed: 7, orderPrefix: "A");
+            EventFixtures.LandDay(h.Landing, new DateOnly(2026, 1, 27), "b.json", 60, seed: 8, orderPrefix: "B");
+
+            Assert.True(await h.RunAsync(), name);
+
+            using var db = new DuckDb();
+            var mart = db.Rows($"SELECT * FROM {DuckDb.Mart(h.WarehouseRoot)} ORDER BY order_id");
+            if (baseline is null)
+            {
+                baseline = mart;
+                Assert.Equal(120, mart.Count);
+                Assert.True(db.Scalar<long>($"SELECT count(*) FROM {DuckDb.Mart(h.WarehouseRoot)} WHERE country IS NOT NULL AND signup_date IS NOT NULL") > 0);
+                continue;
+            }
+            Assert.True(baseline.SequenceEqual(mart), $"{name}: the mart differs from the baseline's");
+        }
+    }
+
     public static TheoryData<string, string, string[]> Refused => new()
     {
         { "string ids", "SELECT user_id::VARCHAR AS user_id, country, segment, signup_date FROM u",
