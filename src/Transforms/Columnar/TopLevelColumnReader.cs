@@ -226,7 +226,7 @@ public sealed class TopLevelColumnReader : IAsyncDisposable
             };
         try
         {
-            _arrow ??= OpenArrow();
+            _arrow ??= OpenArrow(columns);
             using var stream = _arrow.GetRecordBatchReader([rowGroup], order.Select(i => columns[i].LeafIndex).Distinct().ToArray());
             int offset = 0;
             while (await stream.ReadNextRecordBatchAsync(ct) is { } batch)
@@ -249,10 +249,13 @@ public sealed class TopLevelColumnReader : IAsyncDisposable
         }
     }
 
-    private ParquetSharp.Arrow.FileReader OpenArrow()
+    private ParquetSharp.Arrow.FileReader OpenArrow(IReadOnlyList<TopLevelColumn> columns)
     {
         using var properties = ParquetSharp.Arrow.ArrowReaderProperties.GetDefault();
         properties.UseThreads = false;
+        // Strings as dictionary arrays: each distinct value becomes one string, not one per row.
+        foreach (var c in columns)
+            if (c.Kind == ValueKind.String) properties.SetReadDictionary(c.LeafIndex, true);
         properties.BatchSize = 1 << 20;
         // INT96 as microseconds: nanoseconds overflow past 2262.
         properties.CoerceInt96TimestampUnit = Apache.Arrow.Types.TimeUnit.Microsecond;
@@ -261,6 +264,15 @@ public sealed class TopLevelColumnReader : IAsyncDisposable
 
     private void Copy(IArrowArray array, TopLevelColumn column, Array target, int offset)
     {
+        if (array is DictionaryArray { Indices: Int32Array indices } coded && target is string?[] stringTarget)
+        {
+            var distinct = new string?[coded.Dictionary.Length];
+            Copy(coded.Dictionary, column, distinct, 0);
+            var at = indices.Values;
+            for (int r = 0; r < coded.Length; r++) stringTarget[offset + r] = coded.IsNull(r) ? null : distinct[at[r]];
+            return;
+        }
+
         if (array is DictionaryArray dictionary)
         {
             // Indices into the dictionary's values (pyarrow writes categoricals so, with the Arrow schema in the footer).
@@ -271,15 +283,34 @@ public sealed class TopLevelColumnReader : IAsyncDisposable
             return;
         }
 
-        switch (target)
+        switch (target, array)
         {
-            case long?[] longs:
+            case (long?[] longs, Int64Array int64):
+            {
+                var values = int64.Values;
+                for (int r = 0; r < values.Length; r++) longs[offset + r] = int64.IsValid(r) ? values[r] : null;
+                break;
+            }
+            case (long?[] longs, Int32Array int32):
+            {
+                var values = int32.Values;
+                for (int r = 0; r < values.Length; r++) longs[offset + r] = int32.IsValid(r) ? values[r] : null;
+                break;
+            }
+            case (DateTime?[] times, Date32Array days):
+            {
+                var values = days.Values;
+                for (int r = 0; r < values.Length; r++)
+                    times[offset + r] = days.IsValid(r) ? new DateTime(DateTime.UnixEpoch.Ticks + values[r] * TimeSpan.TicksPerDay, DateTimeKind.Utc) : null;
+                break;
+            }
+            case (long?[] longs, _):
                 for (int r = 0; r < array.Length; r++) longs[offset + r] = array.IsNull(r) ? null : Integer(array, r);
                 break;
-            case string?[] strings:
+            case (string?[] strings, _):
                 for (int r = 0; r < array.Length; r++) strings[offset + r] = array.IsNull(r) ? null : Text(array, r);
                 break;
-            case DateTime?[] times:
+            case (DateTime?[] times, _):
                 for (int r = 0; r < array.Length; r++) times[offset + r] = array.IsNull(r) ? null : Time(array, r);
                 break;
         }

@@ -39,6 +39,7 @@ public sealed class UserDimensionWritersTests : IDisposable
     [InlineData("zstd", "V2")]
     [InlineData("lz4", "V1")]
     [InlineData("lz4", "V2")]
+    [InlineData("brotli", "V1")]
     [InlineData("uncompressed", "V1")]
     [InlineData("uncompressed", "V2")]
     public async Task DuckDB_files_of_every_compression_and_page_version_load_every_user(string compression, string version)
