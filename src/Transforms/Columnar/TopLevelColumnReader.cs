@@ -276,7 +276,12 @@ public sealed class TopLevelColumnReader : IAsyncDisposable
         if (array is DictionaryArray dictionary)
         {
             // Indices into the dictionary's values (pyarrow writes categoricals so, with the Arrow schema in the footer).
-            var values = Array.CreateInstance(target.GetType().GetElementType()!, dictionary.Dictionary.Length);
+            Array values = target switch
+            {
+                long?[] => new long?[dictionary.Dictionary.Length],
+                string?[] => new string?[dictionary.Dictionary.Length],
+                _ => new DateTime?[dictionary.Dictionary.Length],
+            };
             Copy(dictionary.Dictionary, column, values, 0);
             for (int r = 0; r < dictionary.Length; r++)
                 target.SetValue(dictionary.IsNull(r) ? null : values.GetValue(checked((int)Integer(dictionary.Indices, r))), offset + r);
