@@ -121,6 +121,21 @@ public sealed class UserDimensionWritersTests : IDisposable
     }
 
     [Fact]
+    public async Task The_gate_references_read_the_top_level_column_not_a_struct_field_of_its_name()
+    {
+        var path = _temp.Combine("gate", "users.parquet");
+        UsersFileWriters.DuckDb(path, 2_500, "COMPRESSION zstd, PARQUET_VERSION V2, ROW_GROUP_SIZE 1000",
+            "SELECT {'user_id': 5} AS referred_by, * FROM u");
+        var keys = new Highwater.Contracts.KeySet();
+
+        await Highwater.Contracts.DatasetReader.AddColumnKeysAsync(new Highwater.Contracts.DatasetFile(path, new Dictionary<string, string>()), "user_id", keys, default);
+
+        Assert.Equal(2_500, keys.Count);
+        Assert.True(keys.ContainsLong(1000) && keys.ContainsLong(3499));
+        Assert.False(keys.ContainsLong(5));
+    }
+
+    [Fact]
     public async Task What_Spark_and_editors_leave_behind_is_skipped()
     {
         var folder = _temp.Combine("spark");
