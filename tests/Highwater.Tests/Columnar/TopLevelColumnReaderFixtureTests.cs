@@ -68,6 +68,19 @@ public sealed class TopLevelColumnReaderFixtureTests
     }
 
     [Fact]
+    public async Task A_body_that_is_not_a_local_file_is_read_from_a_temporary_copy()
+    {
+        // As an S3 object's body arrives: not seekable, not a file; Arrow reads a copy the reader deletes.
+        await using var reader = await TopLevelColumnReader.OpenAsync(
+            new MemoryStream(File.ReadAllBytes(Fixture("hadoop_lz4_compressed.parquet"))), "s3://bucket/users.parquet", default);
+        var c0 = reader.Column("c0");
+
+        var values = (long?[])(await reader.ReadAsync(0, [c0], default))[0];
+
+        Assert.Equal([1593604800L, 1593604800L, 1593604801L, 1593604801L], values.Select(v => v!.Value));
+    }
+
+    [Fact]
     public async Task A_column_of_another_type_is_described_by_its_physical_and_logical_type()
     {
         await using var reader = await TopLevelColumnReader.OpenAsync(Fixture("hadoop_lz4_compressed.parquet"), "f", default);
