@@ -1,3 +1,4 @@
+using Highwater.Columnar;
 using Parquet;
 
 namespace Highwater.Contracts;
@@ -65,16 +66,13 @@ internal static class DatasetReader
             return;
         }
 
-        await using var reader = await OpenAsync(file, ct);
-        var field = reader.Schema.DataFields.FirstOrDefault(f => f.Name == column)
-            ?? throw new DataException($"referenced column '{column}' is missing from '{file.Path}'");
+        // The column at the file's top level, read as Transform reads the user dimension (a struct's field of the same
+        // name is not it; every codec and page version is read).
+        await using var reader = await TopLevelColumnReader.OpenAsync(file.Path, file.Path, ct);
+        var target = reader.Column(column);
+        if (target.Kind == ValueKind.Other)
+            throw new DataException($"{file.Path}: referenced column '{column}' is {target.Type}; references read integer, string, date and timestamp columns.");
         for (int g = 0; g < reader.RowGroupCount; g++)
-        {
-            using var rg = reader.OpenRowGroupReader(g);
-            int rows = checked((int)rg.RowCount);
-            var values = ColumnChunkDecoder.TryRead(file.Path, reader.Metadata, rg, field, rows, pool: null)
-                         ?? await ParquetColumns.ReadAsync(rg, field, rows, ct);
-            keys.AddAll(TypedColumn.From(values));
-        }
+            keys.AddAll(TypedColumn.From((await reader.ReadAsync(g, [target], ct))[0]));
     }
 }

@@ -132,7 +132,7 @@ public static class QualityGateStage
         var empty = new Dictionary<string, string>();
         await foreach (var obj in store.ListAsync("", null, ct))
         {
-            if (!obj.Key.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)) continue;
+            if (!UserDimensionFiles.IsDataFile(obj.Key)) continue;
             if (store is LocalFolderStore local)
             {
                 files.Add(new DatasetFile(Path.Combine(local.Root, obj.Key), empty));

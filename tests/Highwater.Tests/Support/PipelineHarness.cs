@@ -31,6 +31,9 @@ public sealed class PipelineHarness : IDisposable
     /// <summary>The user dimension store; null: the shipped samples/users folder.</summary>
     public IObjectStore? UsersStore { get; set; }
 
+    /// <summary>The user dimension folder <see cref="CliAsync"/> passes as --users; null: the shipped samples/users folder.</summary>
+    public string? UsersFolder { get; set; }
+
     /// <summary>Discover's lookback window in days (the CLI's --lookback-days).</summary>
     public int LookbackDays { get; set; } = PipelineContext.DefaultLookbackDays;
 
@@ -85,7 +88,7 @@ public sealed class PipelineHarness : IDisposable
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var code = await Highwater.Cli.HighwaterCommand.RunAsync(
-            [.. args, $"--landing={Landing}", $"--users={RepoRoot.Combine("samples", "users")}",
+            [.. args, $"--landing={Landing}", $"--users={UsersFolder ?? RepoRoot.Combine("samples", "users")}",
              $"--warehouse={WarehouseRoot}", $"--work={WorkRoot}", $"--contracts={ContractsOverride ?? RepoRoot.Combine("data-contracts")}"],
             stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
