@@ -31,10 +31,5 @@ if (-not (Test-Path $exe) -or -not (Test-Path $stamp) -or (Get-Content $stamp -R
 }
 
 Copy-Item cake.config build/cake.config -Force
-$work = if ($env:HIGHWATER_WORK) { $env:HIGHWATER_WORK } else { '.highwater' }
-foreach ($arg in $args) { if ($arg -like '--work=*') { $work = $arg.Substring(7) } }
 dotnet cake build/build.cake @args
-$code = $LASTEXITCODE
-$exitFile = Join-Path $work 'last-exit-code'
-if ($code -ne 0 -and (Test-Path $exitFile)) { $code = [int](Get-Content $exitFile -Raw).Trim() }
-exit $code
+exit $LASTEXITCODE

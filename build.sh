@@ -60,8 +60,6 @@ cake_dll="$(sed -n 2p "$launcher")"
 [ -f "$cake_dll" ] || cake_dll=none
 
 cp cake.config build/cake.config
-work="${HIGHWATER_WORK:-.highwater}"
-for arg in "$@"; do case "$arg" in --work=*) work="${arg#--work=}";; esac; done
 set +e
 if [ "$cake_dll" != none ]; then dotnet "$cake_dll" build/build.cake "$@"; else dotnet cake build/build.cake "$@"; fi
 code=$?
@@ -73,7 +71,4 @@ if [ "$code" -eq 150 ] && [ "$cake_dll" != none ]; then
   code=$?
 fi
 set -e
-if [ "$code" -ne 0 ] && [ -f "$work/last-exit-code" ]; then
-  code="$(cat "$work/last-exit-code")"
-fi
 exit "$code"

@@ -54,10 +54,7 @@ bool Pending(string stage)
     var exit = StartProcess(cli, new ProcessSettings { Arguments = args, WorkingDirectory = root, RedirectStandardOutput = true }, out var lines);
     var answer = lines.LastOrDefault()?.Trim();
     if (exit != 0 || answer is not ("pending" or "done"))
-    {
-        System.IO.File.WriteAllText(work.CombineWithFilePath("last-exit-code").FullPath, (exit != 0 ? exit : 1).ToString());
-        throw new Exception($"highwater pending --stage={stage} failed with exit code {exit} (see the message above).");
-    }
+        throw new CakeException(exit != 0 ? exit : 1, $"highwater pending --stage={stage} failed with exit code {exit} (see the message above).");
     return answer == "pending";
 }
 
@@ -70,15 +67,11 @@ void Highwater(string command, params string[] extra)
     var arguments = new ProcessArgumentBuilder();
     arguments.Append(args);
     var exit = StartProcess(cli, new ProcessSettings { Arguments = arguments, WorkingDirectory = root });
+    // Cake exits with a CakeException's code (see the end of this script), so CI can tell a failed gate from a storage error.
+    if (exit != 0 && HasArgument("exit-code-when-idle") && exit.ToString() == Argument<string>("exit-code-when-idle"))
+        throw new CakeException(exit, $"highwater {command}: nothing to do (exit code {exit}, as --exit-code-when-idle asked).");
     if (exit != 0)
-    {
-        // build.sh / build.ps1 exit with the CLI's own code, so CI can tell a failed gate from a storage error.
-        EnsureDirectoryExists(work);
-        System.IO.File.WriteAllText(work.CombineWithFilePath("last-exit-code").FullPath, exit.ToString());
-        if (HasArgument("exit-code-when-idle") && exit.ToString() == Argument<string>("exit-code-when-idle"))
-            throw new Exception($"highwater {command}: nothing to do (exit code {exit}, as --exit-code-when-idle asked).");
-        throw new Exception($"highwater {command} failed with exit code {exit} (see the message above).");
-    }
+        throw new CakeException(exit, $"highwater {command} failed with exit code {exit} (see the message above).");
 }
 
 // A stage target: skipped (and shown as skipped) when it is up to date, unless it is the target asked
@@ -95,8 +88,6 @@ CakeTaskBuilder Stage(string name, string command) =>
 Setup(_ =>
 {
     EnsureDirectoryExists(work);
-    var exitFile = work.CombineWithFilePath("last-exit-code");
-    if (FileExists(exitFile)) DeleteFile(exitFile);
     if (!FileExists(cli)) throw new Exception($"{cli} is missing: run ./build.sh (or ./build.ps1), which publishes it.");
 });
 
@@ -109,9 +100,7 @@ if (target == "Backfill")
         if (HasArgument(name)) backfillArgs.Add($"--{name}={Argument<string>(name)}");
     if (backfillArgs.Count == 0)
     {
-        EnsureDirectoryExists(work);
-        System.IO.File.WriteAllText(work.CombineWithFilePath("last-exit-code").FullPath, "2"); // a configuration error
-        throw new Exception("Backfill needs --from=YYYY-MM-DD --to=YYYY-MM-DD, or --full-refresh.");
+        throw new CakeException(2, "Backfill needs --from=YYYY-MM-DD --to=YYYY-MM-DD, or --full-refresh."); // a configuration error
     }
 }
 
@@ -213,4 +202,15 @@ if (dryRun)
     Highwater("plan", HasArgument("format") ? $"--format={Argument<string>("format")}" : "--format=text");
 }
 
-RunTarget(target);
+// A task's exception reaches here wrapped (CakeReportException); Cake exits with the code of a CakeException thrown
+// from the script itself, so the CLI's exit code found inside becomes build.sh's and build.ps1's.
+try
+{
+    RunTarget(target);
+}
+catch (Exception failure)
+{
+    for (var inner = failure; inner is not null; inner = inner.InnerException)
+        if (inner is CakeException { ExitCode: not 1 } coded) throw new CakeException(coded.ExitCode, coded.Message);
+    throw;
+}
