@@ -116,7 +116,7 @@ public sealed class ColumnChunkDecoderTests : IDisposable
         Assert.Equal(1, await AssertSameAsParquetNetAsync(path));
         await using var reader = await ParquetReader.CreateAsync(path);
         using var rg = reader.OpenRowGroupReader(0);
-        Assert.DoesNotContain(Parquet.Meta.Encoding.RLE_DICTIONARY, rg.GetMetadata(reader.Schema.DataFields[0])!.MetaData!.Encodings);
+        Assert.DoesNotContain(global::Parquet.Meta.Encoding.RLE_DICTIONARY, rg.GetMetadata(reader.Schema.DataFields[0])!.MetaData!.Encodings);
         var read = (string?[])ColumnChunkDecoder.TryRead(path, reader.Metadata, rg, reader.Schema.DataFields[0], values.Length, null)!;
         Assert.Equal(values, read);
         var shortValues = read.Where(v => v is { Length: <= 32 }).ToList();

@@ -2,8 +2,10 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
+using Highwater.Parquet.Encodings;
+using Highwater.Parquet.Thrift;
 
-namespace Highwater.Columnar;
+namespace Highwater.Parquet.Writing;
 
 /// <summary>The value kinds <see cref="ParquetFileWriter"/> writes, each with its Parquet physical and logical type.</summary>
 public enum ParquetValueKind

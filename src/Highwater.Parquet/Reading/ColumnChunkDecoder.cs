@@ -1,13 +1,14 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using Highwater.Columnar;
+using Highwater.Parquet.Encodings;
+using Highwater.Parquet.Metadata;
 using Microsoft.Win32.SafeHandles;
 using Parquet;
 using Parquet.Meta;
 using Parquet.Schema;
 
-namespace Highwater.Contracts;
+namespace Highwater.Parquet.Reading;
 
 /// <summary>
 /// Reads a flat column chunk itself, for the encodings the mart's writer and most others use: v1 data pages, PLAIN,
@@ -53,12 +54,12 @@ internal static class ColumnChunkDecoder
     public static StringSlices? TryReadSlices(string path, FileMetaData? metadata, ParquetRowGroupReader rg, DataField field, int rows, ColumnBufferPool? pool)
     {
         if (metadata is null || field.IsArray || field.MaxRepetitionLevel != 0 || field.MaxDefinitionLevel > 1 || field.Path.Length != 1) return null;
-        if (field.IsNullable != (field.MaxDefinitionLevel == 1) || !ParquetColumns.IsString(field)) return null;
+        if (field.IsNullable != (field.MaxDefinitionLevel == 1) || !PlainValueDecoders.IsString(field)) return null;
         var md = rg.GetMetadata(field)?.MetaData;
         if (md is null || md.NumValues != rows || md.PathInSchema.Count != 1) return null;
         if (md.Codec is not (CompressionCodec.UNCOMPRESSED or CompressionCodec.SNAPPY)) return null;
         if (md.Encodings.Any(e => e is Encoding.PLAIN_DICTIONARY or Encoding.RLE_DICTIONARY)) return null; // shared strings serve it better
-        if (TopLevelElement(metadata, field.Name) is not { Type: Parquet.Meta.Type.BYTE_ARRAY }) return null;
+        if (TopLevelElement(metadata, field.Name) is not { Type: global::Parquet.Meta.Type.BYTE_ARRAY }) return null;
 
         var decoder = new PlainValueDecoders.Utf8Slices();
         long[]? slices = ArrayPool<long>.Shared.Rent(rows);
@@ -287,8 +288,8 @@ internal static class ColumnChunkDecoder
 
     private static int IntegerWidth(SchemaElement element) => element.Type switch
     {
-        Parquet.Meta.Type.INT32 => 4,
-        Parquet.Meta.Type.INT64 => 8,
+        global::Parquet.Meta.Type.INT32 => 4,
+        global::Parquet.Meta.Type.INT64 => 8,
         _ => 0,
     };
 

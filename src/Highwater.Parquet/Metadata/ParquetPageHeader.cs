@@ -1,4 +1,6 @@
-namespace Highwater.Contracts;
+using Highwater.Parquet.Thrift;
+
+namespace Highwater.Parquet.Metadata;
 
 /// <summary>
 /// The fields of a Parquet page header (Thrift <c>PageHeader</c>) that <see cref="ColumnChunkDecoder"/> reads: the page's

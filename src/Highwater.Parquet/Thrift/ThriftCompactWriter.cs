@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 
-namespace Highwater.Columnar;
+namespace Highwater.Parquet.Thrift;
 
 /// <summary>
 /// The subset of Thrift's compact protocol that Parquet's page headers and footer need: structs, lists of structs,

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Highwater.Contracts;
+namespace Highwater.Parquet.Encodings;
 
 /// <summary>
 /// Decodes Parquet's RLE/bit-packed hybrid (definition levels, dictionary indices): runs of one repeated value and

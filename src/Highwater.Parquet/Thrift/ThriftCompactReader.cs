@@ -1,4 +1,4 @@
-namespace Highwater.Contracts;
+namespace Highwater.Parquet.Thrift;
 
 /// <summary>
 /// Reads Thrift's compact protocol from a span: field headers, integers (zigzag varints) and skipping whatever a
@@ -132,6 +132,6 @@ internal ref struct ThriftCompactReader(ReadOnlySpan<byte> input)
         return 0;
     }
 
-    /// <summary>The inverse of <see cref="Columnar.ThriftCompactWriter.ZigZag"/>.</summary>
+    /// <summary>The inverse of <see cref="ThriftCompactWriter.ZigZag"/>.</summary>
     internal static long ZigZag(ulong n) => (long)(n >> 1) ^ -(long)(n & 1);
 }

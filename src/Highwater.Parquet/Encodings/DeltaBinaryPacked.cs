@@ -2,8 +2,9 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using Highwater.Parquet.Thrift;
 
-namespace Highwater.Columnar;
+namespace Highwater.Parquet.Encodings;
 
 /// <summary>
 /// Parquet's DELTA_BINARY_PACKED encoding of INT32 and INT64 values, both directions. The layout, as the format
@@ -81,20 +82,20 @@ public static class DeltaBinaryPacked
     {
         var width = Unsafe.SizeOf<T>() * 8;
         var at = 0;
-        if (!Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var blockValues) || !Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var miniblocks) ||
-            !Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var total) || !Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var first)) return false;
+        if (!HybridRleDecoder.TryVarint(encoded, ref at, out var blockValues) || !HybridRleDecoder.TryVarint(encoded, ref at, out var miniblocks) ||
+            !HybridRleDecoder.TryVarint(encoded, ref at, out var total) || !HybridRleDecoder.TryVarint(encoded, ref at, out var first)) return false;
         if (blockValues == 0 || blockValues % 128 != 0 || blockValues > 1 << 20 || miniblocks == 0 || blockValues % miniblocks != 0 ||
             blockValues / miniblocks % 32 != 0 || total != (ulong)values.Length) return false;
         if (values.IsEmpty) return true;
         var perMiniblock = (int)(blockValues / miniblocks);
-        values[0] = T.CreateTruncating(Contracts.ThriftCompactReader.ZigZag(first));
+        values[0] = T.CreateTruncating(ThriftCompactReader.ZigZag(first));
         var previous = values[0];
         var done = 1;
         Span<ulong> unpacked = stackalloc ulong[MiniblockValues];
         while (done < values.Length)
         {
-            if (!Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var zigzagMin) || encoded.Length - at < (int)miniblocks) return false;
-            var min = T.CreateTruncating(Contracts.ThriftCompactReader.ZigZag(zigzagMin));
+            if (!HybridRleDecoder.TryVarint(encoded, ref at, out var zigzagMin) || encoded.Length - at < (int)miniblocks) return false;
+            var min = T.CreateTruncating(ThriftCompactReader.ZigZag(zigzagMin));
             var widths = encoded.Slice(at, (int)miniblocks);
             at += (int)miniblocks;
             for (var m = 0; m < (int)miniblocks && done < values.Length; m++)
