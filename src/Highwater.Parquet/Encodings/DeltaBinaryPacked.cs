@@ -82,8 +82,8 @@ public static class DeltaBinaryPacked
     {
         var width = Unsafe.SizeOf<T>() * 8;
         var at = 0;
-        if (!HybridRleDecoder.TryVarint(encoded, ref at, out var blockValues) || !HybridRleDecoder.TryVarint(encoded, ref at, out var miniblocks) ||
-            !HybridRleDecoder.TryVarint(encoded, ref at, out var total) || !HybridRleDecoder.TryVarint(encoded, ref at, out var first)) return false;
+        if (!HybridRle.TryVarint(encoded, ref at, out var blockValues) || !HybridRle.TryVarint(encoded, ref at, out var miniblocks) ||
+            !HybridRle.TryVarint(encoded, ref at, out var total) || !HybridRle.TryVarint(encoded, ref at, out var first)) return false;
         if (blockValues == 0 || blockValues % 128 != 0 || blockValues > 1 << 20 || miniblocks == 0 || blockValues % miniblocks != 0 ||
             blockValues / miniblocks % 32 != 0 || total != (ulong)values.Length) return false;
         if (values.IsEmpty) return true;
@@ -94,7 +94,7 @@ public static class DeltaBinaryPacked
         Span<ulong> unpacked = stackalloc ulong[MiniblockValues];
         while (done < values.Length)
         {
-            if (!HybridRleDecoder.TryVarint(encoded, ref at, out var zigzagMin) || encoded.Length - at < (int)miniblocks) return false;
+            if (!HybridRle.TryVarint(encoded, ref at, out var zigzagMin) || encoded.Length - at < (int)miniblocks) return false;
             var min = T.CreateTruncating(ThriftCompactReader.ZigZag(zigzagMin));
             var widths = encoded.Slice(at, (int)miniblocks);
             at += (int)miniblocks;

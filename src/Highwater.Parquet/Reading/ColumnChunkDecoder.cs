@@ -23,8 +23,6 @@ namespace Highwater.Parquet.Reading;
 /// </summary>
 internal static class ColumnChunkDecoder
 {
-    private const int EncodingPlain = 0, EncodingPlainDictionary = 2, EncodingRle = 3, EncodingDeltaBinaryPacked = 5, EncodingRleDictionary = 8;
-
     /// <summary>The column of <paramref name="rows"/> rows as ParquetColumns.ReadAsync returns it (T[], T?[] or string?[]), or null.</summary>
     public static Array? TryRead(string path, FileMetaData? metadata, ParquetRowGroupReader rg, DataField field, int rows, ColumnBufferPool? pool)
     {
@@ -194,14 +192,14 @@ internal static class ColumnChunkDecoder
                 if (header.CompressedSize > bytes.Length - at) return false;
                 var stored = bytes.Slice(at, header.CompressedSize);
                 at += header.CompressedSize;
-                if (header.Type is not (ParquetPageHeader.DataPage or ParquetPageHeader.DictionaryPage)) return false;
+                if (header.Type is not (ParquetPageType.Data or ParquetPageType.Dictionary)) return false;
 
                 if (!TryPageBody(md.Codec, header, stored, ref page, out var body)) return false;
 
-                if (header.Type == ParquetPageHeader.DictionaryPage)
+                if (header.Type == ParquetPageType.Dictionary)
                 {
                     if (!decoder.ReadsDictionaries || dictionary is not null || header.ValueCount < 0 ||
-                        header.Encoding is not (EncodingPlain or EncodingPlainDictionary)) return false;
+                        header.Encoding is not (ParquetEncoding.Plain or ParquetEncoding.PlainDictionary)) return false;
                     dictionaryCount = header.ValueCount;
                     dictionary = ArrayPool<T>.Shared.Rent(Math.Max(dictionaryCount, 1));
                     if (!decoder.TryDecode(body, dictionary.AsSpan(0, dictionaryCount))) return false;
@@ -214,11 +212,11 @@ internal static class ColumnChunkDecoder
                 if (levels is not null)
                 {
                     // Definition levels: a 4-byte length, then the hybrid at bit width 1.
-                    if (header.DefinitionLevelEncoding != EncodingRle || body.Length < 4) return false;
+                    if (header.DefinitionLevelEncoding != ParquetEncoding.Rle || body.Length < 4) return false;
                     int levelBytes = BinaryPrimitives.ReadInt32LittleEndian(body);
                     if (levelBytes < 0 || levelBytes > body.Length - 4) return false;
                     scratch = Ensure(scratch, count);
-                    if (!HybridRleDecoder.TryDecode(body.Slice(4, levelBytes), 1, scratch.AsSpan(0, count))) return false;
+                    if (!HybridRle.TryDecode(body.Slice(4, levelBytes), 1, scratch.AsSpan(0, count))) return false;
                     present = 0;
                     for (int i = 0; i < count; i++)
                     {
@@ -234,10 +232,10 @@ internal static class ColumnChunkDecoder
                 var target = values.Slice(presentCount, present);
                 switch (header.Encoding)
                 {
-                    case EncodingPlain:
+                    case ParquetEncoding.Plain:
                         if (!decoder.TryDecode(body, target)) return false;
                         break;
-                    case EncodingPlainDictionary or EncodingRleDictionary:
+                    case ParquetEncoding.PlainDictionary or ParquetEncoding.RleDictionary:
                     {
                         if (dictionary is null) return false;
                         scratch = Ensure(scratch, present);
@@ -246,13 +244,13 @@ internal static class ColumnChunkDecoder
                         if (body.Length == 0) return false;
                         int width = body[0];
                         if (width == 0 || body.Length == 1) indices.Clear();
-                        else if (!HybridRleDecoder.TryDecode(body[1..], width, indices)) return false;
+                        else if (!HybridRle.TryDecode(body[1..], width, indices)) return false;
                         foreach (int i in indices)
                             if ((uint)i >= (uint)dictionaryCount) return false;
                         for (int i = 0; i < present; i++) target[i] = dictionary[indices[i]];
                         break;
                     }
-                    case EncodingDeltaBinaryPacked when integerWidth > 0:
+                    case ParquetEncoding.DeltaBinaryPacked when integerWidth > 0:
                     {
                         if (unpacked is null || unpacked.Length < present * integerWidth)
                         {
@@ -347,8 +345,8 @@ internal static class ColumnChunkDecoder
             }
 
             var span = bytes.AsSpan(0, (int)length);
-            if (!ParquetPageHeader.TryParse(span, out var header) || header.Type != ParquetPageHeader.DictionaryPage || header.ValueCount < 0 ||
-                header.Encoding is not (EncodingPlain or EncodingPlainDictionary) || header.CompressedSize > span.Length - header.HeaderLength) return null;
+            if (!ParquetPageHeader.TryParse(span, out var header) || header.Type != ParquetPageType.Dictionary || header.ValueCount < 0 ||
+                header.Encoding is not (ParquetEncoding.Plain or ParquetEncoding.PlainDictionary) || header.CompressedSize > span.Length - header.HeaderLength) return null;
             if (!TryPageBody(md.Codec, header, span.Slice(header.HeaderLength, header.CompressedSize), ref page, out var body)) return null;
             var values = new string?[header.ValueCount];
             return decoder.TryDecode(body, values) ? values : null;
