@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using Highwater.Parquet.Thrift;
 
 namespace Highwater.Parquet.Encodings;
 
@@ -18,7 +17,7 @@ internal static class HybridRle
         int valueBytes = (bitWidth + 7) / 8;
         while (written < output.Length)
         {
-            if (!TryVarint(input, ref at, out ulong header)) return false;
+            if (!Varints.TryRead(input, ref at, out ulong header)) return false;
             if ((header & 1) == 0)
             {
                 // An RLE run: a count, then the value in ceil(bitWidth / 8) little-endian bytes.
@@ -52,7 +51,7 @@ internal static class HybridRle
     public static void BitPack(IBufferWriter<byte> body, ReadOnlySpan<int> values, int width)
     {
         var groups = (values.Length + 7) / 8;
-        ThriftCompactWriter.Varint(body, ((ulong)groups << 1) | 1);
+        Varints.Write(body, ((ulong)groups << 1) | 1);
         var bytes = groups * width;
         var span = body.GetSpan(bytes);
         ulong acc = 0;
@@ -106,20 +105,5 @@ internal static class HybridRle
 
             output[i] = (int)((word >> shift) & mask);
         }
-    }
-
-    /// <summary>An unsigned LEB128 varint at <paramref name="at"/> (moved past it); false when the input ends first or it runs past 64 bits.</summary>
-    internal static bool TryVarint(ReadOnlySpan<byte> input, ref int at, out ulong value)
-    {
-        value = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            if (at >= input.Length) return false;
-            byte b = input[at++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0) return true;
-        }
-
-        return false;
     }
 }

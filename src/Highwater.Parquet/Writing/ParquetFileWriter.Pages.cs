@@ -50,8 +50,6 @@ public sealed partial class ParquetFileWriter
         FinishChunk(column, count, MinMax(values, nulls), ParquetEncoding.DeltaBinaryPacked);
     }
 
-    private static void Varint(ArrayBufferWriter<byte> body, ulong value) => ThriftCompactWriter.Varint(body, value);
-
     /// <summary>
     /// Definition levels of a nullable column at the start of the page body: a 4-byte length, then the RLE/bit-packed
     /// hybrid at bit width 1 (one RLE run when all values are present or all are null, else one bit-packed run).
@@ -64,14 +62,14 @@ public sealed partial class ParquetFileWriter
         var n = present.Length;
         if (nulls == 0 || nulls == n)
         {
-            Varint(levels, (ulong)n << 1);
+            Varints.Write(levels, (ulong)n << 1);
             levels.GetSpan(1)[0] = nulls == 0 ? (byte)1 : (byte)0;
             levels.Advance(1);
         }
         else
         {
             var groups = (n + 7) / 8;
-            Varint(levels, ((ulong)groups << 1) | 1);
+            Varints.Write(levels, ((ulong)groups << 1) | 1);
             var bits = levels.GetSpan(groups)[..groups];
             bits.Clear();
             for (var i = 0; i < n; i++)
