@@ -18,7 +18,8 @@ namespace Highwater.Parquet.Writing;
 /// count statistics (TypeDefinedOrder) and its encoding_stats. Columns must be written in schema order, one row group at a time:
 /// <see cref="BeginRowGroup"/>, one Write call per column, <see cref="EndRowGroup"/>; <see cref="Complete"/> writes the
 /// footer. Invariants: the same values always give the same bytes; the output is read by DuckDB and Parquet.Net
-/// (tests/Highwater.Tests/Columnar/ParquetFileWriterTests.cs).
+/// (tests/Highwater.Parquet.Tests/Writing/ParquetFileWriterReadersTests.cs; the mart's files in
+/// tests/Highwater.Tests/Columnar/ParquetFileWriterTests.cs).
 /// </summary>
 public sealed partial class ParquetFileWriter : IDisposable
 {
