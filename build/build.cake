@@ -177,17 +177,21 @@ Task("Test")
         if (DirectoryExists(results)) DeleteDirectory(results, new DeleteDirectorySettings { Recursive = true, Force = true });
         var exit = StartProcess("dotnet", new ProcessSettings
         {
+            // One TRX per test project, each under its own default (unique) name: a fixed LogFileName would be
+            // overwritten by the next project's.
             Arguments = $"test {root.CombineWithFilePath("Highwater.slnx")} -c Release --logger \"console;verbosity=normal\" " +
-                        $"--logger \"trx;LogFileName=tests.trx\" --results-directory {results}",
+                        $"--logger trx --results-directory {results}",
             WorkingDirectory = root,
         });
-        // One plain closing line for CI, read from the TRX counters.
+        // One plain closing line for CI: the TRX counters summed over every test project.
+        int passed = 0, failed = 0, skipped = 0;
         foreach (var trx in GetFiles($"{results}/**/*.trx"))
         {
             var counters = System.Xml.Linq.XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
             int Count(string name) => int.Parse(counters.Attribute(name)?.Value ?? "0");
-            System.Console.WriteLine($"Tests: {Count("passed")} passed, {Count("failed")} failed, {Count("notExecuted")} skipped");
+            (passed, failed, skipped) = (passed + Count("passed"), failed + Count("failed"), skipped + Count("notExecuted"));
         }
+        System.Console.WriteLine($"Tests: {passed} passed, {failed} failed, {skipped} skipped");
         if (exit != 0) throw new Exception($"dotnet test failed with exit code {exit}.");
     });
 

@@ -93,7 +93,7 @@ public static class GateProfile
         var perColumn = new Dictionary<string, double>();
         foreach (var file in files)
         {
-            await using var reader = await Parquet.ParquetReader.CreateAsync(file.Path);
+            await using var reader = await global::Parquet.ParquetReader.CreateAsync(file.Path);
             for (int g = 0; g < reader.RowGroupCount; g++)
             {
                 using var rg = reader.OpenRowGroupReader(g);

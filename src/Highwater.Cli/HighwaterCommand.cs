@@ -197,8 +197,8 @@ public static class HighwaterCommand
             LookbackDays = cli.GetInt("lookback-days", PipelineContext.DefaultLookbackDays, 0, 36_500),
             MartIntegers = cli.Find("mart-integers") switch
             {
-                null or "delta" => Highwater.Columnar.ParquetIntegerEncoding.Delta,
-                "plain" => Highwater.Columnar.ParquetIntegerEncoding.Plain,
+                null or "delta" => Highwater.Parquet.Writing.ParquetIntegerEncoding.Delta,
+                "plain" => Highwater.Parquet.Writing.ParquetIntegerEncoding.Plain,
                 var other => throw new ConfigurationException($"--mart-integers={other}: use delta or plain."),
             },
             Work = work,

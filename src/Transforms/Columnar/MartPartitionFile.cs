@@ -122,14 +122,14 @@ public static class MartPartitionFile
     internal static readonly ParquetColumnSpec[] Columns = M.Schema.DataFields.Select(ColumnSpec).ToArray();
 
     /// <summary>A flat Parquet.Net field as the column <see cref="ParquetFileWriter"/> writes for it.</summary>
-    internal static ParquetColumnSpec ColumnSpec(Parquet.Schema.DataField f) => f switch
+    internal static ParquetColumnSpec ColumnSpec(global::Parquet.Schema.DataField f) => f switch
     {
-        Parquet.Schema.DecimalDataField d => new(f.Name, ParquetValueKind.Decimal, f.IsNullable, d.Precision, d.Scale),
-        Parquet.Schema.DateTimeDataField { DateTimeFormat: Parquet.Schema.DateTimeFormat.Date } => new(f.Name, ParquetValueKind.Date, f.IsNullable),
-        Parquet.Schema.DateTimeDataField => new(f.Name, ParquetValueKind.TimestampMicrosUtc, f.IsNullable),
-        Parquet.Schema.DataField<string> => new(f.Name, ParquetValueKind.Utf8, f.IsNullable),
-        Parquet.Schema.DataField<long> => new(f.Name, ParquetValueKind.Int64, f.IsNullable),
-        Parquet.Schema.DataField<int?> or Parquet.Schema.DataField<int> => new(f.Name, ParquetValueKind.Int32, f.IsNullable),
+        global::Parquet.Schema.DecimalDataField d => new(f.Name, ParquetValueKind.Decimal, f.IsNullable, d.Precision, d.Scale),
+        global::Parquet.Schema.DateTimeDataField { DateTimeFormat: global::Parquet.Schema.DateTimeFormat.Date } => new(f.Name, ParquetValueKind.Date, f.IsNullable),
+        global::Parquet.Schema.DateTimeDataField => new(f.Name, ParquetValueKind.TimestampMicrosUtc, f.IsNullable),
+        global::Parquet.Schema.DataField<string> => new(f.Name, ParquetValueKind.Utf8, f.IsNullable),
+        global::Parquet.Schema.DataField<long> => new(f.Name, ParquetValueKind.Int64, f.IsNullable),
+        global::Parquet.Schema.DataField<int?> or global::Parquet.Schema.DataField<int> => new(f.Name, ParquetValueKind.Int32, f.IsNullable),
         _ => throw new NotSupportedException($"column '{f.Name}' of type {f.ClrType.Name} has no ParquetFileWriter kind"),
     };
 

@@ -6,7 +6,7 @@ namespace Highwater.Columnar;
 /// for strings. An entry's key is the order_id of its row, so the table holds no key of its own: 8-byte slots (the
 /// key's 31-bit hash and the entry's position + 1; linear probing, at most half full) and the entries' rows, in the
 /// order they were added. A lookup reads one slot, which <see cref="Prefetch"/> asks for ahead, and compares bytes only
-/// when the hashes are equal. Hashed with <see cref="Staging.SeededHash"/>. Reusable through <see cref="Reset"/>.
+/// when the hashes are equal. Hashed with <see cref="SeededHash"/>. Reusable through <see cref="Reset"/>.
 /// <para>Invariants: no null key; an entry's row keeps its order_id (the caller may move the row only to a row that
 /// it then records with <see cref="GetRowOrAdd"/>'s reference).</para>
 /// </summary>
@@ -39,7 +39,7 @@ internal sealed class OrderIdRows
         _count = 0;
     }
 
-    public static int HashOf(ReadOnlySpan<byte> utf8) => (int)(Staging.SeededHash.Of(utf8) & int.MaxValue);
+    public static int HashOf(ReadOnlySpan<byte> utf8) => (int)(SeededHash.Of(utf8) & int.MaxValue);
 
     public void Prefetch(int hash) => MemoryHints.Prefetch(ref _slots[hash & (_slots.Length - 1)]);
 

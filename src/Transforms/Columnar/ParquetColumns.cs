@@ -51,17 +51,17 @@ public static class ParquetColumns
 
     /// <summary>
     /// Where a row group's column chunks can be read from directly: a local file and its footer. Given to the reads
-    /// below, they decode a chunk themselves when <see cref="Contracts.ColumnChunkDecoder"/> knows its encodings (the
+    /// below, they decode a chunk themselves when <see cref="ColumnChunkDecoder"/> knows its encodings (the
     /// same values, without Parquet.Net's per-page streams and per-value strings), and through Parquet.Net otherwise.
     /// </summary>
-    public sealed record LocalChunks(string Path, Parquet.Meta.FileMetaData? Metadata)
+    public sealed record LocalChunks(string Path, global::Parquet.Meta.FileMetaData? Metadata)
     {
         /// <summary>The chunks of a file opened from <paramref name="stream"/>, when it is a local file.</summary>
         public static LocalChunks? Of(Stream stream, ParquetReader reader) =>
             stream is FileStream { Name: { } path } && File.Exists(path) ? new LocalChunks(path, reader.Metadata) : null;
 
         internal Array? TryRead(ParquetRowGroupReader g, DataField field, int rows) =>
-            Contracts.ColumnChunkDecoder.TryRead(Path, Metadata, g, field, rows, pool: null);
+            ColumnChunkDecoder.TryRead(Path, Metadata, g, field, rows, pool: null);
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ internal static class ParquetColumns
     private static readonly MethodInfo WriteRequiredMethod = typeof(ParquetColumns).GetMethod(nameof(WriteRequired), BindingFlags.NonPublic | BindingFlags.Static)!;
     private static readonly MethodInfo WriteOptionalMethod = typeof(ParquetColumns).GetMethod(nameof(WriteOptional), BindingFlags.NonPublic | BindingFlags.Static)!;
 
-    public static bool IsString(DataField f) => f.ClrType == typeof(string) || f.ClrType == typeof(ReadOnlyMemory<char>);
+    public static bool IsString(DataField f) => PlainValueDecoders.IsString(f);
 
     public static bool IsSupported(DataField f) =>
         !f.IsArray && (IsString(f) || f.ClrType == typeof(byte[]) || f.ClrType.IsValueType);

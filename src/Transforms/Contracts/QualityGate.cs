@@ -164,7 +164,7 @@ public sealed class QualityGate
     /// order) and returns which rows stay, else null (every row stays).
     /// </summary>
     private static async Task<bool[]?> QuarantineAsync(List<CheckEvaluator> quarantining, RowBatch batch,
-        Parquet.ParquetRowGroupReader rg, QuarantineSink sink, long fileRow, CancellationToken ct)
+        global::Parquet.ParquetRowGroupReader rg, QuarantineSink sink, long fileRow, CancellationToken ct)
     {
         var failing = new IReadOnlyList<int>[quarantining.Count];
         bool any = false;

@@ -30,7 +30,7 @@ internal sealed class RowBatch
     public DatasetFile File { get; }
 
     /// <summary>The file's footer, for reading its column chunks directly (<see cref="ColumnChunkDecoder"/>); null: through Parquet.Net only.</summary>
-    public Parquet.Meta.FileMetaData? Metadata { get; init; }
+    public global::Parquet.Meta.FileMetaData? Metadata { get; init; }
 
     /// <summary>Where the column arrays and typed copies come from and go back to on <see cref="Release"/>; null: allocated.</summary>
     public ColumnBufferPool? Pool { get; }

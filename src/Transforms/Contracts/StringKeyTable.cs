@@ -22,10 +22,10 @@ internal sealed class StringKeyTable
     private int[] _rowHashes = [];
 
     /// <summary>
-    /// With the process-seeded <see cref="Staging.SeededHash"/> of the characters' bytes: randomised per process as
+    /// With the process-seeded <see cref="SeededHash"/> of the characters' bytes: randomised per process as
     /// string.GetHashCode (Marvin) is, so values from upstream cannot be chosen to collide, and cheaper per value.
     /// </summary>
-    public StringKeyTable() : this(static s => Fold(Staging.SeededHash.Of(System.Runtime.InteropServices.MemoryMarshal.AsBytes(s))))
+    public StringKeyTable() : this(static s => Fold(SeededHash.Of(System.Runtime.InteropServices.MemoryMarshal.AsBytes(s))))
     {
     }
 
@@ -112,7 +112,7 @@ internal sealed class StringKeyTable
     {
         if (values.IsNull(r)) return;
         int hash = hashes[r] = _hash(values[r]);
-        Highwater.Columnar.MemoryHints.Prefetch(_slots, (ulong)(hash & mask));
+        MemoryHints.Prefetch(_slots, (ulong)(hash & mask));
     }
 
     /// <summary>How many rows ahead a value is hashed and its slot requested.</summary>
@@ -122,7 +122,7 @@ internal sealed class StringKeyTable
     {
         if (values[r] is not { } v) return;
         int hash = hashes[r] = _hash(v);
-        Highwater.Columnar.MemoryHints.Prefetch(_slots, (ulong)(hash & mask));
+        MemoryHints.Prefetch(_slots, (ulong)(hash & mask));
     }
 
     /// <summary>Empties the set and keeps its arrays, for the next scope.</summary>

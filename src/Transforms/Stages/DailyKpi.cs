@@ -82,7 +82,7 @@ public static class DailyKpi
             g.Revenue += rows.TotalPrice[i] ?? 0m;
             g.Buyers.Add(rows.UserId[i]);
         }
-        string? Name(Columnar.DistinctStrings values, int id) => Columnar.PartitionColumns.Value(values, id);
+        string? Name(DistinctStrings values, int id) => Columnar.PartitionColumns.Value(values, id);
         return keys.Select((k, i) => (Key: new GroupKey(Name(rows.CountryValues, k.Country), Name(rows.SegmentValues, k.Segment), Name(rows.CurrencyValues, k.Currency)), Totals: groups[i]))
             .OrderBy(g => g.Key.Country, StringComparer.Ordinal)
             .ThenBy(g => g.Key.Segment, StringComparer.Ordinal)

@@ -22,7 +22,7 @@ public sealed class PipelineContext
     public int LookbackDays { get; init; } = DefaultLookbackDays;
 
     /// <summary>How the mart's INTEGER columns are written (<c>--mart-integers</c>): DELTA_BINARY_PACKED unless asked for PLAIN.</summary>
-    public Columnar.ParquetIntegerEncoding MartIntegers { get; init; } = Columnar.ParquetIntegerEncoding.Delta;
+    public ParquetIntegerEncoding MartIntegers { get; init; } = ParquetIntegerEncoding.Delta;
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>How long the warehouse lease taken by PublishMart lasts before another run may take it over.</summary>

@@ -93,7 +93,7 @@ public sealed class OrderIndexSegmentTests
         var decoded = new List<MartRecord>();
         var bytes = s.ToArray();
         foreach (var b in blocks)
-            OrderIndexSegment.DecodeBlock(bytes.AsSpan((int)b.Offset, b.Length), new MartRowBlock(), new Highwater.Staging.StringPool(), decoded, "seg");
+            OrderIndexSegment.DecodeBlock(bytes.AsSpan((int)b.Offset, b.Length), new MartRowBlock(), new Highwater.Parquet.Reading.StringPool(), decoded, "seg");
         Assert.Equal(even.Select(i => rows[i]), decoded);
         Assert.Equal(even.Count, blocks.Sum(b => b.Rows));
     }

@@ -111,7 +111,7 @@ public sealed class ParquetFileWriterTests : IDisposable
     public async Task Each_chunks_encoding_stats_name_its_pages_and_their_encodings()
     {
         var path = await WriteAsync(Rows(10_000));
-        await using var reader = await Parquet.ParquetReader.CreateAsync(path);
+        await using var reader = await global::Parquet.ParquetReader.CreateAsync(path);
         using var rg = reader.OpenRowGroupReader(0);
         string Pages(string column) => string.Join(" ", rg.GetMetadata(reader.Schema.DataFields.Single(f => f.Name == column))!.MetaData!.EncodingStats!
             .Select(p => $"{p.PageType}:{p.Encoding}:{p.Count}"));

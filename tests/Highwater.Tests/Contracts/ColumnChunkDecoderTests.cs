@@ -116,35 +116,12 @@ public sealed class ColumnChunkDecoderTests : IDisposable
         Assert.Equal(1, await AssertSameAsParquetNetAsync(path));
         await using var reader = await ParquetReader.CreateAsync(path);
         using var rg = reader.OpenRowGroupReader(0);
-        Assert.DoesNotContain(Parquet.Meta.Encoding.RLE_DICTIONARY, rg.GetMetadata(reader.Schema.DataFields[0])!.MetaData!.Encodings);
+        Assert.DoesNotContain(global::Parquet.Meta.Encoding.RLE_DICTIONARY, rg.GetMetadata(reader.Schema.DataFields[0])!.MetaData!.Encodings);
         var read = (string?[])ColumnChunkDecoder.TryRead(path, reader.Metadata, rg, reader.Schema.DataFields[0], values.Length, null)!;
         Assert.Equal(values, read);
         var shortValues = read.Where(v => v is { Length: <= 32 }).ToList();
         var instances = shortValues.Distinct(ReferenceEqualityComparer.Instance).Count();
         Assert.True(instances == shortValues.Distinct().Count(), $"{instances:N0} strings for {shortValues.Distinct().Count()} distinct short values");
-    }
-
-    [Fact]
-    public void Truncated_or_malformed_page_data_is_refused_not_thrown()
-    {
-        Assert.False(HybridRleDecoder.TryDecode([], 1, new int[3]));
-        Assert.False(HybridRleDecoder.TryDecode([0x03], 1, new int[8])); // a bit-packed group with no bytes
-        Assert.False(HybridRleDecoder.TryDecode([0x06], 8, new int[3])); // an RLE run with no value
-        Assert.False(ParquetPageHeader.TryParse([], out _));
-        Assert.False(ParquetPageHeader.TryParse([0x15], out _)); // a field header, then nothing
-        Assert.False(ParquetPageHeader.TryParse([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], out _));
-    }
-
-    [Fact]
-    public void The_hybrid_decoder_reads_runs_and_bit_packed_groups()
-    {
-        // RLE: 5 × 7 at width 3; then one bit-packed group of 8 values at width 3 (0..7).
-        byte[] input = [5 << 1, 7, 0x03, 0b10_001_000, 0b1_100_011_0, 0b111_110_10];
-        var output = new int[13];
-
-        Assert.True(HybridRleDecoder.TryDecode(input, 3, output));
-
-        Assert.Equal([7, 7, 7, 7, 7, 0, 1, 2, 3, 4, 5, 6, 7], output);
     }
 
     /// <summary>Compares every chunk the decoder reads with Parquet.Net's reading; returns how many it read.</summary>

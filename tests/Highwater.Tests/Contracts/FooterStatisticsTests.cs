@@ -100,12 +100,12 @@ public sealed class FooterStatisticsTests : IDisposable
     [MemberData(nameof(EncodingStats))]
     public void A_dictionary_proves_something_only_when_the_encoding_stats_say_every_data_page_uses_it(string pages, bool dictionaryOnly)
     {
-        var md = new Parquet.Meta.ColumnMetaData
+        var md = new global::Parquet.Meta.ColumnMetaData
         {
-            EncodingStats = pages.Length == 0 ? null! : pages.Split(' ').Select(p => p.Split(':')).Select(p => new Parquet.Meta.PageEncodingStats
+            EncodingStats = pages.Length == 0 ? null! : pages.Split(' ').Select(p => p.Split(':')).Select(p => new global::Parquet.Meta.PageEncodingStats
             {
-                PageType = Enum.Parse<Parquet.Meta.PageType>(p[0]),
-                Encoding = Enum.Parse<Parquet.Meta.Encoding>(p[1]),
+                PageType = Enum.Parse<global::Parquet.Meta.PageType>(p[0]),
+                Encoding = Enum.Parse<global::Parquet.Meta.Encoding>(p[1]),
                 Count = 1,
             }).ToList(),
         };

@@ -1,11 +1,12 @@
 using System.Buffers;
 using System.Globalization;
 using CsCheck;
-using Highwater.Columnar;
-using Highwater.Tests.Support;
+using Highwater.Parquet.Encodings;
+using Highwater.Parquet.Writing;
+using Highwater.Parquet.Tests.Support;
 using Xunit;
 
-namespace Highwater.Tests.Columnar;
+namespace Highwater.Parquet.Tests.Encodings;
 
 /// <summary>
 /// DELTA_BINARY_PACKED against the format's own examples, round trips at every width (deltas that wrap included), and

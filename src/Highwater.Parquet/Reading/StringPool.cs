@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Unicode;
 
-namespace Highwater.Staging;
+namespace Highwater.Parquet.Reading;
 
 /// <summary>
 /// Interns short, low-cardinality UTF-8 values (currency, channel, sku) so that repeated values

@@ -1,8 +1,8 @@
 using CsCheck;
-using Highwater.Columnar;
+using Highwater.Parquet.Writing;
 using Xunit;
 
-namespace Highwater.Tests.Columnar;
+namespace Highwater.Parquet.Tests.Writing;
 
 /// <summary>
 /// The dictionary of a column gives each distinct value one id in first-seen order, whether a value comes back as the

@@ -1,4 +1,6 @@
-namespace Highwater.Contracts;
+using Highwater.Parquet.Encodings;
+
+namespace Highwater.Parquet.Thrift;
 
 /// <summary>
 /// Reads Thrift's compact protocol from a span: field headers, integers (zigzag varints) and skipping whatever a
@@ -119,19 +121,10 @@ internal ref struct ThriftCompactReader(ReadOnlySpan<byte> input)
 
     private ulong Varint()
     {
-        ulong value = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            byte b = ReadByte();
-            if (Failed) return 0;
-            value |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0) return value;
-        }
-
+        if (Varints.TryRead(_input, ref _position, out var value)) return value;
         Failed = true;
         return 0;
     }
 
-    /// <summary>The inverse of <see cref="Columnar.ThriftCompactWriter.ZigZag"/>.</summary>
-    internal static long ZigZag(ulong n) => (long)(n >> 1) ^ -(long)(n & 1);
+    private static long ZigZag(ulong n) => Varints.UnZigZag(n);
 }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Highwater.Contracts;
+namespace Highwater.Parquet.Reading;
 
 /// <summary>
 /// Column arrays of finished row groups, kept for the next row groups of the same length: only arrays of the longest

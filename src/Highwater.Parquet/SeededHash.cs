@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Highwater.Staging;
+namespace Highwater.Parquet;
 
 /// <summary>
 /// A fast 64-bit hash of bytes for Highwater's own in-memory tables (the string pool, Transform's order-id table):

@@ -1,4 +1,6 @@
-namespace Highwater.Contracts;
+using Highwater.Parquet.Thrift;
+
+namespace Highwater.Parquet.Metadata;
 
 /// <summary>
 /// The fields of a Parquet page header (Thrift <c>PageHeader</c>) that <see cref="ColumnChunkDecoder"/> reads: the page's
@@ -7,8 +9,6 @@ namespace Highwater.Contracts;
 internal readonly record struct ParquetPageHeader(
     int Type, int UncompressedSize, int CompressedSize, int ValueCount, int Encoding, int DefinitionLevelEncoding, int HeaderLength)
 {
-    public const int DataPage = 0, IndexPage = 1, DictionaryPage = 2, DataPageV2 = 3;
-
     /// <summary>Parses the header at the start of <paramref name="input"/>; false when it is malformed or truncated.</summary>
     public static bool TryParse(ReadOnlySpan<byte> input, out ParquetPageHeader header)
     {
@@ -24,10 +24,10 @@ internal readonly record struct ParquetPageHeader(
             last = id;
             switch (id)
             {
-                case 1 when t == ThriftCompactReader.I32: type = r.ReadI32(); break;
-                case 2 when t == ThriftCompactReader.I32: uncompressed = r.ReadI32(); break;
-                case 3 when t == ThriftCompactReader.I32: compressed = r.ReadI32(); break;
-                case 5 or 7 when t == ThriftCompactReader.Struct:
+                case PageHeaderFields.Type when t == ThriftCompactReader.I32: type = r.ReadI32(); break;
+                case PageHeaderFields.UncompressedPageSize when t == ThriftCompactReader.I32: uncompressed = r.ReadI32(); break;
+                case PageHeaderFields.CompressedPageSize when t == ThriftCompactReader.I32: compressed = r.ReadI32(); break;
+                case PageHeaderFields.DataPageHeader or PageHeaderFields.DictionaryPageHeader when t == ThriftCompactReader.Struct:
                 {
                     // DataPageHeader (5): num_values, encoding, definition_level_encoding, ...;
                     // DictionaryPageHeader (7): num_values, encoding, is_sorted.
@@ -38,9 +38,9 @@ internal readonly record struct ParquetPageHeader(
                         if (r.Failed) return false;
                         if (ft == ThriftCompactReader.Stop) break;
                         inner = fid;
-                        if (fid == 1 && ft == ThriftCompactReader.I32) count = r.ReadI32();
-                        else if (fid == 2 && ft == ThriftCompactReader.I32) encoding = r.ReadI32();
-                        else if (fid == 3 && id == 5 && ft == ThriftCompactReader.I32) levels = r.ReadI32();
+                        if (fid == DataPageHeaderFields.NumValues && ft == ThriftCompactReader.I32) count = r.ReadI32();
+                        else if (fid == DataPageHeaderFields.Encoding && ft == ThriftCompactReader.I32) encoding = r.ReadI32();
+                        else if (fid == DataPageHeaderFields.DefinitionLevelEncoding && id == PageHeaderFields.DataPageHeader && ft == ThriftCompactReader.I32) levels = r.ReadI32();
                         else r.Skip(ft);
                     }
 

@@ -1,13 +1,14 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using Highwater.Columnar;
+using Highwater.Parquet.Encodings;
+using Highwater.Parquet.Metadata;
 using Microsoft.Win32.SafeHandles;
 using Parquet;
 using Parquet.Meta;
 using Parquet.Schema;
 
-namespace Highwater.Contracts;
+namespace Highwater.Parquet.Reading;
 
 /// <summary>
 /// Reads a flat column chunk itself, for the encodings the mart's writer and most others use: v1 data pages, PLAIN,
@@ -22,8 +23,6 @@ namespace Highwater.Contracts;
 /// </summary>
 internal static class ColumnChunkDecoder
 {
-    private const int EncodingPlain = 0, EncodingPlainDictionary = 2, EncodingRle = 3, EncodingDeltaBinaryPacked = 5, EncodingRleDictionary = 8;
-
     /// <summary>The column of <paramref name="rows"/> rows as ParquetColumns.ReadAsync returns it (T[], T?[] or string?[]), or null.</summary>
     public static Array? TryRead(string path, FileMetaData? metadata, ParquetRowGroupReader rg, DataField field, int rows, ColumnBufferPool? pool)
     {
@@ -53,12 +52,12 @@ internal static class ColumnChunkDecoder
     public static StringSlices? TryReadSlices(string path, FileMetaData? metadata, ParquetRowGroupReader rg, DataField field, int rows, ColumnBufferPool? pool)
     {
         if (metadata is null || field.IsArray || field.MaxRepetitionLevel != 0 || field.MaxDefinitionLevel > 1 || field.Path.Length != 1) return null;
-        if (field.IsNullable != (field.MaxDefinitionLevel == 1) || !ParquetColumns.IsString(field)) return null;
+        if (field.IsNullable != (field.MaxDefinitionLevel == 1) || !PlainValueDecoders.IsString(field)) return null;
         var md = rg.GetMetadata(field)?.MetaData;
         if (md is null || md.NumValues != rows || md.PathInSchema.Count != 1) return null;
         if (md.Codec is not (CompressionCodec.UNCOMPRESSED or CompressionCodec.SNAPPY)) return null;
         if (md.Encodings.Any(e => e is Encoding.PLAIN_DICTIONARY or Encoding.RLE_DICTIONARY)) return null; // shared strings serve it better
-        if (TopLevelElement(metadata, field.Name) is not { Type: Parquet.Meta.Type.BYTE_ARRAY }) return null;
+        if (TopLevelElement(metadata, field.Name) is not { Type: global::Parquet.Meta.Type.BYTE_ARRAY }) return null;
 
         var decoder = new PlainValueDecoders.Utf8Slices();
         long[]? slices = ArrayPool<long>.Shared.Rent(rows);
@@ -193,14 +192,14 @@ internal static class ColumnChunkDecoder
                 if (header.CompressedSize > bytes.Length - at) return false;
                 var stored = bytes.Slice(at, header.CompressedSize);
                 at += header.CompressedSize;
-                if (header.Type is not (ParquetPageHeader.DataPage or ParquetPageHeader.DictionaryPage)) return false;
+                if (header.Type is not (ParquetPageType.Data or ParquetPageType.Dictionary)) return false;
 
                 if (!TryPageBody(md.Codec, header, stored, ref page, out var body)) return false;
 
-                if (header.Type == ParquetPageHeader.DictionaryPage)
+                if (header.Type == ParquetPageType.Dictionary)
                 {
                     if (!decoder.ReadsDictionaries || dictionary is not null || header.ValueCount < 0 ||
-                        header.Encoding is not (EncodingPlain or EncodingPlainDictionary)) return false;
+                        header.Encoding is not (ParquetEncoding.Plain or ParquetEncoding.PlainDictionary)) return false;
                     dictionaryCount = header.ValueCount;
                     dictionary = ArrayPool<T>.Shared.Rent(Math.Max(dictionaryCount, 1));
                     if (!decoder.TryDecode(body, dictionary.AsSpan(0, dictionaryCount))) return false;
@@ -213,11 +212,11 @@ internal static class ColumnChunkDecoder
                 if (levels is not null)
                 {
                     // Definition levels: a 4-byte length, then the hybrid at bit width 1.
-                    if (header.DefinitionLevelEncoding != EncodingRle || body.Length < 4) return false;
+                    if (header.DefinitionLevelEncoding != ParquetEncoding.Rle || body.Length < 4) return false;
                     int levelBytes = BinaryPrimitives.ReadInt32LittleEndian(body);
                     if (levelBytes < 0 || levelBytes > body.Length - 4) return false;
                     scratch = Ensure(scratch, count);
-                    if (!HybridRleDecoder.TryDecode(body.Slice(4, levelBytes), 1, scratch.AsSpan(0, count))) return false;
+                    if (!HybridRle.TryDecode(body.Slice(4, levelBytes), 1, scratch.AsSpan(0, count))) return false;
                     present = 0;
                     for (int i = 0; i < count; i++)
                     {
@@ -233,10 +232,10 @@ internal static class ColumnChunkDecoder
                 var target = values.Slice(presentCount, present);
                 switch (header.Encoding)
                 {
-                    case EncodingPlain:
+                    case ParquetEncoding.Plain:
                         if (!decoder.TryDecode(body, target)) return false;
                         break;
-                    case EncodingPlainDictionary or EncodingRleDictionary:
+                    case ParquetEncoding.PlainDictionary or ParquetEncoding.RleDictionary:
                     {
                         if (dictionary is null) return false;
                         scratch = Ensure(scratch, present);
@@ -245,13 +244,13 @@ internal static class ColumnChunkDecoder
                         if (body.Length == 0) return false;
                         int width = body[0];
                         if (width == 0 || body.Length == 1) indices.Clear();
-                        else if (!HybridRleDecoder.TryDecode(body[1..], width, indices)) return false;
+                        else if (!HybridRle.TryDecode(body[1..], width, indices)) return false;
                         foreach (int i in indices)
                             if ((uint)i >= (uint)dictionaryCount) return false;
                         for (int i = 0; i < present; i++) target[i] = dictionary[indices[i]];
                         break;
                     }
-                    case EncodingDeltaBinaryPacked when integerWidth > 0:
+                    case ParquetEncoding.DeltaBinaryPacked when integerWidth > 0:
                     {
                         if (unpacked is null || unpacked.Length < present * integerWidth)
                         {
@@ -287,8 +286,8 @@ internal static class ColumnChunkDecoder
 
     private static int IntegerWidth(SchemaElement element) => element.Type switch
     {
-        Parquet.Meta.Type.INT32 => 4,
-        Parquet.Meta.Type.INT64 => 8,
+        global::Parquet.Meta.Type.INT32 => 4,
+        global::Parquet.Meta.Type.INT64 => 8,
         _ => 0,
     };
 
@@ -346,8 +345,8 @@ internal static class ColumnChunkDecoder
             }
 
             var span = bytes.AsSpan(0, (int)length);
-            if (!ParquetPageHeader.TryParse(span, out var header) || header.Type != ParquetPageHeader.DictionaryPage || header.ValueCount < 0 ||
-                header.Encoding is not (EncodingPlain or EncodingPlainDictionary) || header.CompressedSize > span.Length - header.HeaderLength) return null;
+            if (!ParquetPageHeader.TryParse(span, out var header) || header.Type != ParquetPageType.Dictionary || header.ValueCount < 0 ||
+                header.Encoding is not (ParquetEncoding.Plain or ParquetEncoding.PlainDictionary) || header.CompressedSize > span.Length - header.HeaderLength) return null;
             if (!TryPageBody(md.Codec, header, span.Slice(header.HeaderLength, header.CompressedSize), ref page, out var body)) return null;
             var values = new string?[header.ValueCount];
             return decoder.TryDecode(body, values) ? values : null;

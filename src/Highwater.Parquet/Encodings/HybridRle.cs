@@ -1,12 +1,13 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
-namespace Highwater.Contracts;
+namespace Highwater.Parquet.Encodings;
 
 /// <summary>
-/// Decodes Parquet's RLE/bit-packed hybrid (definition levels, dictionary indices): runs of one repeated value and
-/// groups of eight bit-packed values, LSB first. Returns false on data that ends early or is malformed.
+/// Parquet's RLE/bit-packed hybrid (definition levels, dictionary indices), both directions: runs of one repeated value
+/// and groups of eight bit-packed values, LSB first. Decoding returns false on data that ends early or is malformed.
 /// </summary>
-internal static class HybridRleDecoder
+internal static class HybridRle
 {
     /// <summary>Fills <paramref name="output"/> with values of <paramref name="bitWidth"/> bits (0 to 32) from <paramref name="input"/>.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> input, int bitWidth, Span<int> output)
@@ -16,7 +17,7 @@ internal static class HybridRleDecoder
         int valueBytes = (bitWidth + 7) / 8;
         while (written < output.Length)
         {
-            if (!TryVarint(input, ref at, out ulong header)) return false;
+            if (!Varints.TryRead(input, ref at, out ulong header)) return false;
             if ((header & 1) == 0)
             {
                 // An RLE run: a count, then the value in ceil(bitWidth / 8) little-endian bytes.
@@ -45,6 +46,32 @@ internal static class HybridRleDecoder
 
         return true;
     }
+
+    /// <summary>One bit-packed run of the RLE/bit-packed hybrid: groups of eight values, LSB first, padded with zeros.</summary>
+    public static void BitPack(IBufferWriter<byte> body, ReadOnlySpan<int> values, int width)
+    {
+        var groups = (values.Length + 7) / 8;
+        Varints.Write(body, ((ulong)groups << 1) | 1);
+        var bytes = groups * width;
+        var span = body.GetSpan(bytes);
+        ulong acc = 0;
+        var bits = 0;
+        var at = 0;
+        for (var i = 0; i < groups * 8; i++)
+        {
+            var v = i < values.Length ? (uint)values[i] : 0u;
+            acc |= (ulong)v << bits;
+            bits += width;
+            while (bits >= 8)
+            {
+                span[at++] = (byte)acc;
+                acc >>= 8;
+                bits -= 8;
+            }
+        }
+        body.Advance(bytes);
+    }
+
 
     private static void Unpack(ReadOnlySpan<byte> packed, int bitWidth, Span<int> output)
     {
@@ -78,20 +105,5 @@ internal static class HybridRleDecoder
 
             output[i] = (int)((word >> shift) & mask);
         }
-    }
-
-    /// <summary>An unsigned LEB128 varint at <paramref name="at"/> (moved past it); false when the input ends first or it runs past 64 bits.</summary>
-    internal static bool TryVarint(ReadOnlySpan<byte> input, ref int at, out ulong value)
-    {
-        value = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            if (at >= input.Length) return false;
-            byte b = input[at++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0) return true;
-        }
-
-        return false;
     }
 }

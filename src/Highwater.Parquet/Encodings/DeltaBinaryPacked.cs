@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace Highwater.Columnar;
+namespace Highwater.Parquet.Encodings;
 
 /// <summary>
 /// Parquet's DELTA_BINARY_PACKED encoding of INT32 and INT64 values, both directions. The layout, as the format
@@ -29,15 +29,15 @@ public static class DeltaBinaryPacked
     public static void Encode<T>(ReadOnlySpan<T> values, IBufferWriter<byte> into) where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
     {
         var width = Unsafe.SizeOf<T>() * 8;
-        ThriftCompactWriter.Varint(into, BlockValues);
-        ThriftCompactWriter.Varint(into, Miniblocks);
-        ThriftCompactWriter.Varint(into, (ulong)values.Length);
+        Varints.Write(into, BlockValues);
+        Varints.Write(into, Miniblocks);
+        Varints.Write(into, (ulong)values.Length);
         if (values.IsEmpty)
         {
-            ThriftCompactWriter.Varint(into, 0);
+            Varints.Write(into, 0);
             return;
         }
-        ThriftCompactWriter.Varint(into, ThriftCompactWriter.ZigZag(long.CreateTruncating(values[0])));
+        Varints.Write(into, Varints.ZigZag(long.CreateTruncating(values[0])));
 
         Span<T> deltas = stackalloc T[BlockValues];
         Span<ulong> packed = stackalloc ulong[BlockValues];
@@ -57,7 +57,7 @@ public static class DeltaBinaryPacked
             for (var i = 0; i < n; i++) packed[i] = Unsigned(deltas[i] - min, width);
             var used = (n + MiniblockValues - 1) / MiniblockValues;
             packed[n..(used * MiniblockValues)].Clear();
-            ThriftCompactWriter.Varint(into, ThriftCompactWriter.ZigZag(long.CreateTruncating(min)));
+            Varints.Write(into, Varints.ZigZag(long.CreateTruncating(min)));
             var widths = into.GetSpan(Miniblocks)[..Miniblocks];
             widths.Clear();
             for (var m = 0; m < used; m++)
@@ -81,20 +81,20 @@ public static class DeltaBinaryPacked
     {
         var width = Unsafe.SizeOf<T>() * 8;
         var at = 0;
-        if (!Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var blockValues) || !Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var miniblocks) ||
-            !Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var total) || !Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var first)) return false;
+        if (!Varints.TryRead(encoded, ref at, out var blockValues) || !Varints.TryRead(encoded, ref at, out var miniblocks) ||
+            !Varints.TryRead(encoded, ref at, out var total) || !Varints.TryRead(encoded, ref at, out var first)) return false;
         if (blockValues == 0 || blockValues % 128 != 0 || blockValues > 1 << 20 || miniblocks == 0 || blockValues % miniblocks != 0 ||
             blockValues / miniblocks % 32 != 0 || total != (ulong)values.Length) return false;
         if (values.IsEmpty) return true;
         var perMiniblock = (int)(blockValues / miniblocks);
-        values[0] = T.CreateTruncating(Contracts.ThriftCompactReader.ZigZag(first));
+        values[0] = T.CreateTruncating(Varints.UnZigZag(first));
         var previous = values[0];
         var done = 1;
         Span<ulong> unpacked = stackalloc ulong[MiniblockValues];
         while (done < values.Length)
         {
-            if (!Contracts.HybridRleDecoder.TryVarint(encoded, ref at, out var zigzagMin) || encoded.Length - at < (int)miniblocks) return false;
-            var min = T.CreateTruncating(Contracts.ThriftCompactReader.ZigZag(zigzagMin));
+            if (!Varints.TryRead(encoded, ref at, out var zigzagMin) || encoded.Length - at < (int)miniblocks) return false;
+            var min = T.CreateTruncating(Varints.UnZigZag(zigzagMin));
             var widths = encoded.Slice(at, (int)miniblocks);
             at += (int)miniblocks;
             for (var m = 0; m < (int)miniblocks && done < values.Length; m++)

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Highwater.Columnar;
+namespace Highwater.Parquet.Writing;
 
 /// <summary>
 /// The distinct strings of a column in first-seen order, each with its id (its position in <see cref="Entries"/>).

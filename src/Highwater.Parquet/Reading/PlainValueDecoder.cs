@@ -4,7 +4,7 @@ using Parquet.Meta;
 using Parquet.Schema;
 using ParquetType = Parquet.Meta.Type;
 
-namespace Highwater.Contracts;
+namespace Highwater.Parquet.Reading;
 
 /// <summary>
 /// Decodes PLAIN-encoded Parquet values of one physical type into the CLR values Parquet.Net 6.1 gives for them, by
@@ -23,6 +23,9 @@ internal abstract class PlainValueDecoder<T>
 /// <summary>The decoders of the column types <see cref="ColumnChunkDecoder"/> reads itself.</summary>
 internal static class PlainValueDecoders
 {
+    /// <summary>Whether Parquet.Net maps the field to strings (string, or ReadOnlyMemory&lt;char&gt;).</summary>
+    public static bool IsString(DataField f) => f.ClrType == typeof(string) || f.ClrType == typeof(ReadOnlyMemory<char>);
+
     /// <summary>The decoder of a flat column whose CLR type (as Parquet.Net maps it) and physical type are supported, else null.</summary>
     public static object? For(DataField field, SchemaElement element)
     {
@@ -36,7 +39,7 @@ internal static class PlainValueDecoders
             ParquetType.INT32 when t == typeof(DateTime) => new DaysAsDateTimes(),
             ParquetType.INT32 when t == typeof(DateOnly) => new DaysAsDateOnlys(),
             ParquetType.INT64 when t == typeof(DateTime) => Timestamps.For(element),
-            ParquetType.BYTE_ARRAY when ParquetColumns.IsString(field) => new Utf8Strings(),
+            ParquetType.BYTE_ARRAY when IsString(field) => new Utf8Strings(),
             _ => null,
         };
     }
@@ -200,13 +203,13 @@ internal static class PlainValueDecoders
 
     /// <summary>
     /// BYTE_ARRAY values (a 4-byte length, then the bytes) as UTF-8 strings (invalid bytes as U+FFFD, as Parquet.Net's
-    /// decoder gives). Short values go through a <see cref="Staging.StringPool"/>, so a low-cardinality column written
+    /// decoder gives). Short values go through a <see cref="StringPool"/>, so a low-cardinality column written
     /// without a dictionary (a dimension's country or segment, as some writers leave them) makes one string per distinct
     /// value, not one per row.
     /// </summary>
     private sealed class Utf8Strings : PlainValueDecoder<string?>
     {
-        private readonly Staging.StringPool _pool = new();
+        private readonly StringPool _pool = new();
 
         public override bool TryDecode(ReadOnlySpan<byte> source, Span<string?> values)
         {

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Highwater.Contracts;
+namespace Highwater.Parquet.Reading;
 
 /// <summary>
 /// A string column of one row group held as its characters: one arena of UTF-16 characters and a slice of it per

@@ -1,11 +1,11 @@
 using System.Runtime.CompilerServices;
 
-namespace Highwater.Columnar;
+namespace Highwater.Parquet.Writing;
 
 /// <summary>
 /// Renumbers ids into a column's distinct values by the order a run of rows first uses them: how a block or a Parquet
 /// page gets its own dictionary (exactly the values it uses, in first-use order, as <see cref="DistinctStrings"/> would
-/// give for the same strings) from rows held as ids (<see cref="PartitionColumns"/>). Reusable through <see cref="Reset"/>.
+/// give for the same strings) from rows held as ids (the mart's partition columns). Reusable through <see cref="Reset"/>.
 /// </summary>
 internal sealed class FirstUseIds
 {

@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Text;
+using Highwater.Parquet.Encodings;
 
-namespace Highwater.Columnar;
+namespace Highwater.Parquet.Thrift;
 
 /// <summary>
 /// The subset of Thrift's compact protocol that Parquet's page headers and footer need: structs, lists of structs,
@@ -114,22 +115,7 @@ internal sealed class ThriftCompactWriter(ArrayBufferWriter<byte> output)
         output.Advance(1);
     }
 
-    private void Varint(ulong value) => Varint(output, value);
+    private void Varint(ulong value) => Varints.Write(output, value);
 
-    /// <summary>An unsigned LEB128 varint, as Thrift's compact protocol and Parquet's RLE headers use.</summary>
-    internal static void Varint(IBufferWriter<byte> output, ulong value)
-    {
-        var span = output.GetSpan(10);
-        var n = 0;
-        while (value >= 0x80)
-        {
-            span[n++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        span[n++] = (byte)value;
-        output.Advance(n);
-    }
-
-    /// <summary>A signed integer as zigzag (0, -1, 1, -2, … as 0, 1, 2, 3, …), as Thrift and DELTA_BINARY_PACKED write it.</summary>
-    internal static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
+    private static ulong ZigZag(long value) => Varints.ZigZag(value);
 }

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 
-namespace Highwater.Columnar;
+namespace Highwater.Parquet;
 
 /// <summary>
 /// Prefetch hints for loops that read memory in an order of their own (a sorted partition's rows and strings, users
