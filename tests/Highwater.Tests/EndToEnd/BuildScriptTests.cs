@@ -79,6 +79,26 @@ public sealed class BuildScriptTests : IDisposable
     }
 
     [Fact]
+    public void A_reset_warehouse_with_a_cached_work_area_is_published_again()
+    {
+        TempFolder.CopyDirectory(RepoRoot.Combine("samples", "landing"), _landing);
+        var first = Run("PublishMart");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        using var db = new DuckDb();
+        var rows = db.Rows($"SELECT * FROM {DuckDb.Mart(_warehouse)} ORDER BY ALL");
+
+        // A CI runner restores its cached work area while the bucket was reset: the stamps say done, the warehouse is empty.
+        Directory.Delete(_warehouse, recursive: true);
+        var second = Run("PublishMart");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.True(File.Exists(ManifestFile), second.ToString());
+        Assert.Contains("the warehouse's manifest does not record it", second.Output);
+        foreach (var stage in new[] { "Extract", "Transform", "QualityGate" })
+            Assert.Matches($@"{stage}\s+-\s+Skipped", second.Output); // their outputs are still in the work area
+        Assert.Equal(rows, db.Rows($"SELECT * FROM {DuckDb.Mart(_warehouse)} ORDER BY ALL"));
+    }
+
+    [Fact]
     public void A_new_file_for_a_day_already_published_merges_into_that_day_only()
     {
         EventFixtures.LandDay(_landing, Day1, "file_a.json", 300, seed: 1, orderPrefix: "A");
