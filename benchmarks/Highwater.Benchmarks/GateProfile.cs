@@ -180,7 +180,7 @@ public static class GateProfile
                 var kf = Path.Combine(kpi, $"dt={day:yyyy-MM-dd}");
                 Directory.CreateDirectory(kf);
                 await using var s = File.Create(Path.Combine(kf, "part.parquet"));
-                await KpiPartitionFile.WriteAsync(s, DailyKpi.Compute(part));
+                await KpiPartitionFile.WriteAsync(s, DailyKpi.Compute(part), day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
             }
         }
 
