@@ -50,69 +50,9 @@ public static class ExtractProfile
             }
             return tokens;
         });
-        await Phase("split + fast path only (lines it takes)", async () =>
-        {
-            await Task.CompletedTask;
-            long rows = 0;
-            var p = new EventLineParser();
-            var ids = new Utf8ValueIds(new Utf8ValueTable());
-            var cols = new ParsedEvents(16_384, ids.Table);
-            foreach (var f in files)
-            {
-                using var s = File.OpenRead(f);
-                var r = new NdjsonLineReader(s, 1 << 20);
-                cols.SetSourceKey(f, ids);
-                while (r.TryReadLine(out var line))
-                {
-                    if (p.TryParseFast(line.Span, cols, ids, r.LineNumber)) rows++;
-                    if (cols.IsFull) { cols.Clear(); cols.SetSourceKey(f, ids); }
-                }
-                cols.Clear();
-            }
-            return rows;
-        });
-        await Phase("split + general path only, into byte columns", async () =>
-        {
-            await Task.CompletedTask;
-            long rows = 0;
-            var p = new EventLineParser();
-            var ids = new Utf8ValueIds(new Utf8ValueTable());
-            var cols = new ParsedEvents(16_384, ids.Table);
-            foreach (var f in files)
-            {
-                using var s = File.OpenRead(f);
-                var r = new NdjsonLineReader(s, 1 << 20);
-                cols.SetSourceKey(f, ids);
-                while (r.TryReadLine(out var line))
-                {
-                    if (p.ParseGeneral(line.Span, cols, ids, r.LineNumber, out _)) rows++;
-                    if (cols.IsFull) { cols.Clear(); cols.SetSourceKey(f, ids); }
-                }
-                cols.Clear();
-            }
-            return rows;
-        });
-        await Phase("split + parse into byte columns", async () =>
-        {
-            await Task.CompletedTask;
-            long rows = 0;
-            var p = new EventLineParser();
-            var ids = new Utf8ValueIds(new Utf8ValueTable());
-            var cols = new ParsedEvents(16_384, ids.Table);
-            foreach (var f in files)
-            {
-                using var s = File.OpenRead(f);
-                var r = new NdjsonLineReader(s, 1 << 20);
-                cols.SetSourceKey(f, ids);
-                while (r.TryReadLine(out var line))
-                {
-                    if (p.ParseInto(line.Span, cols, ids, f, r.LineNumber, out _)) rows++;
-                    if (cols.IsFull) { cols.Clear(); cols.SetSourceKey(f, ids); }
-                }
-                cols.Clear();
-            }
-            return rows;
-        });
+        await Phase("split + fast path only (lines it takes)", () => ParseAll(files, (p, line, cols, ids, f, n) => p.TryParseFast(line, cols, ids, n)));
+        await Phase("split + general path only, into byte columns", () => ParseAll(files, (p, line, cols, ids, f, n) => p.ParseGeneral(line, cols, ids, n, out _)));
+        await Phase("split + parse into byte columns", () => ParseAll(files, (p, line, cols, ids, f, n) => p.ParseInto(line, cols, ids, f, n, out _)));
         await Phase("+ staging spool (by bucket)", async () =>
         {
             await Task.CompletedTask;
@@ -154,5 +94,29 @@ public static class ExtractProfile
                 Console.WriteLine($"  {name,-45} {n,12:N0}  wall {sw.Elapsed.TotalSeconds,6:F2} s  cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds,6:F2} s  gen0 {GC.CollectionCount(0) - gc}");
             }
         }
+    }
+
+    private delegate bool ParseStep(EventLineParser parser, ReadOnlySpan<byte> line, ParsedEvents columns, Utf8ValueIds ids, string file, long lineNumber);
+
+    /// <summary>Splits every file into lines and gives each to <paramref name="step"/>; returns how many it took.</summary>
+    private static Task<long> ParseAll(IReadOnlyList<string> files, ParseStep step)
+    {
+        long rows = 0;
+        var p = new EventLineParser();
+        var ids = new Utf8ValueIds(new Utf8ValueTable());
+        var cols = new ParsedEvents(16_384, ids.Table);
+        foreach (var f in files)
+        {
+            using var s = File.OpenRead(f);
+            var r = new NdjsonLineReader(s, 1 << 20);
+            cols.SetSourceKey(f, ids);
+            while (r.TryReadLine(out var line))
+            {
+                if (step(p, line.Span, cols, ids, f, r.LineNumber)) rows++;
+                if (cols.IsFull) { cols.Clear(); cols.SetSourceKey(f, ids); }
+            }
+            cols.Clear();
+        }
+        return Task.FromResult(rows);
     }
 }
