@@ -19,9 +19,11 @@ public sealed class StageLog : IStageLog
     private readonly TextWriter _out;
     private readonly bool _diagnostic;
 
+    /// <summary>Stages log from parallel workers (Transform's buckets, Extract's files), so every line goes through a
+    /// synchronized writer: a plain <see cref="StringWriter"/> would be written from two threads at once.</summary>
     public StageLog(TextWriter output, bool diagnostic)
     {
-        _out = output;
+        _out = TextWriter.Synchronized(output);
         _diagnostic = diagnostic;
     }
 
