@@ -363,25 +363,16 @@ public sealed class ExtractStageTests : IDisposable
     /// A landing store whose bodies for one key break off with an IOException after a number of bytes,
     /// on the first <c>breakingOpens</c> opens only.
     /// </summary>
-    private sealed class BreakingStore(IObjectStore inner, string key, long breakAfterBytes, int breakingOpens) : IObjectStore
+    private sealed class BreakingStore(IObjectStore inner, string key, long breakAfterBytes, int breakingOpens) : DelegatingStore(inner)
     {
         private readonly Dictionary<string, int> _opens = new(StringComparer.Ordinal);
 
         public int Opens(string k) => _opens.GetValueOrDefault(k);
 
-        public string Description => inner.Description;
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default,
-            ICollection<UnlistedEntry>? unlisted = null) => inner.ListAsync(prefix, startAfter, ct, unlisted);
-        public Task<StoredObject?> HeadAsync(string k, CancellationToken ct = default) => inner.HeadAsync(k, ct);
-        public Task PutAsync(string k, Stream content, CancellationToken ct = default) => inner.PutAsync(k, content, ct);
-        public Task PutFileAsync(string k, string localPath, CancellationToken ct = default) => inner.PutFileAsync(k, localPath, ct);
-        public Task<bool> PutIfAbsentAsync(string k, Stream content, CancellationToken ct = default) => inner.PutIfAbsentAsync(k, content, ct);
-        public Task DeleteAsync(string k, CancellationToken ct = default) => inner.DeleteAsync(k, ct);
-
-        public async Task<Stream> OpenReadAsync(string k, CancellationToken ct = default)
+        public override async Task<Stream> OpenReadAsync(string k, CancellationToken ct = default)
         {
             var n = _opens[k] = Opens(k) + 1;
-            var body = await inner.OpenReadAsync(k, ct);
+            var body = await Inner.OpenReadAsync(k, ct);
             return k == key && n <= breakingOpens ? new BreakingStream(body, breakAfterBytes) : body;
         }
     }

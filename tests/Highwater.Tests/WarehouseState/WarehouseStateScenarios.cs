@@ -116,54 +116,36 @@ public static class WarehouseStateScenarios
     }
 
     /// <summary>Runs <paramref name="race"/> once, just before the first read of a published mart file.</summary>
-    private sealed class RacingStore(IObjectStore inner, Func<Task> race) : IObjectStore
+    private sealed class RacingStore(IObjectStore inner, Func<Task> race) : DelegatingStore(inner)
     {
         public bool Raced { get; private set; }
-        public string Description => inner.Description;
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default,
-            ICollection<UnlistedEntry>? unlisted = null) => inner.ListAsync(prefix, startAfter, ct, unlisted);
-        public Task<StoredObject?> HeadAsync(string key, CancellationToken ct = default) => inner.HeadAsync(key, ct);
 
-        public async Task<Stream> OpenReadAsync(string key, CancellationToken ct = default)
+        public override async Task<Stream> OpenReadAsync(string key, CancellationToken ct = default)
         {
             if (!Raced && key.StartsWith("gold/sales_mart/", StringComparison.Ordinal))
             {
                 Raced = true;
                 await race();
             }
-            return await inner.OpenReadAsync(key, ct);
+            return await Inner.OpenReadAsync(key, ct);
         }
-
-        public Task PutAsync(string key, Stream content, CancellationToken ct = default) => inner.PutAsync(key, content, ct);
-        public Task PutFileAsync(string key, string localPath, CancellationToken ct = default) => inner.PutFileAsync(key, localPath, ct);
-        public Task<bool> PutIfAbsentAsync(string key, Stream content, CancellationToken ct = default) => inner.PutIfAbsentAsync(key, content, ct);
-        public Task DeleteAsync(string key, CancellationToken ct = default) => inner.DeleteAsync(key, ct);
     }
 
     /// <summary>The first conditional put of <paramref name="key"/> reaches the store, but its answer is lost: the retry is told the key exists.</summary>
-    private sealed class LostAnswerStore(IObjectStore inner, string key) : IObjectStore
+    private sealed class LostAnswerStore(IObjectStore inner, string key) : DelegatingStore(inner)
     {
         public bool AnswerLost { get; private set; }
-        public string Description => inner.Description;
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default,
-            ICollection<UnlistedEntry>? unlisted = null) => inner.ListAsync(prefix, startAfter, ct, unlisted);
-        public Task<StoredObject?> HeadAsync(string k, CancellationToken ct = default) => inner.HeadAsync(k, ct);
-        public Task<Stream> OpenReadAsync(string k, CancellationToken ct = default) => inner.OpenReadAsync(k, ct);
-        public Task PutAsync(string k, Stream content, CancellationToken ct = default) => inner.PutAsync(k, content, ct);
-        public Task PutFileAsync(string k, string localPath, CancellationToken ct = default) => inner.PutFileAsync(k, localPath, ct);
 
-        public async Task<bool> PutIfAbsentAsync(string k, Stream content, CancellationToken ct = default)
+        public override async Task<bool> PutIfAbsentAsync(string k, Stream content, CancellationToken ct = default)
         {
-            if (k != key || AnswerLost) return await inner.PutIfAbsentAsync(k, content, ct);
+            if (k != key || AnswerLost) return await Inner.PutIfAbsentAsync(k, content, ct);
             var buffered = new MemoryStream();
             await content.CopyToAsync(buffered, ct);
             buffered.Position = 0;
-            Assert.True(await inner.PutIfAbsentAsync(k, buffered, ct)); // the first attempt succeeds...
+            Assert.True(await Inner.PutIfAbsentAsync(k, buffered, ct)); // the first attempt succeeds...
             AnswerLost = true;
             buffered.Position = 0;
-            return await inner.PutIfAbsentAsync(k, buffered, ct); // ...and the retry finds the key taken
+            return await Inner.PutIfAbsentAsync(k, buffered, ct); // ...and the retry finds the key taken
         }
-
-        public Task DeleteAsync(string k, CancellationToken ct = default) => inner.DeleteAsync(k, ct);
     }
 }

@@ -203,18 +203,12 @@ public sealed class WarehouseStateTests : IDisposable
     }
 
     /// <summary>Refuses to open one file, as the file system does for a file without read permission.</summary>
-    private sealed class DeniedStore(LocalFolderStore inner, string deniedPath) : IObjectStore
+    private sealed class DeniedStore(LocalFolderStore inner, string deniedPath) : DelegatingStore(inner)
     {
-        public string Description => inner.Description;
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, string? startAfter = null, CancellationToken ct = default,
-            ICollection<UnlistedEntry>? unlisted = null) => inner.ListAsync(prefix, startAfter, ct, unlisted);
-        public Task<StoredObject?> HeadAsync(string key, CancellationToken ct = default) => inner.HeadAsync(key, ct);
-        public Task<Stream> OpenReadAsync(string key, CancellationToken ct = default) =>
-            Path.Combine(inner.Root, key) == deniedPath ? throw new UnauthorizedAccessException($"Access to the path '{deniedPath}' is denied.") : inner.OpenReadAsync(key, ct);
-        public Task PutAsync(string key, Stream content, CancellationToken ct = default) => inner.PutAsync(key, content, ct);
-        public Task PutFileAsync(string key, string localPath, CancellationToken ct = default) => inner.PutFileAsync(key, localPath, ct);
-        public Task<bool> PutIfAbsentAsync(string key, Stream content, CancellationToken ct = default) => inner.PutIfAbsentAsync(key, content, ct);
-        public Task DeleteAsync(string key, CancellationToken ct = default) => inner.DeleteAsync(key, ct);
+        private readonly string _root = inner.Root;
+
+        public override Task<Stream> OpenReadAsync(string key, CancellationToken ct = default) =>
+            Path.Combine(_root, key) == deniedPath ? throw new UnauthorizedAccessException($"Access to the path '{deniedPath}' is denied.") : Inner.OpenReadAsync(key, ct);
     }
 
     public void Dispose() => _h.Dispose();
