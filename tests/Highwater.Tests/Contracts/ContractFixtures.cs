@@ -208,12 +208,4 @@ public sealed class ContractFixtures : IDisposable
 
         return result;
     }
-
-    /// <summary>The repository root (the folder holding Highwater.slnx).</summary>
-    public static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Highwater.slnx"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Highwater.slnx not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -1,3 +1,4 @@
+using Highwater.Tests.Support;
 using Xunit;
 using Highwater.Contracts;
 using Highwater.Model;
@@ -11,7 +12,7 @@ public sealed class ContractLoaderTests : IDisposable
 
     public void Dispose() => _fx.Dispose();
 
-    private static string ContractsDir => Path.Combine(ContractFixtures.RepoRoot(), "data-contracts");
+    private static string ContractsDir => Path.Combine(RepoRoot.Path, "data-contracts");
 
     [Fact]
     public void Shipped_contracts_load_and_are_keyed_by_dataset()

@@ -1,3 +1,4 @@
+using Highwater.Tests.Support;
 using System.Text.RegularExpressions;
 using Highwater.Contracts;
 using Xunit;
@@ -9,7 +10,7 @@ public sealed class DocumentationExamplesTests
 {
     public static TheoryData<int, string> YamlExamples()
     {
-        var doc = File.ReadAllText(Path.Combine(ContractFixtures.RepoRoot(), "docs", "contracts.md"));
+        var doc = File.ReadAllText(Path.Combine(RepoRoot.Path, "docs", "contracts.md"));
         var data = new TheoryData<int, string>();
         int i = 0;
         foreach (Match m in Regex.Matches(doc, "```yaml\n(.*?)```", RegexOptions.Singleline))

@@ -1,3 +1,4 @@
+using Highwater.Tests.Support;
 using Highwater.Contracts;
 using Snapshooter.Xunit;
 using Xunit;
@@ -15,7 +16,7 @@ public sealed class GateReportTests : IDisposable
     /// <summary>The shipped sales_mart contract over a small fixture with one failure of each kind.</summary>
     private async Task<GateReport> FixtureReportAsync()
     {
-        var contracts = ContractLoader.LoadAll(Path.Combine(ContractFixtures.RepoRoot(), "data-contracts"));
+        var contracts = ContractLoader.LoadAll(Path.Combine(RepoRoot.Path, "data-contracts"));
         await _fx.WriteUsersAsync(1, 2, 3);
         var file = await _fx.WriteSalesAsync("2024-03-01",
         [

@@ -1,3 +1,4 @@
+using Highwater.Tests.Support;
 using Highwater.Contracts;
 using Highwater.Model;
 using Parquet.Schema;
@@ -130,7 +131,7 @@ public sealed class SchemaEvolutionTests : IDisposable
     [Fact]
     public async Task Shipped_contracts_accept_files_written_with_the_pipeline_schemas()
     {
-        var contracts = ContractLoader.LoadAll(Path.Combine(ContractFixtures.RepoRoot(), "data-contracts"));
+        var contracts = ContractLoader.LoadAll(Path.Combine(RepoRoot.Path, "data-contracts"));
         await _fx.WriteUsersAsync(1);
         var file = await _fx.WriteSalesAsync("2024-03-01", [new SalesRow()]);
         var report = await new QualityGate().EvaluateAsync(contracts["sales_mart"], [file], _fx.Context(), CancellationToken.None);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Highwater.Storage;
+using Highwater.Tests.Support;
 using Xunit;
 
 namespace Highwater.Tests.Storage;
@@ -54,7 +55,7 @@ public sealed partial class S3rverFixture : IAsyncLifetime, IAsyncDisposable
     }
 
     /// <summary>Path of the s3rver launcher inside the repository.</summary>
-    public static string ExecutablePath => Path.Combine(RepositoryRoot.Path, "tests", "tools", "node_modules", ".bin", "s3rver");
+    public static string ExecutablePath => RepoRoot.Combine("tests", "tools", "node_modules", ".bin", "s3rver");
 
     /// <summary>The folder s3rver keeps its buckets in; deleted on dispose.</summary>
     public string DataDirectory { get; }
