@@ -3,7 +3,6 @@ using System.Globalization;
 using CsCheck;
 using Highwater.Parquet.Encodings;
 using Highwater.Parquet.Writing;
-using Highwater.Parquet.Tests.Support;
 using Xunit;
 
 namespace Highwater.Parquet.Tests.Encodings;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using CsCheck;
 using Highwater.Parquet.Reading;
-using Highwater.Parquet.Tests.Support;
 using Highwater.Parquet.Writing;
 using Parquet;
 using Xunit;
