@@ -20,7 +20,7 @@ passThrough.Add($"--work={Quote(work.FullPath)}");
 string Quote(string value) => value.Contains(' ') ? $"\"{value}\"" : value;
 
 // A URL's userinfo never reaches the log: from after "://" (else the option value's start) to the last '@' is masked,
-// the rule of src/Transforms/Storage/UserInfoMask.cs. Cake logs a process's arguments through RenderSafe.
+// the rule of src/Highwater.Pipeline/Core/Storage/UserInfoMask.cs. Cake logs a process's arguments through RenderSafe.
 string MaskUserInfo(string argument)
 {
     var at = argument.LastIndexOf('@');

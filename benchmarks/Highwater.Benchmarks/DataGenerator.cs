@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using System.Text;
-using Highwater.Columnar;
-using Highwater.Model;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Transform;
 
 namespace Highwater.Benchmarks;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Highwater.Columnar;
-using Highwater.Model;
-using Highwater.Staging;
+using Highwater.Pipeline.Core.WorkFiles;
+using Highwater.Pipeline.Extract;
 
 namespace Highwater.Benchmarks;
 

@@ -2,10 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Highwater.Columnar;
-using Highwater.Contracts;
-using Highwater.Model;
-using Highwater.Stages;
+using Highwater.Pipeline.Core.Contracts;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.QualityGate;
+using Highwater.Pipeline.Transform;
 
 namespace Highwater.Benchmarks;
 
@@ -69,7 +70,7 @@ public static class GateProfile
     {
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
-        var report = await new QualityGate().EvaluateAsync(contract, files, context);
+        var report = await new ContractGate().EvaluateAsync(contract, files, context);
         var wall = sw.Elapsed.TotalSeconds;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(report.ToJson() + "\n" + report.ToMarkdown())))[..16];

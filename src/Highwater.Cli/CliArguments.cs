@@ -1,3 +1,6 @@
+using Highwater.Pipeline;
+using Highwater.Pipeline.Core.Storage;
+
 namespace Highwater.Cli;
 
 /// <summary>
@@ -48,7 +51,7 @@ public sealed class CliArguments
         {
             var arg = args[i];
             if (!arg.StartsWith("--", StringComparison.Ordinal))
-                throw new ConfigurationException($"Unexpected argument '{Storage.UserInfoMask.Mask(arg)}'. Options are written --name=value.");
+                throw new ConfigurationException($"Unexpected argument '{UserInfoMask.Mask(arg)}'. Options are written --name=value.");
             var eq = arg.IndexOf('=');
             string name, value;
             if (eq > 0)

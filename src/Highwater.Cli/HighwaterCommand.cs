@@ -1,6 +1,15 @@
-using Highwater.Manifest;
-using Highwater.Stages;
-using Highwater.Storage;
+using Highwater.Pipeline;
+using Highwater.Pipeline.Core.Contracts;
+using Highwater.Pipeline.Core.Logging;
+using Highwater.Pipeline.Core.Pipeline;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
+using Highwater.Pipeline.Discover;
+using Highwater.Pipeline.Extract;
+using Highwater.Pipeline.Publish;
+using Highwater.Pipeline.QualityGate;
+using Highwater.Pipeline.Status;
+using Highwater.Pipeline.Transform;
 
 namespace Highwater.Cli;
 
@@ -71,7 +80,7 @@ public static class HighwaterCommand
                     var stage = BatchStage.Named(cli.Get("stage", ""))
                         ?? throw new ConfigurationException($"--stage={cli.Get("stage", "")}: use extract, transform, gate or publish.");
                     var ctx = ContextOf(cli, StageLog.Silent);
-                    var plan = File.Exists(ctx.Work.PlanFile) ? await Manifest.BatchPlan.LoadAsync(ctx.Work.PlanFile) : null;
+                    var plan = File.Exists(ctx.Work.PlanFile) ? await BatchPlan.LoadAsync(ctx.Work.PlanFile) : null;
                     var pending = plan is { IsEmpty: false } && !await stage.IsDoneAsync(ctx, plan,
                         new(() => HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct, rebuild: plan.Scope?.FullRefresh == true)));
                     stdout.WriteLine(pending ? "pending" : "done");
@@ -80,7 +89,7 @@ public static class HighwaterCommand
                 case "status":
                     return (await StatusReport.WriteAsync(ContextOf(cli, log), cli.Get("format", "text"), stdout, ct)).UpToDate ? idle : ExitCodes.Success;
                 case "plan":
-                    return (await Reporting.RunPlanPreview.WriteAsync(ContextOf(cli, log), cli.Get("format", "text"), stdout, ct)).NothingToDo ? idle : ExitCodes.Success;
+                    return (await RunPlanPreview.WriteAsync(ContextOf(cli, log), cli.Get("format", "text"), stdout, ct)).NothingToDo ? idle : ExitCodes.Success;
                 case "validate-contracts":
                     QualityGateStage.ValidateContracts(cli.Get("contracts", "data-contracts"), log);
                     return ExitCodes.Success;
@@ -109,7 +118,7 @@ public static class HighwaterCommand
             var (code, family) = Classify(e);
             // Messages name landed keys and values: escaped as one line, except the gate's (which escapes its samples
             // itself) and configuration errors (our own text and the operator's options, some with usage lines).
-            var message = e is Contracts.GateFailedException or ConfigurationException ? e.Message : Reporting.WorkflowCommandEscaping.Data(e.Message);
+            var message = e is GateFailedException or ConfigurationException ? e.Message : WorkflowCommandEscaping.Data(e.Message);
             stderr.WriteLine($"highwater: {family}: {message}");
             if (code == ExitCodes.Unexpected) stderr.WriteLine(e.ToString().Replace(e.Message, message));
             return code;
@@ -135,8 +144,8 @@ public static class HighwaterCommand
     public static (int Code, string Family) Classify(Exception e) => e switch
     {
         ConfigurationException => (ExitCodes.Configuration, "configuration error"),
-        Contracts.ContractDefinitionException => (ExitCodes.Configuration, "contract error"),
-        Contracts.GateFailedException => (ExitCodes.QualityGateFailed, "quality gate failed"),
+        ContractDefinitionException => (ExitCodes.Configuration, "contract error"),
+        GateFailedException => (ExitCodes.QualityGateFailed, "quality gate failed"),
         StorageException => (ExitCodes.Storage, "storage error"),
         // The file system refused: a full disk (ENOSPC), no permission (EACCES), an I/O error. .NET's message names the path.
         IOException or UnauthorizedAccessException => (ExitCodes.Storage, "storage error"),
@@ -146,7 +155,7 @@ public static class HighwaterCommand
     };
 
     /// <summary>The rebuild scope --from/--to or --full-refresh ask for, or null for an incremental run.</summary>
-    public static Manifest.RebuildScope? BackfillScope(CliArguments cli)
+    public static RebuildScope? BackfillScope(CliArguments cli)
     {
         var full = cli.Find("full-refresh") is { } f && f.ToLowerInvariant() switch
         {
@@ -160,14 +169,14 @@ public static class HighwaterCommand
         {
             if (from is not null || to is not null)
                 throw new ConfigurationException("--full-refresh rebuilds everything: give it without --from/--to.");
-            return new Manifest.RebuildScope { FullRefresh = true };
+            return new RebuildScope { FullRefresh = true };
         }
         if (from is null && to is null) return null;
         if (from is null || to is null)
             throw new ConfigurationException("A backfill needs both --from=YYYY-MM-DD and --to=YYYY-MM-DD (or --full-refresh).");
         if (from > to)
             throw new ConfigurationException($"--from={from:yyyy-MM-dd} is after --to={to:yyyy-MM-dd}.");
-        return new Manifest.RebuildScope { From = from, To = to };
+        return new RebuildScope { From = from, To = to };
     }
 
     private static DateOnly? Date(CliArguments cli, string name)

@@ -1,5 +1,6 @@
 using Highwater.Cli;
-using Highwater.Storage;
+using Highwater.Pipeline;
+using Highwater.Pipeline.Core.Storage;
 using Xunit;
 
 namespace Highwater.Tests.Cli;

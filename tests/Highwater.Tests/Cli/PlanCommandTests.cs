@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Highwater.Cli;
-using Highwater.Stages;
+using Highwater.Pipeline.Discover;
+using Highwater.Pipeline.Extract;
+using Highwater.Pipeline.Transform;
 using Highwater.Tests.Support;
 using Xunit;
 

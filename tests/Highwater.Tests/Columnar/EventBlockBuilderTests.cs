@@ -1,7 +1,6 @@
 using System.Text;
-using Highwater.Columnar;
-using Highwater.Model;
-using Highwater.Staging;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.WorkFiles;
 using Highwater.Tests.Support;
 using Xunit;
 

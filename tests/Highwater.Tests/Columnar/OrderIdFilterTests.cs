@@ -1,6 +1,6 @@
 using CsCheck;
-using Highwater.Columnar;
-using Highwater.Model;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.Core.Schema;
 using Xunit;
 
 namespace Highwater.Tests.Columnar;

@@ -1,6 +1,6 @@
 using System.Text;
 using CsCheck;
-using Highwater.Columnar;
+using Highwater.Pipeline.Core.Index;
 using Xunit;
 
 namespace Highwater.Tests.Columnar;

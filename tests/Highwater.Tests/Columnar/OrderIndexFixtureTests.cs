@@ -1,5 +1,5 @@
-using Highwater.Columnar;
-using Highwater.Model;
+using Highwater.Pipeline.Core.Index;
+using Highwater.Pipeline.Core.Schema;
 using Xunit;
 
 namespace Highwater.Tests.Columnar;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
-using Highwater.Columnar;
-using Highwater.Model;
+using Highwater.Pipeline.Core.Index;
+using Highwater.Pipeline.Core.Schema;
 using Xunit;
 
 namespace Highwater.Tests.Columnar;

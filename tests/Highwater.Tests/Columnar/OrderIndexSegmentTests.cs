@@ -1,5 +1,7 @@
-using Highwater.Columnar;
-using Highwater.Model;
+using Highwater.Pipeline;
+using Highwater.Pipeline.Core.Index;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.WorkFiles;
 using Xunit;
 
 namespace Highwater.Tests.Columnar;

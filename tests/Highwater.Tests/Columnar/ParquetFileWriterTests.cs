@@ -1,7 +1,7 @@
 using System.Globalization;
 using CsCheck;
-using Highwater.Columnar;
-using Highwater.Model;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.Core.Schema;
 using Highwater.Tests.Support;
 using Xunit;
 

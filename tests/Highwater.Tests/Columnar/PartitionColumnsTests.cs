@@ -1,9 +1,10 @@
 using System.Text;
 using CsCheck;
-using Highwater.Columnar;
-using Highwater.Model;
-using Highwater.Stages;
-using Highwater.Staging;
+using Highwater.Pipeline.Core.Index;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.WorkFiles;
+using Highwater.Pipeline.Transform;
 using Xunit;
 
 namespace Highwater.Tests.Columnar;

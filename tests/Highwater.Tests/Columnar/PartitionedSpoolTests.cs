@@ -1,6 +1,5 @@
-using Highwater.Columnar;
-using Highwater.Model;
-using Highwater.Staging;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.WorkFiles;
 using Highwater.Tests.Support;
 using Xunit;
 

@@ -1,4 +1,4 @@
-using Highwater.Columnar;
+using Highwater.Pipeline.Core.Mart;
 using Highwater.Tests.Support;
 using Xunit;
 

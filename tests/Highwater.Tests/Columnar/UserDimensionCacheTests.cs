@@ -1,6 +1,6 @@
-using Highwater.Columnar;
-using Highwater.Model;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.Storage;
+using Highwater.Pipeline.Transform;
 using Xunit;
 
 namespace Highwater.Tests.Columnar;

@@ -1,5 +1,7 @@
-using Highwater.Columnar;
-using Highwater.Model;
+using Highwater.Pipeline;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.Storage;
+using Highwater.Pipeline.Transform;
 using Xunit;
 
 namespace Highwater.Tests.Columnar;
@@ -77,7 +79,7 @@ public sealed class UserDimensionTests
             await using (var f = File.Create(Path.Combine(dir, "a.parquet"))) await UserDimension.WriteAsync(f, [User(1), User(2), User(3)]);
             await using (var f = File.Create(Path.Combine(dir, "b.parquet"))) await UserDimension.WriteAsync(f, [User(4), User(2, "FR")]);
 
-            var e = await Assert.ThrowsAsync<DataException>(() => UserDimension.LoadAsync(new Highwater.Storage.LocalFolderStore(dir)));
+            var e = await Assert.ThrowsAsync<DataException>(() => UserDimension.LoadAsync(new LocalFolderStore(dir)));
 
             Assert.Contains("b.parquet: user_id 2 appears more than once", e.Message);
         }
@@ -109,7 +111,7 @@ public sealed class UserDimensionTests
                 i % 17 == 0 ? null : new DateTime(1990, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(i))).ToList();
             await using (var f = File.Create(Path.Combine(dir, "users.parquet"))) await UserDimension.WriteAsync(f, rows);
 
-            var users = await UserDimension.LoadAsync(new Highwater.Storage.LocalFolderStore(dir));
+            var users = await UserDimension.LoadAsync(new LocalFolderStore(dir));
 
             Assert.Equal(rows.Count, users.Count);
             foreach (var r in rows)

@@ -1,6 +1,8 @@
-using Highwater.Columnar;
-using Highwater.Model;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.Storage;
+using Highwater.Pipeline.QualityGate;
+using Highwater.Pipeline.Transform;
 using Highwater.Tests.Support;
 using Xunit;
 
@@ -126,9 +128,9 @@ public sealed class UserDimensionWritersTests : IDisposable
         var path = _temp.Combine("gate", "users.parquet");
         UsersFileWriters.DuckDb(path, 2_500, "COMPRESSION zstd, PARQUET_VERSION V2, ROW_GROUP_SIZE 1000",
             "SELECT {'user_id': 5} AS referred_by, * FROM u");
-        var keys = new Highwater.Contracts.KeySet();
+        var keys = new KeySet();
 
-        await Highwater.Contracts.DatasetReader.AddColumnKeysAsync(new Highwater.Contracts.DatasetFile(path, new Dictionary<string, string>()), "user_id", keys, default);
+        await DatasetReader.AddColumnKeysAsync(new DatasetFile(path, new Dictionary<string, string>()), "user_id", keys, default);
 
         Assert.Equal(2_500, keys.Count);
         Assert.True(keys.ContainsLong(1000) && keys.ContainsLong(3499));

@@ -1,4 +1,6 @@
-using Highwater.Contracts;
+using Highwater.Pipeline;
+using Highwater.Pipeline.Core.Contracts;
+using Highwater.Pipeline.QualityGate;
 using Xunit;
 
 namespace Highwater.Tests.Contracts;
@@ -23,7 +25,7 @@ public sealed class CheckEvaluationTests : IDisposable
     {
         var contract = ContractFixtures.SalesContract(checks);
         var file = await _fx.WriteSalesAsync("2024-03-01", rows);
-        return await new QualityGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
+        return await new ContractGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
     }
 
     private static void AssertPass(CheckResult r, long rowsChecked)
@@ -77,11 +79,11 @@ public sealed class CheckEvaluationTests : IDisposable
         var contract = ContractFixtures.SalesContract("- column: order_id\n  unique: true\n  within: [dt]");
         var day1 = await _fx.WriteSalesAsync("2024-03-01", [Row with { OrderId = "a" }]);
         var day2 = await _fx.WriteSalesAsync("2024-03-02", [Row with { OrderId = "a" }]);
-        var report = await new QualityGate().EvaluateAsync(contract, [day1, day2], _fx.Context(), CancellationToken.None);
+        var report = await new ContractGate().EvaluateAsync(contract, [day1, day2], _fx.Context(), CancellationToken.None);
         AssertPass(report.Checks[1], 2);
 
         var across = ContractFixtures.SalesContract("- column: order_id\n  unique: true");
-        report = await new QualityGate().EvaluateAsync(across, [day1, day2], _fx.Context(), CancellationToken.None);
+        report = await new ContractGate().EvaluateAsync(across, [day1, day2], _fx.Context(), CancellationToken.None);
         AssertFail(report.Checks[1], 1);
     }
 
@@ -99,7 +101,7 @@ public sealed class CheckEvaluationTests : IDisposable
         var contract = ContractFixtures.SalesContract("- column: order_id\n  unique: true");
         var rows = Enumerable.Range(0, 10).Select(i => Row with { OrderId = $"o{i % 7}" }).ToArray();
         var file = await _fx.WriteSalesAsync("2024-03-01", rows, rowGroupSize: 3);
-        var report = await new QualityGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
+        var report = await new ContractGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
         AssertFail(report.Checks[1], 3);
         Assert.Equal(10, report.RowsChecked);
     }
@@ -295,7 +297,7 @@ public sealed class CheckEvaluationTests : IDisposable
         var contract = ContractFixtures.SalesContract("- column: user_id\n  references: {dataset: users, column: user_id}");
         var file = await _fx.WriteSalesAsync("2024-03-01", [Row]);
         await Assert.ThrowsAsync<ConfigurationException>(() =>
-            new QualityGate().EvaluateAsync(contract, [file], new GateContext(ContractFixtures.RunTime, "r"), CancellationToken.None));
+            new ContractGate().EvaluateAsync(contract, [file], new GateContext(ContractFixtures.RunTime, "r"), CancellationToken.None));
     }
 
     // compare

@@ -1,7 +1,6 @@
 using System.Globalization;
-using Highwater.Columnar;
-using Highwater.Contracts;
-using Highwater.Model;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.Core.Schema;
 using Parquet;
 using Parquet.Schema;
 using Xunit;
@@ -142,7 +141,7 @@ public sealed class ColumnChunkDecoderTests : IDisposable
                 {
                     // A string column without a dictionary: its slices hold the strings Parquet.Net reads.
                     decodedSlices++;
-                    var strings = (string?[])await Highwater.Contracts.ParquetColumns.ReadAsync(rg, field, rows, CancellationToken.None);
+                    var strings = (string?[])await FieldColumns.ReadAsync(rg, field, rows, CancellationToken.None);
                     for (int i = 0; i < rows; i++)
                     {
                         Assert.Equal(strings[i] is null, slices.IsNull(i));
@@ -156,7 +155,7 @@ public sealed class ColumnChunkDecoderTests : IDisposable
                 var direct = ColumnChunkDecoder.TryRead(path, reader.Metadata, rg, field, rows, new ColumnBufferPool());
                 if (direct is null) continue;
                 decoded++;
-                var expected = await Highwater.Contracts.ParquetColumns.ReadAsync(rg, field, rows, CancellationToken.None);
+                var expected = await FieldColumns.ReadAsync(rg, field, rows, CancellationToken.None);
                 Assert.Equal(expected.GetType(), direct.GetType());
                 Assert.Equal(expected.Length, direct.Length);
                 for (int i = 0; i < rows; i++)

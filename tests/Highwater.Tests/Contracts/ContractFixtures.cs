@@ -1,5 +1,7 @@
-using Highwater.Contracts;
-using Highwater.Model;
+using Highwater.Pipeline.Core.Contracts;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.QualityGate;
 using Parquet;
 using Parquet.Schema;
 
@@ -124,7 +126,7 @@ public sealed class ContractFixtures : IDisposable
     /// Runs <paramref name="gate"/> with its output and quarantine under <paramref name="folder"/> of the fixture's root:
     /// the report, its JSON and Markdown (the root replaced by ROOT) and every file the run wrote, by relative path.
     /// </summary>
-    public async Task<GateRun> RunGateAsync(DataContract contract, IReadOnlyList<DatasetFile> files, QualityGate gate, string folder)
+    public async Task<GateRun> RunGateAsync(DataContract contract, IReadOnlyList<DatasetFile> files, ContractGate gate, string folder)
     {
         var root = Path.Combine(Root, folder);
         var context = Context() with { OutputFolder = Path.Combine(root, "out"), QuarantineFolder = Path.Combine(root, "quarantine") };
@@ -145,13 +147,13 @@ public sealed class ContractFixtures : IDisposable
         foreach (var (name, bytes) in expected.Outputs) Xunit.Assert.True(bytes.SequenceEqual(actual.Outputs[name]), name);
     }
 
-    /// <summary>A sales_mart file written by the mart's own writer (<see cref="Highwater.Columnar.MartPartitionFile"/>), as Transform writes one.</summary>
+    /// <summary>A sales_mart file written by the mart's own writer (<see cref="MartPartitionFile"/>), as Transform writes one.</summary>
     public async Task<DatasetFile> WriteMartAsync(string dt, IReadOnlyList<SalesRow> rows, string name = "part-0.parquet")
     {
         var path = Path.Combine(Root, "in", "sales_mart", $"dt={dt}", name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await using (var stream = File.Create(path))
-            await Highwater.Columnar.MartPartitionFile.WriteAsync(stream, rows.Select(r => new MartRecord(r.OrderId, r.UserId, r.EventTs, r.ArrivalTs,
+            await MartPartitionFile.WriteAsync(stream, rows.Select(r => new MartRecord(r.OrderId, r.UserId, r.EventTs, r.ArrivalTs,
                 r.Qty, r.UnitPrice, r.TotalPrice, r.Currency, r.Sku, r.Channel, r.Country, r.Segment, r.SignupDate, r.SourceKey)).ToList());
         return DatasetFile.FromPath(Path.Combine(Root, "in", "sales_mart"), path);
     }
@@ -187,7 +189,7 @@ public sealed class ContractFixtures : IDisposable
             using var g = writer.CreateRowGroup();
             var keep = Enumerable.Repeat(true, rows).ToArray();
             for (int i = 0; i < columns.Length; i++)
-                await ParquetColumns.WriteFilteredAsync(g, schema.DataFields[i], columns[i], keep, rows);
+                await FieldColumns.WriteFilteredAsync(g, schema.DataFields[i], columns[i], keep, rows);
         }
 
         return DatasetFile.FromPath(Path.Combine(Root, "in", relativePath.Split('/')[0]), path);

@@ -1,8 +1,8 @@
+using Highwater.Pipeline.Core.Contracts;
+using Highwater.Pipeline.Core.Schema;
 using Highwater.Tests.Support;
-using Xunit;
-using Highwater.Contracts;
-using Highwater.Model;
 using Parquet.Schema;
+using Xunit;
 
 namespace Highwater.Tests.Contracts;
 

@@ -1,6 +1,6 @@
-using Highwater.Tests.Support;
 using System.Text.RegularExpressions;
-using Highwater.Contracts;
+using Highwater.Pipeline.Core.Contracts;
+using Highwater.Tests.Support;
 using Xunit;
 
 namespace Highwater.Tests.Contracts;

@@ -1,4 +1,5 @@
-using Highwater.Contracts;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.QualityGate;
 using Parquet;
 using Xunit;
 
@@ -167,8 +168,8 @@ public sealed class FooterStatisticsTests : IDisposable
             await _fx.WriteMartAsync("2024-03-03", Rows(3, 350)),
         };
 
-        var scanned = await _fx.RunGateAsync(contract, files, new QualityGate { UseStatistics = false }, "scan");
-        var proven = await _fx.RunGateAsync(contract, files, new QualityGate(), "stats");
+        var scanned = await _fx.RunGateAsync(contract, files, new ContractGate { UseStatistics = false }, "scan");
+        var proven = await _fx.RunGateAsync(contract, files, new ContractGate(), "stats");
 
         ContractFixtures.AssertSameRun(scanned, proven);
 
@@ -205,7 +206,7 @@ public sealed class FooterStatisticsTests : IDisposable
             """);
         var files = new List<DatasetFile> { await _fx.WriteMartAsync("2024-03-01", Rows(1, 70)), await _fx.WriteMartAsync("2024-03-02", Rows(2, 35)) };
 
-        var report = (await _fx.RunGateAsync(contract, files, new QualityGate(), "bounds")).Report;
+        var report = (await _fx.RunGateAsync(contract, files, new ContractGate(), "bounds")).Report;
 
         var rows = Rows(1, 70).Concat(Rows(2, 35)).ToList();
         var atLeast2 = report.Checks.Single(c => c.Name == "qty_at_least_2");

@@ -1,5 +1,6 @@
+using Highwater.Pipeline.Core.Contracts;
+using Highwater.Pipeline.QualityGate;
 using Highwater.Tests.Support;
-using Highwater.Contracts;
 using Snapshooter.Xunit;
 using Xunit;
 
@@ -25,7 +26,7 @@ public sealed class GateReportTests : IDisposable
             Row with { OrderId = "o-2", UserId = 9, Currency = "eur" },
             Row with { OrderId = null, UserId = 3, ArrivalTs = Row.EventTs.AddMinutes(-1) },
         ]);
-        return await new QualityGate().EvaluateAsync(contracts["sales_mart"], [file], _fx.Context("run-42"), CancellationToken.None);
+        return await new ContractGate().EvaluateAsync(contracts["sales_mart"], [file], _fx.Context("run-42"), CancellationToken.None);
     }
 
     [Fact]
@@ -95,7 +96,7 @@ public sealed class GateReportTests : IDisposable
     {
         var contract = ContractFixtures.SalesContract("- column: qty\n  min: 1");
         var file = await _fx.WriteSalesAsync("2024-03-01", [Row]);
-        var report = await new QualityGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
+        var report = await new ContractGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
         Assert.True(report.Passed);
         Assert.Empty(report.GitHubAnnotations());
         Assert.DoesNotContain("Samples", report.ToMarkdown());

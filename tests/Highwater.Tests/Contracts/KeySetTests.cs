@@ -1,4 +1,4 @@
-using Highwater.Contracts;
+using Highwater.Pipeline.QualityGate;
 using Xunit;
 
 namespace Highwater.Tests.Contracts;

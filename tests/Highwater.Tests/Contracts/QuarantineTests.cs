@@ -1,5 +1,7 @@
 using System.Text.Json;
-using Highwater.Contracts;
+using Highwater.Pipeline;
+using Highwater.Pipeline.Core.Contracts;
+using Highwater.Pipeline.QualityGate;
 using Parquet;
 using Xunit;
 
@@ -32,7 +34,7 @@ public sealed class QuarantineTests : IDisposable
             [Row with { OrderId = "a" }, Row with { OrderId = "b", Qty = 0 }, Row with { OrderId = "c" }, Row with { OrderId = "d" }], rowGroupSize: 2);
         var clean = await _fx.WriteSalesAsync("2024-03-02", [Row with { OrderId = "e" }]);
 
-        var report = await new QualityGate().EvaluateAsync(contract, [dirty, clean], _fx.Context("run-7"), CancellationToken.None);
+        var report = await new ContractGate().EvaluateAsync(contract, [dirty, clean], _fx.Context("run-7"), CancellationToken.None);
 
         Assert.True(report.Passed, report.ToConsoleText());
         Assert.Equal(5, report.RowsChecked);
@@ -74,7 +76,7 @@ public sealed class QuarantineTests : IDisposable
     {
         var contract = ContractFixtures.SalesContract(QuarantineQty);
         var file = await _fx.WriteSalesAsync("2024-03-01", [Row with { OrderId = "a" }, Row with { OrderId = "b" }]);
-        var report = await new QualityGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
+        var report = await new ContractGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
 
         Assert.True(report.Passed);
         Assert.Equal([file], report.FilesToPublish);
@@ -89,7 +91,7 @@ public sealed class QuarantineTests : IDisposable
         // The duplicate "a" has qty 0 and is quarantined, so the unique check sees no duplicate.
         var contract = ContractFixtures.SalesContract(QuarantineQty, "max_quarantined_fraction: 0.5");
         var file = await _fx.WriteSalesAsync("2024-03-01", [Row with { OrderId = "a" }, Row with { OrderId = "a", Qty = 0 }]);
-        var report = await new QualityGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
+        var report = await new ContractGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
         Assert.Equal(CheckStatus.Pass, report.Checks.Single(c => c.Name == "one_order_per_day").Status);
     }
 
@@ -101,7 +103,7 @@ public sealed class QuarantineTests : IDisposable
             - {name: currency_code, column: currency, pattern: '^[A-Z]{3}$', severity: quarantine}
             """, "max_quarantined_fraction: 1");
         var file = await _fx.WriteSalesAsync("2024-03-01", [Row with { Qty = -1, Currency = "euro" }]);
-        var report = await new QualityGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
+        var report = await new ContractGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
         using var json = JsonDocument.Parse(File.ReadAllLines(report.QuarantineFile!).Single());
         Assert.Equal("qty_positive: qty=-1; currency_code: currency=\"euro\"", json.RootElement.GetProperty("_reason").GetString());
         Assert.Equal(1, report.RowsQuarantined);
@@ -117,7 +119,7 @@ public sealed class QuarantineTests : IDisposable
         var contract = ContractFixtures.SalesContract(QuarantineQty, $"max_quarantined_fraction: {max}");
         var rows = Enumerable.Range(0, 4).Select(i => Row with { OrderId = $"o{i}", Qty = i < bad ? 0 : 1 }).ToArray();
         var file = await _fx.WriteSalesAsync("2024-03-01", rows);
-        var report = await new QualityGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
+        var report = await new ContractGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
 
         Assert.Equal(passes, report.Passed);
         var fraction = report.Checks[^1];
@@ -137,10 +139,10 @@ public sealed class QuarantineTests : IDisposable
         var contract = ContractFixtures.SalesContract(QuarantineQty);
         var rows = Enumerable.Range(0, 20).Select(i => Row with { OrderId = $"o{i}", Qty = i == 0 ? 0 : 1 }).ToArray();
         var file = await _fx.WriteSalesAsync("2024-03-01", rows);
-        Assert.True((await new QualityGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None)).Passed);
+        Assert.True((await new ContractGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None)).Passed);
 
         var more = await _fx.WriteSalesAsync("2024-03-01", rows.Select((r, i) => i < 2 ? r with { Qty = 0 } : r).ToArray(), name: "part-1.parquet");
-        Assert.False((await new QualityGate().EvaluateAsync(contract, [more], _fx.Context(), CancellationToken.None)).Passed);
+        Assert.False((await new ContractGate().EvaluateAsync(contract, [more], _fx.Context(), CancellationToken.None)).Passed);
     }
 
     [Fact]
@@ -149,7 +151,7 @@ public sealed class QuarantineTests : IDisposable
         var contract = ContractFixtures.SalesContract(QuarantineQty);
         var file = await _fx.WriteSalesAsync("2024-03-01", [Row]);
         var e = await Assert.ThrowsAsync<ConfigurationException>(() =>
-            new QualityGate().EvaluateAsync(contract, [file], new GateContext(ContractFixtures.RunTime, "r"), CancellationToken.None));
+            new ContractGate().EvaluateAsync(contract, [file], new GateContext(ContractFixtures.RunTime, "r"), CancellationToken.None));
         Assert.Contains("qty_positive", e.Message);
     }
 
@@ -158,7 +160,7 @@ public sealed class QuarantineTests : IDisposable
     {
         var contract = ContractFixtures.SalesContract(QuarantineQty, "max_quarantined_fraction: 1");
         var file = await _fx.WriteSalesAsync("2024-03-01", [Row with { Qty = 0 }]);
-        var report = await new QualityGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
+        var report = await new ContractGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
         var published = Assert.Single(report.FilesToPublish);
         Assert.Empty(await ContractFixtures.ReadStringColumnAsync(published.Path, "order_id"));
     }

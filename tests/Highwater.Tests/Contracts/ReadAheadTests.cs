@@ -1,4 +1,5 @@
-using Highwater.Contracts;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.QualityGate;
 using Xunit;
 
 namespace Highwater.Tests.Contracts;
@@ -76,8 +77,8 @@ public sealed class ReadAheadTests : IDisposable
             await _fx.WriteSalesAsync("2024-03-03", Rows(3, 1_024), rowGroupSize: 1_024),
         };
 
-        var sequential = await _fx.RunGateAsync(contract, files, new QualityGate { Lookahead = 1, ReuseColumnArrays = false, UseStatistics = false }, "seq");
-        var ahead = await _fx.RunGateAsync(contract, files, new QualityGate { Lookahead = 4 }, "ahead");
+        var sequential = await _fx.RunGateAsync(contract, files, new ContractGate { Lookahead = 1, ReuseColumnArrays = false, UseStatistics = false }, "seq");
+        var ahead = await _fx.RunGateAsync(contract, files, new ContractGate { Lookahead = 4 }, "ahead");
 
         Assert.False(sequential.Report.Passed);
         Assert.All(sequential.Report.Checks.Where(c => c.Type is not ("schema" or "quarantined_fraction")), c => Assert.True(c.FailingCount > 0, c.Name));

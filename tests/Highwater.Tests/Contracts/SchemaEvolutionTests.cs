@@ -1,6 +1,7 @@
+using Highwater.Pipeline.Core.Contracts;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.QualityGate;
 using Highwater.Tests.Support;
-using Highwater.Contracts;
-using Highwater.Model;
 using Parquet.Schema;
 using Xunit;
 
@@ -25,7 +26,7 @@ public sealed class SchemaEvolutionTests : IDisposable
         """, "users.yaml");
 
     private Task<GateReport> EvaluateAsync(DataContract contract, DatasetFile file) =>
-        new QualityGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
+        new ContractGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
 
     private static readonly DataField<long> UserId = new("user_id", false);
     private static readonly DataField<string> Country = new("country", true);
@@ -115,7 +116,7 @@ public sealed class SchemaEvolutionTests : IDisposable
     {
         var contract = ContractFixtures.SalesContract("- column: qty\n  min: 1");
         var file = await _fx.WriteSalesAsync("2024-03-01", [new SalesRow()]);
-        var report = await new QualityGate().EvaluateAsync(contract, [file with { PartitionValues = new Dictionary<string, string>() }], _fx.Context(), CancellationToken.None);
+        var report = await new ContractGate().EvaluateAsync(contract, [file with { PartitionValues = new Dictionary<string, string>() }], _fx.Context(), CancellationToken.None);
         Assert.Equal(["partition column dt: expected a dt=YYYY-MM-DD folder, found none (in part-0.parquet)"], report.Checks[0].Samples);
     }
 
@@ -124,7 +125,7 @@ public sealed class SchemaEvolutionTests : IDisposable
     {
         var a = await _fx.WriteColumnsAsync("users/a.parquet", new ParquetSchema(UserId), new long[] { 1 });
         var b = await _fx.WriteColumnsAsync("users/b.parquet", new ParquetSchema(UserId), new long[] { 2 });
-        var report = await new QualityGate().EvaluateAsync(Users(false), [a, b], _fx.Context(), CancellationToken.None);
+        var report = await new ContractGate().EvaluateAsync(Users(false), [a, b], _fx.Context(), CancellationToken.None);
         Assert.Equal(["column country: expected string, found no such column (in 2 files, e.g. a.parquet)"], report.Checks[0].Samples);
     }
 
@@ -134,10 +135,10 @@ public sealed class SchemaEvolutionTests : IDisposable
         var contracts = ContractLoader.LoadAll(Path.Combine(RepoRoot.Path, "data-contracts"));
         await _fx.WriteUsersAsync(1);
         var file = await _fx.WriteSalesAsync("2024-03-01", [new SalesRow()]);
-        var report = await new QualityGate().EvaluateAsync(contracts["sales_mart"], [file], _fx.Context(), CancellationToken.None);
+        var report = await new ContractGate().EvaluateAsync(contracts["sales_mart"], [file], _fx.Context(), CancellationToken.None);
         Assert.True(report.Passed, report.ToConsoleText());
 
-        var users = await new QualityGate().EvaluateAsync(contracts["users"], _fx.Users, _fx.Context(), CancellationToken.None);
+        var users = await new ContractGate().EvaluateAsync(contracts["users"], _fx.Users, _fx.Context(), CancellationToken.None);
         Assert.True(users.Passed, users.ToConsoleText());
     }
 }

@@ -1,6 +1,6 @@
 using System.Buffers;
 using CsCheck;
-using Highwater.Contracts;
+using Highwater.Pipeline.QualityGate;
 using Xunit;
 
 namespace Highwater.Tests.Contracts;

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Highwater.Contracts;
+using Highwater.Pipeline.Core.Contracts;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.QualityGate;
 using Parquet;
 using Parquet.Schema;
 using Xunit;
@@ -20,7 +22,7 @@ public sealed class TypedEvaluationTests : IDisposable
     private static readonly SalesRow Row = new();
 
     private async Task<GateReport> RunAsync(DataContract contract, params DatasetFile[] files) =>
-        await new QualityGate().EvaluateAsync(contract, files, _fx.Context(), CancellationToken.None);
+        await new ContractGate().EvaluateAsync(contract, files, _fx.Context(), CancellationToken.None);
 
     // A bound given in code may have decimals even on an integer column; it compares by value.
     [Theory]

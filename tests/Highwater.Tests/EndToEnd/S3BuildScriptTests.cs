@@ -1,4 +1,3 @@
-using Highwater.Storage;
 using Highwater.Tests.Storage;
 using Highwater.Tests.Support;
 using Xunit;

@@ -1,6 +1,7 @@
 using System.Text;
-using Highwater.Manifest;
-using Highwater.Storage;
+using Highwater.Pipeline;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
 using Highwater.Tests.Support;
 using Xunit;
 

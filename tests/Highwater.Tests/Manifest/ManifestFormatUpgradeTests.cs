@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Highwater.Manifest;
-using Highwater.Stages;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.Index;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
 using Highwater.Tests.Support;
 using Xunit;
 

@@ -1,7 +1,7 @@
 using System.Text;
-using Highwater.Manifest;
-using Highwater.Stages;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.Pipeline;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
 using Highwater.Tests.Support;
 
 namespace Highwater.Tests.Properties;

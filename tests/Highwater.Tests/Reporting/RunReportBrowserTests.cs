@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using Highwater.Manifest;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
 using Highwater.Tests.Support;
 using Xunit;
 

@@ -1,7 +1,6 @@
 using System.Text;
-using Highwater.Manifest;
-using Highwater.Reporting;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.Reporting;
+using Highwater.Pipeline.Core.State;
 using Highwater.Tests.Storage;
 using Highwater.Tests.Support;
 using Xunit;

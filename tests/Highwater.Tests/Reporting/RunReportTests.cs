@@ -1,7 +1,7 @@
 using System.Globalization;
-using Highwater.Manifest;
-using Highwater.Reporting;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.Reporting;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
 using Highwater.Tests.Support;
 using Xunit;
 

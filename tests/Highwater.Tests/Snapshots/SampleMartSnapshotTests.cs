@@ -1,5 +1,5 @@
-using Snapshooter;
 using Highwater.Tests.Support;
+using Snapshooter;
 using Snapshooter.Xunit;
 using Xunit;
 

@@ -1,9 +1,10 @@
 using System.IO.Compression;
 using System.Text.Json;
-using Highwater.Manifest;
-using Highwater.Reporting;
-using Highwater.Stages;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.Reporting;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
+using Highwater.Pipeline.Discover;
+using Highwater.Pipeline.Status;
 using Highwater.Tests.Storage;
 using Highwater.Tests.Support;
 using Xunit;

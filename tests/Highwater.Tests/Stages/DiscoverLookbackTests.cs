@@ -1,5 +1,8 @@
-using Highwater.Manifest;
-using Highwater.Stages;
+using Highwater.Pipeline.Core.Pipeline;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
+using Highwater.Pipeline.Discover;
+using Highwater.Pipeline.Status;
 using Highwater.Tests.Support;
 using Xunit;
 
@@ -33,7 +36,7 @@ public sealed class DiscoverLookbackTests : IDisposable
     public async Task Listing_starts_at_the_folder_lookback_days_before_the_newest_processed_one()
     {
         Assert.True(await _h.RunAsync());
-        var manifest = await HighWatermarkManifest.LoadAsync(new Highwater.Storage.LocalFolderStore(_h.WarehouseRoot));
+        var manifest = await HighWatermarkManifest.LoadAsync(new LocalFolderStore(_h.WarehouseRoot));
 
         var now = new DateTimeOffset(2026, 1, 21, 8, 0, 0, TimeSpan.Zero);
         Assert.Equal("events/2026-01-13", LookbackWindow.ListingStart(manifest, 7, now));

@@ -1,5 +1,6 @@
-using Highwater.Manifest;
-using Highwater.Stages;
+using Highwater.Pipeline.Core.Pipeline;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Discover;
 using Highwater.Tests.Support;
 using Xunit;
 

@@ -1,10 +1,12 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
-using Highwater.Columnar;
-using Highwater.Model;
-using Highwater.Stages;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.Pipeline;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.Storage;
+using Highwater.Pipeline.Core.WorkFiles;
+using Highwater.Pipeline.Discover;
+using Highwater.Pipeline.Extract;
 using Highwater.Tests.Support;
 using Xunit;
 

@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using Highwater.Storage;
+using Highwater.Pipeline;
 using Highwater.Tests.Storage;
 using Highwater.Tests.Support;
 using Xunit;

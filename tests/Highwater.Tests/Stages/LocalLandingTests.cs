@@ -1,6 +1,6 @@
-using Highwater.Manifest;
-using Highwater.Stages;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
+using Highwater.Pipeline.Discover;
 using Highwater.Tests.Support;
 using Xunit;
 

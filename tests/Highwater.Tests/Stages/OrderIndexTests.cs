@@ -1,5 +1,8 @@
-using Highwater.Manifest;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.Index;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
 using Highwater.Tests.Support;
 using Xunit;
 
@@ -24,13 +27,13 @@ public sealed class OrderIndexTests : IDisposable
         var warehouse = new LocalFolderStore(_h.WarehouseRoot);
         EventFixtures.Land(_h.Landing, Day1, "a.json", [EventFixtures.Event("X", 1001, At(Day1, 8), At(Day1, 9), 1, 5.50m)]);
         Assert.True(await _h.RunAsync());
-        var bucket = Highwater.Stages.OrderIndex.BucketOf("X");
+        var bucket = OrderIndex.BucketOf("X");
 
         // New orders of the same bucket, and a later version of X: appended, nothing held is rewritten.
         EventFixtures.Land(_h.Landing, Day2, "b.json", [EventFixtures.Event("X", 1001, At(Day2, 8), At(Day2, 9), 2, 5.50m)]);
         Assert.True(await _h.RunAsync());
         var manifest = await HighWatermarkManifest.LoadAsync(warehouse);
-        Assert.Equal(2, manifest.PartitionFiles(Highwater.Stages.OrderIndex.Dataset, bucket).Count);
+        Assert.Equal(2, manifest.PartitionFiles(OrderIndex.Dataset, bucket).Count);
         Assert.Equal(["X|2026-01-26|2|11.00|2026-01-26T09:00:00|events/2026-01-26/b.json"], await MartAsync());
 
         // A re-upload of b.json retracts its candidates: the bucket is rewritten as one segment, X falls back to a.json.
@@ -38,7 +41,7 @@ public sealed class OrderIndexTests : IDisposable
         File.SetLastWriteTimeUtc(b, DateTime.UtcNow.AddMinutes(1));
         Assert.True(await _h.RunAsync());
         manifest = await HighWatermarkManifest.LoadAsync(warehouse);
-        Assert.Single(manifest.PartitionFiles(Highwater.Stages.OrderIndex.Dataset, bucket));
+        Assert.Single(manifest.PartitionFiles(OrderIndex.Dataset, bucket));
         Assert.Equal(MartReader.Recompute(_h.Landing, _users), await MartAsync());
         Assert.Contains("X|2026-01-25|1|5.50|2026-01-25T09:00:00|events/2026-01-25/a.json", await MartAsync());
     }
@@ -47,13 +50,13 @@ public sealed class OrderIndexTests : IDisposable
     public async Task A_bucket_with_the_most_segments_is_compacted_into_one()
     {
         var warehouse = new LocalFolderStore(_h.WarehouseRoot);
-        var bucket = Highwater.Stages.OrderIndex.BucketOf("X");
-        for (var run = 0; run <= Highwater.Stages.OrderIndex.MaxSegments; run++)
+        var bucket = OrderIndex.BucketOf("X");
+        for (var run = 0; run <= OrderIndex.MaxSegments; run++)
         {
             EventFixtures.Land(_h.Landing, Day1, $"f{run:D2}.json", [EventFixtures.Event("X", 1001, At(Day1, 8), At(Day1, 9).AddMinutes(run), run + 1, 1.00m)]);
             Assert.True(await _h.RunAsync());
-            var segments = (await HighWatermarkManifest.LoadAsync(warehouse)).PartitionFiles(Highwater.Stages.OrderIndex.Dataset, bucket).Count;
-            Assert.Equal(run < Highwater.Stages.OrderIndex.MaxSegments ? run + 1 : 1, segments);
+            var segments = (await HighWatermarkManifest.LoadAsync(warehouse)).PartitionFiles(OrderIndex.Dataset, bucket).Count;
+            Assert.Equal(run < OrderIndex.MaxSegments ? run + 1 : 1, segments);
         }
         Assert.Equal(MartReader.Recompute(_h.Landing, _users), await MartAsync());
         Assert.Single(await MartAsync());
@@ -101,16 +104,16 @@ public sealed class OrderIndexTests : IDisposable
 
         // What an earlier version left: every index segment a Parquet file with the filter in its footer.
         var manifest = await HighWatermarkManifest.LoadAsync(warehouse);
-        foreach (var files in manifest.Partitions(Highwater.Stages.OrderIndex.Dataset).Values)
+        foreach (var files in manifest.Partitions(OrderIndex.Dataset).Values)
             for (var i = 0; i < files.Count; i++)
             {
-                var rows = new List<Highwater.Model.MartRecord>();
+                var rows = new List<MartRecord>();
                 await using (var s = await warehouse.OpenReadAsync(files[i]))
-                    Assert.True(await Highwater.Columnar.OrderIndexSegment.ReadAsync(s, files[i], rows, null, null));
+                    Assert.True(await OrderIndexSegment.ReadAsync(s, files[i], rows, null, null));
                 var parquet = Path.ChangeExtension(files[i], ".parquet");
                 using (var out_ = new MemoryStream())
                 {
-                    await Highwater.Columnar.MartPartitionFile.WriteAsync(out_, rows, withOrderIdFilter: true);
+                    await MartPartitionFile.WriteAsync(out_, rows, withOrderIdFilter: true);
                     out_.Position = 0;
                     await warehouse.PutAsync(parquet, out_);
                 }
@@ -125,8 +128,8 @@ public sealed class OrderIndexTests : IDisposable
         Assert.True(await _h.RunAsync());
         Assert.Equal(MartReader.Recompute(_h.Landing, _users), await MartAsync());
         Assert.Contains("X|2026-01-25|1|5.50|2026-01-25T09:00:00|events/2026-01-25/a.json", await MartAsync());
-        var segment = Assert.Single((await HighWatermarkManifest.LoadAsync(warehouse)).PartitionFiles(Highwater.Stages.OrderIndex.Dataset,
-            Highwater.Stages.OrderIndex.BucketOf("X")));
+        var segment = Assert.Single((await HighWatermarkManifest.LoadAsync(warehouse)).PartitionFiles(OrderIndex.Dataset,
+            OrderIndex.BucketOf("X")));
         Assert.EndsWith(".hwidx", segment);
     }
 

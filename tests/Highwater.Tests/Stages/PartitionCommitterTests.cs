@@ -1,6 +1,7 @@
-using Highwater.Manifest;
-using Highwater.Storage;
-using Highwater.Stages;
+using Highwater.Pipeline.Core.Index;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
+using Highwater.Pipeline.Publish;
 using Highwater.Tests.Support;
 using Xunit;
 

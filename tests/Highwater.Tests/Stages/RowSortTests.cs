@@ -1,6 +1,6 @@
 using CsCheck;
-using Highwater.Model;
-using Highwater.Stages;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Transform;
 using Xunit;
 
 namespace Highwater.Tests.Stages;

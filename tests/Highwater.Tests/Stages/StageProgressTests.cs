@@ -1,4 +1,8 @@
-using Highwater.Stages;
+using Highwater.Pipeline.Core.Logging;
+using Highwater.Pipeline.Core.Pipeline;
+using Highwater.Pipeline.Discover;
+using Highwater.Pipeline.Extract;
+using Highwater.Pipeline.Transform;
 using Highwater.Tests.Support;
 using Xunit;
 

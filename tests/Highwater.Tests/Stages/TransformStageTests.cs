@@ -1,6 +1,11 @@
-using Highwater.Manifest;
-using Highwater.Stages;
-using Highwater.Storage;
+using Highwater.Pipeline;
+using Highwater.Pipeline.Core.Pipeline;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
+using Highwater.Pipeline.Discover;
+using Highwater.Pipeline.Extract;
+using Highwater.Pipeline.Transform;
 using Highwater.Tests.Support;
 using Xunit;
 
@@ -107,7 +112,7 @@ public sealed class TransformStageTests : IDisposable
     public async Task Events_of_unknown_users_are_counted_and_quarantined_with_the_reason()
     {
         // Three orders of one order-index bucket, so the unknown user's row is dropped from the middle of a staged block.
-        var ids = Enumerable.Range(1, 1_000).Select(i => $"O-{i}").GroupBy(Highwater.Model.OrderBuckets.IndexOf).First(g => g.Count() >= 3).Take(3).ToArray();
+        var ids = Enumerable.Range(1, 1_000).Select(i => $"O-{i}").GroupBy(OrderBuckets.IndexOf).First(g => g.Count() >= 3).Take(3).ToArray();
         EventFixtures.Land(_h.Landing, Day1, "a.json", [
             EventFixtures.Event(ids[0], 1001, At(Day1, 8), At(Day1, 9), 1, 1.00m),
             EventFixtures.Event(ids[1], 777, At(Day1, 8), At(Day1, 9), 1, 1.00m),

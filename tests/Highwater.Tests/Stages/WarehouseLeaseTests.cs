@@ -1,7 +1,15 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Highwater.Stages;
-using Highwater.Storage;
+using Highwater.Pipeline;
+using Highwater.Pipeline.Core.Logging;
+using Highwater.Pipeline.Core.Pipeline;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
+using Highwater.Pipeline.Discover;
+using Highwater.Pipeline.Extract;
+using Highwater.Pipeline.Publish;
+using Highwater.Pipeline.QualityGate;
+using Highwater.Pipeline.Transform;
 using Highwater.Tests.Support;
 using Xunit;
 

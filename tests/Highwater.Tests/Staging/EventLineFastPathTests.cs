@@ -1,7 +1,7 @@
 using System.Text;
-using Highwater.Columnar;
-using Highwater.Model;
-using Highwater.Staging;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.WorkFiles;
+using Highwater.Pipeline.Extract;
 using Xunit;
 
 namespace Highwater.Tests.Staging;

@@ -1,6 +1,6 @@
 using System.Text;
-using Highwater.Model;
-using Highwater.Staging;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Extract;
 using Xunit;
 
 namespace Highwater.Tests.Staging;

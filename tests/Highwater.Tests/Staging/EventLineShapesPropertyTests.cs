@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CsCheck;
-using Highwater.Columnar;
-using Highwater.Model;
-using Highwater.Staging;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.WorkFiles;
+using Highwater.Pipeline.Extract;
 using Xunit;
 
 namespace Highwater.Tests.Staging;

@@ -1,5 +1,5 @@
 using System.Text;
-using Highwater.Staging;
+using Highwater.Pipeline.Extract;
 using Xunit;
 
 namespace Highwater.Tests.Staging;

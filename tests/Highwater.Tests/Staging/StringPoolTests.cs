@@ -1,6 +1,5 @@
 using System.Text;
 using CsCheck;
-using Highwater.Staging;
 using Xunit;
 
 namespace Highwater.Tests.Staging;

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Highwater.Tests.Storage;
 
-/// <summary>Objects move byte-exact between the AWS CLI and <see cref="Highwater.Storage.S3ObjectStore"/> through s3rver.</summary>
+/// <summary>Objects move byte-exact between the AWS CLI and <see cref="S3ObjectStore"/> through s3rver.</summary>
 [Collection(S3rverCollection.Name)]
 public sealed class AwsCliInteropTests(S3rverFixture server) : IDisposable
 {

@@ -1,4 +1,4 @@
-using Highwater.Storage;
+using Highwater.Pipeline.Core.Storage;
 using Xunit;
 
 namespace Highwater.Tests.Storage;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
 using Xunit;
 
 namespace Highwater.Tests.Storage;
@@ -193,8 +194,8 @@ public abstract class ObjectStoreContract : IAsyncLifetime
 
         Assert.Equal(first!.Size, second!.Size);
         Assert.NotEqual(first.ETag, second.ETag);
-        Assert.False(Highwater.Storage.FileVersion.Matches(first.ETag, first.Size, second));
-        Assert.True(Highwater.Storage.FileVersion.Matches(second.ETag, second.Size, second));
+        Assert.False(FileVersion.Matches(first.ETag, first.Size, second));
+        Assert.True(FileVersion.Matches(second.ETag, second.Size, second));
     }
 
     [Fact]
@@ -353,7 +354,7 @@ public abstract class ObjectStoreContract : IAsyncLifetime
         await Store.PutFileAsync("gold/b/part-r1.parquet", source);
 
         // What the next run does to the work area: a new file at the same path (WorkArea.CreateFile), or no file at all.
-        await using (var fresh = Highwater.Manifest.WorkArea.CreateFile(source))
+        await using (var fresh = WorkArea.CreateFile(source))
             await fresh.WriteAsync(GeneratedBytes(90_000, seed: 6));
         Assert.Equal(content, await ReadAllAsync("gold/a/part-r1.parquet"));
         File.Delete(source);

@@ -1,4 +1,5 @@
-using Highwater.Storage;
+using Highwater.Pipeline;
+using Highwater.Pipeline.Core.Storage;
 using Xunit;
 
 namespace Highwater.Tests.Storage;

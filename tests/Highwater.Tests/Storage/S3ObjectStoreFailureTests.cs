@@ -1,5 +1,5 @@
 using System.Text;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.Storage;
 using Xunit;
 
 namespace Highwater.Tests.Storage;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.Storage;
 using Xunit;
 
 namespace Highwater.Tests.Storage;

@@ -1,5 +1,5 @@
-using Highwater.Manifest;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
 
 namespace Highwater.Tests.Support;
 

@@ -1,6 +1,6 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
-using Highwater.Model;
+using Highwater.Pipeline.Core.Schema;
 using Parquet;
 using Parquet.Data;
 using Parquet.Schema;

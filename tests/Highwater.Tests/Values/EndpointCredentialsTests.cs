@@ -1,5 +1,5 @@
 using Highwater.Cli;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.Storage;
 using Highwater.Tests.EndToEnd;
 using Highwater.Tests.Support;
 using Xunit;

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Highwater.Cli;
-using Highwater.Contracts;
+using Highwater.Pipeline;
+using Highwater.Pipeline.Core.Contracts;
+using Highwater.Pipeline.QualityGate;
 using Highwater.Tests.Contracts;
 using Highwater.Tests.Support;
 using Xunit;
@@ -100,7 +102,7 @@ public sealed class HostileContractTests : IDisposable
         };
         var file = await _fx.WriteSalesAsync("2024-03-01", [new SalesRow { Sku = new string('a', 2_000_000) + "-1" }]);
 
-        var e = await Assert.ThrowsAsync<DataException>(() => new QualityGate().EvaluateAsync(slow, [file], _fx.Context(), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<DataException>(() => new ContractGate().EvaluateAsync(slow, [file], _fx.Context(), CancellationToken.None));
 
         Assert.Contains("check 'sku_shape': pattern '^[a-z]+-[0-9]+$' timed out after", e.Message);
         Assert.Contains("on a sku value of 2,000,002 characters", e.Message);

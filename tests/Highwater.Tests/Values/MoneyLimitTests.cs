@@ -1,8 +1,12 @@
 using Highwater.Cli;
+using Highwater.Pipeline.Core.Contracts;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.QualityGate;
 using Highwater.Tests.Support;
 using Parquet;
 using Xunit;
-using K = Highwater.Model.Schemas.KpiDaily;
+using K = Highwater.Pipeline.Core.Schema.Schemas.KpiDaily;
 
 namespace Highwater.Tests.Values;
 
@@ -123,16 +127,16 @@ public sealed class MoneyLimitTests : IDisposable
             await g.WriteAsync<decimal>(K.AvgOrderValue, (ReadOnlyMemory<decimal?>)new decimal?[] { 5000000000000000.00m });
         }
         await using (var stream = File.Create(current))
-            await Highwater.Columnar.KpiPartitionFile.WriteAsync(stream, [new Highwater.Model.KpiRecord("DE", "retail", "EUR", 1, 1, 0.01m, 1, 0.01m)], "2026-01-26");
+            await KpiPartitionFile.WriteAsync(stream, [new KpiRecord("DE", "retail", "EUR", 1, 1, 0.01m, 1, 0.01m)], "2026-01-26");
 
         using var db = new DuckDb();
         Assert.Equal(["2026-01-25|9999999999999999.99|DECIMAL(18,2)", "2026-01-26|0.01|DECIMAL(18,2)"],
             db.Rows($"SELECT dt, revenue, typeof(revenue) FROM {DuckDb.Kpi(_h.WarehouseRoot)} ORDER BY dt"));
-        var contract = Highwater.Contracts.ContractLoader.LoadAll(RepoRoot.Combine("data-contracts"))["kpi_daily"];
-        var files = new[] { old, current }.Select(f => new Highwater.Contracts.DatasetFile(f,
+        var contract = ContractLoader.LoadAll(RepoRoot.Combine("data-contracts"))["kpi_daily"];
+        var files = new[] { old, current }.Select(f => new DatasetFile(f,
             new Dictionary<string, string> { ["dt"] = Path.GetFileName(Path.GetDirectoryName(f))![3..] })).ToList();
         using var fx = new Highwater.Tests.Contracts.ContractFixtures();
-        var report = await new Highwater.Contracts.QualityGate().EvaluateAsync(contract, files, fx.Context(), CancellationToken.None);
+        var report = await new ContractGate().EvaluateAsync(contract, files, fx.Context(), CancellationToken.None);
         Assert.True(report.Passed, report.ToConsoleText());
     }
 

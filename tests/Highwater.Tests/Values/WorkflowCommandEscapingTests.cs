@@ -1,7 +1,7 @@
 using CsCheck;
 using Highwater.Cli;
-using Highwater.Contracts;
-using Highwater.Reporting;
+using Highwater.Pipeline.Core.Logging;
+using Highwater.Pipeline.QualityGate;
 using Highwater.Tests.Contracts;
 using Highwater.Tests.Support;
 using Xunit;
@@ -48,7 +48,7 @@ public sealed class WorkflowCommandEscapingTests : IDisposable
     {
         var contract = ContractFixtures.SalesContract("- name: sku_shape\n  column: sku\n  pattern: '^[a-z]+-[0-9]+$'");
         var file = await _fx.WriteSalesAsync("2024-03-01", [new SalesRow { Sku = Hostile }]);
-        var report = await new QualityGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
+        var report = await new ContractGate().EvaluateAsync(contract, [file], _fx.Context(), CancellationToken.None);
         Assert.False(report.Passed);
 
         var escaped = WorkflowCommandEscaping.Data(Hostile);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using Highwater.Stages;
-using Highwater.Storage;
+using Highwater.Pipeline.Core.Pipeline;
+using Highwater.Pipeline.Core.State;
+using Highwater.Pipeline.Core.Storage;
 using Highwater.Tests.Support;
 using Xunit;
 

@@ -1,0 +1,224 @@
+using System.Buffers.Binary;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.WorkFiles;
+
+namespace Highwater.Pipeline.Core.Index;
+
+/// <summary>
+/// One segment of an order-index bucket: the candidates' full sales_mart rows in Highwater's own column blocks
+/// (<see cref="MartRowBlock"/>), not Parquet. The index is internal state that only Highwater reads, whole or
+/// not at all, so it does not need Parquet's encodings and statistics: writing 10M candidates as Parquet cost
+/// about as much as writing the mart itself. Layout:
+/// <c>HWIDX003</c>, the <see cref="OrderIdFilter"/> (int32 length, then its binary form, <see cref="OrderIdFilter.ToBinary"/>),
+/// the blocks (each an int32 byte length, then the block, <see cref="ColumnBlockLayout.Compact"/>), an int32 -1, and
+/// <c>HWIDX003</c> again; a file without the closing magic was cut short and is refused with its name. Segments written by
+/// earlier versions are still read: <c>HWIDX002</c> (the same, with <see cref="ColumnBlockLayout.Wide"/> blocks; a fixture
+/// beside the tests keeps one) and Parquet files (<see cref="MartPartitionFile"/> with the filter in the footer).
+/// </summary>
+public static class OrderIndexSegment
+{
+    public const int BlockRows = 32_768;
+
+    /// <summary>The file extension of a segment (Parquet segments of earlier versions end in .parquet).</summary>
+    public const string Extension = ".hwidx";
+    private static ReadOnlySpan<byte> Magic => "HWIDX003"u8;
+    private static ReadOnlySpan<byte> WideMagic => "HWIDX002"u8;
+
+    /// <summary>Writes the segment (synchronously: segments are written to local work-area files).</summary>
+    public static void Write(Stream stream, List<MartRecord> rows) =>
+        Write(stream, rows, [new RowGroup(null, Enumerable.Range(0, rows.Count).ToList())]);
+
+    /// <summary>
+    /// Rows of a segment written together, in blocks of their own; a group with a <see cref="Partition"/> is reported
+    /// back by <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup})"/> so the blocks can be read again
+    /// from the local file (Transform reads a partition's new winners from the index file instead of spilling them).
+    /// </summary>
+    public sealed record RowGroup(string? Partition, List<int> Positions);
+
+    /// <summary>Where a block of a tagged group was written: its bytes are at [Offset, Offset + Length) of the file.</summary>
+    public sealed record WrittenBlock(string Partition, long Offset, int Length, int Rows);
+
+    /// <summary>
+    /// Writes the segment with the rows in the given groups (which together hold every row once), each group in blocks
+    /// of its own; returns the blocks of the groups that name a partition. The stream must report its position.
+    /// </summary>
+    public static List<WrittenBlock> Write(Stream stream, List<MartRecord> rows, IReadOnlyList<RowGroup> groups) =>
+        Write(stream, rows, groups, new MartRowBlock(), new ColumnBlockWriter());
+
+    /// <summary>
+    /// As <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup})"/>, encoding with the caller's codec and block
+    /// buffer: they grow to a block of wide rows (megabytes), and a writer that writes many segments reuses them.
+    /// </summary>
+    public static List<WrittenBlock> Write(Stream stream, List<MartRecord> rows, IReadOnlyList<RowGroup> groups, MartRowBlock codec,
+        ColumnBlockWriter block)
+    {
+        CheckGroups(groups, rows.Count);
+        var all = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows);
+        var filter = OrderIdFilter.For(rows.Count);
+        foreach (ref readonly var row in all)
+            if (row.OrderId is { } id) filter.Add(id);
+        return WriteBlocks(stream, filter, groups, positions =>
+        {
+            codec.Encode(block, rows, positions);
+            return block.Written;
+        });
+    }
+
+    /// <summary>
+    /// As <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup}, MartRowBlock, ColumnBlockWriter)"/> for rows held
+    /// as columns (a bucket's candidates in Transform's first pass): the same file for the same rows.
+    /// </summary>
+    internal static List<WrittenBlock> Write(Stream stream, PartitionColumns rows, IReadOnlyList<RowGroup> groups, MartRowBlock codec,
+        ColumnBlockWriter block)
+    {
+        CheckGroups(groups, rows.Count);
+        var filter = OrderIdFilter.For(rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+            if (!rows.OrderId.IsNull(i)) filter.Add(rows.OrderId[i]);
+        return WriteBlocks(stream, filter, groups, positions =>
+        {
+            codec.Encode(block, rows, positions);
+            return block.Written;
+        });
+    }
+
+    private delegate ReadOnlySpan<byte> BlockEncoder(ReadOnlySpan<int> positions);
+
+    private static void CheckGroups(IReadOnlyList<RowGroup> groups, int rows)
+    {
+        var positions = groups.Sum(g => (long)g.Positions.Count);
+        if (positions != rows)
+            throw new ArgumentException($"the groups hold {positions:N0} positions for {rows:N0} rows", nameof(groups));
+    }
+
+    /// <summary>The segment around its filter: each group's rows in blocks of their own, encoded by <paramref name="encode"/>.</summary>
+    private static List<WrittenBlock> WriteBlocks(Stream stream, OrderIdFilter filter, IReadOnlyList<RowGroup> groups, BlockEncoder encode)
+    {
+        stream.Write(Magic);
+        var bits = filter.ToBinary();
+        WriteInt32(stream, bits.Length);
+        stream.Write(bits);
+
+        var written = new List<WrittenBlock>();
+        foreach (var group in groups)
+            for (var from = 0; from < group.Positions.Count; from += BlockRows)
+            {
+                var n = Math.Min(BlockRows, group.Positions.Count - from);
+                var bytes = encode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(group.Positions).Slice(from, n));
+                WriteInt32(stream, bytes.Length);
+                if (group.Partition is { } partition) written.Add(new WrittenBlock(partition, stream.Position, bytes.Length, n));
+                stream.Write(bytes);
+            }
+        WriteInt32(stream, -1);
+        stream.Write(Magic);
+        return written;
+    }
+
+    /// <summary>Decodes one block of a segment (read whole, or one that <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup})"/> reported).</summary>
+    public static void DecodeBlock(ReadOnlySpan<byte> block, MartRowBlock codec, StringPool pool, List<MartRecord> into, string name,
+        ColumnBlockLayout layout = ColumnBlockLayout.Compact)
+    {
+        try
+        {
+            codec.Decode(block, pool, into, layout);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Damaged(name, e.Message);
+        }
+    }
+
+    /// <summary>As <see cref="DecodeBlock(ReadOnlySpan{byte}, MartRowBlock, StringPool, List{MartRecord}, string)"/>, into a partition's columns.</summary>
+    internal static void DecodeBlock(ReadOnlySpan<byte> block, PartitionColumns into, StringPool pool, string name)
+    {
+        try
+        {
+            into.AppendBlock(block, pool);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Damaged(name, e.Message);
+        }
+    }
+
+    /// <summary>True when the file (a warehouse key or a local path) is a segment of this format, not a Parquet one.</summary>
+    public static bool IsSegment(string key) => key.EndsWith(Extension, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Appends the rows whose order_id <paramref name="keep"/> accepts (all when it is null). When the segment's filter
+    /// shows none of <paramref name="wanted"/> is in it, nothing is decoded and the answer is false.
+    /// </summary>
+    public static async Task<bool> ReadAsync(Stream stream, string name, List<MartRecord> into, Func<string?, bool>? keep,
+        IReadOnlyCollection<string>? wanted)
+    {
+        var magic = await ReadExactlyAsync(stream, Magic.Length, name);
+        var layout = magic.AsSpan().SequenceEqual(Magic) ? ColumnBlockLayout.Compact
+            : magic.AsSpan().SequenceEqual(WideMagic) ? ColumnBlockLayout.Wide
+            : throw Damaged(name, "it does not start like an order-index segment");
+        var bits = await ReadExactlyAsync(stream, await ReadInt32Async(stream, name), name);
+        var filter = OrderIdFilter.FromBinary(bits) ?? throw Damaged(name, "its order_id filter is not readable");
+        if (wanted is not null && !wanted.Any(filter.MayContain)) return false;
+
+        var codec = new MartRowBlock();
+        var pool = new StringPool();
+        var rows = keep is null ? into : new List<MartRecord>();
+        while (true)
+        {
+            var length = await ReadInt32Async(stream, name);
+            if (length == -1) break;
+            if (length < 0 || (stream.CanSeek && length > stream.Length - stream.Position))
+                throw Damaged(name, $"a block of {length:N0} bytes is announced at offset {stream.Position - 4:N0}");
+            var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                await ReadExactlyAsync(stream, bytes.AsMemory(0, length), name);
+                DecodeBlock(bytes.AsSpan(0, length), codec, pool, rows, name, layout);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+            }
+            if (keep is null) continue;
+            foreach (var row in rows)
+                if (keep(row.OrderId)) into.Add(row);
+            rows.Clear();
+        }
+        if (!(await ReadExactlyAsync(stream, Magic.Length, name)).AsSpan().SequenceEqual(magic))
+            throw Damaged(name, "it does not end with the closing mark (it was cut short)");
+        return true;
+    }
+
+    private static void WriteInt32(Stream stream, int value)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
+        stream.Write(bytes);
+    }
+
+    private static async Task<int> ReadInt32Async(Stream stream, string name) =>
+        BinaryPrimitives.ReadInt32LittleEndian(await ReadExactlyAsync(stream, 4, name));
+
+    private static async Task<byte[]> ReadExactlyAsync(Stream stream, int count, string name)
+    {
+        if (count < 0) throw Damaged(name, $"a length of {count} was read");
+        var bytes = new byte[count];
+        await ReadExactlyAsync(stream, bytes, name);
+        return bytes;
+    }
+
+    private static async Task ReadExactlyAsync(Stream stream, Memory<byte> into, string name)
+    {
+        try
+        {
+            await stream.ReadExactlyAsync(into);
+        }
+        catch (EndOfStreamException)
+        {
+            throw Damaged(name, "it ends early (it was cut short)");
+        }
+    }
+
+    private static DataException Damaged(string name, string why) =>
+        new($"{name}: the order-index segment is damaged: {why}. Rebuild the index with ./build.sh --target=Backfill --full-refresh.");
+}

@@ -1,0 +1,52 @@
+namespace Highwater.Pipeline.Core.Schema;
+
+/// <summary>
+/// One valid event line after Extract. A value type: buffers of these hold no per-row heap objects
+/// beyond the strings themselves. Timestamps are UTC with microsecond precision (the Parquet unit).
+/// </summary>
+public record struct EventRecord(
+    string? OrderId,
+    long UserId,
+    DateTime EventTs,
+    DateTime ArrivalTs,
+    int? Qty,
+    decimal? UnitPrice,
+    string? Currency,
+    string? Sku,
+    string? Channel,
+    string SourceKey,
+    long SourceLine);
+
+/// <summary>One row of the user dimension.</summary>
+public record struct UserRecord(long UserId, string? Country, string? Segment, DateTime? SignupDate);
+
+/// <summary>One row of gold/sales_mart. <see cref="Dt"/> is the partition (UTC date of the event), not a file column.</summary>
+public record struct MartRecord(
+    string? OrderId,
+    long UserId,
+    DateTime EventTs,
+    DateTime ArrivalTs,
+    int? Qty,
+    decimal? UnitPrice,
+    decimal? TotalPrice,
+    string? Currency,
+    string? Sku,
+    string? Channel,
+    string? Country,
+    string? Segment,
+    DateTime? SignupDate,
+    string SourceKey)
+{
+    public DateOnly Dt => DateOnly.FromDateTime(EventTs);
+}
+
+/// <summary>One row of gold/kpi_daily for a given dt.</summary>
+public record struct KpiRecord(
+    string? Country,
+    string? Segment,
+    string? Currency,
+    long Orders,
+    long Units,
+    decimal Revenue,
+    long Buyers,
+    decimal AvgOrderValue);
