@@ -13,6 +13,8 @@ public sealed class BuildScriptCollection
 /// Drives ./build.sh as a process, as CI does, over a landing zone, warehouse and work area of its own,
 /// and reads the published mart back with DuckDB.
 /// </summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "build.sh")]
 [Collection(BuildScriptCollection.Name)]
 public sealed class BuildScriptTests : IDisposable
 {

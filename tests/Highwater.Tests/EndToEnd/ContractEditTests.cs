@@ -7,6 +7,8 @@ namespace Highwater.Tests.EndToEnd;
 /// data-contracts/ is the one place that says what good data is: editing only a YAML file tightens or
 /// loosens the gate, and ValidateContracts reports a malformed contract with file, line and column.
 /// </summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "build.sh")]
 [Collection(BuildScriptCollection.Name)]
 public sealed class ContractEditTests : IDisposable
 {

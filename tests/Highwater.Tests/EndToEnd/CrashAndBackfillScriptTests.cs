@@ -10,6 +10,8 @@ namespace Highwater.Tests.EndToEnd;
 /// ./build.sh as a process: SIGKILL of the whole process group at a deterministic point (the CLI blocks on
 /// the HIGHWATER_PAUSE_AT barrier), a CLI killing itself at HIGHWATER_FAIL_AT, and the Backfill target.
 /// </summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "build.sh")]
 [Collection(BuildScriptCollection.Name)]
 public sealed class CrashAndBackfillScriptTests : IDisposable
 {

@@ -10,6 +10,10 @@ namespace Highwater.Tests.EndToEnd;
 /// s3rver per test, credentials from the standard AWS environment variables. The published mart is
 /// downloaded with the AWS CLI and read back with DuckDB.
 /// </summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "build.sh")]
+[Trait("Needs", "s3rver")]
+[Trait("Needs", "awscli")]
 [Collection(BuildScriptCollection.Name)]
 public sealed class S3BuildScriptTests : IAsyncLifetime
 {

@@ -5,6 +5,8 @@ using Xunit;
 namespace Highwater.Tests.Properties;
 
 /// <summary>250 random steps (5 seeds × 50) on local folders (see <see cref="ExactlyOnceProperty"/>).</summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "s3rver")]
 public sealed class ExactlyOncePropertyTests
 {
     [Fact]
@@ -16,6 +18,8 @@ public sealed class ExactlyOncePropertyTests
 }
 
 /// <summary>The same property with the warehouse on S3 (s3rver), fewer steps.</summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "s3rver")]
 [Collection(S3rverCollection.Name)]
 public sealed class ExactlyOncePropertyS3Tests(S3rverFixture server)
 {

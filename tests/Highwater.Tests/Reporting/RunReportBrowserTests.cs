@@ -11,6 +11,8 @@ namespace Highwater.Tests.Reporting;
 /// it must render, with its title and tables, and a chart with exactly one bar and one point per day in
 /// kpi_daily. The screenshot is kept under artifacts/screenshots/ for CI to upload.
 /// </summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "chromium")]
 public sealed class RunReportBrowserTests : IDisposable
 {
     private const string Chromium = "/usr/bin/chromium";

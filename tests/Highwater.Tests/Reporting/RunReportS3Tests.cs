@@ -8,6 +8,8 @@ using Xunit;
 namespace Highwater.Tests.Reporting;
 
 /// <summary>The run report goes through the object store: a warehouse on S3 (s3rver) gets it too, and status reads row counts from there.</summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "s3rver")]
 [Collection(S3rverCollection.Name)]
 public sealed class RunReportS3Tests(S3rverFixture server) : IDisposable
 {

@@ -17,6 +17,8 @@ namespace Highwater.Tests.Stages;
 /// and the run report; future-dated folders, taken without moving the lookback window; links in a local landing
 /// folder (cycles not followed, dangling links reported). Each loss case checks the mart a DuckDB glob over gold/ sees.
 /// </summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "s3rver")]
 [Collection(S3rverCollection.Name)]
 public sealed class DiscoverLandingTests(S3rverFixture server) : IDisposable
 {

@@ -10,6 +10,8 @@ namespace Highwater.Tests.Stages;
 /// Landed <c>.json.gz</c> files (as Kinesis Firehose and log shippers write them) are read transparently,
 /// from a local folder and from S3, and give the same mart as DuckDB's own reading of the compressed files.
 /// </summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "s3rver")]
 [Collection(S3rverCollection.Name)]
 public sealed class GzipLandingTests(S3rverFixture server) : IDisposable
 {

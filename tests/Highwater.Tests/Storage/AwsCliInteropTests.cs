@@ -4,6 +4,9 @@ using Xunit;
 namespace Highwater.Tests.Storage;
 
 /// <summary>Objects move byte-exact between the AWS CLI and <see cref="S3ObjectStore"/> through s3rver.</summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "s3rver")]
+[Trait("Needs", "awscli")]
 [Collection(S3rverCollection.Name)]
 public sealed class AwsCliInteropTests(S3rverFixture server) : IDisposable
 {

@@ -4,6 +4,8 @@ using Xunit;
 
 namespace Highwater.Tests.Storage;
 
+[Trait("Kind", "Integration")]
+[Trait("Needs", "s3rver")]
 [Collection(S3rverCollection.Name)]
 public sealed class ObjectStoreFactoryTests(S3rverFixture server)
 {

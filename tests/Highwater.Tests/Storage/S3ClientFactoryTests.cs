@@ -8,6 +8,8 @@ using Xunit;
 
 namespace Highwater.Tests.Storage;
 
+[Trait("Kind", "Integration")]
+[Trait("Needs", "s3rver")]
 [Collection(S3rverCollection.Name)]
 public sealed class S3ClientFactoryTests(S3rverFixture server)
 {

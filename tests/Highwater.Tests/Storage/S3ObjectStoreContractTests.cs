@@ -7,6 +7,8 @@ namespace Highwater.Tests.Storage;
 /// The object store contract for <see cref="S3ObjectStore"/> against s3rver. Each test gets its own key
 /// prefix in the shared bucket; a small list page size makes every listing of more than a few keys page.
 /// </summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "s3rver")]
 [Collection(S3rverCollection.Name)]
 public sealed class S3ObjectStoreContractTests(S3rverFixture server) : ObjectStoreContract
 {

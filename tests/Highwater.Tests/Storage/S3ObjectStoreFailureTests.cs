@@ -5,6 +5,8 @@ using Xunit;
 namespace Highwater.Tests.Storage;
 
 /// <summary>How <see cref="S3ObjectStore"/> fails against s3rver: wrong bucket, rejected key, stopped server.</summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "s3rver")]
 [Collection(S3rverCollection.Name)]
 public sealed class S3ObjectStoreFailureTests(S3rverFixture server)
 {

@@ -7,6 +7,8 @@ using Xunit;
 namespace Highwater.Tests.Values;
 
 /// <summary>Credentials written into an endpoint URL never reach the log, from the CLI or from build.sh at any verbosity.</summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "build.sh")]
 [Collection(BuildScriptCollection.Name)]
 public sealed class EndpointCredentialsTests : IDisposable
 {

@@ -11,6 +11,8 @@ namespace Highwater.Tests.WarehouseState;
 /// Failures of the process and its environment: a full file system under the warehouse or the work area (a real,
 /// tiny tmpfs mounted for the test; the tests run as root), and SIGTERM sent to the real CLI process mid-publish.
 /// </summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "cli")]
 public sealed class ProcessFailureTests : IDisposable
 {
     private static readonly string Users = RepoRoot.Combine("samples", "users");

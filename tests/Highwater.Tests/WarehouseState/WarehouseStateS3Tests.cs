@@ -5,6 +5,8 @@ using Xunit;
 namespace Highwater.Tests.WarehouseState;
 
 /// <summary>The warehouse-state cases where the store matters, with the warehouse on S3 (s3rver).</summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "s3rver")]
 [Collection(S3rverCollection.Name)]
 public sealed class WarehouseStateS3Tests(S3rverFixture server) : IDisposable
 {

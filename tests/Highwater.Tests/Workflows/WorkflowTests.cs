@@ -9,6 +9,8 @@ namespace Highwater.Tests.Workflows;
 /// and run through tests/tools/lint-workflows.cjs), and read as YAML to check the triggers, concurrency and
 /// steps this project relies on.
 /// </summary>
+[Trait("Kind", "Integration")]
+[Trait("Needs", "actionlint")]
 public sealed class WorkflowTests
 {
     private static readonly string PublishMart = RepoRoot.Combine(".github", "workflows", "publish-mart.yml");
