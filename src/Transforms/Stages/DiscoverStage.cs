@@ -31,6 +31,7 @@ public static class DiscoverStage
         var started = ctx.Clock.GetTimestamp();
         var manifest = await HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct, rebuild: scope?.FullRefresh == true);
         if (manifest.Unreadable is not null) ctx.Log.Warn($"{manifest.Unreadable}: the full refresh rebuilds the mart from the landing zone alone");
+        await SchemaEvolutionCheck.EnsureAsync(ctx, manifest, scope, ct); // a contract gold/ cannot take stops the run before anything is written
         var scan = scope is null ? await FindPendingAsync(ctx, manifest, ct) : await FindInScopeAsync(ctx, manifest, scope, ct);
         var files = scan.Files;
         var notes = scan.Notes.IsEmpty ? null : scan.Notes;
