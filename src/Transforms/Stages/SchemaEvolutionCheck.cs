@@ -51,7 +51,12 @@ public static class SchemaEvolutionCheck
         foreach (var dataset in Datasets)
         {
             var sample = await SampleAsync(ctx.Warehouse, manifest, dataset, fullRefresh, ct);
-            if (!sample.All.Any()) continue;
+            if (sample.Published == 0) continue;
+            if (!sample.All.Any())
+            {
+                ctx.Log.Diagnostic($"schema evolution: {dataset}: 0 footer(s) read of {sample.Published:N0} published file(s) (0 not written by a run): a full refresh rewrites them");
+                continue;
+            }
             contracts ??= ContractLoader.LoadAll(ctx.ContractsDir);
             if (!contracts.TryGetValue(dataset, out var contract)) continue; // the gate names the missing contract
             var schemas = new List<PublishedFileSchema>();
