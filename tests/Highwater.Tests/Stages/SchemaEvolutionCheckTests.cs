@@ -244,6 +244,30 @@ public sealed class SchemaEvolutionCheckTests : IDisposable
     }
 
     [Fact]
+    public async Task A_DuckDB_partition_written_with_the_evolved_schema_passes_and_reads_with_the_old_ones()
+    {
+        await PublishThenLandAsync();
+        Retype("sales_mart", "qty", "int32", "int64");
+        Retype("sales_mart", "unit_price", "\"decimal(18,2)\"", "\"decimal(20,2)\"");
+        AddColumn("sales_mart", "channel", "coupon_code", "string", nullable: true);
+        foreach (var column in new[] { "user_id", "event_ts", "arrival_ts", "source_key" }) // DuckDB writes every column nullable
+            EditColumn("sales_mart", column, l => l.Replace("nullable: false", "nullable: true", StringComparison.Ordinal));
+        var mart = Path.Combine(_h.WarehouseRoot, "gold", "sales_mart");
+        var published = Directory.EnumerateFiles(mart, "*.parquet", SearchOption.AllDirectories).Single();
+        var foreign = Path.Combine(mart, "dt=2026-01-24", "from-duckdb.parquet");
+        Directory.CreateDirectory(Path.GetDirectoryName(foreign)!);
+        using var db = new DuckDb();
+        db.Execute($"COPY (SELECT * REPLACE (qty::BIGINT AS qty, unit_price::DECIMAL(20,2) AS unit_price), 'SPRING' AS coupon_code " +
+                   $"FROM read_parquet('{published}') LIMIT 3) TO '{foreign}' (FORMAT parquet)");
+
+        await PassesAsync();
+
+        var glob = $"read_parquet('{mart}/*/*.parquet', hive_partitioning = true, union_by_name = true)";
+        Assert.Equal(["BIGINT|DECIMAL(20,2)"], db.Rows($"SELECT DISTINCT typeof(qty), typeof(unit_price) FROM {glob}"));
+        Assert.Equal(["2026-01-24|3", "2026-01-25|0"], db.Rows($"SELECT dt, count(coupon_code) FROM {glob} GROUP BY dt ORDER BY dt"));
+    }
+
+    [Fact]
     public async Task The_sample_is_the_oldest_run_the_newest_runs_and_every_file_no_run_wrote()
     {
         using var temp = new TempFolder("evolution-sample");
