@@ -50,6 +50,7 @@ public static class SchemaEvolutionCheck
         var sources = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var dataset in Datasets)
         {
+            var started = ctx.Clock.GetTimestamp();
             var sample = await SampleAsync(ctx.Warehouse, manifest, dataset, fullRefresh, ct);
             if (sample.Published == 0) continue;
             if (!sample.All.Any())
@@ -65,7 +66,7 @@ public static class SchemaEvolutionCheck
                     schemas.Add(new PublishedFileSchema(key, schema));
             var found = SchemaEvolution.Compare(contract, schemas);
             ctx.Log.Diagnostic($"schema evolution: {dataset}: {schemas.Count} footer(s) read of {sample.Published:N0} published file(s) " +
-                               $"({sample.ForeignFiles.Count} not written by a run): {(found.Count == 0 ? "the contract fits" : $"{found.Count} refused change(s)")}");
+                               $"({sample.ForeignFiles.Count} not written by a run): {(found.Count == 0 ? "the contract fits" : $"{found.Count} refused change(s)")} in {ctx.Clock.GetElapsedTime(started).TotalSeconds:F3} s");
             if (found.Count == 0) continue;
             refusals.AddRange(found);
             foreign.UnionWith(sample.ForeignFiles);
