@@ -19,6 +19,7 @@ namespace Highwater.Stages;
 /// newest schema before it wrote, and the rule's allowed changes compose (a widening of a widening is one, a column
 /// added nullable stays so), so the newest schema stands for the ones before it; the oldest is read for warehouses
 /// published before the rule;</item>
+/// <item>of live files whose name carries no run id, the first and the <see cref="NewestRuns"/> last in key (partition) order;</item>
 /// <item>every <c>.parquet</c> file under the dataset that no run the manifest records wrote (another tool's): glob
 /// readers see it, and nothing vouches for its schema.</item>
 /// </list>
@@ -83,7 +84,7 @@ public static class SchemaEvolutionCheck
             .Where(r => r.Length > 0).ToHashSet(StringComparer.Ordinal);
         var runs = new SortedDictionary<string, string>(StringComparer.Ordinal); // run id → its first file
         var foreign = new List<string>();
-        var unnamed = new List<string>(); // live files whose name carries no run id: each stands for itself
+        var unnamed = new List<string>(); // live files whose name carries no run id, in key (partition) order
         var published = 0;
         await foreach (var obj in warehouse.ListAsync(PartitionCommitter.DatasetRoot(dataset), null, ct))
         {
@@ -100,10 +101,12 @@ public static class SchemaEvolutionCheck
                 foreign.Add(obj.Key);
             // else: a leftover of a recorded run, which this run's publish removes
         }
-        var ids = runs.Keys.ToList();
-        var picked = ids.Take(1).Concat(ids.Skip(Math.Max(1, ids.Count - NewestRuns))).Select(id => runs[id]).Concat(unnamed).ToList();
-        return new Sample(picked, foreign, published);
+        return new Sample(OldestAndNewest(runs.Keys.ToList()).Select(id => runs[id]).Concat(OldestAndNewest(unnamed)).ToList(), foreign, published);
     }
+
+    /// <summary>The first item and the <see cref="NewestRuns"/> last ones of an ordered list, each once.</summary>
+    private static IEnumerable<string> OldestAndNewest(List<string> ordered) =>
+        ordered.Take(1).Concat(ordered.Skip(Math.Max(1, ordered.Count - NewestRuns)));
 
     /// <summary>The schema in the file's footer, or null when the file was removed meanwhile (a publish replacing it).</summary>
     private static async Task<ParquetSchema?> ReadFooterAsync(IObjectStore warehouse, string key, CancellationToken ct)

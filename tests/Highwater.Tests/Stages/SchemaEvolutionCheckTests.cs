@@ -283,14 +283,21 @@ public sealed class SchemaEvolutionCheckTests : IDisposable
             manifest.Files[$"events/2026-01-{day:D2}/a.json"] = new ProcessedFile { RunId = run };
             await store.PutAsync(key, new MemoryStream([1]));
         }
+        for (var day = 25; day <= 29; day++) // live files of an earlier naming, without a run id
+        {
+            var key = $"gold/sales_mart/dt=2025-12-{day}/part-0.parquet";
+            partitions[$"2025-12-{day}"] = [key];
+            await store.PutAsync(key, new MemoryStream([1]));
+        }
         await store.PutAsync("gold/sales_mart/dt=2026-01-09/by-spark.parquet", new MemoryStream([1]));
         await store.PutAsync("gold/sales_mart/dt=2026-01-08/part-20260108T000000Z-00000008-00000.parquet.tmp", new MemoryStream([1]));
         await store.PutAsync("gold/sales_mart/dt=2026-01-07/part-20260107T000000Z-00000007-00001.parquet", new MemoryStream([1])); // a leftover of a recorded run
 
         var sample = await SchemaEvolutionCheck.SampleAsync(store, manifest, "sales_mart", fullRefresh: false, default);
 
-        Assert.Equal(10, sample.Published);
-        Assert.Equal(["01", "06", "07", "08"], sample.RunFiles.Select(k => PartitionCommitter.RunOf(k)![6..8]));
+        Assert.Equal(15, sample.Published);
+        Assert.Equal(["01", "06", "07", "08"], sample.RunFiles.Take(4).Select(k => PartitionCommitter.RunOf(k)![6..8]));
+        Assert.Equal(["25", "27", "28", "29"], sample.RunFiles.Skip(4).Select(k => k[27..29]));
         Assert.Equal(["gold/sales_mart/dt=2026-01-09/by-spark.parquet"], sample.ForeignFiles);
 
         var refresh = await SchemaEvolutionCheck.SampleAsync(store, manifest, "sales_mart", fullRefresh: true, default);
