@@ -60,7 +60,7 @@ public static class SchemaEvolution
     /// (no rounding, no overflow, no time-zone reading), and DuckDB unifies both types when it reads old and new files:
     /// int32 → int64, and decimal(p,s) → decimal(p2,s2) with at least as many integer digits (p2−s2 ≥ p−s) and at least
     /// as many fraction digits (s2 ≥ s). Not in the table: date → timestamp (a date has no instant: which zone's
-    /// midnight?), integers → decimal (DuckDB and Spark disagree on the common type), anything → string (a reader
+    /// midnight?), integers → decimal (left out to keep the table small: safe only with enough integer digits), anything → string (a reader
     /// comparing values would switch from numeric to text order).
     /// </summary>
     public static bool IsWidening(ColumnType published, ColumnType declared) => (published.Kind, declared.Kind) switch
