@@ -35,6 +35,9 @@ public static class DiscoverStage
         var scan = scope is null ? await FindPendingAsync(ctx, manifest, ct) : await FindInScopeAsync(ctx, manifest, scope, ct);
         var files = scan.Files;
         var notes = scan.Notes.IsEmpty ? null : scan.Notes;
+        // A contract gold/ cannot take stops a run that would write, before anything is written. With nothing new
+        // nothing is written, and a no-op stays a LIST of the landing zone.
+        if (files.Count > 0 || scope is not null) await SchemaEvolutionCheck.EnsureAsync(ctx, manifest, scope, ct);
 
         var landing = ctx.Landing.Description;
         var warehouse = ctx.Warehouse.Description;

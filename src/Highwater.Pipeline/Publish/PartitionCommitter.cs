@@ -3,6 +3,7 @@ using Highwater.Pipeline.Core.Logging;
 using Highwater.Pipeline.Core.Pipeline;
 using Highwater.Pipeline.Core.State;
 using Highwater.Pipeline.Core.Storage;
+using Highwater.Pipeline.Core.Schema;
 
 namespace Highwater.Pipeline.Publish;
 
@@ -36,12 +37,6 @@ public sealed class PartitionCommitter
     /// <summary>A partition's new content: a local Parquet file, or null to empty the partition.</summary>
     public sealed record PartitionWrite(string Dataset, string Dt, string? LocalFile);
 
-    /// <summary>Where a dataset's files live: gold/&lt;dataset&gt;/, or the order index under _highwater/.</summary>
-    public static string DatasetRoot(string dataset) => dataset == OrderIndex.Dataset ? OrderIndex.Root : $"gold/{dataset}/";
-
-    public static string PartitionPrefix(string dataset, string partition) =>
-        dataset == OrderIndex.Dataset ? $"{OrderIndex.Root}bucket={partition}/" : $"gold/{dataset}/dt={partition}/";
-
     /// <summary>
     /// Deletes part files under the datasets' folders that the manifest does not list but that a run it records wrote
     /// (their names carry the run id): leftovers of a build that kept no journal. Other unlisted files are not provably
@@ -56,10 +51,10 @@ public sealed class PartitionCommitter
         var foreign = new List<string>();
         foreach (var dataset in datasets)
         {
-            await foreach (var obj in _warehouse.ListAsync(DatasetRoot(dataset), null, ct))
+            await foreach (var obj in _warehouse.ListAsync(WarehouseLayout.DatasetRoot(dataset), null, ct))
             {
                 if (live.Contains(obj.Key)) continue;
-                if (RunOf(obj.Key) is not { } run || !runs.Contains(run))
+                if (WarehouseLayout.RunOf(obj.Key) is not { } run || !runs.Contains(run))
                 {
                     foreign.Add(obj.Key);
                     continue;
@@ -75,24 +70,13 @@ public sealed class PartitionCommitter
         return removed;
     }
 
-    /// <summary>The run id in a part file's name (<c>part-&lt;run id&gt;-NNNNN.ext</c>), or null for another name.</summary>
-    public static string? RunOf(string key)
-    {
-        var name = Path.GetFileName(key);
-        if (!name.StartsWith("part-", StringComparison.Ordinal)) return null;
-        var dot = name.IndexOf('.');
-        var stem = dot < 0 ? name : name[..dot];
-        var dash = stem.LastIndexOf('-');
-        return dash <= "part-".Length ? null : stem["part-".Length..dash];
-    }
-
     /// <summary>The key each write puts its file under (null to empty the partition), per partition, in order.</summary>
     public static Dictionary<(string Dataset, string Dt), string?> KeysFor(IReadOnlyList<PartitionWrite> writes, string runId)
     {
         var keys = new Dictionary<(string, string), string?>();
         // The key keeps the local file's extension: .parquet for the datasets, .hwidx for order-index segments.
         foreach (var w in writes)
-            keys[(w.Dataset, w.Dt)] = w.LocalFile is null ? null : $"{PartitionPrefix(w.Dataset, w.Dt)}part-{runId}-00000{Path.GetExtension(w.LocalFile)}";
+            keys[(w.Dataset, w.Dt)] = w.LocalFile is null ? null : $"{WarehouseLayout.PartitionPrefix(w.Dataset, w.Dt)}part-{runId}-00000{Path.GetExtension(w.LocalFile)}";
         return keys;
     }
 

@@ -200,7 +200,7 @@ public static class PublishStage
         var written = keys.Values.OfType<string>().ToHashSet(StringComparer.Ordinal);
         var unlisted = new List<string>();
         foreach (var dataset in datasets)
-            await foreach (var obj in ctx.Warehouse.ListAsync(PartitionCommitter.DatasetRoot(dataset), null, ct))
+            await foreach (var obj in ctx.Warehouse.ListAsync(WarehouseLayout.DatasetRoot(dataset), null, ct))
                 if (!written.Contains(obj.Key)) unlisted.Add(obj.Key);
         return unlisted;
     }

@@ -88,7 +88,8 @@ public static class WarehouseStateScenarios
             await PublishStage.RunAsync(other);
         });
         var mine = h.Context(racing);
-        await DiscoverStage.RunAsync(mine);
+        await DiscoverStage.RunAsync(mine); // reads a published footer (schema evolution) before the race is armed
+        racing.Armed = true;
         await ExtractStage.RunAsync(mine);
         var lost = await Assert.ThrowsAsync<PipelineStateException>(() => TransformStage.RunAsync(mine));
         Assert.True(racing.Raced);
@@ -127,9 +128,12 @@ public static class WarehouseStateScenarios
     {
         public bool Raced { get; private set; }
 
+        /// <summary>Whether the next read of a mart file (Transform's) starts the other run.</summary>
+        public bool Armed { get; set; }
+
         public override async Task<Stream> OpenReadAsync(string key, CancellationToken ct = default)
         {
-            if (!Raced && key.StartsWith("gold/sales_mart/", StringComparison.Ordinal))
+            if (Armed && !Raced && key.StartsWith("gold/sales_mart/", StringComparison.Ordinal))
             {
                 Raced = true;
                 await race();

@@ -14,9 +14,9 @@ namespace Highwater.Pipeline.Core.Index;
 /// </summary>
 public static class OrderIndex
 {
-    public const string Dataset = "order_index";
+    public const string Dataset = WarehouseLayout.OrderIndexDataset;
     public const int BucketCount = OrderBuckets.Count;
-    public const string Root = "_highwater/order-index/";
+    public const string Root = WarehouseLayout.OrderIndexRoot;
 
     /// <summary>
     /// A bucket is a list of segment files: a batch that retracts nothing appends its candidates as a new
