@@ -48,7 +48,7 @@ internal static class DatasetReader
             }
 
             batch.Columns[c] = ColumnChunkDecoder.TryRead(batch.File.Path, batch.Metadata, rg, batch.Fields[c], batch.RowCount, batch.Pool)
-                               ?? await ParquetColumns.ReadAsync(rg, batch.Fields[c], batch.RowCount, ct, batch.Pool);
+                               ?? await RowGroupColumns.ReadAsync(rg, batch.Fields[c], batch.RowCount, ct, batch.Pool);
         }
     }
 

@@ -37,7 +37,7 @@ internal sealed class FilteredFileWriter : IAsyncDisposable
         if (kept == 0) return;
         using var g = _writer.CreateRowGroup();
         for (int c = 0; c < batch.Fields.Count; c++)
-            await ParquetColumns.WriteFilteredAsync(g, batch.Fields[c], batch.ColumnArray(c), keep, kept);
+            await RowGroupColumns.WriteFilteredAsync(g, batch.Fields[c], batch.ColumnArray(c), keep, kept);
     }
 
     /// <summary>Closes the copy; returns true when it holds fewer rows than the input (else the copy is deleted).</summary>

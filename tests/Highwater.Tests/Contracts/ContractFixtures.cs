@@ -187,7 +187,7 @@ public sealed class ContractFixtures : IDisposable
             using var g = writer.CreateRowGroup();
             var keep = Enumerable.Repeat(true, rows).ToArray();
             for (int i = 0; i < columns.Length; i++)
-                await ParquetColumns.WriteFilteredAsync(g, schema.DataFields[i], columns[i], keep, rows);
+                await RowGroupColumns.WriteFilteredAsync(g, schema.DataFields[i], columns[i], keep, rows);
         }
 
         return DatasetFile.FromPath(Path.Combine(Root, "in", relativePath.Split('/')[0]), path);
