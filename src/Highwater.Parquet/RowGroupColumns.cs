@@ -6,7 +6,8 @@ namespace Highwater.Parquet;
 
 /// <summary>
 /// A Parquet.Net row group's flat columns as typed arrays, both directions: read into string?[], byte[]?[], T[] (a
-/// required value column) or T?[] (an optional one), and a filtered copy of such an array written back. The value types
+/// required value column) or T?[] (an optional one), a filtered copy of such an array written back, and a column of
+/// rows written through a selector. The value types
 /// are a closed list, each with its own generic instantiation, so no code is generated at run time (Native AOT); a
 /// column of any other type is not <see cref="IsSupported"/>.
 /// </summary>
@@ -111,6 +112,33 @@ internal static class RowGroupColumns
             Guid?[] v => WriteOptional(g, field, v, keep, kept),
             _ => throw new ArgumentException($"column '{field.Name}': {values.GetType().Name} arrays are not supported", nameof(values)),
         };
+
+    /// <summary>Writes <paramref name="select"/> of rows <paramref name="from"/> to from + <paramref name="count"/> as a value column (optional when the field is).</summary>
+    public static Task Write<TRow, T>(ParquetRowGroupWriter g, DataField field, IReadOnlyList<TRow> rows, int from, int count, Func<TRow, T> select)
+        where T : struct
+    {
+        if (field.IsNullable) return WriteNullable(g, field, rows, from, count, r => (T?)select(r));
+        var values = new T[count];
+        for (var i = 0; i < count; i++) values[i] = select(rows[from + i]);
+        return g.WriteAsync<T>(field, new ReadOnlyMemory<T>(values));
+    }
+
+    /// <summary>Writes <paramref name="select"/> of rows <paramref name="from"/> to from + <paramref name="count"/> as an optional value column.</summary>
+    public static Task WriteNullable<TRow, T>(ParquetRowGroupWriter g, DataField field, IReadOnlyList<TRow> rows, int from, int count, Func<TRow, T?> select)
+        where T : struct
+    {
+        var values = new T?[count];
+        for (var i = 0; i < count; i++) values[i] = select(rows[from + i]);
+        return g.WriteAsync<T>(field, new ReadOnlyMemory<T?>(values));
+    }
+
+    /// <summary>Writes <paramref name="select"/> of rows <paramref name="from"/> to from + <paramref name="count"/> as a string column.</summary>
+    public static Task WriteString<TRow>(ParquetRowGroupWriter g, DataField field, IReadOnlyList<TRow> rows, int from, int count, Func<TRow, string?> select)
+    {
+        var values = new string?[count];
+        for (var i = 0; i < count; i++) values[i] = select(rows[from + i]);
+        return g.WriteAsync(field, values!);
+    }
 
     private static Task<Array> Read<T>(bool nullable, ParquetRowGroupReader rg, DataField field, int rows, ColumnBufferPool? pool,
         CancellationToken ct)

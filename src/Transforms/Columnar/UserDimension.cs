@@ -2,6 +2,7 @@ using Highwater.Model;
 using Highwater.Storage;
 using Parquet;
 using static Highwater.Columnar.ParquetColumns;
+using static Highwater.Parquet.RowGroupColumns;
 using U = Highwater.Model.Schemas.Users;
 
 namespace Highwater.Columnar;
