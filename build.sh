@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Bootstraps Highwater and runs a Cake target: ./build.sh [--target=PublishMart] [Cake and pipeline options]
 #  1. restores the pinned Cake tool (.config/dotnet-tools.json) when it is not yet installed;
-#  2. publishes the highwater CLI (Native AOT, or ReadyToRun when AOT cannot build here) into artifacts/highwater
-#     only when its sources changed;
+#  2. publishes the highwater CLI (Native AOT, or ReadyToRun when the AOT toolchain cannot build here; a trim or AOT
+#     analysis error fails instead) into artifacts/highwater only when its sources changed;
 #  3. puts the top-level cake.config in force and runs build/build.cake (with Cake.dll itself: see below) with every
 #     argument passed through.
 # Exits with the CLI's exit code when a stage fails (see README, "Exit codes").
@@ -16,9 +16,9 @@ if [ ! -d "${NUGET_PACKAGES:-$HOME/.nuget/packages}/cake.tool/$cake_version" ]; 
   dotnet tool restore >/dev/null
 fi
 
-# The CLI is rebuilt only when a source, project or package pin changed.
+# The CLI is rebuilt only when a source, project or package pin changed (build.ps1 computes the same hash).
 source_hash="$( { find src -type f \( -name '*.cs' -o -name '*.csproj' \) -not -path '*/bin/*' -not -path '*/obj/*' -print0 \
-  | sort -z | xargs -0 sha256sum; sha256sum Directory.Build.props Directory.Packages.props; } | sha256sum | cut -c1-64)"
+  | LC_ALL=C sort -z | xargs -0 sha256sum; sha256sum Directory.Build.props Directory.Packages.props; } | sha256sum | cut -c1-64)"
 stamp=artifacts/highwater/.source-hash
 if [ ! -x artifacts/highwater/highwater ] || [ "$(cat "$stamp" 2>/dev/null)" != "$source_hash" ]; then
   echo "build.sh: publishing the highwater CLI (sources changed)..."
@@ -31,6 +31,12 @@ if [ ! -x artifacts/highwater/highwater ] || [ "$(cat "$stamp" 2>/dev/null)" != 
     if dotnet publish src/Highwater.Cli/Highwater.Cli.csproj -c Release -r "${rid:-linux-x64}" \
         -p:PublishAot=true -o artifacts/highwater -nologo -v quiet >artifacts/publish.log 2>&1; then
       published=aot
+    elif grep -qE 'error IL[23][0-9]{3}' artifacts/publish.log; then
+      # A trim or AOT analysis warning (an error under TreatWarningsAsErrors) is a defect of the code, not a missing
+      # toolchain: fail here rather than ship the ReadyToRun build in its place.
+      cat artifacts/publish.log
+      echo "build.sh: Native AOT analysis found the problems above; not falling back to ReadyToRun" >&2
+      exit 1
     else
       echo "build.sh: Native AOT publish failed (artifacts/publish-aot.log); publishing ReadyToRun instead"
       mv artifacts/publish.log artifacts/publish-aot.log

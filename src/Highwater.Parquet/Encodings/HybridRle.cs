@@ -47,6 +47,28 @@ internal static class HybridRle
         return true;
     }
 
+    /// <summary>One RLE run: <paramref name="count"/> times <paramref name="value"/>, at <paramref name="bitWidth"/> bits (0 to 32).</summary>
+    public static void WriteRun(IBufferWriter<byte> into, int count, int value, int bitWidth)
+    {
+        Varints.Write(into, (ulong)count << 1);
+        var valueBytes = (bitWidth + 7) / 8;
+        var span = into.GetSpan(valueBytes);
+        for (var b = 0; b < valueBytes; b++) span[b] = (byte)(value >> (8 * b));
+        into.Advance(valueBytes);
+    }
+
+    /// <summary>One bit-packed run of flags at bit width 1 (definition levels: true is 1), padded with zeros.</summary>
+    public static void BitPack(IBufferWriter<byte> into, ReadOnlySpan<bool> flags)
+    {
+        var groups = (flags.Length + 7) / 8;
+        Varints.Write(into, ((ulong)groups << 1) | 1);
+        var bits = into.GetSpan(groups)[..groups];
+        bits.Clear();
+        for (var i = 0; i < flags.Length; i++)
+            if (flags[i]) bits[i >> 3] |= (byte)(1 << (i & 7));
+        into.Advance(groups);
+    }
+
     /// <summary>One bit-packed run of the RLE/bit-packed hybrid: groups of eight values, LSB first, padded with zeros.</summary>
     public static void BitPack(IBufferWriter<byte> body, ReadOnlySpan<int> values, int width)
     {
@@ -71,7 +93,6 @@ internal static class HybridRle
         }
         body.Advance(bytes);
     }
-
 
     private static void Unpack(ReadOnlySpan<byte> packed, int bitWidth, Span<int> output)
     {

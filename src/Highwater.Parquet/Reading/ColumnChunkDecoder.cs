@@ -23,7 +23,7 @@ namespace Highwater.Parquet.Reading;
 /// </summary>
 internal static class ColumnChunkDecoder
 {
-    /// <summary>The column of <paramref name="rows"/> rows as ParquetColumns.ReadAsync returns it (T[], T?[] or string?[]), or null.</summary>
+    /// <summary>The column of <paramref name="rows"/> rows as RowGroupColumns.ReadAsync returns it (T[], T?[] or string?[]), or null.</summary>
     public static Array? TryRead(string path, FileMetaData? metadata, ParquetRowGroupReader rg, DataField field, int rows, ColumnBufferPool? pool)
     {
         if (metadata is null || field.IsArray || field.MaxRepetitionLevel != 0 || field.MaxDefinitionLevel > 1 || field.Path.Length != 1) return null;

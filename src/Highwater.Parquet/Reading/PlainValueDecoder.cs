@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
+using Highwater.Parquet.Encodings;
 using Parquet.Meta;
 using Parquet.Schema;
 using ParquetType = Parquet.Meta.Type;
@@ -7,7 +7,8 @@ using ParquetType = Parquet.Meta.Type;
 namespace Highwater.Parquet.Reading;
 
 /// <summary>
-/// Decodes PLAIN-encoded Parquet values of one physical type into the CLR values Parquet.Net 6.1 gives for them, by
+/// Decodes PLAIN-encoded Parquet values of one physical type (the bytes as <see cref="Plain"/> reads them) into the CLR
+/// values Parquet.Net 6.1 gives for them, by
 /// the same arithmetic (decimals as <c>unscaled * 10^-scale</c>, timestamps through Unix milliseconds plus ticks with
 /// the logical type's kind, dates as Unix days), so a column reads the same whichever reader decoded it.
 /// </summary>
@@ -53,9 +54,7 @@ internal static class PlainValueDecoders
     {
         public override bool TryDecode(ReadOnlySpan<byte> source, Span<int> values)
         {
-            if ((long)values.Length * 4 > source.Length) return false;
-            MemoryMarshal.Cast<byte, int>(source[..(values.Length * 4)]).CopyTo(values);
-            return true;
+            return Plain.TryRead(source, values);
         }
     }
 
@@ -63,9 +62,7 @@ internal static class PlainValueDecoders
     {
         public override bool TryDecode(ReadOnlySpan<byte> source, Span<long> values)
         {
-            if ((long)values.Length * 8 > source.Length) return false;
-            MemoryMarshal.Cast<byte, long>(source[..(values.Length * 8)]).CopyTo(values);
-            return true;
+            return Plain.TryRead(source, values);
         }
     }
 
@@ -103,8 +100,7 @@ internal static class PlainValueDecoders
     {
         public override bool TryDecode(ReadOnlySpan<byte> source, Span<decimal> values)
         {
-            if ((long)values.Length * 4 > source.Length) return false;
-            var ints = MemoryMarshal.Cast<byte, int>(source[..(values.Length * 4)]);
+            if (!Plain.TryView<int>(source, values.Length, out var ints)) return false;
             for (int i = 0; i < values.Length; i++) values[i] = Scale(ints[i]);
             return true;
         }
@@ -114,8 +110,7 @@ internal static class PlainValueDecoders
     {
         public override bool TryDecode(ReadOnlySpan<byte> source, Span<decimal> values)
         {
-            if ((long)values.Length * 8 > source.Length) return false;
-            var longs = MemoryMarshal.Cast<byte, long>(source[..(values.Length * 8)]);
+            if (!Plain.TryView<long>(source, values.Length, out var longs)) return false;
             for (int i = 0; i < values.Length; i++) values[i] = Scale(longs[i]);
             return true;
         }
@@ -125,8 +120,7 @@ internal static class PlainValueDecoders
     {
         public override bool TryDecode(ReadOnlySpan<byte> source, Span<DateTime> values)
         {
-            if ((long)values.Length * 4 > source.Length) return false;
-            var days = MemoryMarshal.Cast<byte, int>(source[..(values.Length * 4)]);
+            if (!Plain.TryView<int>(source, values.Length, out var days)) return false;
             for (int i = 0; i < values.Length; i++) values[i] = UnixEpoch.AddDays(days[i]);
             return true;
         }
@@ -136,8 +130,7 @@ internal static class PlainValueDecoders
     {
         public override bool TryDecode(ReadOnlySpan<byte> source, Span<DateOnly> values)
         {
-            if ((long)values.Length * 4 > source.Length) return false;
-            var days = MemoryMarshal.Cast<byte, int>(source[..(values.Length * 4)]);
+            if (!Plain.TryView<int>(source, values.Length, out var days)) return false;
             for (int i = 0; i < values.Length; i++) values[i] = DateOnly.FromDateTime(UnixEpoch.AddDays(days[i]));
             return true;
         }
@@ -176,8 +169,7 @@ internal static class PlainValueDecoders
 
         public override bool TryDecode(ReadOnlySpan<byte> source, Span<DateTime> values)
         {
-            if ((long)values.Length * 8 > source.Length) return false;
-            var raw = MemoryMarshal.Cast<byte, long>(source[..(values.Length * 8)]);
+            if (!Plain.TryView<long>(source, values.Length, out var raw)) return false;
             var kind = _kind ?? DateTimeKind.Utc; // the Unix epoch's kind, which Parquet.Net's arithmetic keeps
             for (int i = 0; i < values.Length; i++)
             {
@@ -216,12 +208,8 @@ internal static class PlainValueDecoders
             int at = 0;
             for (int i = 0; i < values.Length; i++)
             {
-                if (at + 4 > source.Length) return false;
-                int length = BinaryPrimitives.ReadInt32LittleEndian(source[at..]);
-                at += 4;
-                if (length < 0 || at + length > source.Length) return false;
-                values[i] = _pool.Get(source.Slice(at, length));
-                at += length;
+                if (!Plain.TryReadByteArray(source, ref at, out var value)) return false;
+                values[i] = _pool.Get(value);
             }
 
             return true;
@@ -245,7 +233,7 @@ internal static class PlainValueDecoders
         {
             // A page of ASCII values (lengths below 128 included, as their four bytes are then ASCII too) is widened
             // into the arena in one vectorised step, length prefixes and all; each value's slice skips its prefix.
-            if (TryFindEnd(source, values.Length, out int end) && System.Text.Ascii.IsValid(source[..end]))
+            if (Plain.TryFindEnd(source, values.Length, out int end) && System.Text.Ascii.IsValid(source[..end]))
             {
                 if (Count + end > Chars.Length) Grow(Count + end);
                 System.Text.Ascii.ToUtf16(source[..end], Chars.AsSpan(Count), out _);
@@ -264,31 +252,12 @@ internal static class PlainValueDecoders
             int at = 0;
             for (int i = 0; i < values.Length; i++)
             {
-                if (at + 4 > source.Length) return false;
-                int length = BinaryPrimitives.ReadInt32LittleEndian(source[at..]);
-                at += 4;
-                if (length < 0 || at + length > source.Length) return false;
+                if (!Plain.TryReadByteArray(source, ref at, out var value)) return false;
                 // UTF-8 never gives more UTF-16 characters than bytes.
-                if (Count + length > Chars.Length) Grow(Count + length);
-                int n = System.Text.Encoding.UTF8.GetChars(source.Slice(at, length), Chars.AsSpan(Count));
+                if (Count + value.Length > Chars.Length) Grow(Count + value.Length);
+                int n = System.Text.Encoding.UTF8.GetChars(value, Chars.AsSpan(Count));
                 values[i] = (long)Count << 32 | (uint)n;
                 Count += n;
-                at += length;
-            }
-
-            return true;
-        }
-
-        /// <summary>Where the <paramref name="count"/> values end; false when they run past the page.</summary>
-        private static bool TryFindEnd(ReadOnlySpan<byte> source, int count, out int end)
-        {
-            end = 0;
-            for (int i = 0; i < count; i++)
-            {
-                if (end + 4 > source.Length) return false;
-                int length = BinaryPrimitives.ReadInt32LittleEndian(source[end..]);
-                if (length < 0 || length > source.Length - end - 4) return false;
-                end += 4 + length;
             }
 
             return true;

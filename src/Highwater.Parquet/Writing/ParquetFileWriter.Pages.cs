@@ -41,7 +41,7 @@ public sealed partial class ParquetFileWriter
         if (_integers == ParquetIntegerEncoding.Plain || values.IsEmpty ||
             _columns[column.Index].Kind is not (ParquetValueKind.Int32 or ParquetValueKind.Int64))
         {
-            body.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+            Plain.Write(body, values);
             FinishPlainChunk(column, count, MinMax(values, nulls));
             return;
         }
@@ -60,22 +60,8 @@ public sealed partial class ParquetFileWriter
         var levels = _buffers.Levels;
         levels.ResetWrittenCount();
         var n = present.Length;
-        if (nulls == 0 || nulls == n)
-        {
-            Varints.Write(levels, (ulong)n << 1);
-            levels.GetSpan(1)[0] = nulls == 0 ? (byte)1 : (byte)0;
-            levels.Advance(1);
-        }
-        else
-        {
-            var groups = (n + 7) / 8;
-            Varints.Write(levels, ((ulong)groups << 1) | 1);
-            var bits = levels.GetSpan(groups)[..groups];
-            bits.Clear();
-            for (var i = 0; i < n; i++)
-                if (present[i]) bits[i >> 3] |= (byte)(1 << (i & 7));
-            levels.Advance(groups);
-        }
+        if (nulls == 0 || nulls == n) HybridRle.WriteRun(levels, n, nulls == 0 ? 1 : 0, bitWidth: 1);
+        else HybridRle.BitPack(levels, present);
         var body = _buffers.Body;
         BinaryPrimitives.WriteInt32LittleEndian(body.GetSpan(4), levels.WrittenCount);
         body.Advance(4);

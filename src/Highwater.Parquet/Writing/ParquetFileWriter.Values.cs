@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
-using System.Text;
 using Highwater.Parquet.Encodings;
 using Highwater.Parquet.Metadata;
 using Highwater.Parquet.Thrift;
@@ -21,7 +20,7 @@ public sealed partial class ParquetFileWriter
             if (i + PrefetchDistance < values.Length) MemoryHints.Prefetch(values[i + PrefetchDistance]);
             if (values[i] is not { } s) continue;
             var at = body.WrittenCount + 4;
-            var length = AppendByteArray(body, s);
+            var length = Plain.WriteUtf8(body, s);
             var written = body.WrittenSpan;
             var bytes = written.Slice(at, length);
             if (minAt < 0 || bytes.SequenceCompareTo(written.Slice(minAt, minLength)) < 0) (minAt, minLength) = (at, length);
@@ -42,27 +41,7 @@ public sealed partial class ParquetFileWriter
             if (v < min) min = v;
             if (v > max) max = v;
         }
-        return new ColumnStats(nulls, PlainBytes(min), PlainBytes(max));
-    }
-
-    private static byte[] PlainBytes<T>(T value) where T : unmanaged =>
-        System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)).ToArray();
-
-    private static int AppendByteArray(ArrayBufferWriter<byte> body, string s)
-    {
-        // Most values are ASCII: one vectorised narrowing into a span of the string's length; any other value is
-        // encoded as UTF-8 in full.
-        var span = body.GetSpan(4 + s.Length);
-        int length;
-        if (System.Text.Ascii.FromUtf16(s, span.Slice(4, s.Length), out _) == OperationStatus.Done) length = s.Length;
-        else
-        {
-            span = body.GetSpan(4 + Encoding.UTF8.GetMaxByteCount(s.Length));
-            length = Encoding.UTF8.GetBytes(s, span[4..]);
-        }
-        BinaryPrimitives.WriteInt32LittleEndian(span, length);
-        body.Advance(4 + length);
-        return length;
+        return new ColumnStats(nulls, Plain.Bytes(min), Plain.Bytes(max));
     }
 
     private static long Micros(DateTime utc) => (utc.Ticks - EpochTicks) / 10;

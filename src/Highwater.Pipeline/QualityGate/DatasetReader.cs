@@ -1,5 +1,5 @@
-using Highwater.Pipeline.Core.Mart;
 using Parquet;
+using Highwater.Pipeline.Core.Mart;
 
 namespace Highwater.Pipeline.QualityGate;
 
@@ -31,7 +31,7 @@ internal static class DatasetReader
         IReadOnlyList<(string Name, DateTime Value)> partitions, ColumnBufferPool? pool = null)
     {
         var fields = reader.Schema.DataFields;
-        foreach (var f in fields) FieldColumns.EnsureSupported(f);
+        foreach (var f in fields) SupportedColumns.EnsureSupported(f);
         return new RowBatch(file, fields, new Array?[fields.Length], checked((int)rg.RowCount), partitions, pool) { Metadata = reader.Metadata };
     }
 
@@ -48,7 +48,7 @@ internal static class DatasetReader
             }
 
             batch.Columns[c] = ColumnChunkDecoder.TryRead(batch.File.Path, batch.Metadata, rg, batch.Fields[c], batch.RowCount, batch.Pool)
-                               ?? await FieldColumns.ReadAsync(rg, batch.Fields[c], batch.RowCount, ct, batch.Pool);
+                               ?? await RowGroupColumns.ReadAsync(rg, batch.Fields[c], batch.RowCount, ct, batch.Pool);
         }
     }
 

@@ -1,7 +1,6 @@
-using Highwater.Pipeline.Core.Mart;
-using Highwater.Pipeline.Core.State;
 using Parquet;
 using Parquet.Schema;
+using Highwater.Pipeline.Core.State;
 
 namespace Highwater.Pipeline.QualityGate;
 
@@ -39,7 +38,7 @@ internal sealed class FilteredFileWriter : IAsyncDisposable
         if (kept == 0) return;
         using var g = _writer.CreateRowGroup();
         for (int c = 0; c < batch.Fields.Count; c++)
-            await FieldColumns.WriteFilteredAsync(g, batch.Fields[c], batch.ColumnArray(c), keep, kept);
+            await RowGroupColumns.WriteFilteredAsync(g, batch.Fields[c], batch.ColumnArray(c), keep, kept);
     }
 
     /// <summary>Closes the copy; returns true when it holds fewer rows than the input (else the copy is deleted).</summary>

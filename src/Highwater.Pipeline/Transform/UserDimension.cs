@@ -1,9 +1,10 @@
-using Highwater.Pipeline.Core.Mart;
-using Highwater.Pipeline.Core.Schema;
-using Highwater.Pipeline.Core.Storage;
 using Parquet;
 using static Highwater.Pipeline.Core.Mart.ParquetColumns;
+using static Highwater.Parquet.RowGroupColumns;
 using U = Highwater.Pipeline.Core.Schema.Schemas.Users;
+using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.Storage;
+using Highwater.Pipeline.Core.Mart;
 
 namespace Highwater.Pipeline.Transform;
 

@@ -43,6 +43,31 @@ public sealed class HybridRleTests
     }
 
     [Fact]
+    public void An_RLE_run_is_a_count_then_the_value_in_whole_bytes()
+    {
+        var into = new ArrayBufferWriter<byte>();
+        HybridRle.WriteRun(into, 300, 0x1234, bitWidth: 13);
+        Assert.Equal([0xD8, 0x04, 0x34, 0x12], into.WrittenSpan.ToArray()); // varint 600 (300 << 1), then 2 bytes LE
+
+        var decoded = new int[300];
+        Assert.True(HybridRle.TryDecode(into.WrittenSpan, 13, decoded));
+        Assert.All(decoded, v => Assert.Equal(0x1234, v));
+    }
+
+    [Fact]
+    public void Property_definition_levels_round_trip_as_a_run_or_bit_packed_flags()
+    {
+        Gen.Bool.Array[1, 700].Sample(flags =>
+        {
+            var into = new ArrayBufferWriter<byte>();
+            if (flags.All(f => f) || !flags.Any(f => f)) HybridRle.WriteRun(into, flags.Length, flags[0] ? 1 : 0, bitWidth: 1);
+            else HybridRle.BitPack(into, flags);
+            var decoded = new int[flags.Length];
+            return HybridRle.TryDecode(into.WrittenSpan, 1, decoded) && decoded.SequenceEqual(flags.Select(f => f ? 1 : 0));
+        }, iter: 500);
+    }
+
+    [Fact]
     public void Truncated_or_malformed_page_data_is_refused_not_thrown()
     {
         Assert.False(HybridRle.TryDecode([], 1, new int[3]));

@@ -1,9 +1,9 @@
-using Highwater.Pipeline.Core.Contracts;
-using Highwater.Pipeline.Core.Mart;
-using Highwater.Pipeline.Core.Schema;
-using Highwater.Pipeline.QualityGate;
 using Parquet;
 using Parquet.Schema;
+using Highwater.Pipeline.Core.Contracts;
+using Highwater.Pipeline.Core.Mart;
+using Highwater.Pipeline.QualityGate;
+using Highwater.Pipeline.Core.Schema;
 
 namespace Highwater.Tests.Contracts;
 
@@ -189,7 +189,7 @@ public sealed class ContractFixtures : IDisposable
             using var g = writer.CreateRowGroup();
             var keep = Enumerable.Repeat(true, rows).ToArray();
             for (int i = 0; i < columns.Length; i++)
-                await FieldColumns.WriteFilteredAsync(g, schema.DataFields[i], columns[i], keep, rows);
+                await RowGroupColumns.WriteFilteredAsync(g, schema.DataFields[i], columns[i], keep, rows);
         }
 
         return DatasetFile.FromPath(Path.Combine(Root, "in", relativePath.Split('/')[0]), path);

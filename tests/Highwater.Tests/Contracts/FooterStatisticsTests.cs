@@ -86,34 +86,6 @@ public sealed class FooterStatisticsTests : IDisposable
         Assert.Null(qty.Max);
     }
 
-    public static TheoryData<string, bool> EncodingStats => new()
-    {
-        { "", false },                                                   // not stated: a data page may be PLAIN
-        { "DICTIONARY_PAGE:PLAIN DATA_PAGE:RLE_DICTIONARY", true },
-        { "DICTIONARY_PAGE:PLAIN DATA_PAGE:PLAIN_DICTIONARY DATA_PAGE_V2:RLE_DICTIONARY", true },
-        { "DICTIONARY_PAGE:PLAIN DATA_PAGE:RLE_DICTIONARY DATA_PAGE:PLAIN", false }, // fell back to PLAIN
-        { "DATA_PAGE:RLE_DICTIONARY", false },                           // no dictionary page
-        { "DICTIONARY_PAGE:PLAIN", false },                              // no data page
-        { "DICTIONARY_PAGE:PLAIN INDEX_PAGE:PLAIN DATA_PAGE:RLE_DICTIONARY", false },
-    };
-
-    [Theory]
-    [MemberData(nameof(EncodingStats))]
-    public void A_dictionary_proves_something_only_when_the_encoding_stats_say_every_data_page_uses_it(string pages, bool dictionaryOnly)
-    {
-        var md = new global::Parquet.Meta.ColumnMetaData
-        {
-            EncodingStats = pages.Length == 0 ? null! : pages.Split(' ').Select(p => p.Split(':')).Select(p => new global::Parquet.Meta.PageEncodingStats
-            {
-                PageType = Enum.Parse<global::Parquet.Meta.PageType>(p[0]),
-                Encoding = Enum.Parse<global::Parquet.Meta.Encoding>(p[1]),
-                Count = 1,
-            }).ToList(),
-        };
-
-        Assert.Equal(dictionaryOnly, ChunkStatistics.IsDictionaryOnly(md));
-    }
-
     private const string Checks = """
         - name: order_id_not_null
           column: order_id

@@ -4,10 +4,11 @@ using Parquet.Schema;
 namespace Highwater.Pipeline.Core.Mart;
 
 /// <summary>
-/// Column-at-a-time reads and writes over Parquet.Net row groups, shared by every dataset file class.
-/// Reads look fields up by name in the file's own schema, so a file written by another tool
-/// (with nullable columns where ours are required) is read too, and a missing or retyped column
-/// is reported with the file and column name.
+/// The pipeline's reads of its dataset files' columns over Parquet.Net row groups, and its row-group size and write
+/// options. Reads look fields up by name in the file's own schema, so a file written by another tool (with nullable
+/// columns where ours are required) is read too, and a missing or retyped column is reported as a data error with the
+/// file and column name. A local file's chunks are decoded directly where the codec can (<see cref="LocalChunks"/>).
+/// The generic column helpers are the codec's <see cref="RowGroupColumns"/>.
 /// </summary>
 public static class ParquetColumns
 {
@@ -24,45 +25,6 @@ public static class ParquetColumns
         // just to find out it should not be dictionary-encoded. Low-cardinality columns are encoded as before.
         DictionaryEncodingSampleSize = 4096,
     };
-
-    public static Task Write<TRow, T>(ParquetRowGroupWriter g, DataField field, IReadOnlyList<TRow> rows, int from, int count, Func<TRow, T> select)
-        where T : struct
-    {
-        if (field.IsNullable) return WriteNullable(g, field, rows, from, count, r => (T?)select(r));
-        var values = new T[count];
-        for (var i = 0; i < count; i++) values[i] = select(rows[from + i]);
-        return g.WriteAsync<T>(field, new ReadOnlyMemory<T>(values));
-    }
-
-    public static Task WriteNullable<TRow, T>(ParquetRowGroupWriter g, DataField field, IReadOnlyList<TRow> rows, int from, int count, Func<TRow, T?> select)
-        where T : struct
-    {
-        var values = new T?[count];
-        for (var i = 0; i < count; i++) values[i] = select(rows[from + i]);
-        return g.WriteAsync<T>(field, new ReadOnlyMemory<T?>(values));
-    }
-
-    public static Task WriteString<TRow>(ParquetRowGroupWriter g, DataField field, IReadOnlyList<TRow> rows, int from, int count, Func<TRow, string?> select)
-    {
-        var values = new string?[count];
-        for (var i = 0; i < count; i++) values[i] = select(rows[from + i]);
-        return g.WriteAsync(field, values!);
-    }
-
-    /// <summary>
-    /// Where a row group's column chunks can be read from directly: a local file and its footer. Given to the reads
-    /// below, they decode a chunk themselves when <see cref="ColumnChunkDecoder"/> knows its encodings (the
-    /// same values, without Parquet.Net's per-page streams and per-value strings), and through Parquet.Net otherwise.
-    /// </summary>
-    public sealed record LocalChunks(string Path, global::Parquet.Meta.FileMetaData? Metadata)
-    {
-        /// <summary>The chunks of a file opened from <paramref name="stream"/>, when it is a local file.</summary>
-        public static LocalChunks? Of(Stream stream, ParquetReader reader) =>
-            stream is FileStream { Name: { } path } && File.Exists(path) ? new LocalChunks(path, reader.Metadata) : null;
-
-        internal Array? TryRead(ParquetRowGroupReader g, DataField field, int rows) =>
-            ColumnChunkDecoder.TryRead(Path, Metadata, g, field, rows, pool: null);
-    }
 
     /// <summary>
     /// The columns <paramref name="expected"/> of a local file's row group decoded at once, one task each (the direct

@@ -1,37 +1,38 @@
-using System.Reflection;
-using Highwater.Pipeline.Core.Contracts;
+using Highwater.Parquet.Reading;
 using Parquet;
 using Parquet.Schema;
 
-namespace Highwater.Pipeline.Core.Mart;
+namespace Highwater.Parquet;
 
 /// <summary>
-/// Reads a row group's column into a typed array (string[], T[] for required, T?[] for optional value columns)
-/// and writes a filtered copy of such an array, whatever the column's CLR type.
+/// A Parquet.Net row group's flat columns as typed arrays, both directions: read into string?[], byte[]?[], T[] (a
+/// required value column) or T?[] (an optional one), a filtered copy of such an array written back, and a column of
+/// rows written through a selector. The value types
+/// are a closed list, each with its own generic instantiation, so no code is generated at run time (Native AOT); a
+/// column of any other type is not <see cref="IsSupported"/>.
 /// </summary>
-internal static class FieldColumns
+internal static class RowGroupColumns
 {
-    private static readonly MethodInfo ReadRequiredMethod = typeof(FieldColumns).GetMethod(nameof(ReadRequired), BindingFlags.NonPublic | BindingFlags.Static)!;
-    private static readonly MethodInfo ReadOptionalMethod = typeof(FieldColumns).GetMethod(nameof(ReadOptional), BindingFlags.NonPublic | BindingFlags.Static)!;
-    private static readonly MethodInfo WriteRequiredMethod = typeof(FieldColumns).GetMethod(nameof(WriteRequired), BindingFlags.NonPublic | BindingFlags.Static)!;
-    private static readonly MethodInfo WriteOptionalMethod = typeof(FieldColumns).GetMethod(nameof(WriteOptional), BindingFlags.NonPublic | BindingFlags.Static)!;
-
+    /// <summary>Whether Parquet.Net maps the field to strings (string, or ReadOnlyMemory&lt;char&gt;).</summary>
     public static bool IsString(DataField f) => PlainValueDecoders.IsString(f);
 
+    /// <summary>Whether the field is a flat column of a type these methods read and write.</summary>
     public static bool IsSupported(DataField f) =>
-        !f.IsArray && (IsString(f) || f.ClrType == typeof(byte[]) || f.ClrType.IsValueType);
+        !f.IsArray && (IsString(f) || f.ClrType == typeof(byte[]) || IsValueType(Nullable.GetUnderlyingType(f.ClrType) ?? f.ClrType));
 
-    public static void EnsureSupported(DataField field)
-    {
-        if (!IsSupported(field))
-            throw new DataException($"column '{field.Name}' has an unsupported Parquet type ({ColumnType.Describe(field)})");
-    }
+    private static bool IsValueType(Type t) =>
+        t == typeof(int) || t == typeof(long) || t == typeof(DateTime) || t == typeof(decimal) || t == typeof(double) ||
+        t == typeof(float) || t == typeof(bool) || t == typeof(short) || t == typeof(byte) || t == typeof(sbyte) ||
+        t == typeof(ushort) || t == typeof(uint) || t == typeof(ulong) || t == typeof(DateOnly) || t == typeof(TimeOnly) ||
+        t == typeof(TimeSpan) || t == typeof(Guid);
 
-    /// <summary>Reads a column; its array comes from <paramref name="pool"/> when given (the caller returns it there).</summary>
+    /// <summary>
+    /// Reads a <see cref="IsSupported"/> column; its array comes from <paramref name="pool"/> when given (the caller
+    /// returns it there).
+    /// </summary>
     public static async Task<Array> ReadAsync(ParquetRowGroupReader rg, DataField field, int rows, CancellationToken ct,
         ColumnBufferPool? pool = null)
     {
-        EnsureSupported(field);
         if (IsString(field))
         {
             var s = pool?.Rent<string?>(rows) ?? new string?[rows];
@@ -48,8 +49,6 @@ internal static class FieldColumns
 
         var nullable = field.IsNullable;
         var t = field.ClrType;
-        // Closed instantiations for every value type Parquet.Net reads, so no code is generated at run time
-        // (Native AOT); reflection is kept only for a type not listed.
         var typed = t == typeof(int) ? Read<int>(nullable, rg, field, rows, pool, ct)
             : t == typeof(long) ? Read<long>(nullable, rg, field, rows, pool, ct)
             : t == typeof(DateTime) ? Read<DateTime>(nullable, rg, field, rows, pool, ct)
@@ -67,26 +66,16 @@ internal static class FieldColumns
             : t == typeof(TimeOnly) ? Read<TimeOnly>(nullable, rg, field, rows, pool, ct)
             : t == typeof(TimeSpan) ? Read<TimeSpan>(nullable, rg, field, rows, pool, ct)
             : t == typeof(Guid) ? Read<Guid>(nullable, rg, field, rows, pool, ct)
-            : null;
-        if (typed is not null) return await typed;
-        var method = (nullable ? ReadOptionalMethod : ReadRequiredMethod).MakeGenericMethod(t);
-        return await (Task<Array>)method.Invoke(null, [rg, field, rows, ct, null])!;
+            : throw new ArgumentException($"column '{field.Name}': {t.Name} columns are not supported", nameof(field));
+        return await typed;
     }
 
-    public static Task WriteFilteredAsync(ParquetRowGroupWriter g, DataField field, Array values, bool[] keep, int kept)
-    {
-        switch (values)
+    /// <summary>Writes the values of an array <see cref="ReadAsync"/> gives whose <paramref name="keep"/> flag is set (<paramref name="kept"/> of them).</summary>
+    public static Task WriteFilteredAsync(ParquetRowGroupWriter g, DataField field, Array values, bool[] keep, int kept) =>
+        values switch
         {
-            case string?[] s:
-                return g.WriteAsync(field, Filter(s, keep, kept));
-            case byte[]?[] b:
-                return g.WriteAsync(field, Filter(b, keep, kept));
-        }
-
-        var element = values.GetType().GetElementType()!;
-        var underlying = Nullable.GetUnderlyingType(element);
-        var typed = values switch
-        {
+            string?[] v => g.WriteAsync(field, Filter(v, keep, kept)),
+            byte[]?[] v => g.WriteAsync(field, Filter(v, keep, kept)),
             int[] v => WriteRequired(g, field, v, keep, kept),
             int?[] v => WriteOptional(g, field, v, keep, kept),
             long[] v => WriteRequired(g, field, v, keep, kept),
@@ -103,13 +92,52 @@ internal static class FieldColumns
             bool?[] v => WriteOptional(g, field, v, keep, kept),
             short[] v => WriteRequired(g, field, v, keep, kept),
             short?[] v => WriteOptional(g, field, v, keep, kept),
+            byte[] v => WriteRequired(g, field, v, keep, kept),
+            byte?[] v => WriteOptional(g, field, v, keep, kept),
+            sbyte[] v => WriteRequired(g, field, v, keep, kept),
+            sbyte?[] v => WriteOptional(g, field, v, keep, kept),
+            ushort[] v => WriteRequired(g, field, v, keep, kept),
+            ushort?[] v => WriteOptional(g, field, v, keep, kept),
+            uint[] v => WriteRequired(g, field, v, keep, kept),
+            uint?[] v => WriteOptional(g, field, v, keep, kept),
+            ulong[] v => WriteRequired(g, field, v, keep, kept),
+            ulong?[] v => WriteOptional(g, field, v, keep, kept),
             DateOnly[] v => WriteRequired(g, field, v, keep, kept),
             DateOnly?[] v => WriteOptional(g, field, v, keep, kept),
-            _ => null,
+            TimeOnly[] v => WriteRequired(g, field, v, keep, kept),
+            TimeOnly?[] v => WriteOptional(g, field, v, keep, kept),
+            TimeSpan[] v => WriteRequired(g, field, v, keep, kept),
+            TimeSpan?[] v => WriteOptional(g, field, v, keep, kept),
+            Guid[] v => WriteRequired(g, field, v, keep, kept),
+            Guid?[] v => WriteOptional(g, field, v, keep, kept),
+            _ => throw new ArgumentException($"column '{field.Name}': {values.GetType().Name} arrays are not supported", nameof(values)),
         };
-        if (typed is not null) return typed;
-        var method = underlying is null ? WriteRequiredMethod.MakeGenericMethod(element) : WriteOptionalMethod.MakeGenericMethod(underlying);
-        return (Task)method.Invoke(null, [g, field, values, keep, kept])!;
+
+    /// <summary>Writes <paramref name="select"/> of rows <paramref name="from"/> to from + <paramref name="count"/> as a value column (optional when the field is).</summary>
+    public static Task Write<TRow, T>(ParquetRowGroupWriter g, DataField field, IReadOnlyList<TRow> rows, int from, int count, Func<TRow, T> select)
+        where T : struct
+    {
+        if (field.IsNullable) return WriteNullable(g, field, rows, from, count, r => (T?)select(r));
+        var values = new T[count];
+        for (var i = 0; i < count; i++) values[i] = select(rows[from + i]);
+        return g.WriteAsync<T>(field, new ReadOnlyMemory<T>(values));
+    }
+
+    /// <summary>Writes <paramref name="select"/> of rows <paramref name="from"/> to from + <paramref name="count"/> as an optional value column.</summary>
+    public static Task WriteNullable<TRow, T>(ParquetRowGroupWriter g, DataField field, IReadOnlyList<TRow> rows, int from, int count, Func<TRow, T?> select)
+        where T : struct
+    {
+        var values = new T?[count];
+        for (var i = 0; i < count; i++) values[i] = select(rows[from + i]);
+        return g.WriteAsync<T>(field, new ReadOnlyMemory<T?>(values));
+    }
+
+    /// <summary>Writes <paramref name="select"/> of rows <paramref name="from"/> to from + <paramref name="count"/> as a string column.</summary>
+    public static Task WriteString<TRow>(ParquetRowGroupWriter g, DataField field, IReadOnlyList<TRow> rows, int from, int count, Func<TRow, string?> select)
+    {
+        var values = new string?[count];
+        for (var i = 0; i < count; i++) values[i] = select(rows[from + i]);
+        return g.WriteAsync(field, values!);
     }
 
     private static Task<Array> Read<T>(bool nullable, ParquetRowGroupReader rg, DataField field, int rows, ColumnBufferPool? pool,
@@ -118,7 +146,7 @@ internal static class FieldColumns
         nullable ? ReadOptional<T>(rg, field, rows, ct, pool) : ReadRequired<T>(rg, field, rows, ct, pool);
 
     private static async Task<Array> ReadRequired<T>(ParquetRowGroupReader rg, DataField field, int rows, CancellationToken ct,
-        ColumnBufferPool? pool = null)
+        ColumnBufferPool? pool)
         where T : struct
     {
         var a = pool?.Rent<T>(rows) ?? new T[rows]; // every element is read
@@ -127,7 +155,7 @@ internal static class FieldColumns
     }
 
     private static async Task<Array> ReadOptional<T>(ParquetRowGroupReader rg, DataField field, int rows, CancellationToken ct,
-        ColumnBufferPool? pool = null)
+        ColumnBufferPool? pool)
         where T : struct
     {
         var a = pool?.Rent<T?>(rows) ?? new T?[rows];

@@ -1,8 +1,9 @@
 using System.Text;
 using CsCheck;
+using Highwater.Parquet.Reading;
 using Xunit;
 
-namespace Highwater.Tests.Staging;
+namespace Highwater.Parquet.Tests.Reading;
 
 public sealed class StringPoolTests
 {
