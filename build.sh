@@ -16,10 +16,19 @@ if [ ! -d "${NUGET_PACKAGES:-$HOME/.nuget/packages}/cake.tool/$cake_version" ]; 
   dotnet tool restore >/dev/null
 fi
 
-# The CLI is rebuilt only when a source, project or package pin changed.
-source_hash="$( { find src -type f \( -name '*.cs' -o -name '*.csproj' \) -not -path '*/bin/*' -not -path '*/obj/*' -print0 \
-  | sort -z | xargs -0 sha256sum; sha256sum Directory.Build.props Directory.Packages.props; } | sha256sum | cut -c1-64)"
+# The CLI is rebuilt only when a source, project or package pin changed: the hash of their contents is compared with
+# the one it was published from (.source-hash). Hashing reads every file, so it is skipped while a listing of their
+# names, sizes and modification times is the one recorded when the hash last matched (.source-stat), as git's index
+# spares `git status` reading unchanged files.
+source_stat="$(LC_ALL=C find src Directory.Build.props Directory.Packages.props \( -name bin -o -name obj \) -prune -o -type f \
+  \( -name '*.cs' -o -name '*.csproj' -o -name 'Directory.*.props' \) -printf '%p %s %T@\n' | LC_ALL=C sort | sha256sum | cut -c1-64)"
 stamp=artifacts/highwater/.source-hash
+if [ -x artifacts/highwater/highwater ] && [ -f "$stamp" ] && [ "$(cat artifacts/highwater/.source-stat 2>/dev/null)" = "$source_stat" ]; then
+  source_hash="$(cat "$stamp")"
+else
+  source_hash="$( { find src -type f \( -name '*.cs' -o -name '*.csproj' \) -not -path '*/bin/*' -not -path '*/obj/*' -print0 \
+    | sort -z | xargs -0 sha256sum; sha256sum Directory.Build.props Directory.Packages.props; } | sha256sum | cut -c1-64)"
+fi
 if [ ! -x artifacts/highwater/highwater ] || [ "$(cat "$stamp" 2>/dev/null)" != "$source_hash" ]; then
   echo "build.sh: publishing the highwater CLI (sources changed)..."
   rm -rf artifacts/highwater && mkdir -p artifacts
@@ -44,6 +53,7 @@ if [ ! -x artifacts/highwater/highwater ] || [ "$(cat "$stamp" 2>/dev/null)" != 
   fi
   echo "$source_hash" > "$stamp"
 fi
+[ "$(cat artifacts/highwater/.source-stat 2>/dev/null)" = "$source_stat" ] || echo "$source_stat" > artifacts/highwater/.source-stat
 
 # Cake is started from its own assembly (dotnet .../Cake.dll) rather than as `dotnet cake`, which resolves the local
 # tool manifest on every call. The tool package ships IL only, so each call would JIT-compile everything Cake runs
