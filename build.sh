@@ -57,9 +57,10 @@ fi
 
 # Cake is started from its own assembly (dotnet .../Cake.dll) rather than as `dotnet cake`, which resolves the local
 # tool manifest on every call. The tool package ships IL only, so each call would JIT-compile everything Cake runs
-# before the script's first task (its console, the alias scan over the framework's assemblies, the task runner):
-# instead a copy of the tool whose Cake and Spectre.Console assemblies are compiled ahead of time (ReadyToRun, with
-# the SDK's crossgen2) is made once per Cake version in artifacts/cake/ and started. The assembly to run is found
+# around a cached script (its console, NuGet settings, the reference assemblies and the alias scan over them, the task
+# runner): instead a copy of the tool whose assemblies are compiled ahead of time (ReadyToRun, with the SDK's
+# crossgen2) is made once per Cake version in artifacts/cake/ and started. Roslyn stays IL: it runs only when the
+# script changed and is compiled again, and it is most of the compiling time. The assembly to run is found
 # once and remembered in artifacts/cake-launcher; when no copy can be made the tool's own assembly is started, and
 # when none starts, `dotnet cake` it is.
 cake_ready_to_run() { # $1 = the tool's folder for this runtime; prints the copy's Cake.dll, or fails
@@ -79,7 +80,8 @@ cake_ready_to_run() { # $1 = the tool's folder for this runtime; prints the copy
   echo "build.sh: compiling Cake $cake_version ahead of time (once per Cake version)..." >&2
   rm -rf "$out.tmp" "$out" && mkdir -p "$(dirname "$out")" && cp -R "$tool" "$out.tmp" || return 1
   local dll
-  for dll in "$tool"/Cake*.dll "$tool"/Spectre.Console*.dll "$tool"/Microsoft.Extensions.DependencyInjection*.dll; do
+  for dll in "$tool"/*.dll; do
+    case "$(basename "$dll")" in Microsoft.CodeAnalysis*) continue ;; esac
     # One that does not compile stays IL: it is only slower to start.
     "$cg" "$dll" -o "$out.tmp/$(basename "$dll")" -r "$tool/*.dll" -r "$fw/$runtime/*.dll" \
       --targetos:"${rid%%-*}" --targetarch:"${rid##*-}" -O >/dev/null 2>&1 || cp "$dll" "$out.tmp/$(basename "$dll")"
