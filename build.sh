@@ -3,8 +3,8 @@
 #  1. restores the pinned Cake tool (.config/dotnet-tools.json) when it is not yet installed;
 #  2. publishes the highwater CLI (Native AOT, or ReadyToRun when AOT cannot build here) into artifacts/highwater
 #     only when its sources changed;
-#  3. puts the top-level cake.config in force and runs build/build.cake (with Cake.dll itself: see below) with every
-#     argument passed through.
+#  3. puts the top-level cake.config in force and runs build/build.cake with every argument passed through, from a
+#     ReadyToRun copy of the Cake tool made once per Cake version in artifacts/cake (see below).
 # Exits with the CLI's exit code when a stage fails (see README, "Exit codes").
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
