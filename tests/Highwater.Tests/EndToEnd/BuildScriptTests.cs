@@ -210,5 +210,21 @@ public sealed class BuildScriptTests : IDisposable
         Assert.Contains("nothing to do", idle.Output);
     }
 
+    [Fact]
+    public void Cake_starts_from_a_copy_of_the_tool_compiled_ahead_of_time()
+    {
+        var result = Run("ValidateContracts");
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        // build.sh remembers the assembly it starts: the ReadyToRun copy it made, not the IL tool package.
+        var cake = File.ReadAllLines(RepoRoot.Combine("artifacts", "cake-launcher"))[1];
+        Assert.StartsWith(RepoRoot.Combine("artifacts", "cake") + Path.DirectorySeparatorChar, cake);
+        foreach (var name in new[] { "Cake.dll", "Cake.Core.dll", "Cake.Common.dll", "Cake.Cli.dll", "Spectre.Console.dll" })
+        {
+            using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(Path.Combine(Path.GetDirectoryName(cake)!, name)));
+            Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, $"{name} next to {cake} has no ReadyToRun code");
+        }
+    }
+
     public void Dispose() => _temp.Dispose();
 }
