@@ -33,7 +33,7 @@ if [ ! -x artifacts/highwater/highwater ] || [ "$(cat "$stamp" 2>/dev/null)" != 
   echo "build.sh: publishing the highwater CLI (sources changed)..."
   rm -rf artifacts/highwater && mkdir -p artifacts
   rid="$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n 1)"
-  # Native AOT first: each stage process then starts in milliseconds instead of ~0.3 s. When the native
+  # Native AOT first: each stage process then starts without a JIT warming up. When the native
   # toolchain is missing (or HIGHWATER_PUBLISH=r2r), fall back to a ReadyToRun build on the shared runtime.
   published=""
   if [ "${HIGHWATER_PUBLISH:-aot}" = "aot" ]; then

@@ -90,8 +90,8 @@ public sealed partial class Bench(Options o)
 
         // Untimed, before every run of either engine: the input read, so no run reads it from disk while the others read
         // it from the page cache. This VM reclaims page cache that has gone cold, within a run of the other engine too:
-        // read only once before the runs, a 10M run of each engine still read its 2 GB from disk now and then
-        // (Highwater 25.3 s with an Extract of 17.9 s, DuckDB 31.9 s, against 8.9 and 17.9 s).
+        // read only once before the runs, a 10M run of each engine still read its input from disk now and then, and
+        // its time then measured the disk.
         var input = written.Paths.Append(users).ToList();
         Step($"{name}: reading the input (untimed)", () => ReadOnce(input));
         var load = LoadAverage();

@@ -5,8 +5,8 @@ namespace Highwater.Parquet.Reading;
 /// <summary>
 /// Column arrays of finished row groups, kept for the next row groups of the same length: only arrays of the longest
 /// length asked for are kept (every row group of a file but its last has the writer's row-group size; a last one's
-/// arrays are dropped, as no other row group would fit them). A gate pass allocated some 25 MB of such arrays per row group on
-/// the large-object heap; reusing them spares the collections (and large-object compactions) that allocation caused.
+/// arrays are dropped, as no other row group would fit them). A gate pass would otherwise allocate a row group's worth of
+/// arrays on the large-object heap for each row group; reusing them spares the collections (and large-object compactions) that allocation caused.
 /// Thread-safe: the read-ahead workers rent, the evaluating thread returns. Arrays come back cleared where they held
 /// references or nullable values; an array of plain values is returned as it was and must be overwritten in full.
 /// </summary>

@@ -14,8 +14,7 @@ namespace Highwater.Parquet.Reading;
 /// Reads a flat column chunk itself, for the encodings the mart's writer and most others use: v1 data pages, PLAIN,
 /// dictionary-encoded or (integers) DELTA_BINARY_PACKED values, RLE definition levels, Snappy or no compression. Parquet.Net 6.1 decompresses each
 /// page through a growing MemoryStream and makes a char[] and a string for every string value (a dictionary
-/// column's too): at 10M rows that allocation, and the collections of large arrays it caused, was most of the gate's
-/// CPU. Here a chunk is read with one positioned read into a pooled buffer, each page decompressed into another, and
+/// column's too): that allocation, and the collections of large arrays it causes, would be most of the gate's work. Here a chunk is read with one positioned read into a pooled buffer, each page decompressed into another, and
 /// values decoded straight into the column's array; a dictionary column's rows share its entries' strings. The values
 /// are those Parquet.Net gives (<see cref="PlainValueDecoders"/>). Anything else (other encodings or codecs, v2 pages,
 /// nesting, a chunk that does not parse) returns null, and the caller reads the chunk with Parquet.Net, which also

@@ -15,7 +15,8 @@ public sealed class StringPool
 
     // Open addressing over the entries' positions + 1 (0: empty), linear probing, at most half full; each entry keeps
     // its full 64-bit hash, so the bytes are compared only when that matches. A Dictionary<int, Entry[]> with
-    // HashCode.AddBytes cost ~3% of Transform's CPU at 10M events (each block of the spool brings its dictionaries again).
+    // HashCode.AddBytes costs a dictionary lookup and a hash of the bytes per value, and each block of the spool brings
+    // its dictionaries again.
     private int[] _slots = new int[64];
     private Entry[] _entries = new Entry[32];
     private int _count;

@@ -12,7 +12,7 @@ namespace Highwater.Parquet.Writing;
 /// source file or one user come in runs), and while there are at most <see cref="FewEntries"/> entries (currency,
 /// channel, segment, country) a scan of the entries by reference; then an open-addressing table keyed by the object's identity
 /// hash. <see cref="Dictionary{TKey,TValue}"/> with <see cref="ReferenceEqualityComparer"/> paid an interface call per
-/// probe and was ~7% of Transform's CPU at 10M events.
+/// probe, on the hot path of every string row written.
 /// </para>
 /// </summary>
 internal sealed class DistinctStrings(int maxReferences)

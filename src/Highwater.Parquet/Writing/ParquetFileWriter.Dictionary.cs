@@ -104,8 +104,8 @@ public sealed partial class ParquetFileWriter
         indices = _buffers.Ints(values.Length);
         // The first values decide whether to go on: a column of unique values, such as order_id, is not hashed whole.
         // The look must be long enough to see repeats in a column of a few thousand values drawn at random (sku: 4,000
-        // values; 4,096 draws of them are ~64% distinct, while 1,024 draws were ~89% and the column was written plain,
-        // at ten times the size); past it, the dictionary is given up only when it outgrows MaxDictionaryEntries.
+        // values: 4,096 draws of 4,000 values repeat about a third of them, 1,024 draws hardly any, and a column
+        // written plain for want of repeats is many times the size); past it, the dictionary is given up only when it outgrows MaxDictionaryEntries.
         // In runs of that many values, so that a column outgrowing the dictionary is given up soon after it does.
         var n = 0; // the ids so far of the values that are not null
         for (var from = 0; from < values.Length; from += DictionarySample)

@@ -26,8 +26,8 @@ public static class PublishStage
         HighWatermarkManifest manifest;
         TransformSummary transform;
         GateVerdict verdict;
-        // Removing the staged batch (~0.9 GB at 10M events) costs the kernel ~0.15 s of freeing pages and extents,
-        // more than the rest of the stage on a local warehouse; it starts once the manifest is committed and runs
+        // Removing the staged batch (as large as the batch) keeps the kernel busy freeing pages and extents, longer
+        // than the rest of the stage takes on a local warehouse; it starts once the manifest is committed and runs
         // beside the removal of replaced files, the lease release and the run report, which need nothing from it.
         var dropStaged = Task.CompletedTask;
         try
@@ -65,7 +65,7 @@ public static class PublishStage
 
     /// <summary>
     /// Once the batch is committed its staged events are of no further use (a stage of this batch can no longer
-    /// run: the manifest has moved on), and they are as large as the batch — about 0.9 GB for 10M events — so they
+    /// run: the manifest has moved on), and they are as large as the batch, so they
     /// are removed now rather than left for the next Extract. Best effort: the commit is already done.
     /// </summary>
     private static void DropStagedBatch(PipelineContext ctx)

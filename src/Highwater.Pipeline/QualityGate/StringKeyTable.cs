@@ -72,7 +72,7 @@ internal sealed class StringKeyTable
     /// <paramref name="duplicates"/> (ascending) each row whose value was there already: what <see cref="Add"/> row after
     /// row would say, which is what it does, with each value hashed a few rows ahead and its slot's cache line
     /// requested then, so the probe of a large table finds it loaded. (Sorting a batch by slot first, as this did
-    /// before, spent more on its scattered copies than the probes it saved: 17% of the gate's samples at 10M.)
+    /// before, spent more on its scattered copies than the probes it saved.)
     /// </summary>
     public void AddAll(string?[] values, bool[]? keep, List<int> duplicates)
     {

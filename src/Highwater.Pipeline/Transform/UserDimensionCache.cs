@@ -8,8 +8,8 @@ namespace Highwater.Pipeline.Transform;
 
 /// <summary>
 /// The packed user dimension (<see cref="UserDimension.PackedUsers"/>) saved in the work area, so a run whose user
-/// dimension has not changed reads one flat file instead of decoding a million users from Parquet (about 0.5 s a
-/// Transform at 1M users, the largest part of a one-day run). The file is keyed by a fingerprint of the dimension's
+/// dimension has not changed reads one flat file instead of decoding every user from Parquet (for a large dimension
+/// the largest part of a one-day run). The file is keyed by a fingerprint of the dimension's
 /// files (store, key, ETag and size of each): any change to them, a new file or a removed one, makes it stale, and a
 /// stale, cut or unreadable cache is ignored and rewritten. Layout: <c>HWUSERS1</c>, the fingerprint (32 bytes),
 /// min id (int64), user count (int32), code count (int32), each code (int32 UTF-8 length, -1 for null, then the

@@ -38,7 +38,7 @@ public static class MartPartitionFile
             metadata = new Dictionary<string, string> { [OrderIdFilter.MetadataKey] = filter.ToText() };
         }
         // Row-group buffers are large (14 arrays of up to a row group each): reused across files rather than
-        // allocated per file, which at 10M rows was ~2 GB of large-object churn and the full GCs it triggers.
+        // allocated per file, which would churn the large-object heap and trigger full GCs on every file.
         var columns = RentColumns(rows.Count);
         try
         {

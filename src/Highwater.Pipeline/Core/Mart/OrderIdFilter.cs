@@ -9,7 +9,7 @@ namespace Highwater.Pipeline.Core.Mart;
 /// Two layouts. Filters written now are <b>blocked</b>: an id's 8 probes all fall in one 512-bit block (one cache
 /// line) chosen by its hash, at 24 bits per id: about one false "maybe" in 20,000 lookups, one memory access per id.
 /// Filters of earlier versions are <b>classic</b>: 14 probes anywhere in the array at 20 bits per id (about one in
-/// 15,000), which cost 14 cache misses per id and ~4% of a full load's Transform; they are still read.
+/// 15,000), which costs up to 14 cache misses per id; they are still read.
 /// Hashing: FNV-1a over the id's UTF-16 code units, finished with the MurmurHash3 64-bit mix; probes by double hashing
 /// (within the block, for a blocked filter). Both forms carry the probe count with <see cref="BlockedFlag"/> set for a
 /// blocked filter. Text form: <c>v1:&lt;probes&gt;:&lt;base64 of the bit array, little-endian 64-bit words&gt;</c>.

@@ -7,7 +7,7 @@ namespace Highwater.Pipeline.Core.Storage;
 /// Asks the OS to start writing a file's data to disk now, without waiting for it (<c>sync_file_range</c> with
 /// <c>SYNC_FILE_RANGE_WRITE</c> on Linux; nothing elsewhere). Transform's files are flushed to disk by PublishMart before
 /// the commit; started as each file is written, that writing overlaps the rest of Transform and QualityGate, and the
-/// flush finds little left to do (at 10M events it had 1.5 GB to write, about 0.3 s of PublishMart). The pages stay
+/// flush finds little left to do (else it would write the whole batch's files while the run waits). The pages stay
 /// cached for whoever reads the file next. A hint only: any failure is ignored, and durability still rests on the flush.
 /// </summary>
 internal static partial class Writeback

@@ -37,8 +37,8 @@ public static class PartitionedSpool
             FilePath = path;
             // A new file, never a truncated one: FileMode.Create truncates with ftruncate(0), and ext4 (auto_da_alloc)
             // then writes a truncated file's data out when it is closed, in the closing thread. For the staging batch
-            // that was 0.3 s at the end of Extract, and 865 MB written to disk that Transform reads from the page cache
-            // and PublishMart deletes seconds later (freeing blocks on disk made that delete 0.24 s instead of 0.06 s).
+            // that would be a wait at the end of Extract, and gigabytes written to disk that Transform reads from the page
+            // cache and PublishMart deletes seconds later (and blocks on disk are slower to free than cached pages).
             File.Delete(path);
             _stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: bufferBytes);
             _stream.Write(Magic);
