@@ -27,6 +27,10 @@ internal sealed class PartitionColumns
     public readonly DistinctStrings CurrencyValues = NewValues(), SkuValues = NewValues(), ChannelValues = NewValues(),
         CountryValues = NewValues(), SegmentValues = NewValues(), SourceKeyValues = NewValues();
 
+    /// <summary>Each string column's values as UTF-8, by id, for the blocks written from these columns.</summary>
+    public readonly DistinctUtf8 CurrencyUtf8 = new(), SkuUtf8 = new(), ChannelUtf8 = new(), CountryUtf8 = new(), SegmentUtf8 = new(),
+        SourceKeyUtf8 = new();
+
     private readonly Utf8ValueMap _currencyBytes = new(), _skuBytes = new(), _channelBytes = new(), _countryBytes = new(),
         _segmentBytes = new(), _sourceKeyBytes = new();
     private int[] _blockIds = [];
@@ -47,21 +51,22 @@ internal sealed class PartitionColumns
     {
         Count = 0;
         OrderId.Clear();
-        Forget(CurrencyValues, _currencyBytes); Forget(SkuValues, _skuBytes); Forget(ChannelValues, _channelBytes);
-        Forget(SourceKeyValues, _sourceKeyBytes);
+        Forget(CurrencyValues, _currencyBytes, CurrencyUtf8); Forget(SkuValues, _skuBytes, SkuUtf8); Forget(ChannelValues, _channelBytes, ChannelUtf8);
+        Forget(SourceKeyValues, _sourceKeyBytes, SourceKeyUtf8);
         // The user codes' ids are ids of the country and segment values: valid while those are kept.
-        if (Forget(CountryValues, _countryBytes) | Forget(SegmentValues, _segmentBytes)) _codeIdsValid = false;
+        if (Forget(CountryValues, _countryBytes, CountryUtf8) | Forget(SegmentValues, _segmentBytes, SegmentUtf8)) _codeIdsValid = false;
     }
 
     /// <summary>How many distinct values of a column <see cref="Clear"/> keeps; a column with more starts again empty.</summary>
     internal const int RetainedValues = 1 << 17;
 
     /// <summary>Forgets a column's values when it holds more than <see cref="RetainedValues"/>; true when it did.</summary>
-    private static bool Forget(DistinctStrings values, Utf8ValueMap byBytes)
+    private static bool Forget(DistinctStrings values, Utf8ValueMap byBytes, DistinctUtf8 utf8)
     {
         if (values.Entries.Count <= RetainedValues) return false;
         values.Clear();
         byBytes.Clear();
+        utf8.Clear();
         return true;
     }
 
