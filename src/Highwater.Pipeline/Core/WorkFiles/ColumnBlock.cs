@@ -191,7 +191,8 @@ public sealed class ColumnBlockWriter : IColumnCodec
     /// A <see cref="DictionaryStrings"/> column given as ids into its distinct values (<paramref name="ids"/>[i] is row i's
     /// position in <paramref name="values"/>, -1 for null): the same bytes, with the block's values in first-use order.
     /// </summary>
-    internal void DictionaryIds(ReadOnlySpan<int> ids, List<string> values)
+    /// <param name="utf8">The values' UTF-8, when the caller keeps it (else each used value is encoded from its string).</param>
+    internal void DictionaryIds(ReadOnlySpan<int> ids, List<string> values, DistinctUtf8? utf8 = null)
     {
         if (_ids.Length < ids.Length) _ids = new int[ids.Length];
         var local = _ids.AsSpan(0, ids.Length);
@@ -201,15 +202,31 @@ public sealed class ColumnBlockWriter : IColumnCodec
             // At most 255 values, so the block's dictionary is narrow: its rows' bytes are made as the ids are mapped.
             var narrow = _narrowIds.Length >= ids.Length ? _narrowIds : _narrowIds = new byte[ids.Length];
             for (var i = 0; i < ids.Length; i++) narrow[i] = ids[i] < 0 ? (byte)0 : (byte)(_firstUse.Map(ids[i]) + 1);
-            Int32(_firstUse.Used.Count);
-            foreach (var id in _firstUse.Used) Utf8(values[id]);
+            DictionaryValues(values, utf8);
             Raw(narrow.AsSpan(0, ids.Length));
             return;
         }
         for (var i = 0; i < ids.Length; i++) local[i] = ids[i] < 0 ? -1 : _firstUse.Map(ids[i]);
-        Int32(_firstUse.Used.Count);
-        foreach (var id in _firstUse.Used) Utf8(values[id]);
+        DictionaryValues(values, utf8);
         RowIds(local, _firstUse.Used.Count);
+    }
+
+    /// <summary>The block's dictionary: the number of values the run used, then each one's length and UTF-8, in first-use order.</summary>
+    private void DictionaryValues(List<string> values, DistinctUtf8? utf8)
+    {
+        Int32(_firstUse.Used.Count);
+        if (utf8 is null)
+        {
+            foreach (var id in _firstUse.Used) Utf8(values[id]);
+            return;
+        }
+        foreach (var id in _firstUse.Used)
+        {
+            var bytes = utf8.Of(id, values);
+            var span = Reserve(4 + bytes.Length);
+            Length(span, bytes.Length, narrow: false);
+            bytes.CopyTo(span[4..]);
+        }
     }
 
     private byte[] _narrowIds = [];

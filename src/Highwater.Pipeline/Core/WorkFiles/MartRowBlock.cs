@@ -39,13 +39,13 @@ public sealed class MartRowBlock
         block.NullableInt32s(PartitionColumns.Gather(rows.Qty, positions, c.Qty));
         block.NullableDecimals(PartitionColumns.Gather(rows.UnitPrice, positions, c.UnitPrice));
         block.NullableDecimals(PartitionColumns.Gather(rows.TotalPrice, positions, c.TotalPrice));
-        block.DictionaryIds(PartitionColumns.Gather(rows.Currency, positions, c.Ids), rows.CurrencyValues.Entries);
-        block.DictionaryIds(PartitionColumns.Gather(rows.Sku, positions, c.Ids), rows.SkuValues.Entries);
-        block.DictionaryIds(PartitionColumns.Gather(rows.Channel, positions, c.Ids), rows.ChannelValues.Entries);
-        block.DictionaryIds(PartitionColumns.Gather(rows.Country, positions, c.Ids), rows.CountryValues.Entries);
-        block.DictionaryIds(PartitionColumns.Gather(rows.Segment, positions, c.Ids), rows.SegmentValues.Entries);
+        block.DictionaryIds(PartitionColumns.Gather(rows.Currency, positions, c.Ids), rows.CurrencyValues.Entries, rows.CurrencyUtf8);
+        block.DictionaryIds(PartitionColumns.Gather(rows.Sku, positions, c.Ids), rows.SkuValues.Entries, rows.SkuUtf8);
+        block.DictionaryIds(PartitionColumns.Gather(rows.Channel, positions, c.Ids), rows.ChannelValues.Entries, rows.ChannelUtf8);
+        block.DictionaryIds(PartitionColumns.Gather(rows.Country, positions, c.Ids), rows.CountryValues.Entries, rows.CountryUtf8);
+        block.DictionaryIds(PartitionColumns.Gather(rows.Segment, positions, c.Ids), rows.SegmentValues.Entries, rows.SegmentUtf8);
         block.NullableDateTimes(PartitionColumns.Gather(rows.SignupDate, positions, c.SignupDate));
-        block.DictionaryIds(PartitionColumns.Gather(rows.SourceKey, positions, c.Ids), rows.SourceKeyValues.Entries);
+        block.DictionaryIds(PartitionColumns.Gather(rows.SourceKey, positions, c.Ids), rows.SourceKeyValues.Entries, rows.SourceKeyUtf8);
     }
 
     /// <summary>Appends the rows of a block written by <see cref="Encode"/> (or, in <paramref name="layout"/>, by an earlier version) to <paramref name="into"/>.</summary>

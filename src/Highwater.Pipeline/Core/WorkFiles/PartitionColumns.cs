@@ -8,9 +8,9 @@ namespace Highwater.Pipeline.Core.WorkFiles;
 /// The rows of one sales_mart partition while Transform rebuilds it, as columns: what the partition's blocks (the
 /// winners in the order-index files, the spill) decode into and what its Parquet and KPI files are written from, so a
 /// row never becomes a <see cref="MartRecord"/> on the way. order_id stays UTF-8 (<see cref="Utf8Column"/>), and each
-/// low-cardinality string column is a 32-bit id per row into the partition's distinct values of that column (-1 for
-/// null): a block's dictionary is mapped onto the partition's once per block, not looked up once per row.
-/// Reusable: <see cref="Clear"/> empties it and keeps the arrays.
+/// low-cardinality string column is a 32-bit id per row into the column's distinct values (-1 for null): a block's
+/// dictionary is mapped onto them once per block, not looked up once per row.
+/// Reusable: <see cref="Clear"/> empties it and keeps the arrays and the string columns' distinct values.
 /// </summary>
 internal sealed class PartitionColumns
 {
@@ -26,6 +26,10 @@ internal sealed class PartitionColumns
     public readonly DistinctStrings CurrencyValues = NewValues(), SkuValues = NewValues(), ChannelValues = NewValues(),
         CountryValues = NewValues(), SegmentValues = NewValues(), SourceKeyValues = NewValues();
 
+    /// <summary>Each string column's values as UTF-8, by id, for the blocks written from these columns.</summary>
+    public readonly DistinctUtf8 CurrencyUtf8 = new(), SkuUtf8 = new(), ChannelUtf8 = new(), CountryUtf8 = new(), SegmentUtf8 = new(),
+        SourceKeyUtf8 = new();
+
     private readonly Utf8ValueMap _currencyBytes = new(), _skuBytes = new(), _channelBytes = new(), _countryBytes = new(),
         _segmentBytes = new(), _sourceKeyBytes = new();
     private int[] _blockIds = [];
@@ -35,15 +39,34 @@ internal sealed class PartitionColumns
 
     private static DistinctStrings NewValues() => new(maxReferences: 1 << 16);
 
+    /// <summary>
+    /// Empties the rows. The string columns' distinct values stay, with their ids and UTF-8 (up to
+    /// <see cref="RetainedValues"/> per column): the next bucket or partition this instance holds meets mostly the same
+    /// values, and maps a block's dictionary onto them with one hash per entry instead of making each value a string and
+    /// an id again. Nothing depends on which values a column holds beyond its rows' (a file's or block's dictionary is the
+    /// values its rows use, in first-use order), so the rows it writes are the same either way.
+    /// </summary>
     public void Clear()
     {
         Count = 0;
         OrderId.Clear();
-        CurrencyValues.Clear(); SkuValues.Clear(); ChannelValues.Clear();
-        CountryValues.Clear(); SegmentValues.Clear(); SourceKeyValues.Clear();
-        _codeIdsValid = false;
-        _currencyBytes.Clear(); _skuBytes.Clear(); _channelBytes.Clear();
-        _countryBytes.Clear(); _segmentBytes.Clear(); _sourceKeyBytes.Clear();
+        Forget(CurrencyValues, _currencyBytes, CurrencyUtf8); Forget(SkuValues, _skuBytes, SkuUtf8); Forget(ChannelValues, _channelBytes, ChannelUtf8);
+        Forget(SourceKeyValues, _sourceKeyBytes, SourceKeyUtf8);
+        // The user codes' ids are ids of the country and segment values: valid while those are kept.
+        if (Forget(CountryValues, _countryBytes, CountryUtf8) | Forget(SegmentValues, _segmentBytes, SegmentUtf8)) _codeIdsValid = false;
+    }
+
+    /// <summary>How many distinct values of a column <see cref="Clear"/> keeps; a column with more starts again empty.</summary>
+    internal const int RetainedValues = 1 << 17;
+
+    /// <summary>Forgets a column's values when it holds more than <see cref="RetainedValues"/>; true when it did.</summary>
+    private static bool Forget(DistinctStrings values, Utf8ValueMap byBytes, DistinctUtf8 utf8)
+    {
+        if (values.Entries.Count <= RetainedValues) return false;
+        values.Clear();
+        byBytes.Clear();
+        utf8.Clear();
+        return true;
     }
 
     /// <summary>
