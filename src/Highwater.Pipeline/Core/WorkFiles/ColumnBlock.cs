@@ -31,9 +31,9 @@ public enum ColumnBlockLayout
     /// <summary>
     /// The layout written now (spool <c>HWSPOOL2</c>, segments <c>HWIDX003</c>): one byte where a value fits it — the
     /// row ids of a dictionary of at most 255 values (its size says which), and, when a leading form byte says every
-    /// value of the column fits, order_id lengths below 255 and quantities of 0 to 255. A mart row of the benchmark is
-    /// ~20% smaller (120 to ~96 bytes), a staged event too (86 to ~68). Money and dates stay at full width: making
-    /// money 64-bit integers cost more CPU in Transform than the bytes it saved.
+    /// value of the column fits, order_id lengths below 255 and quantities of 0 to 255: a mart row and a staged event
+    /// shrink by their one-byte fields' spare bytes. Money and dates stay at full width: making money 64-bit integers
+    /// costs more CPU in Transform than the bytes it saves.
     /// </summary>
     Compact = 2,
 }
