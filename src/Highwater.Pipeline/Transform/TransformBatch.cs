@@ -169,7 +169,7 @@ internal sealed partial class TransformBatch
                 {
                     var best = first;
                     for (var at = next[first]; at >= 0; at = next[at])
-                        if (OrderIndex.Beats(fresh, at, best)) best = at;
+                        if (OrderWinner.Beats(fresh, at, best)) best = at;
                     entering.Add(best);
                 }
                 var file = await WriteIndexFileAsync(bucket, fresh.Count, i => fresh.EventTs[i].Ticks, entering,
@@ -198,8 +198,8 @@ internal sealed partial class TransformBatch
     {
         var candidates = old.Where(r => !_replaced.Contains(r.SourceKey)).Concat(fresh).ToList();
         var leaving = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var before = OrderIndex.WinnerIndexes(old);
-        var after = OrderIndex.WinnerIndexes(candidates);
+        var before = OrderWinner.WinnerIndexes(old);
+        var after = OrderWinner.WinnerIndexes(candidates);
         foreach (var (orderId, wasAt) in before)
         {
             var was = old[wasAt];

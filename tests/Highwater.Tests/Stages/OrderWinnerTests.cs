@@ -7,7 +7,7 @@ using Xunit;
 namespace Highwater.Tests.Stages;
 
 /// <summary>
-/// The rules that decide which row of an order survives (<see cref="OrderIndex.Winners"/>) and how a
+/// The rules that decide which row of an order survives (<see cref="OrderWinner.Winners"/>) and how a
 /// partition is rewritten from that verdict (<see cref="PartitionRewrite.Apply"/>), as properties over
 /// random candidates with many ties.
 /// </summary>
@@ -35,7 +35,7 @@ public sealed class OrderWinnerTests
         var tieLow = Row("O-2", 0, 1, "a.json");
         var tieHigh = Row("O-2", 0, 1, "c.json");
 
-        var winners = OrderIndex.Winners([late, early, tieHigh, tieLow]);
+        var winners = OrderWinner.Winners([late, early, tieHigh, tieLow]);
 
         Assert.Equal(late, winners["O-1"]);
         Assert.Equal(tieHigh, winners["O-2"]);
@@ -47,15 +47,15 @@ public sealed class OrderWinnerTests
         Gen.Select(GenRow.List[0, 30], Gen.Int).Sample((rows, seed) =>
         {
             var keyed = rows.Where(r => r.OrderId is not null).ToList();
-            var winners = OrderIndex.Winners(keyed);
+            var winners = OrderWinner.Winners(keyed);
 
             Assert.Equal(keyed.Select(r => r.OrderId).Distinct().Order(StringComparer.Ordinal), winners.Keys.Order(StringComparer.Ordinal));
             foreach (var (order, winner) in winners)
                 foreach (var other in keyed.Where(r => r.OrderId == order))
-                    Assert.False(OrderIndex.Beats(other, winner), $"{other} beats the winner {winner}");
+                    Assert.False(OrderWinner.Beats(other, winner), $"{other} beats the winner {winner}");
 
             var shuffled = keyed.OrderBy(_ => new Random(seed).Next()).ToList();
-            var again = OrderIndex.Winners(shuffled);
+            var again = OrderWinner.Winners(shuffled);
             foreach (var (order, winner) in winners)
                 Assert.Equal((winner.ArrivalTs, winner.SourceKey), (again[order].ArrivalTs, again[order].SourceKey));
         }, iter: 500);
