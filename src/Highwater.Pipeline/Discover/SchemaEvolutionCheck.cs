@@ -6,6 +6,7 @@ using Highwater.Pipeline.Core.State;
 using Highwater.Pipeline.Core.Storage;
 using Highwater.Pipeline.Core.Logging;
 using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.Mart;
 
 namespace Highwater.Pipeline.Discover;
 
@@ -15,7 +16,7 @@ namespace Highwater.Pipeline.Discover;
 /// any stage writes the work area, the warehouse or the manifest. An empty warehouse has nothing to compare with.
 /// <para>
 /// Which footers are read, per published dataset (one LIST of <c>gold/&lt;dataset&gt;/</c>, then one footer per file
-/// sampled; a local file is read at its footer, an S3 object whole, since the store has no ranged read):
+/// sampled, read with a ranged read of the file's end, see <see cref="ParquetFooter"/>):
 /// <list type="bullet">
 /// <item>one file of the oldest run and one of each of the <see cref="NewestRuns"/> newest runs the manifest lists (a run
 /// writes a dataset with one schema; run ids sort by time). Every run since this rule exists passed it against the
@@ -111,44 +112,18 @@ public static class SchemaEvolutionCheck
     private static IEnumerable<string> OldestAndNewest(List<string> ordered) =>
         ordered.Take(1).Concat(ordered.Skip(Math.Max(1, ordered.Count - NewestRuns)));
 
-    /// <summary>The schema in the file's footer, or null when the file was removed meanwhile (a publish replacing it).</summary>
+    /// <summary>The schema in the file's footer (one ranged read of its end), or null when the file was removed meanwhile.</summary>
     private static async Task<ParquetSchema?> ReadFooterAsync(IObjectStore warehouse, string key, CancellationToken ct)
     {
-        Stream body;
         try
         {
-            body = await warehouse.OpenReadAsync(key, ct);
+            return await ParquetFooter.ReadSchemaAsync(warehouse, key, ct);
         }
-        catch (ObjectNotFoundException)
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException or StorageException))
         {
-            return null;
-        }
-        await using (body)
-        {
-            FileStream? copy = null;
-            var seekable = body;
-            if (!body.CanSeek)
-            {
-                var path = Path.Combine(Path.GetTempPath(), "highwater-footer-" + Guid.NewGuid().ToString("N") + ".parquet");
-                copy = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-                await body.CopyToAsync(copy, ct);
-                copy.Position = 0;
-                seekable = copy;
-            }
-            await using (copy)
-            {
-                try
-                {
-                    await using var reader = await ParquetReader.CreateAsync(seekable, leaveStreamOpen: true, cancellationToken: ct);
-                    return reader.Schema;
-                }
-                catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException or StorageException))
-                {
-                    throw new DataException($"{warehouse.Description}/{key}: the published file's Parquet footer cannot be read " +
-                                            $"({e.Message.ReplaceLineEndings(" ")}), so the data contracts cannot be compared with it. " +
-                                            "Remove or restore the file (./build.sh --target=Backfill --full-refresh rewrites every partition a run wrote).", e);
-                }
-            }
+            throw new DataException($"{warehouse.Description}/{key}: the published file's Parquet footer cannot be read " +
+                                    $"({e.Message.ReplaceLineEndings(" ")}), so the data contracts cannot be compared with it. " +
+                                    "Remove or restore the file (./build.sh --target=Backfill --full-refresh rewrites every partition a run wrote).", e);
         }
     }
 

@@ -41,6 +41,22 @@ public abstract class ObjectStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OpenReadFrom_reads_from_the_offset_to_the_end_and_nothing_before()
+    {
+        var content = GeneratedBytes(100_003, seed: 11);
+        await Store.PutAsync("tail/blob.bin", new MemoryStream(content));
+
+        foreach (var offset in new long[] { 0, 1, 99_000, 100_002 })
+        {
+            await using var read = await Store.OpenReadFromAsync("tail/blob.bin", offset);
+            using var copy = new MemoryStream();
+            await read.CopyToAsync(copy);
+            Assert.Equal(content[(int)offset..], copy.ToArray());
+        }
+        await Assert.ThrowsAsync<ObjectNotFoundException>(() => Store.OpenReadFromAsync("tail/missing.bin", 10));
+    }
+
+    [Fact]
     public async Task Put_from_a_non_seekable_stream_round_trips()
     {
         await Store.PutAsync("generated.bin", new GeneratedStream(100_003, seed: 7));

@@ -20,6 +20,9 @@ public abstract class DelegatingStore(IObjectStore inner) : IObjectStore
 
     public virtual Task<Stream> OpenReadAsync(string key, CancellationToken ct = default) => Inner.OpenReadAsync(key, ct);
 
+    public virtual Task<Stream> OpenReadFromAsync(string key, long offset, CancellationToken ct = default) =>
+        Inner.OpenReadFromAsync(key, offset, ct);
+
     public virtual Task PutAsync(string key, Stream content, CancellationToken ct = default) => Inner.PutAsync(key, content, ct);
 
     public virtual Task PutFileAsync(string key, string localPath, CancellationToken ct = default) =>

@@ -38,6 +38,13 @@ public interface IObjectStore
     Task<Stream> OpenReadAsync(string key, CancellationToken ct = default);
 
     /// <summary>
+    /// Opens the object for streaming reads from byte <paramref name="offset"/> (at least 0, less than its length) to its
+    /// end, fetching nothing before it: a Parquet file's footer is one small read however large the file.
+    /// Throws <see cref="ObjectNotFoundException"/> when missing.
+    /// </summary>
+    Task<Stream> OpenReadFromAsync(string key, long offset, CancellationToken ct = default);
+
+    /// <summary>
     /// Writes the object whole: readers see either the previous version or the new one, never a part.
     /// </summary>
     Task PutAsync(string key, Stream content, CancellationToken ct = default);

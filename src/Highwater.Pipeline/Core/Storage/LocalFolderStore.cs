@@ -123,6 +123,14 @@ public sealed class LocalFolderStore : IObjectStore
 
     public Task<StoredObject?> HeadAsync(string key, CancellationToken ct = default) => Task.FromResult(Describe(key, PathOf(key)));
 
+    public async Task<Stream> OpenReadFromAsync(string key, long offset, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        var s = await OpenReadAsync(key, ct);
+        s.Seek(offset, SeekOrigin.Begin);
+        return s;
+    }
+
     public Task<Stream> OpenReadAsync(string key, CancellationToken ct = default)
     {
         var path = PathOf(key);

@@ -121,14 +121,18 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<Stream> OpenReadAsync(string key, CancellationToken ct = default)
+    public Task<Stream> OpenReadAsync(string key, CancellationToken ct = default) => OpenReadFromAsync(key, 0, ct);
+
+    /// <inheritdoc />
+    public async Task<Stream> OpenReadFromAsync(string key, long offset, CancellationToken ct = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
         var fullKey = FullKey(key);
-        var response = await GetAsync(key, fullKey, 0, null, ct).ConfigureAwait(false);
+        var response = await GetAsync(key, fullKey, offset, null, ct).ConfigureAwait(false);
         var etag = response.ETag;
-        var length = response.ContentLength;
+        var length = response.ContentLength; // of the range read: the object's length less offset
         return new ResumingObjectReadStream(new S3ResponseBodyStream(response), length,
-            async (offset, c) => new S3ResponseBodyStream(await GetAsync(key, fullKey, offset, etag, c).ConfigureAwait(false)),
+            async (read, c) => new S3ResponseBodyStream(await GetAsync(key, fullKey, offset + read, etag, c).ConfigureAwait(false)),
             _options.MaxRetries);
     }
 
@@ -308,7 +312,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     // ---- helpers ------------------------------------------------------------------------------
 
     private Task<GetObjectResponse> GetAsync(string key, string fullKey, long offset, string? etag, CancellationToken ct) =>
-        RunAsync(offset == 0 ? "get" : $"resume get at byte {offset}", fullKey, async c =>
+        RunAsync(offset == 0 ? "get" : $"get from byte {offset}", fullKey, async c =>
         {
             var request = new GetObjectRequest { BucketName = _bucket, Key = fullKey };
             if (offset > 0) request.ByteRange = new ByteRange($"bytes={offset}-");
