@@ -83,9 +83,8 @@ public static class SchemaEvolutionCheck
     /// <summary>The files of <paramref name="dataset"/> whose footers are read (see the class summary).</summary>
     public static async Task<Sample> SampleAsync(IObjectStore warehouse, HighWatermarkManifest manifest, string dataset, bool fullRefresh, CancellationToken ct)
     {
-        var live = manifest.Partitions(dataset).Values.SelectMany(f => f).ToHashSet(StringComparer.Ordinal);
-        var recorded = manifest.Files.Values.Select(f => f.RunId).Append(manifest.LastRunId ?? "")
-            .Where(r => r.Length > 0).ToHashSet(StringComparer.Ordinal);
+        var live = manifest.LiveFiles(dataset);
+        var recorded = manifest.RecordedRunIds();
         var runs = new SortedDictionary<string, string>(StringComparer.Ordinal); // run id → its first file
         var foreign = new List<string>();
         var unnamed = new List<string>(); // live files whose name carries no run id, in key (partition) order

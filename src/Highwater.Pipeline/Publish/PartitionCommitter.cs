@@ -44,9 +44,8 @@ public sealed class PartitionCommitter
     /// </summary>
     public async Task<int> RemoveLeftoversAsync(HighWatermarkManifest manifest, IEnumerable<string> datasets, CancellationToken ct)
     {
-        var live = manifest.Datasets.Values.SelectMany(p => p.Values).SelectMany(f => f).ToHashSet(StringComparer.Ordinal);
-        var runs = manifest.Files.Values.Select(f => f.RunId).Append(manifest.LastRunId ?? "")
-            .Where(r => r.Length > 0).ToHashSet(StringComparer.Ordinal);
+        var live = manifest.LiveFiles();
+        var runs = manifest.RecordedRunIds();
         var removed = 0;
         var foreign = new List<string>();
         foreach (var dataset in datasets)

@@ -82,7 +82,7 @@ public sealed class RunJournal
         await foreach (var obj in warehouse.ListAsync(Prefix, null, ct))
             if (obj.Key.EndsWith(".json", StringComparison.Ordinal)) journals.Add(obj.Key);
         if (journals.Count == 0) return 0;
-        var live = manifest.Datasets.Values.SelectMany(p => p.Values).SelectMany(f => f).ToHashSet(StringComparer.Ordinal);
+        var live = manifest.LiveFiles();
         var removed = 0;
         foreach (var key in journals)
         {

@@ -52,6 +52,18 @@ public sealed class HighWatermarkManifest
     public SortedDictionary<string, List<string>> Partitions(string dataset) =>
         Datasets.TryGetValue(dataset, out var parts) ? parts : new(StringComparer.Ordinal);
 
+    /// <summary>The keys of every file the manifest lists, of one dataset or (null) of all.</summary>
+    public HashSet<string> LiveFiles(string? dataset = null) =>
+        (dataset is null ? Datasets.Values.SelectMany(p => p.Values) : Partitions(dataset).Values)
+            .SelectMany(f => f).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The runs the manifest records: those that processed a file it lists, and the last one. A part file whose
+    /// name carries one of them is Highwater's; any other is another tool's.
+    /// </summary>
+    public HashSet<string> RecordedRunIds() =>
+        Files.Values.Select(f => f.RunId).Append(LastRunId ?? "").Where(r => r.Length > 0).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>A short fingerprint of this state, used to key stage up-to-date checks.</summary>
     public string Fingerprint => $"v{Version}";
 
