@@ -51,7 +51,7 @@ internal static class SchemaComparison
                 issues.Add($"column {field.Name}: not in the contract, found {type}; declare it or set schema.allow_new_nullable_columns: true for nullable additions");
             else if (!field.IsNullable)
                 issues.Add($"column {field.Name}: not in the contract, found required {type}; only nullable columns may be added");
-            else if (field is not DataField d || !SupportedColumns.IsSupported(d))
+            else if (field is not DataField d || !RowGroupColumns.IsSupported(d))
                 issues.Add($"column {field.Name}: not in the contract, found unsupported {type}");
         }
 

@@ -9,13 +9,9 @@ namespace Highwater.Pipeline.QualityGate;
 /// </summary>
 internal static class SupportedColumns
 {
-    public static bool IsString(DataField f) => RowGroupColumns.IsString(f);
-
-    public static bool IsSupported(DataField f) => RowGroupColumns.IsSupported(f);
-
     public static void EnsureSupported(DataField field)
     {
-        if (!IsSupported(field))
+        if (!RowGroupColumns.IsSupported(field))
             throw new DataException($"column '{field.Name}' has an unsupported Parquet type ({ColumnType.Describe(field)})");
     }
 }
