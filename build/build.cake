@@ -47,19 +47,23 @@ string BatchId()
 // True when Discover found something new and the stage has not completed this batch yet. The CLI decides
 // (`highwater pending`): a stamp alone is not enough, what the stage produced must still be there, and PublishMart
 // is done only when the warehouse's manifest records the batch.
-// Asked once per stage and run: a task's criteria and its body ask the same question right after each other, with
-// nothing run in between.
-var pendingAnswers = new Dictionary<string, bool>();
+// Asked once per run, for every stage, when the first stage target after Discover asks: a stage after a pending one
+// is pending too (the CLI's rule), so nothing a stage does can turn a later answer from done to pending.
+Dictionary<string, bool> pendingAnswers = null;
 bool Pending(string stage)
 {
-    if (pendingAnswers.TryGetValue(stage, out var known)) return known;
-    if (BatchId() == "none") return false;
-    var args = string.Join(" ", new[] { "pending", $"--stage={stage}" }.Concat(passThrough));
-    var exit = StartProcess(cli, new ProcessSettings { Arguments = args, WorkingDirectory = root, RedirectStandardOutput = true }, out var lines);
-    var answer = lines.LastOrDefault()?.Trim();
-    if (exit != 0 || answer is not ("pending" or "done"))
-        throw new CakeException(exit != 0 ? exit : 1, $"highwater pending --stage={stage} failed with exit code {exit} (see the message above).");
-    return pendingAnswers[stage] = answer == "pending";
+    if (pendingAnswers is null)
+    {
+        if (BatchId() == "none") return false;
+        var args = string.Join(" ", new[] { "pending" }.Concat(passThrough));
+        var exit = StartProcess(cli, new ProcessSettings { Arguments = args, WorkingDirectory = root, RedirectStandardOutput = true }, out var lines);
+        var answers = lines.Select(line => line.Trim().Split(' ')).Where(parts => parts.Length == 2 && parts[1] is "pending" or "done")
+            .ToDictionary(parts => parts[0], parts => parts[1] == "pending");
+        if (exit != 0 || answers.Count != 4)
+            throw new CakeException(exit != 0 ? exit : 1, $"highwater pending failed with exit code {exit} (see the message above).");
+        pendingAnswers = answers;
+    }
+    return pendingAnswers[stage];
 }
 
 void Highwater(string command, params string[] extra)

@@ -24,7 +24,7 @@ public sealed class CliArguments
         ["full-refresh"] = "discover: rebuild the whole mart from every landed file (true | false; --full-refresh alone means true)",
         ["lease-minutes"] = "how long the warehouse lease taken by publish lasts before another run may take it over (default 15)",
         ["mart-integers"] = "delta | plain: how the mart's INTEGER columns (user_id, qty) are written (default delta: DELTA_BINARY_PACKED; plain for readers without Parquet's DELTA encodings)",
-        ["stage"] = "pending: the stage to ask about (extract | transform | gate | publish); prints pending or done",
+        ["stage"] = "pending: the one stage to ask about (extract | transform | gate | publish); prints pending or done (without it: a line per stage)",
         ["lookback-days"] = "how many date folders before the newest processed one Discover lists again for late files (default 7)",
     };
 

@@ -76,14 +76,18 @@ public static class HighwaterCommand
                 }
                 case "pending":
                 {
-                    // For the Cake script: whether a stage has work for the current batch (see BatchStage).
-                    var stage = BatchStage.Named(cli.Get("stage", ""))
-                        ?? throw new ConfigurationException($"--stage={cli.Get("stage", "")}: use extract, transform, gate or publish.");
+                    // For the Cake script: which stages still have work for the current batch (see BatchStage.PendingAsync),
+                    // one "<stage> pending|done" line each; with --stage=<stage>, that stage's answer alone.
+                    var asked = cli.Find("stage") is { } name
+                        ? BatchStage.Named(name) ?? throw new ConfigurationException($"--stage={name}: use extract, transform, gate or publish.")
+                        : null;
                     var ctx = ContextOf(cli, StageLog.Silent);
                     var plan = File.Exists(ctx.Work.PlanFile) ? await BatchPlan.LoadAsync(ctx.Work.PlanFile) : null;
-                    var pending = plan is { IsEmpty: false } && !await stage.IsDoneAsync(ctx, plan,
-                        new(() => HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct, rebuild: plan.Scope?.FullRefresh == true)));
-                    stdout.WriteLine(pending ? "pending" : "done");
+                    var answers = await BatchStage.PendingAsync(ctx, plan,
+                        new(() => HighWatermarkManifest.LoadAsync(ctx.Warehouse, ct, rebuild: plan?.Scope?.FullRefresh == true)));
+                    foreach (var (stage, pending) in answers)
+                        if (asked is null) stdout.WriteLine($"{stage.Stamp} {(pending ? "pending" : "done")}");
+                        else if (stage == asked) stdout.WriteLine(pending ? "pending" : "done");
                     return ExitCodes.Success;
                 }
                 case "status":

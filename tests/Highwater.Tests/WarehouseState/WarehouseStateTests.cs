@@ -152,6 +152,33 @@ public sealed class WarehouseStateTests : IDisposable
     }
 
     [Fact]
+    public async Task Pending_answers_for_every_stage_at_once_and_a_stage_after_a_pending_one_is_pending()
+    {
+        async Task<string> Pending(params string[] args)
+        {
+            var (code, output, err) = await _h.CliAsync(["pending", .. args]);
+            Assert.True(code == 0, err);
+            return output.Trim().ReplaceLineEndings("\n");
+        }
+        EventFixtures.LandDay(_h.Landing, WarehouseStateScenarios.Day1, "a.json", 30, seed: 1, orderPrefix: "A");
+        Assert.Equal("extract done\ntransform done\ngate done\npublish done", await Pending()); // no batch planned yet
+        Assert.Equal(0, (await _h.CliAsync("discover")).Code);
+        Assert.Equal("extract pending\ntransform pending\ngate pending\npublish pending", await Pending());
+        foreach (var stage in new[] { "extract", "transform", "gate" })
+            Assert.Equal(0, (await _h.CliAsync(stage)).Code);
+        Assert.Equal("extract done\ntransform done\ngate done\npublish pending", await Pending());
+        Assert.Equal("done", await Pending("--stage=transform"));
+
+        // Extract's stamp is lost: Extract runs again, so Transform and the gate (done by their own stamps) must too.
+        File.Delete(Path.Combine(_h.WorkRoot, "stamps", "extract"));
+        Assert.Equal("extract pending\ntransform pending\ngate pending\npublish pending", await Pending());
+        Assert.Equal("pending", await Pending("--stage=gate"));
+        var (bad, _, err) = await _h.CliAsync("pending", "--stage=load");
+        Assert.Equal(2, bad);
+        Assert.Contains("--stage=load: use extract, transform, gate or publish", err);
+    }
+
+    [Fact]
     public async Task A_second_run_in_the_same_work_area_fails_fast_naming_the_holder()
     {
         EventFixtures.LandDay(_h.Landing, WarehouseStateScenarios.Day1, "a.json", 30, seed: 1, orderPrefix: "A");

@@ -16,8 +16,7 @@ public sealed record BatchStage(string Stamp, string Title, string Verb, BatchSt
     public static readonly BatchStage Gate = new(StageNames.Gate, "QualityGate", "check", Transform);
     public static readonly BatchStage Publish = new(StageNames.Publish, "PublishMart", "publish", Gate);
 
-    public static BatchStage? Named(string stamp) =>
-        new[] { Extract, Transform, Gate, Publish }.FirstOrDefault(s => s.Stamp == stamp);
+    public static BatchStage? Named(string stamp) => InOrder.FirstOrDefault(s => s.Stamp == stamp);
 
     private BatchStage? Next => this == Extract ? Transform : this == Transform ? Gate : this == Gate ? Publish : null;
 
@@ -45,6 +44,27 @@ public sealed record BatchStage(string Stamp, string Title, string Verb, BatchSt
         if (Previous is { } previous && !await previous.IsDoneAsync(ctx, plan, state))
             throw new PipelineStateException($"Batch {plan.BatchId} has not passed {previous.Title}: run the {previous.Title} stage first.");
         return plan;
+    }
+
+    /// <summary>The batch stages in the order they run.</summary>
+    public static IReadOnlyList<BatchStage> InOrder { get; } = [Extract, Transform, Gate, Publish];
+
+    /// <summary>
+    /// Whether each stage, in order, still has work for <paramref name="plan"/>, answered once before any of them runs:
+    /// a stage is pending when it is not done (<see cref="IsDoneAsync"/>) or a stage before it is pending, since running
+    /// a stage again may replace what the stages after it read. Each stage still checks its own state when it runs.
+    /// </summary>
+    public static async Task<IReadOnlyList<(BatchStage Stage, bool Pending)>> PendingAsync(PipelineContext ctx, BatchPlan? plan,
+        Lazy<Task<HighWatermarkManifest>> manifest)
+    {
+        var answers = new List<(BatchStage, bool)>(InOrder.Count);
+        var before = false;
+        foreach (var stage in InOrder)
+        {
+            before = plan is { IsEmpty: false } && (before || !await stage.IsDoneAsync(ctx, plan, manifest));
+            answers.Add((stage, before));
+        }
+        return answers;
     }
 
     /// <summary>True when this stage has nothing left to do for <paramref name="plan"/> (see the type's summary).</summary>
