@@ -4,6 +4,7 @@ using Highwater.Pipeline.Core.Contracts;
 using Highwater.Pipeline.Core.Mart;
 using Highwater.Pipeline.QualityGate;
 using Highwater.Pipeline.Core.Schema;
+using Highwater.Tests.Support;
 
 namespace Highwater.Tests.Contracts;
 
@@ -24,12 +25,20 @@ public sealed record SalesRow
     public string? Segment { get; init; } = "retail";
     public DateTime? SignupDate { get; init; } = new(2023, 1, 15, 0, 0, 0, DateTimeKind.Utc);
     public string SourceKey { get; init; } = "landing/2024-03-01/part-0.jsonl";
+
+    /// <summary>The value of column <paramref name="column"/> (snake_case): the property of that name in PascalCase, else null.</summary>
+    public static Func<SalesRow, object?> Getter(string column)
+    {
+        var name = string.Concat(column.Split('_').Select(part => part.Length == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..]));
+        var property = typeof(SalesRow).GetProperty(name);
+        return property is null ? _ => null : row => property.GetValue(row);
+    }
 }
 
 /// <summary>A gate run of <see cref="ContractFixtures.RunGateAsync"/>: the report, as JSON and Markdown, and the files it wrote.</summary>
 public sealed record GateRun(GateReport Report, string Json, string Markdown, SortedDictionary<string, byte[]> Outputs);
 
-/// <summary>Temp folders, Parquet fixtures built with the schemas from Schemas.cs, and contracts from inline YAML.</summary>
+/// <summary>Temp folders, Parquet fixtures built from the repository's contracts, and contracts from inline YAML.</summary>
 public sealed class ContractFixtures : IDisposable
 {
     public static readonly DateTimeOffset RunTime = new(2024, 3, 2, 6, 0, 0, TimeSpan.Zero);
@@ -60,10 +69,17 @@ public sealed class ContractFixtures : IDisposable
         QuarantineFolder = Quarantine,
     };
 
+    /// <summary>The repository's sales_mart contract (data-contracts/sales_mart.yaml): the columns every fixture derives from.</summary>
+    public static DataContract RepositorySales { get; } = ContractLoader.Load(Path.Combine(RepoRoot.Path, "data-contracts", "sales_mart.yaml"));
+
     /// <summary>The repository's sales_mart columns plus the given checks (YAML list items, indented by two).</summary>
     public static DataContract SalesContract(string checks, string extra = "", string path = "sales_mart.yaml") =>
         ContractLoader.Parse(SalesYaml(checks, extra), path);
 
+    /// <summary>
+    /// A sales_mart contract document: the repository contract's columns (name, type, nullability), then
+    /// <paramref name="checks"/> under <c>checks:</c>, starting on line <see cref="ChecksLine"/> of the document.
+    /// </summary>
     public static string SalesYaml(string checks, string extra = "") => $$"""
         dataset: sales_mart
         version: "1"
@@ -71,51 +87,37 @@ public sealed class ContractFixtures : IDisposable
         partition_by: [dt]
         {{extra}}
         columns:
-          - {name: order_id, type: string, nullable: true}
-          - {name: user_id, type: int64, nullable: false}
-          - {name: event_ts, type: timestamp, nullable: false}
-          - {name: arrival_ts, type: timestamp, nullable: false}
-          - {name: qty, type: int32, nullable: true}
-          - {name: unit_price, type: "decimal(18,2)", nullable: true}
-          - {name: total_price, type: "decimal(18,2)", nullable: true}
-          - {name: currency, type: string, nullable: true}
-          - {name: sku, type: string, nullable: true}
-          - {name: channel, type: string, nullable: true}
-          - {name: country, type: string, nullable: true}
-          - {name: segment, type: string, nullable: true}
-          - {name: signup_date, type: date, nullable: true}
-          - {name: source_key, type: string, nullable: false}
+        {{string.Join("\n", RepositorySales.Columns.Select(c => $"  - {{name: {c.Name}, type: \"{c.Type}\", nullable: {(c.Nullable ? "true" : "false")}}}"))}}
         checks:
         {{Indent(checks)}}
         """;
 
+    /// <summary>The 1-based line of a document built by <see cref="SalesYaml"/> on which the first check starts.</summary>
+    public static int ChecksLine(string yaml) =>
+        yaml.Replace("\r\n", "\n").Split('\n').ToList().IndexOf("checks:") + 2;
+
     public static string Indent(string text) =>
         string.Join("\n", text.Replace("\r\n", "\n").Split('\n').Select(l => "  " + l));
 
+    /// <summary>
+    /// A sales_mart file written by Parquet.Net with the repository contract's columns, in its order; each column's
+    /// values come from the <see cref="SalesRow"/> property of the same name in PascalCase (a column with no such
+    /// property is written as nulls), so a column added to the contract needs no change here.
+    /// </summary>
     public async Task<DatasetFile> WriteSalesAsync(string dt, IReadOnlyList<SalesRow> rows, int rowGroupSize = int.MaxValue, string name = "part-0.parquet")
     {
         var path = Path.Combine(Root, "in", "sales_mart", $"dt={dt}", name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var columns = RepositorySales.Columns.Select(c => (Column: c, Field: ContractFields.Of(c), Value: SalesRow.Getter(c.Name))).ToList();
         await using (var stream = File.Create(path))
-        await using (var writer = await ParquetWriter.CreateAsync(Schemas.SalesMart.Schema, stream))
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(columns.Select(c => (Field)c.Field)), stream))
         {
             foreach (var chunk in rows.Chunk(Math.Max(1, Math.Min(rowGroupSize, Math.Max(rows.Count, 1)))))
             {
                 using var g = writer.CreateRowGroup();
-                await g.WriteAsync(Schemas.SalesMart.OrderId, chunk.Select(r => r.OrderId).ToArray());
-                await g.WriteAsync<long>(Schemas.SalesMart.UserId, chunk.Select(r => r.UserId).ToArray());
-                await g.WriteAsync<DateTime>(Schemas.SalesMart.EventTs, chunk.Select(r => r.EventTs).ToArray());
-                await g.WriteAsync<DateTime>(Schemas.SalesMart.ArrivalTs, chunk.Select(r => r.ArrivalTs).ToArray());
-                await g.WriteAsync<int>(Schemas.SalesMart.Qty, (ReadOnlyMemory<int?>)chunk.Select(r => r.Qty).ToArray());
-                await g.WriteAsync<decimal>(Schemas.SalesMart.UnitPrice, (ReadOnlyMemory<decimal?>)chunk.Select(r => r.UnitPrice).ToArray());
-                await g.WriteAsync<decimal>(Schemas.SalesMart.TotalPrice, (ReadOnlyMemory<decimal?>)chunk.Select(r => r.TotalPrice).ToArray());
-                await g.WriteAsync(Schemas.SalesMart.Currency, chunk.Select(r => r.Currency).ToArray());
-                await g.WriteAsync(Schemas.SalesMart.Sku, chunk.Select(r => r.Sku).ToArray());
-                await g.WriteAsync(Schemas.SalesMart.Channel, chunk.Select(r => r.Channel).ToArray());
-                await g.WriteAsync(Schemas.SalesMart.Country, chunk.Select(r => r.Country).ToArray());
-                await g.WriteAsync(Schemas.SalesMart.Segment, chunk.Select(r => r.Segment).ToArray());
-                await g.WriteAsync<DateTime>(Schemas.SalesMart.SignupDate, (ReadOnlyMemory<DateTime?>)chunk.Select(r => r.SignupDate).ToArray());
-                await g.WriteAsync(Schemas.SalesMart.SourceKey, chunk.Select(r => r.SourceKey).ToArray());
+                var all = Enumerable.Repeat(true, chunk.Length).ToArray();
+                foreach (var (column, field, value) in columns)
+                    await RowGroupColumns.WriteFilteredAsync(g, field, ContractFields.Values(column, chunk.Select(value)), all, chunk.Length);
             }
         }
 

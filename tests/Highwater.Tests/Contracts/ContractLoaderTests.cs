@@ -81,28 +81,28 @@ public sealed class ContractLoaderTests : IDisposable
         Assert.False(c.AllowNewNullableColumns);
     }
 
-    // Each case: the checks block, the expected line and column of the problem, and a fragment of the explanation.
-    // Line numbers count from the top of the document built by ContractFixtures.SalesYaml: checks start on line 22,
-    // indented by two spaces.
+    // Each case: the checks block, the expected line (within the block: 1 is its first line) and column of the problem
+    // (in the document, where the block is indented by two spaces), and a fragment of the explanation. The block's first
+    // line in the document follows from the repository contract's columns (ContractFixtures.ChecksLine).
     public static TheoryData<string, int, int, string> MalformedChecks() => new()
     {
-        { "- column: qty\n  mni: 1", 23, 5, "unknown check type 'mni' (did you mean 'min'?)" },
-        { "- column: qty\n  min: 1\n  inclusiv: false", 24, 5, "unknown key 'inclusiv' in a min check (did you mean 'inclusive'?)" },
-        { "- column: qty\n  min: 1\n  inclusive: maybe", 24, 16, "inclusive must be true or false, found 'maybe'" },
-        { "- column: qty\n  min: one", 23, 10, "min 'one' does not fit column 'qty' (int32); expected a 32-bit integer" },
-        { "- column: currency\n  pattern: '^[A-Z{3}$'", 23, 14, "is not a valid .NET regular expression" },
-        { "- column: quantity\n  min: 1", 22, 13, "column 'quantity' is not declared" },
-        { "- compare: {left: arrival_ts, op: '=>', right: event_ts}", 22, 37, "unknown operator '=>'; expected one of" },
-        { "- column: order_id\n  unique: true\n  severity: quarantine", 24, 15, "severity 'quarantine' is only allowed on row-level checks" },
-        { "- row_count: {min: 1}\n  severity: quarantine", 23, 15, "severity 'quarantine' is only allowed on row-level checks" },
-        { "- column: qty\n  min: 1\n  severity: fatal", 24, 15, "unknown severity 'fatal'; expected one of: error, warn, quarantine" },
-        { "- column: qty\n  min: 1\n  max: 5", 24, 5, "a check has exactly one type, found 'min' and 'max'" },
-        { "- column: qty\n  length: {min: 1}", 22, 13, "length needs a string column, but 'qty' is int32" },
-        { "- column: event_ts\n  freshness: {max_age: soon}", 23, 26, "max_age 'soon' is not a duration" },
-        { "- column: qty\n  not_null: false", 23, 15, "not_null must be true" },
-        { "- row_count: {min: 5, max: 1}", 22, 16, "row_count.min (5) is greater than row_count.max (1)" },
-        { "- name: a\n  column: qty\n  min: 1\n- name: a\n  column: qty\n  max: 9", 25, 5, "check name 'a' is used twice" },
-        { "- column: channel\n  accepted_values: web", 23, 22, "accepted_values must be a list" },
+        { "- column: qty\n  mni: 1", 2, 5, "unknown check type 'mni' (did you mean 'min'?)" },
+        { "- column: qty\n  min: 1\n  inclusiv: false", 3, 5, "unknown key 'inclusiv' in a min check (did you mean 'inclusive'?)" },
+        { "- column: qty\n  min: 1\n  inclusive: maybe", 3, 16, "inclusive must be true or false, found 'maybe'" },
+        { "- column: qty\n  min: one", 2, 10, "min 'one' does not fit column 'qty' (int32); expected a 32-bit integer" },
+        { "- column: currency\n  pattern: '^[A-Z{3}$'", 2, 14, "is not a valid .NET regular expression" },
+        { "- column: quantity\n  min: 1", 1, 13, "column 'quantity' is not declared" },
+        { "- compare: {left: arrival_ts, op: '=>', right: event_ts}", 1, 37, "unknown operator '=>'; expected one of" },
+        { "- column: order_id\n  unique: true\n  severity: quarantine", 3, 15, "severity 'quarantine' is only allowed on row-level checks" },
+        { "- row_count: {min: 1}\n  severity: quarantine", 2, 15, "severity 'quarantine' is only allowed on row-level checks" },
+        { "- column: qty\n  min: 1\n  severity: fatal", 3, 15, "unknown severity 'fatal'; expected one of: error, warn, quarantine" },
+        { "- column: qty\n  min: 1\n  max: 5", 3, 5, "a check has exactly one type, found 'min' and 'max'" },
+        { "- column: qty\n  length: {min: 1}", 1, 13, "length needs a string column, but 'qty' is int32" },
+        { "- column: event_ts\n  freshness: {max_age: soon}", 2, 26, "max_age 'soon' is not a duration" },
+        { "- column: qty\n  not_null: false", 2, 15, "not_null must be true" },
+        { "- row_count: {min: 5, max: 1}", 1, 16, "row_count.min (5) is greater than row_count.max (1)" },
+        { "- name: a\n  column: qty\n  min: 1\n- name: a\n  column: qty\n  max: 9", 4, 5, "check name 'a' is used twice" },
+        { "- column: channel\n  accepted_values: web", 2, 22, "accepted_values must be a list" },
     };
 
     [Theory]
@@ -110,6 +110,7 @@ public sealed class ContractLoaderTests : IDisposable
     public void Malformed_check_is_reported_with_file_line_and_column(string checks, int line, int column, string expected)
     {
         var yaml = ContractFixtures.SalesYaml(checks);
+        line += ContractFixtures.ChecksLine(yaml) - 1;
         var e = Assert.Throws<ContractDefinitionException>(() => ContractLoader.Parse(yaml, "data-contracts/sales_mart.yaml"));
         Assert.Contains(expected, e.Message);
         Assert.StartsWith($"data-contracts/sales_mart.yaml:{line}:{column}: ", e.Message);
@@ -145,9 +146,10 @@ public sealed class ContractLoaderTests : IDisposable
     public void Load_reports_the_real_file_path()
     {
         var path = Path.Combine(_fx.Root, "sales_mart.yaml");
-        File.WriteAllText(path, ContractFixtures.SalesYaml("- column: qty\n  min: 1\n  severity: quarantine\n- column: qty\n  mxa: 3"));
+        var yaml = ContractFixtures.SalesYaml("- column: qty\n  min: 1\n  severity: quarantine\n- column: qty\n  mxa: 3");
+        File.WriteAllText(path, yaml);
         var e = Assert.Throws<ContractDefinitionException>(() => ContractLoader.Load(path));
-        Assert.StartsWith($"{path}:26:5: unknown check type 'mxa'", e.Message);
+        Assert.StartsWith($"{path}:{ContractFixtures.ChecksLine(yaml) + 4}:5: unknown check type 'mxa'", e.Message);
     }
 
     [Fact]
@@ -155,9 +157,10 @@ public sealed class ContractLoaderTests : IDisposable
     {
         var dir = Path.Combine(_fx.Root, "contracts");
         Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "sales_mart.yaml"), ContractFixtures.SalesYaml("- column: user_id\n  references: {dataset: user, column: user_id}"));
+        var yaml = ContractFixtures.SalesYaml("- column: user_id\n  references: {dataset: user, column: user_id}");
+        File.WriteAllText(Path.Combine(dir, "sales_mart.yaml"), yaml);
         var e = Assert.Throws<ContractDefinitionException>(() => ContractLoader.LoadAll(dir));
-        Assert.Contains("sales_mart.yaml:22:5: check 'references_user_id_user' references dataset 'user', which has no contract", e.Message);
+        Assert.Contains($"sales_mart.yaml:{ContractFixtures.ChecksLine(yaml)}:5: check 'references_user_id_user' references dataset 'user', which has no contract", e.Message);
     }
 
     [Fact]
@@ -166,8 +169,9 @@ public sealed class ContractLoaderTests : IDisposable
         var dir = Path.Combine(_fx.Root, "contracts");
         Directory.CreateDirectory(dir);
         File.Copy(Path.Combine(ContractsDir, "users.yaml"), Path.Combine(dir, "users.yaml"));
-        File.WriteAllText(Path.Combine(dir, "sales_mart.yaml"), ContractFixtures.SalesYaml("- column: user_id\n  references: {dataset: users, column: id}"));
+        var yaml = ContractFixtures.SalesYaml("- column: user_id\n  references: {dataset: users, column: id}");
+        File.WriteAllText(Path.Combine(dir, "sales_mart.yaml"), yaml);
         var e = Assert.Throws<ContractDefinitionException>(() => ContractLoader.LoadAll(dir));
-        Assert.Contains("sales_mart.yaml:22:5: check 'references_user_id_users' references column 'id', which is not declared in dataset 'users'", e.Message);
+        Assert.Contains($"sales_mart.yaml:{ContractFixtures.ChecksLine(yaml)}:5: check 'references_user_id_users' references column 'id', which is not declared in dataset 'users'", e.Message);
     }
 }
