@@ -25,8 +25,11 @@ public sealed partial class ParquetFileWriter : IDisposable
 {
     public const string CreatedBy = "highwater ParquetFileWriter 1";
 
-    /// <summary>A string column is dictionary-encoded while its row group has at most this many distinct values.</summary>
-    public const int MaxDictionaryEntries = 32_768;
+    /// <summary>
+    /// A string column is dictionary-encoded while its row group has at most this many distinct values: their ids take
+    /// at most 16 bits, and the dictionary page of such a column of short strings stays under a megabyte.
+    /// </summary>
+    public const int MaxDictionaryEntries = 65_536;
 
     /// <summary>How many values of a string column are looked at before deciding it is too unique for a dictionary.</summary>
     private const int DictionarySample = 4096;

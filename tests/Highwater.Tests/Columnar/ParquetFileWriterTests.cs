@@ -151,6 +151,24 @@ public sealed class ParquetFileWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_column_of_tens_of_thousands_of_values_in_random_order_is_dictionary_encoded_and_a_nearly_unique_one_plain()
+    {
+        // As sku in producers' data: 40,000 values at random, so the first run of the column is 95% distinct; and
+        // channel replaced by 250,000 values at random in as many rows (nearly unique: plain).
+        var random = new Random(11);
+        var rows = Rows(200_000).Select(r => r with { Sku = $"SKU-{random.Next(40_000):D5}", Channel = $"C-{random.Next(250_000)}" }).ToList();
+        var path = await WriteAsync(rows);
+        using var db = new DuckDb();
+
+        string Encodings(string column) => db.Scalar<string>($"SELECT encodings FROM parquet_metadata('{path}') WHERE path_in_schema = '{column}'");
+        Assert.Contains("RLE_DICTIONARY", Encodings("sku"));
+        Assert.DoesNotContain("DICTIONARY", Encodings("channel"));
+        Assert.Equal(rows.Select(r => r.Sku).Distinct().Count(), db.Scalar<long>($"SELECT count(DISTINCT sku) FROM '{path}'"));
+        Assert.Equal(rows.Count(r => r.Sku == "SKU-01234"), db.Scalar<long>($"SELECT count(*) FROM '{path}' WHERE sku = 'SKU-01234'"));
+        Assert.Equal(rows.Count(r => r.Channel == rows[7].Channel), db.Scalar<long>($"SELECT count(*) FROM '{path}' WHERE channel = '{rows[7].Channel}'"));
+    }
+
+    [Fact]
     public async Task The_same_rows_give_the_same_bytes()
     {
         var a = await File.ReadAllBytesAsync(await WriteAsync(Rows(3000), "a.parquet"));
