@@ -182,8 +182,8 @@ public static class OrderIndexSegment
     {
         var magic = await ReadExactlyAsync(stream, Magic.Length, name);
         var plan = magic.AsSpan().SequenceEqual(Magic) ? await ReadColumnsAsync(stream, name)
-            : magic.AsSpan().SequenceEqual(FixedMagic) ? BlockPlan.For(FixedColumns, BlockColumns.Mart)
-            : magic.AsSpan().SequenceEqual(WideMagic) ? BlockPlan.For(FixedColumns, BlockColumns.Mart, ColumnBlockLayout.Wide)
+            : magic.AsSpan().SequenceEqual(FixedMagic) ? Plan(FixedColumns, ColumnBlockLayout.Compact, name)
+            : magic.AsSpan().SequenceEqual(WideMagic) ? Plan(FixedColumns, ColumnBlockLayout.Wide, name)
             : throw Damaged(name, "it does not start like an order-index segment");
         var bits = await ReadExactlyAsync(stream, await ReadInt32Async(stream, name), name);
         var filter = OrderIdFilter.FromBinary(bits) ?? throw Damaged(name, "its order_id filter is not readable");
@@ -218,6 +218,19 @@ public static class OrderIndexSegment
         return true;
     }
 
+    /// <summary>How this build's mart columns are read from blocks of <paramref name="columns"/>; refused with the segment's name.</summary>
+    private static BlockPlan Plan(BlockColumns columns, ColumnBlockLayout layout, string name)
+    {
+        try
+        {
+            return BlockPlan.For(columns, BlockColumns.Mart, layout);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Damaged(name, e.Message);
+        }
+    }
+
     /// <summary>More bytes than any column list takes (4,096 columns of long names): a length past it is damage.</summary>
     private const int MaxColumnListBytes = 1 << 20;
 
@@ -231,7 +244,7 @@ public static class OrderIndexSegment
         {
             var columns = BlockColumns.FromBinary(list, out var used);
             if (used != list.Length) throw new InvalidDataException($"its column list holds {list.Length - used:N0} bytes past its last column");
-            return BlockPlan.For(columns, BlockColumns.Mart);
+            return Plan(columns, ColumnBlockLayout.Compact, name);
         }
         catch (InvalidDataException e)
         {
