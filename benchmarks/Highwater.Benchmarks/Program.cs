@@ -7,7 +7,7 @@ using Highwater.Benchmarks;
 //                 [--history-events-per-day=N] [--seed=42] [--duckdb-threads=0] [--data-dir=..] [--out-dir=..]
 // Internal verbs (the benchmark starts itself with them): measure <result-file> -- <command...>,
 //                 duckdb-job <files-list> <users-dir> <out-dir> <threads>, generate <landing> <users-dir>,
-//                 generate-events <landing> <shape> <events> [days]
+//                 generate-events <landing> <shape> <events> [days], generate-users <folder> [users]
 // Profiling verbs: profile-extract <landing> [max], profile-transform <staging> <users>,
 //                 profile-gate <mart-folder> [kpi-folder] [--generate[=10M]] [--contracts=dir]
 switch (args.FirstOrDefault())
@@ -21,6 +21,9 @@ switch (args.FirstOrDefault())
     case "generate-events": // <landing> <shape> <events> [days]: one shape's events, for profile-extract
         var days = args.Length > 4 ? (int)Options.Count(args[4]) : 30;
         Console.WriteLine(new DataGenerator(42, 1_000_000, ProducerShape.Named(args[2])).WriteEvents(args[1], 0, days, Options.Count(args[3]) / days));
+        return 0;
+    case "generate-users": // <folder> [users]: the user dimension the events join to (default 1M users)
+        await new DataGenerator(42, args.Length > 2 ? Options.Count(args[2]) : 1_000_000).WriteUsersAsync(args[1]);
         return 0;
     case "profile-gate":
         return await GateProfile.RunVerb(args[1..]);

@@ -24,7 +24,7 @@ internal sealed partial class TransformBatch
         // The partition is rebuilt as columns: its blocks decode straight into them, and its files are written from them.
         var rows = RentColumns();
         var kit = RentKit();
-        foreach (var b in spilled.BlocksOf(dt)) rows.AppendBlock(spilled.Read(b, ref kit.Buffer), kit.Strings);
+        foreach (var b in spilled.BlocksOf(dt)) rows.AppendBlock(spilled.Read(b, ref kit.Buffer), kit.Strings, spilled.PlanFor(BlockColumns.Mart));
         foreach (var fileBlocks in winners.GroupBy(b => b.File))
         {
             using var handle = File.OpenHandle(fileBlocks.Key, FileMode.Open, FileAccess.Read, FileShare.Read);

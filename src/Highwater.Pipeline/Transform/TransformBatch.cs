@@ -47,7 +47,7 @@ internal sealed partial class TransformBatch
         _fullRefresh = fullRefresh;
         _touched = touched;
         _planOrder = plan.Files.Select((f, i) => (f.Key, i)).ToDictionary(p => p.Key, p => p.i, StringComparer.Ordinal);
-        Spill = new PartitionedSpool.Writer(spillPath);
+        Spill = new PartitionedSpool.Writer(spillPath, BlockColumns.Mart);
     }
 
     /// <summary>Winners on their way to their partitions: one spool partition per dt.</summary>
@@ -108,7 +108,7 @@ internal sealed partial class TransformBatch
             // A block's rows are decoded and joined straight onto the candidates, then kept or dropped in place: a row
             // that only replaces an earlier candidate of its (order_id, source file) leaves a gap the next kept row closes.
             var start = fresh.Count;
-            var lines = fresh.AppendStagingBlock(staging.Read(block, ref kit.Buffer), kit.Strings);
+            var lines = fresh.AppendStagingBlock(staging.Read(block, ref kit.Buffer), kit.Strings, staging.PlanFor(BlockColumns.Events));
             Join(fresh, start, lines, contributions, sources, kit);
             var end = fresh.Count;
             // The table is megabytes: hash the block's ids first, then ask for each row's slot a few rows ahead.

@@ -173,7 +173,7 @@ public sealed class EventBlockBuilderTests : IDisposable
             i % 9 == 0 ? null : i, i % 5 == 0 ? null : i / 100m, i % 3 == 0 ? "EUR" : "USD", $"SKU-{i % 300}", "web",
             i < 30_000 ? "events/a.json" : "events/b.json", i + 1)).ToList();
         var expectedPath = Path.Combine(_dir.Path, "expected.spool");
-        using (var spool = new PartitionedSpool.Writer(expectedPath))
+        using (var spool = new PartitionedSpool.Writer(expectedPath, BlockColumns.Events))
         {
             var buffers = new Dictionary<int, List<EventRecord>>();
             var block = new ColumnBlockWriter();

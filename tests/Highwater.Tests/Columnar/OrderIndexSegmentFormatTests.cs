@@ -7,10 +7,12 @@ using Xunit;
 namespace Highwater.Tests.Columnar;
 
 /// <summary>
-/// The HWIDX003 order-index segment against its golden fixture (<c>Fixtures/order-index-hwidx003.hwidx</c>) and its
-/// written spec (docs/formats.md). A warehouse keeps its index across upgrades, so the committed file must read back to
-/// its rows for as long as HWIDX003 is read, and the writer must keep producing exactly its bytes: a change to the bytes
-/// is a new format, with a new magic, a new fixture and a new section in docs/formats.md.
+/// The HWIDX004 order-index segment against its golden fixture (<c>Fixtures/order-index-hwidx004.hwidx</c>) and its
+/// written spec (docs/formats.md), and the HWIDX003 fixture (the same rows, written by the last HWIDX003 build) read by
+/// today's reader. A warehouse keeps its index across upgrades, so a committed file must read back to its rows for as
+/// long as its version is read, and the writer must keep producing exactly the current fixture's bytes: a change to the
+/// bytes is a new format, with a new magic, a new fixture and a new section in docs/formats.md. (A new or dropped
+/// column is not: HWIDX004 carries its column list, and the fixture then keeps being read by name.)
 /// <para>
 /// The fixture is the bytes of <see cref="WriteToday"/>. To write the fixture of a new version, run this class's tests
 /// once with <c>HIGHWATER_WRITE_FIXTURE</c> set to the new file's path (the exact-bytes test writes there first).
@@ -18,7 +20,8 @@ namespace Highwater.Tests.Columnar;
 /// </summary>
 public sealed class OrderIndexSegmentFormatTests
 {
-    private const string FixtureName = "order-index-hwidx003.hwidx";
+    private const string FixtureName = "order-index-hwidx004.hwidx";
+    private const string Hwidx003Name = "order-index-hwidx003.hwidx";
     private static readonly DateTime T0 = new(2026, 1, 25, 8, 0, 0, DateTimeKind.Utc);
     private static readonly string LongId = "L-" + new string('x', 298); // 300 UTF-8 bytes: past a one-byte length
     private const string MultiByteId = "ö-€-日本-🙂"; // 2-, 3- and 4-byte UTF-8 (the last a UTF-16 surrogate pair)
@@ -71,7 +74,9 @@ public sealed class OrderIndexSegmentFormatTests
         return (s.ToArray(), blocks);
     }
 
-    private static string Fixture => Path.Combine(AppContext.BaseDirectory, "Columnar", "Fixtures", FixtureName);
+    private static string Fixture => FixturePath(FixtureName);
+
+    private static string FixturePath(string name) => Path.Combine(AppContext.BaseDirectory, "Columnar", "Fixtures", name);
 
     /// <summary>Equal rows, and equal in what record equality does not compare: each DateTime's kind and each decimal's scale.</summary>
     private static void AssertSameRows(List<MartRecord> expected, List<MartRecord> actual)
@@ -88,12 +93,14 @@ public sealed class OrderIndexSegmentFormatTests
 
     private static int[]? Bits(decimal? d) => d is { } v ? decimal.GetBits(v) : null;
 
-    [Fact]
-    public async Task The_committed_HWIDX003_fixture_reads_back_to_its_rows()
+    [Theory]
+    [InlineData(FixtureName)]
+    [InlineData(Hwidx003Name)]
+    public async Task The_committed_fixture_reads_back_to_its_rows(string name)
     {
         var read = new List<MartRecord>();
-        await using (var s = File.OpenRead(Fixture))
-            Assert.True(await OrderIndexSegment.ReadAsync(s, FixtureName, read, keep: null, wanted: null));
+        await using (var s = File.OpenRead(FixturePath(name)))
+            Assert.True(await OrderIndexSegment.ReadAsync(s, name, read, keep: null, wanted: null));
 
         AssertSameRows(Rows(), read);
     }
@@ -111,23 +118,26 @@ public sealed class OrderIndexSegmentFormatTests
             "A change to the bytes is a new segment format: a new magic, a new fixture and its section in docs/formats.md.");
     }
 
-    /// <summary>The facts docs/formats.md states about the segment's frame, checked on the fixture's bytes.</summary>
-    [Fact]
-    public void The_fixture_frame_is_as_docs_formats_md_states()
+    /// <summary>The facts docs/formats.md states about the segment's frame, checked on the fixtures' bytes.</summary>
+    [Theory]
+    [InlineData(FixtureName, "HWIDX004")]
+    [InlineData(Hwidx003Name, "HWIDX003")]
+    public void The_fixture_frame_is_as_docs_formats_md_states(string name, string magic)
     {
-        var bytes = File.ReadAllBytes(Fixture);
+        var bytes = File.ReadAllBytes(FixturePath(name));
         var (_, written) = WriteToday();
 
-        var (filterLength, w, blocks) = SpecFrame(bytes, "HWIDX003");
+        var (at, filterLength, w, blocks) = SpecFrame(bytes, magic);
         // The filter: stored probes 8 | 0x100 (blocked), W = 8 * max(1, ceil(rows * 24 / 512)): 13 rows are 312 bits, one block.
-        Assert.Equal(8 | 0x100, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)));
+        Assert.Equal(8 | 0x100, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at)));
         Assert.Equal(8, w);
         Assert.Equal(8 + 8 * w, filterLength);
 
         // Two blocks (one per group), each starting with its int32 row count; the tagged group's block is reported where it is.
         Assert.Equal([8, 5], blocks.Select(b => BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(b.Offset))));
         var tagged = Assert.Single(written);
-        Assert.Equal((blocks[1].Offset, blocks[1].Length, 5), ((int)tagged.Offset, tagged.Length, tagged.Rows));
+        Assert.Equal((blocks[1].Length, 5), (tagged.Length, tagged.Rows));
+        if (name == FixtureName) Assert.Equal(blocks[1].Offset, (int)tagged.Offset); // HWIDX003 had no column list before the filter
 
         // order_id's form byte follows the row count: 1 (one-byte lengths) in block 1, 0 (four-byte lengths) in block 2.
         Assert.Equal(1, bytes[blocks[0].Offset + 4]);
@@ -139,7 +149,7 @@ public sealed class OrderIndexSegmentFormatTests
         AssertSameRows(rows.Skip(8).ToList(), SpecBlock.Decode(bytes.AsSpan(blocks[1].Offset, blocks[1].Length), wide: false));
 
         // The filter's bits, by the spec's hash: every non-null order_id's 8 probes are set in its block.
-        var words = Enumerable.Range(0, w).Select(i => BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(20 + 8 * i))).ToArray();
+        var words = Enumerable.Range(0, w).Select(i => BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(at + 8 + 8 * i))).ToArray();
         foreach (var id in rows.Select(r => r.OrderId).OfType<string>())
             Assert.All(SpecProbes(id, w), bit => Assert.True((words[bit >> 6] & 1UL << (bit & 63)) != 0, $"probe bit {bit} of \"{id}\" is not set"));
         // The filter holds the ids and nothing else: with so few ids in 512 bits, the set bits are exactly their probes.
@@ -148,16 +158,42 @@ public sealed class OrderIndexSegmentFormatTests
     }
 
     /// <summary>
-    /// The frame docs/formats.md states, walked on a segment's bytes: the magic, int32 filter length F, F bytes of filter
-    /// (int32 stored probes, int32 word count W, W words), blocks as int32 length L then L bytes, int32 -1, the magic again.
+    /// The frame docs/formats.md states, walked on a segment's bytes: the magic; in HWIDX004 the column list (int32 length
+    /// K, then K bytes: int32 C, per column a u8 kind, int32 name length, UTF-8 name), which must be sales_mart's 14 columns
+    /// with the kinds the column block table gives; int32 filter length F, F bytes of filter (int32 stored probes, int32
+    /// word count W, W words), blocks as int32 length L then L bytes, int32 -1, the magic again. Returns where the filter's
+    /// bytes start.
     /// </summary>
-    private static (int FilterLength, int Words, List<(int Offset, int Length)> Blocks) SpecFrame(byte[] bytes, string magic)
+    private static (int FilterAt, int FilterLength, int Words, List<(int Offset, int Length)> Blocks) SpecFrame(byte[] bytes, string magic)
     {
         Assert.Equal(magic, Encoding.ASCII.GetString(bytes, 0, 8));
-        var f = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8));
-        var w = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(16));
+        var at = 8;
+        if (magic == "HWIDX004")
+        {
+            var k = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at));
+            var list = bytes.AsSpan(at + 4, k);
+            var columns = new List<(byte Kind, string Name)>();
+            var c = BinaryPrimitives.ReadInt32LittleEndian(list);
+            var p = 4;
+            for (var i = 0; i < c; i++)
+            {
+                var kind = list[p];
+                var n = BinaryPrimitives.ReadInt32LittleEndian(list[(p + 1)..]);
+                columns.Add((kind, Encoding.UTF8.GetString(list.Slice(p + 5, n))));
+                p += 5 + n;
+            }
+            Assert.Equal(k, p); // the list ends with its last column
+            // Kinds: 1 plain string, 2 dictionary string, 3 int64, 4 timestamp, 5 nullable timestamp, 6 nullable int32, 7 nullable decimal.
+            Assert.Equal([(1, "order_id"), (3, "user_id"), (4, "event_ts"), (4, "arrival_ts"), (6, "qty"), (7, "unit_price"),
+                (7, "total_price"), (2, "currency"), (2, "sku"), (2, "channel"), (2, "country"), (2, "segment"), (5, "signup_date"),
+                (2, "source_key")], columns.Select(x => ((int)x.Kind, x.Name)));
+            at += 4 + k;
+        }
+        var filterAt = at + 4;
+        var f = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at));
+        var w = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(filterAt + 4));
         Assert.Equal(8 + 8 * w, f);
-        var at = 12 + f;
+        at = filterAt + f;
         var blocks = new List<(int Offset, int Length)>();
         int length;
         while ((length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at))) != -1)
@@ -168,7 +204,7 @@ public sealed class OrderIndexSegmentFormatTests
         }
         Assert.Equal(bytes.Length - 12, at); // the -1, then the closing magic, then the end of the file
         Assert.Equal(magic, Encoding.ASCII.GetString(bytes, bytes.Length - 8, 8));
-        return (f, w, blocks);
+        return (filterAt, f, w, blocks);
     }
 
     /// <summary>The HWIDX002 fixture (wide blocks) read by the spec alone, to the rows it was written from.</summary>
@@ -177,10 +213,10 @@ public sealed class OrderIndexSegmentFormatTests
     {
         var bytes = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Columnar", "Fixtures", "order-index-hwidx002.hwidx"));
 
-        var (_, w, blocks) = SpecFrame(bytes, "HWIDX002");
+        var (at, _, w, blocks) = SpecFrame(bytes, "HWIDX002");
 
         // A blocked filter for 700 rows: 16,800 bits in 33 blocks of 512.
-        Assert.Equal(8 | 0x100, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)));
+        Assert.Equal(8 | 0x100, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at)));
         Assert.Equal(8 * 33, w);
         var read = blocks.SelectMany(b => SpecBlock.Decode(bytes.AsSpan(b.Offset, b.Length), wide: true)).ToList();
         AssertSameRows(OrderIndexFixtureTests.FixtureRows(), read);
@@ -211,7 +247,7 @@ public sealed class OrderIndexSegmentFormatTests
         return k;
     }
 
-    /// <summary>A reader of one HWIDX003 (compact) mart block written from docs/formats.md, sharing no code with the writer.</summary>
+    /// <summary>A reader of one HWIDX004/HWIDX003 (compact) mart block written from docs/formats.md, sharing no code with the writer.</summary>
     private ref struct SpecBlock(ReadOnlySpan<byte> bytes)
     {
         private readonly ReadOnlySpan<byte> _bytes = bytes;

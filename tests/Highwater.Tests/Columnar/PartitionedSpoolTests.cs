@@ -23,7 +23,7 @@ public sealed class PartitionedSpoolTests : IDisposable
     private static void WriteOneEventSpool(string path, string partition, string orderId, bool complete = true)
     {
         var block = new ColumnBlockWriter();
-        using var w = new PartitionedSpool.Writer(path);
+        using var w = new PartitionedSpool.Writer(path, BlockColumns.Events);
         Rows(new EventRecord(orderId, 1, T, T, 1, 1m, "EUR", "S", "web", "k", 1)).Encode(block);
         w.Append(partition, block.Written, 1);
         if (complete) w.Complete();
@@ -55,7 +55,7 @@ public sealed class PartitionedSpoolTests : IDisposable
     {
         var path = Path.Combine(_dir.Path, "s.spool");
         var block = new ColumnBlockWriter();
-        using (var w = new PartitionedSpool.Writer(path))
+        using (var w = new PartitionedSpool.Writer(path, BlockColumns.Events))
         {
             foreach (var (partition, id) in new[] { ("07", "a"), ("03", "b"), ("07", "c"), ("unkeyed", "d") })
             {
@@ -85,13 +85,15 @@ public sealed class PartitionedSpoolTests : IDisposable
         Assert.Equal(["a"], EventStagingReader.ReadPartition(r, "01", new StringPool()).Select(c => c.OrderId[0]).ToList());
     }
 
-    [Fact]
-    public void A_spool_of_the_earlier_wide_layout_is_refused_as_an_earlier_versions_with_its_path()
+    [Theory]
+    [InlineData("HWSPOOL1")] // wide blocks
+    [InlineData("HWSPOOL2")] // compact blocks without a column list
+    public void A_spool_of_an_earlier_version_is_refused_as_such_with_its_path(string magic)
     {
         var path = Path.Combine(_dir.Path, "old.spool");
         WriteOneEventSpool(path, "01", "a");
         var bytes = File.ReadAllBytes(path);
-        "HWSPOOL1"u8.CopyTo(bytes.AsSpan(bytes.Length - 8)); // the trailer an earlier version wrote
+        System.Text.Encoding.ASCII.GetBytes(magic).CopyTo(bytes.AsSpan(bytes.Length - 8)); // the trailer an earlier version wrote
         File.WriteAllBytes(path, bytes);
 
         var e = Assert.Throws<InvalidDataException>(() => PartitionedSpool.Reader.Open(path));

@@ -10,11 +10,15 @@ namespace Highwater.Pipeline.Core.Index;
 /// (<see cref="MartRowBlock"/>), not Parquet. The index is internal state that only Highwater reads, whole or
 /// not at all, so it does not need Parquet's encodings and statistics: writing 10M candidates as Parquet cost
 /// about as much as writing the mart itself. Layout:
-/// <c>HWIDX003</c>, the <see cref="OrderIdFilter"/> (int32 length, then its binary form, <see cref="OrderIdFilter.ToBinary"/>),
-/// the blocks (each an int32 byte length, then the block, <see cref="ColumnBlockLayout.Compact"/>), an int32 -1, and
-/// <c>HWIDX003</c> again; a file without the closing magic was cut short and is refused with its name. Segments written by
-/// earlier versions are still read: <c>HWIDX002</c> (the same, with <see cref="ColumnBlockLayout.Wide"/> blocks; a fixture
-/// beside the tests keeps one) and Parquet files (<see cref="MartPartitionFile"/> with the filter in the footer).
+/// <c>HWIDX004</c>, the blocks' column list (int32 length, then its binary form, <see cref="BlockColumns.ToBinary"/>), the
+/// <see cref="OrderIdFilter"/> (int32 length, then its binary form, <see cref="OrderIdFilter.ToBinary"/>), the blocks (each an
+/// int32 byte length, then the block, <see cref="ColumnBlockLayout.Compact"/>), an int32 -1, and <c>HWIDX004</c> again; a
+/// file without the closing magic was cut short and is refused with its name. The reader takes the mart's columns from the
+/// blocks by name (<see cref="BlockPlan"/>), so a segment written with more, fewer or reordered columns reads without a new
+/// version. Segments written by earlier versions are still read, with the column list they were all written with
+/// (<see cref="FixedColumns"/>): <c>HWIDX003</c> (no column list), <c>HWIDX002</c> (the same, with
+/// <see cref="ColumnBlockLayout.Wide"/> blocks; fixtures beside the tests keep one of each) and Parquet files
+/// (<see cref="MartPartitionFile"/> with the filter in the footer).
 /// </summary>
 public static class OrderIndexSegment
 {
@@ -22,8 +26,22 @@ public static class OrderIndexSegment
 
     /// <summary>The file extension of a segment (Parquet segments of earlier versions end in .parquet).</summary>
     public const string Extension = ".hwidx";
-    private static ReadOnlySpan<byte> Magic => "HWIDX003"u8;
+    private static ReadOnlySpan<byte> Magic => "HWIDX004"u8;
+    private static ReadOnlySpan<byte> FixedMagic => "HWIDX003"u8;
     private static ReadOnlySpan<byte> WideMagic => "HWIDX002"u8;
+
+    /// <summary>
+    /// The columns of every <c>HWIDX003</c> and <c>HWIDX002</c> block, which carry no list of their own: sales_mart's 14
+    /// columns as those versions wrote them. A fact of those formats, so it is spelled out here and never follows the schema.
+    /// </summary>
+    internal static readonly BlockColumns FixedColumns = new([
+        new("order_id", ColumnKind.PlainString), new("user_id", ColumnKind.Int64), new("event_ts", ColumnKind.Timestamp),
+        new("arrival_ts", ColumnKind.Timestamp), new("qty", ColumnKind.NullableInt32), new("unit_price", ColumnKind.NullableDecimal),
+        new("total_price", ColumnKind.NullableDecimal), new("currency", ColumnKind.DictionaryString),
+        new("sku", ColumnKind.DictionaryString), new("channel", ColumnKind.DictionaryString),
+        new("country", ColumnKind.DictionaryString), new("segment", ColumnKind.DictionaryString),
+        new("signup_date", ColumnKind.NullableTimestamp), new("source_key", ColumnKind.DictionaryString),
+    ]);
 
     /// <summary>Writes the segment (synchronously: segments are written to local work-area files).</summary>
     public static void Write(Stream stream, List<MartRecord> rows) =>
@@ -58,7 +76,7 @@ public static class OrderIndexSegment
         var filter = OrderIdFilter.For(rows.Count);
         foreach (ref readonly var row in all)
             if (row.OrderId is { } id) filter.Add(id);
-        return WriteBlocks(stream, filter, groups, positions =>
+        return WriteBlocks(stream, BlockColumns.Mart, filter, groups, positions =>
         {
             codec.Encode(block, rows, positions);
             return block.Written;
@@ -76,14 +94,14 @@ public static class OrderIndexSegment
         var filter = OrderIdFilter.For(rows.Count);
         for (var i = 0; i < rows.Count; i++)
             if (!rows.OrderId.IsNull(i)) filter.Add(rows.OrderId[i]);
-        return WriteBlocks(stream, filter, groups, positions =>
+        return WriteBlocks(stream, BlockColumns.Mart, filter, groups, positions =>
         {
             codec.Encode(block, rows, positions);
             return block.Written;
         });
     }
 
-    private delegate ReadOnlySpan<byte> BlockEncoder(ReadOnlySpan<int> positions);
+    internal delegate ReadOnlySpan<byte> BlockEncoder(ReadOnlySpan<int> positions);
 
     private static void CheckGroups(IReadOnlyList<RowGroup> groups, int rows)
     {
@@ -92,10 +110,17 @@ public static class OrderIndexSegment
             throw new ArgumentException($"the groups hold {positions:N0} positions for {rows:N0} rows", nameof(groups));
     }
 
-    /// <summary>The segment around its filter: each group's rows in blocks of their own, encoded by <paramref name="encode"/>.</summary>
-    private static List<WrittenBlock> WriteBlocks(Stream stream, OrderIdFilter filter, IReadOnlyList<RowGroup> groups, BlockEncoder encode)
+    /// <summary>
+    /// The segment around its column list and filter: each group's rows in blocks of their own, encoded by
+    /// <paramref name="encode"/> with the columns <paramref name="columns"/> lists.
+    /// </summary>
+    internal static List<WrittenBlock> WriteBlocks(Stream stream, BlockColumns columns, OrderIdFilter filter, IReadOnlyList<RowGroup> groups,
+        BlockEncoder encode)
     {
         stream.Write(Magic);
+        var list = columns.ToBinary();
+        WriteInt32(stream, list.Length);
+        stream.Write(list);
         var bits = filter.ToBinary();
         WriteInt32(stream, bits.Length);
         stream.Write(bits);
@@ -115,13 +140,16 @@ public static class OrderIndexSegment
         return written;
     }
 
-    /// <summary>Decodes one block of a segment (read whole, or one that <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup})"/> reported).</summary>
+    /// <summary>
+    /// Decodes one block of a segment (read whole, or one that <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup})"/>
+    /// reported), as <paramref name="plan"/> says (this build's blocks when null).
+    /// </summary>
     public static void DecodeBlock(ReadOnlySpan<byte> block, MartRowBlock codec, StringPool pool, List<MartRecord> into, string name,
-        ColumnBlockLayout layout = ColumnBlockLayout.Compact)
+        BlockPlan? plan = null)
     {
         try
         {
-            codec.Decode(block, pool, into, layout);
+            codec.Decode(block, pool, into, plan);
         }
         catch (InvalidDataException e)
         {
@@ -129,7 +157,7 @@ public static class OrderIndexSegment
         }
     }
 
-    /// <summary>As <see cref="DecodeBlock(ReadOnlySpan{byte}, MartRowBlock, StringPool, List{MartRecord}, string)"/>, into a partition's columns.</summary>
+    /// <summary>As <see cref="DecodeBlock(ReadOnlySpan{byte}, MartRowBlock, StringPool, List{MartRecord}, string, BlockPlan)"/> of this build's blocks, into a partition's columns.</summary>
     internal static void DecodeBlock(ReadOnlySpan<byte> block, PartitionColumns into, StringPool pool, string name)
     {
         try
@@ -153,8 +181,9 @@ public static class OrderIndexSegment
         IReadOnlyCollection<string>? wanted)
     {
         var magic = await ReadExactlyAsync(stream, Magic.Length, name);
-        var layout = magic.AsSpan().SequenceEqual(Magic) ? ColumnBlockLayout.Compact
-            : magic.AsSpan().SequenceEqual(WideMagic) ? ColumnBlockLayout.Wide
+        var plan = magic.AsSpan().SequenceEqual(Magic) ? await ReadColumnsAsync(stream, name)
+            : magic.AsSpan().SequenceEqual(FixedMagic) ? Plan(FixedColumns, ColumnBlockLayout.Compact, name)
+            : magic.AsSpan().SequenceEqual(WideMagic) ? Plan(FixedColumns, ColumnBlockLayout.Wide, name)
             : throw Damaged(name, "it does not start like an order-index segment");
         var bits = await ReadExactlyAsync(stream, await ReadInt32Async(stream, name), name);
         var filter = OrderIdFilter.FromBinary(bits) ?? throw Damaged(name, "its order_id filter is not readable");
@@ -173,7 +202,7 @@ public static class OrderIndexSegment
             try
             {
                 await ReadExactlyAsync(stream, bytes.AsMemory(0, length), name);
-                DecodeBlock(bytes.AsSpan(0, length), codec, pool, rows, name, layout);
+                DecodeBlock(bytes.AsSpan(0, length), codec, pool, rows, name, plan);
             }
             finally
             {
@@ -187,6 +216,40 @@ public static class OrderIndexSegment
         if (!(await ReadExactlyAsync(stream, Magic.Length, name)).AsSpan().SequenceEqual(magic))
             throw Damaged(name, "it does not end with the closing mark (it was cut short)");
         return true;
+    }
+
+    /// <summary>How this build's mart columns are read from blocks of <paramref name="columns"/>; refused with the segment's name.</summary>
+    private static BlockPlan Plan(BlockColumns columns, ColumnBlockLayout layout, string name)
+    {
+        try
+        {
+            return BlockPlan.For(columns, BlockColumns.Mart, layout);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Damaged(name, e.Message);
+        }
+    }
+
+    /// <summary>More bytes than any column list takes (4,096 columns of long names): a length past it is damage.</summary>
+    private const int MaxColumnListBytes = 1 << 20;
+
+    /// <summary>An <c>HWIDX004</c> segment's column list, planned onto this build's mart columns.</summary>
+    private static async Task<BlockPlan> ReadColumnsAsync(Stream stream, string name)
+    {
+        var length = await ReadInt32Async(stream, name);
+        if (length is < 4 or > MaxColumnListBytes) throw Damaged(name, $"its column list is said to be {length:N0} bytes");
+        var list = await ReadExactlyAsync(stream, length, name);
+        try
+        {
+            var columns = BlockColumns.FromBinary(list, out var used);
+            if (used != list.Length) throw new InvalidDataException($"its column list holds {list.Length - used:N0} bytes past its last column");
+            return Plan(columns, ColumnBlockLayout.Compact, name);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Damaged(name, e.Message);
+        }
     }
 
     private static void WriteInt32(Stream stream, int value)

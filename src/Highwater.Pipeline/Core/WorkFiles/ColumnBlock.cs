@@ -29,7 +29,7 @@ public enum ColumnBlockLayout
     Wide = 1,
 
     /// <summary>
-    /// The layout written now (spool <c>HWSPOOL2</c>, segments <c>HWIDX003</c>): one byte where a value fits it — the
+    /// The layout written now (spools <c>HWSPOOL2</c> and <c>HWSPOOL3</c>, segments <c>HWIDX003</c> and <c>HWIDX004</c>): one byte where a value fits it — the
     /// row ids of a dictionary of at most 255 values (its size says which), and, when a leading form byte says every
     /// value of the column fits, order_id lengths below 255 and quantities of 0 to 255: a mart row and a staged event
     /// shrink by their one-byte fields' spare bytes. Money and dates stay at full width: making money 64-bit integers
@@ -40,7 +40,8 @@ public enum ColumnBlockLayout
 
 /// <summary>
 /// The encoding of one block of a <see cref="PartitionedSpool"/> or an order-index segment: a row count, then one
-/// column after another, as little-endian values (<see cref="ColumnBlockLayout.Compact"/>). It exists because the work
+/// column after another (in the order of the file's <see cref="BlockColumns"/>), as little-endian values
+/// (<see cref="ColumnBlockLayout.Compact"/>); one method per <see cref="ColumnKind"/>. It exists because the work
 /// area's intermediate batches (staged events, Transform's spill) are written once and read once on the same machine,
 /// and the order index only by Highwater, so they need no compression and no statistics — only to be cheap and small:
 /// a fixed-width column is one copy, a nullable one a presence byte per row plus the values, and a string column either
@@ -301,173 +302,6 @@ public sealed class ColumnBlockWriter : IColumnCodec
             Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + bytes));
         var span = _buffer.AsSpan(_length, bytes);
         _length += bytes;
-        return span;
-    }
-}
-
-/// <summary>Reads a block written by <see cref="ColumnBlockWriter"/>, column by column, in the order written.</summary>
-public ref struct ColumnBlockReader : IColumnCodec
-{
-    private readonly ReadOnlySpan<byte> _block;
-    private readonly StringPool _pool;
-    private readonly bool _compact;
-    private int _at;
-
-    /// <param name="pool">Interns dictionary values across blocks, so a value read in every block is one string.</param>
-    /// <param name="layout">The layout the block was written in (<see cref="ColumnBlockLayout.Compact"/> unless it comes from an earlier version's file).</param>
-    public ColumnBlockReader(ReadOnlySpan<byte> block, StringPool pool, ColumnBlockLayout layout = ColumnBlockLayout.Compact)
-    {
-        _block = block;
-        _pool = pool;
-        _compact = layout == ColumnBlockLayout.Compact;
-        Rows = Int32();
-        if (Rows < 0) throw new InvalidDataException($"a spool block says it holds {Rows} rows: the work area is damaged; run the stage that wrote it again.");
-    }
-
-    public int Rows { get; }
-
-    public void Int64s(Span<long> into) => Raw(MemoryMarshal.AsBytes(into));
-
-    public void DateTimes(Span<DateTime> into) => Raw(MemoryMarshal.AsBytes(into));
-
-    public void NullableInt32s(Span<int?> into)
-    {
-        var n = into.Length;
-        if (Form() == ColumnBlockWriter.NarrowForm)
-        {
-            var narrow = Take(n * 2);
-            for (var i = 0; i < n; i++) into[i] = narrow[i] != 0 ? narrow[n + i] : null;
-            return;
-        }
-        var span = Take(n * 5);
-        for (var i = 0; i < n; i++)
-            into[i] = span[i] != 0 ? BinaryPrimitives.ReadInt32LittleEndian(span[(n + i * 4)..]) : null;
-    }
-
-    public void NullableDecimals(Span<decimal?> into)
-    {
-        var span = Take(into.Length * 17);
-        for (var i = 0; i < into.Length; i++)
-            into[i] = span[i] != 0 ? MemoryMarshal.Read<decimal>(span[(into.Length + i * 16)..]) : null;
-    }
-
-    public void NullableDateTimes(Span<DateTime?> into)
-    {
-        var span = Take(into.Length * 9);
-        for (var i = 0; i < into.Length; i++)
-            into[i] = span[i] != 0 ? MemoryMarshal.Read<DateTime>(span[(into.Length + i * 8)..]) : null;
-    }
-
-    public void DictionaryStrings(Span<string?> into)
-    {
-        var count = DictionaryCount();
-        var values = new string[count];
-        for (var i = 0; i < count; i++) values[i] = _pool.Get(DictionaryValue());
-        MapRowIds<string?>(count, values, none: null, into);
-    }
-
-    /// <summary>The form byte of a compact column (the wide form in a <see cref="ColumnBlockLayout.Wide"/> block, which has none).</summary>
-    private byte Form()
-    {
-        if (!_compact) return ColumnBlockWriter.WideForm;
-        var form = Take(1)[0];
-        if (form > ColumnBlockWriter.NarrowForm)
-            throw new InvalidDataException($"a spool block's column has form {form}: the work area is damaged; run the stage that wrote it again.");
-        return form;
-    }
-
-    /// <summary>
-    /// A <see cref="DictionaryStrings(Span{string})"/> column read in parts, without making its strings: the number of
-    /// its values, then each value's UTF-8 (<see cref="DictionaryValue"/>), then the rows' ids (<see cref="DictionaryRowIds"/>).
-    /// </summary>
-    internal int DictionaryCount()
-    {
-        var count = Int32();
-        if (count < 0) throw new InvalidDataException($"a spool block's dictionary says it holds {count} values: the work area is damaged; run the stage that wrote it again.");
-        return count;
-    }
-
-    /// <summary>The next dictionary value's UTF-8 (see <see cref="DictionaryCount"/>).</summary>
-    internal ReadOnlySpan<byte> DictionaryValue() => Take(Int32());
-
-    /// <summary>
-    /// The rows' ids into the dictionary of <paramref name="count"/> values just read, each mapped through
-    /// <paramref name="map"/> (-1 for null) into <paramref name="into"/>.
-    /// </summary>
-    /// <exception cref="InvalidDataException">A row points outside the dictionary.</exception>
-    internal void DictionaryRowIds(int count, scoped ReadOnlySpan<int> map, scoped Span<int> into) => MapRowIds(count, map, none: -1, into);
-
-    /// <summary>
-    /// The rows' ids into the dictionary of <paramref name="count"/> values just read, in the width the dictionary's size
-    /// says, each as its entry of <paramref name="map"/> (one per value) or <paramref name="none"/> for null.
-    /// </summary>
-    private void MapRowIds<T>(int count, scoped ReadOnlySpan<T> map, T none, scoped Span<T> into)
-    {
-        if (_compact && count <= ColumnBlockWriter.NarrowDictionary)
-        {
-            var narrow = Take(into.Length);
-            for (var i = 0; i < into.Length; i++)
-            {
-                var id = narrow[i] - 1;
-                if (id < 0) into[i] = none;
-                else if (id < map.Length) into[i] = map[id];
-                else throw OutsideDictionary(id, map.Length);
-            }
-            return;
-        }
-        var ids = MemoryMarshal.Cast<byte, int>(Take(into.Length * 4));
-        for (var i = 0; i < into.Length; i++)
-        {
-            var id = ids[i];
-            if (id < 0) into[i] = none;
-            else if ((uint)id < (uint)map.Length) into[i] = map[id];
-            else throw OutsideDictionary(id, map.Length);
-        }
-    }
-
-    private static InvalidDataException OutsideDictionary(int id, int count) =>
-        new($"a spool block's row points at dictionary value {id} of {count}: the work area is damaged; run the stage that wrote it again.");
-
-    /// <summary>A <see cref="PlainStrings"/> column of <paramref name="rows"/> rows, appended to <paramref name="into"/> as its UTF-8 bytes.</summary>
-    internal void PlainUtf8(int rows, Utf8Column into)
-    {
-        var narrow = Form() == ColumnBlockWriter.NarrowForm;
-        for (var i = 0; i < rows; i++)
-        {
-            var n = PlainLength(narrow);
-            if (n < 0) into.AddNull();
-            else into.Add(Take(n));
-        }
-    }
-
-    public void PlainStrings(Span<string?> into)
-    {
-        var narrow = Form() == ColumnBlockWriter.NarrowForm;
-        for (var i = 0; i < into.Length; i++)
-        {
-            var n = PlainLength(narrow);
-            into[i] = n < 0 ? null : Encoding.UTF8.GetString(Take(n));
-        }
-    }
-
-    /// <summary>A plain string's length, in one byte or four as the column's form says; -1 for null.</summary>
-    private int PlainLength(bool narrow)
-    {
-        if (!narrow) return Int32();
-        int n = Take(1)[0];
-        return n == ColumnBlockWriter.NarrowLength ? -1 : n;
-    }
-
-    private int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
-
-    private void Raw(Span<byte> into) => Take(into.Length).CopyTo(into);
-
-    private ReadOnlySpan<byte> Take(int bytes)
-    {
-        if (bytes < 0 || _at + bytes > _block.Length)
-            throw new InvalidDataException($"a spool block ends early (wanted {bytes:N0} bytes at offset {_at:N0} of {_block.Length:N0}): the work area is damaged; run the stage that wrote it again.");
-        var span = _block.Slice(_at, bytes);
-        _at += bytes;
         return span;
     }
 }

@@ -91,10 +91,13 @@ public sealed class EventColumns
         Columns(ref block, Count);
     }
 
-    /// <summary>Replaces the rows with a block written by <see cref="Encode"/>; the buffers grow when the block is larger.</summary>
-    public static EventColumns Decode(ReadOnlySpan<byte> bytes, StringPool pool, EventColumns? reuse = null)
+    /// <summary>
+    /// Replaces the rows with a block written by <see cref="Encode"/> (or, as <paramref name="plan"/> says, of another column
+    /// list); the buffers grow when the block is larger.
+    /// </summary>
+    public static EventColumns Decode(ReadOnlySpan<byte> bytes, StringPool pool, EventColumns? reuse = null, BlockPlan? plan = null)
     {
-        var block = new ColumnBlockReader(bytes, pool);
+        var block = new ColumnBlockReader(bytes, pool, plan ?? BlockPlan.Events);
         var n = block.Rows;
         var c = reuse is { } r && r.Capacity >= n ? r : new EventColumns(Math.Max(n, 1));
         c.Clear();
@@ -103,7 +106,7 @@ public sealed class EventColumns
         return c;
     }
 
-    /// <summary>The staged columns, in schema order, for a block codec to write or read.</summary>
+    /// <summary>The staged columns, in the order of <see cref="BlockColumns.Events"/>, for a block codec to write or read.</summary>
     private void Columns<TCodec>(ref TCodec codec, int n) where TCodec : IColumnCodec, allows ref struct
     {
         codec.PlainStrings(OrderId.AsSpan(0, n));

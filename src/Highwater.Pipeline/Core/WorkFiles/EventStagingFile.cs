@@ -27,7 +27,7 @@ public sealed class EventStagingWriter : IDisposable
     public long RowsWritten { get; private set; }
 
     /// <summary>A writer of the staging file at <paramref name="path"/>; its blocks (~0.7 MB) are written unbuffered.</summary>
-    public static EventStagingWriter Create(string path) => new(new PartitionedSpool.Writer(path, bufferBytes: 0));
+    public static EventStagingWriter Create(string path) => new(new PartitionedSpool.Writer(path, BlockColumns.Events, bufferBytes: 0));
 
     public static string PartitionOf(int bucket) => bucket < 0 ? Unkeyed : OrderBuckets.Name(bucket);
 
@@ -342,9 +342,10 @@ public static class EventStagingReader
     {
         var buffer = Array.Empty<byte>();
         EventColumns? rows = null;
+        var plan = spool.PlanFor(BlockColumns.Events);
         foreach (var block in spool.BlocksOf(partition))
         {
-            rows = EventColumns.Decode(spool.Read(block, ref buffer), pool, rows);
+            rows = EventColumns.Decode(spool.Read(block, ref buffer), pool, rows, plan);
             yield return rows;
         }
     }

@@ -83,7 +83,7 @@ internal sealed class MartColumns
                 Currency[i], Sku[i], Channel[i], Country[i], Segment[i], SignupDate[i], SourceKey[i]!));
     }
 
-    /// <summary>The mart's columns, in schema order, for a block codec to write or read.</summary>
+    /// <summary>The mart's columns, in the order of <see cref="BlockColumns.Mart"/>, for a block codec to write or read.</summary>
     public void Columns<TCodec>(ref TCodec codec, int n) where TCodec : IColumnCodec, allows ref struct
     {
         codec.PlainStrings(OrderId.AsSpan(0, n));

@@ -3,7 +3,7 @@ using Highwater.Pipeline.Core.Schema;
 namespace Highwater.Pipeline.Core.WorkFiles;
 
 /// <summary>
-/// sales_mart rows as one <see cref="PartitionedSpool"/> block (the mart's columns in schema order): how
+/// sales_mart rows as one <see cref="PartitionedSpool"/> block (<see cref="BlockColumns.Mart"/>): how
 /// Transform spills the winners it finds bucket by bucket to the partitions they belong to, so that each
 /// partition is then rebuilt from its own rows only.
 /// </summary>
@@ -48,10 +48,13 @@ public sealed class MartRowBlock
         block.DictionaryIds(PartitionColumns.Gather(rows.SourceKey, positions, c.Ids), rows.SourceKeyValues.Entries, rows.SourceKeyUtf8);
     }
 
-    /// <summary>Appends the rows of a block written by <see cref="Encode"/> (or, in <paramref name="layout"/>, by an earlier version) to <paramref name="into"/>.</summary>
-    public void Decode(ReadOnlySpan<byte> bytes, StringPool pool, List<MartRecord> into, ColumnBlockLayout layout = ColumnBlockLayout.Compact)
+    /// <summary>
+    /// Appends the rows of a block written by <see cref="Encode"/> (or, as <paramref name="plan"/> says, of another column
+    /// list or layout) to <paramref name="into"/>.
+    /// </summary>
+    public void Decode(ReadOnlySpan<byte> bytes, StringPool pool, List<MartRecord> into, BlockPlan? plan = null)
     {
-        var block = new ColumnBlockReader(bytes, pool, layout);
+        var block = new ColumnBlockReader(bytes, pool, plan ?? BlockPlan.Mart);
         var n = block.Rows;
         _columns.Ensure(n);
         _columns.Columns(ref block, n);

@@ -70,13 +70,14 @@ internal sealed class PartitionColumns
     }
 
     /// <summary>
-    /// Appends the rows of a block written by <see cref="MartRowBlock.Encode"/> (the mart's columns in schema order, see
-    /// <see cref="MartColumns.Columns{TCodec}"/>); <paramref name="pool"/> interns the blocks' dictionary values.
+    /// Appends the rows of a block written by <see cref="MartRowBlock.Encode"/> (<see cref="BlockColumns.Mart"/>, asked for
+    /// in that order, see <see cref="MartColumns.Columns{TCodec}"/>); <paramref name="pool"/> interns the blocks' dictionary values.
     /// </summary>
+    /// <param name="plan">Where the mart's columns are in the block (this build's own blocks when null).</param>
     /// <exception cref="InvalidDataException">The block is cut short or an id points outside its dictionary.</exception>
-    public void AppendBlock(ReadOnlySpan<byte> bytes, StringPool pool)
+    public void AppendBlock(ReadOnlySpan<byte> bytes, StringPool pool, BlockPlan? plan = null)
     {
-        var block = Begin(bytes, pool, out var at, out var n);
+        var block = Begin(bytes, pool, plan ?? BlockPlan.Mart, out var at, out var n);
         block.PlainUtf8(n, OrderId);
         block.Int64s(UserId.AsSpan(at, n));
         block.DateTimes(EventTs.AsSpan(at, n));
@@ -99,10 +100,11 @@ internal sealed class PartitionColumns
     /// user columns and total_price are left to the join (<see cref="SetUserStrings"/>). Returns the rows' source lines,
     /// valid until the next call.
     /// </summary>
+    /// <param name="plan">Where the staged columns are in the block (this build's own blocks when null).</param>
     /// <exception cref="InvalidDataException">The block is cut short or an id points outside its dictionary.</exception>
-    public ReadOnlySpan<long> AppendStagingBlock(ReadOnlySpan<byte> bytes, StringPool pool)
+    public ReadOnlySpan<long> AppendStagingBlock(ReadOnlySpan<byte> bytes, StringPool pool, BlockPlan? plan = null)
     {
-        var block = Begin(bytes, pool, out var at, out var n);
+        var block = Begin(bytes, pool, plan ?? BlockPlan.Events, out var at, out var n);
         block.PlainUtf8(n, OrderId);
         block.Int64s(UserId.AsSpan(at, n));
         block.DateTimes(EventTs.AsSpan(at, n));
@@ -120,9 +122,9 @@ internal sealed class PartitionColumns
     }
 
     /// <summary>Opens a block to append: its reader, the row it starts at and its row count, with room made for them.</summary>
-    private ColumnBlockReader Begin(ReadOnlySpan<byte> bytes, StringPool pool, out int at, out int n)
+    private ColumnBlockReader Begin(ReadOnlySpan<byte> bytes, StringPool pool, BlockPlan plan, out int at, out int n)
     {
-        var block = new ColumnBlockReader(bytes, pool);
+        var block = new ColumnBlockReader(bytes, pool, plan);
         n = block.Rows;
         Ensure(Count + n);
         at = Count;
@@ -262,7 +264,11 @@ internal sealed class PartitionColumns
     /// <summary>A block's dictionary column: its values mapped onto the partition's once, then each row's id through that map.</summary>
     private void Ids(ref ColumnBlockReader block, DistinctStrings values, Utf8ValueMap byBytes, StringPool pool, Span<int> into)
     {
-        var count = block.DictionaryCount();
+        if (!block.TryDictionary(out var count))
+        {
+            into.Fill(-1);
+            return;
+        }
         if (_blockIds.Length < count) _blockIds = new int[Math.Max(count, _blockIds.Length * 2)];
         var map = _blockIds.AsSpan(0, count);
         for (var k = 0; k < count; k++) map[k] = byBytes.IdOf(block.DictionaryValue(), values, pool);

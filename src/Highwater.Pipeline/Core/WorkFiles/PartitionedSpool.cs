@@ -7,15 +7,19 @@ namespace Highwater.Pipeline.Core.WorkFiles;
 /// <summary>
 /// A work-area file of column blocks (<see cref="ColumnBlockWriter"/>), each tagged with the partition it belongs
 /// to, so a writer can append rows of many partitions as they come and a reader can take one partition's
-/// blocks without reading the others. Layout: <c>HWSPOOL2</c>, the blocks (<see cref="ColumnBlockLayout.Compact"/>),
-/// a footer (per partition, in ordinal order: its name and the offset, length and row count of each block, in append
-/// order), the footer's offset and <c>HWSPOOL2</c> again. A file without the closing magic was not completed and is
-/// refused; a <c>HWSPOOL1</c> file (wide blocks, an earlier version's work area) is refused with a word to run its stage again.
+/// blocks without reading the others. Layout: <c>HWSPOOL3</c>, the blocks (<see cref="ColumnBlockLayout.Compact"/>),
+/// a footer (the blocks' column list, <see cref="BlockColumns.ToBinary"/>; then per partition, in ordinal order: its name
+/// and the offset, length and row count of each block, in append order), the footer's offset and <c>HWSPOOL3</c> again.
+/// A reader maps the columns it wants by name (<see cref="Reader.PlanFor"/>). A file without the closing magic was not
+/// completed and is refused; a <c>HWSPOOL2</c> or <c>HWSPOOL1</c> file (an earlier version's work area) is refused with a
+/// word to run its stage again.
 /// </summary>
 public static class PartitionedSpool
 {
-    private static ReadOnlySpan<byte> Magic => "HWSPOOL2"u8;
-    private static ReadOnlySpan<byte> EarlierMagic => "HWSPOOL1"u8;
+    private static ReadOnlySpan<byte> Magic => "HWSPOOL3"u8;
+
+    /// <summary>The magics of earlier versions' spools, refused by name: "HWSPOOL" and a version digit.</summary>
+    private static bool IsEarlierMagic(ReadOnlySpan<byte> magic) => magic[..7].SequenceEqual("HWSPOOL"u8) && magic[7] is (byte)'1' or (byte)'2';
 
     public sealed record Block(long Offset, int Length, int Rows);
 
@@ -25,14 +29,17 @@ public static class PartitionedSpool
         private readonly FileStream _stream;
         private readonly Dictionary<string, List<Block>> _index = new(StringComparer.Ordinal);
         private readonly Lock _gate = new();
+        private readonly BlockColumns _columns;
         private bool _completed;
 
         /// <param name="bufferBytes">
         /// The write buffer; 0 writes each block with one call, straight from the caller's memory (for writers whose
         /// blocks are large anyway, such as the staging writer's, it saves copying every byte once more).
         /// </param>
-        public Writer(string path, int bufferBytes = 1 << 20)
+        /// <param name="columns">The columns of every block appended, in their order.</param>
+        public Writer(string path, BlockColumns columns, int bufferBytes = 1 << 20)
         {
+            _columns = columns;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             FilePath = path;
             // A new file, never a truncated one: FileMode.Create truncates with ftruncate(0), and ext4 (auto_da_alloc)
@@ -69,6 +76,7 @@ public static class PartitionedSpool
                 var number = new byte[8];
                 void Int32(int v) { BinaryPrimitives.WriteInt32LittleEndian(number, v); bytes.AddRange(number.AsSpan(0, 4)); }
                 void Int64(long v) { BinaryPrimitives.WriteInt64LittleEndian(number, v); bytes.AddRange(number); }
+                bytes.AddRange(_columns.ToBinary());
                 Int32(_index.Count);
                 foreach (var (name, blocks) in _index.OrderBy(p => p.Key, StringComparer.Ordinal))
                 {
@@ -104,14 +112,38 @@ public static class PartitionedSpool
         private readonly SafeFileHandle _file;
         private readonly Dictionary<string, List<Block>> _index;
 
-        private Reader(string path, SafeFileHandle file, Dictionary<string, List<Block>> index)
+        private Reader(string path, SafeFileHandle file, BlockColumns columns, Dictionary<string, List<Block>> index)
         {
             FilePath = path;
+            Columns = columns;
             _file = file;
             _index = index;
         }
 
         public string FilePath { get; }
+
+        /// <summary>The columns of the file's blocks, in their order.</summary>
+        public BlockColumns Columns { get; }
+
+        /// <summary>How the <paramref name="wanted"/> columns are read from the file's blocks (see <see cref="BlockPlan"/>).</summary>
+        /// <exception cref="InvalidDataException">A column of both has another encoding in the file (naming the file and the column).</exception>
+        public BlockPlan PlanFor(BlockColumns wanted)
+        {
+            lock (_plans)
+            {
+                if (_plans.TryGetValue(wanted, out var plan)) return plan;
+                try
+                {
+                    return _plans[wanted] = BlockPlan.For(Columns, wanted);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw Damaged(FilePath, e.Message);
+                }
+            }
+        }
+
+        private readonly Dictionary<BlockColumns, BlockPlan> _plans = new(ReferenceEqualityComparer.Instance);
 
         /// <summary>The partitions with at least one block, in ordinal order.</summary>
         public IReadOnlyList<string> Partitions => _index.Keys.Order(StringComparer.Ordinal).ToList();
@@ -128,7 +160,7 @@ public static class PartitionedSpool
                 var length = RandomAccess.GetLength(file);
                 Span<byte> tail = stackalloc byte[16];
                 var hasTail = length >= 24 && RandomAccess.Read(file, tail, length - 16) == 16;
-                if (hasTail && tail[8..].SequenceEqual(EarlierMagic))
+                if (hasTail && IsEarlierMagic(tail[8..]))
                     throw Damaged(path, "it was written by an earlier version of highwater");
                 if (!hasTail || !tail[8..].SequenceEqual(Magic))
                     throw Damaged(path, "it does not end with the spool trailer (it was not completed)");
@@ -139,6 +171,15 @@ public static class PartitionedSpool
                 var at = 0;
                 int Int32() { var v = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at)); at += 4; return v; }
                 long Int64() { var v = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at)); at += 8; return v; }
+                BlockColumns columns;
+                try
+                {
+                    columns = BlockColumns.FromBinary(bytes, out at);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw Damaged(path, e.Message);
+                }
                 var index = new Dictionary<string, List<Block>>(StringComparer.Ordinal);
                 var partitions = Int32();
                 for (var p = 0; p < partitions; p++)
@@ -151,7 +192,7 @@ public static class PartitionedSpool
                     for (var b = 0; b < count; b++) blocks.Add(new Block(Int64(), Int32(), Int32()));
                     index[name] = blocks;
                 }
-                return new Reader(path, file, index);
+                return new Reader(path, file, columns, index);
             }
             catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException)
             {
