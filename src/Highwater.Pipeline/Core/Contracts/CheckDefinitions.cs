@@ -105,10 +105,23 @@ public sealed record ReferencesCheck(string Column, string ReferencedDataset, st
     public override bool IsRowLevel => true;
 }
 
-/// <summary><c>compare: {left, op, right}</c> — holds for every row where both sides are non-null.</summary>
+/// <summary>
+/// <c>compare: {left, op, right}</c> — holds for every row where both sides are non-null. A side is a column (any
+/// comparable types, as written in <see cref="Left"/>/<see cref="Right"/>) or, when either side is more than a column
+/// name, both sides are numeric expressions (<see cref="LeftExpression"/>, <see cref="RightExpression"/>); a row whose
+/// expression cannot be computed (overflow, division by zero) fails.
+/// </summary>
 public sealed record CompareCheck(string Left, CompareOperator Operator, string Right) : ContractCheck
 {
     public override string Type => "compare";
-    public override IReadOnlyList<string> Columns => [Left, Right];
+
+    public override IReadOnlyList<string> Columns =>
+        LeftExpression is { } l && RightExpression is { } r ? [.. l.Columns.Concat(r.Columns).Distinct()] : [Left, Right];
+
     public override bool IsRowLevel => true;
+
+    /// <summary>The typed left side when the check compares expressions; null when it compares two columns.</summary>
+    public Highwater.Pipeline.Core.Expressions.Expression? LeftExpression { get; init; }
+
+    public Highwater.Pipeline.Core.Expressions.Expression? RightExpression { get; init; }
 }

@@ -133,6 +133,7 @@ public static class ContractLoader
     private sealed class Parser(YamlNodeReader r)
     {
         private readonly Dictionary<string, ColumnType> _types = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Expressions.ExpressionColumn> _numeric = new(StringComparer.Ordinal);
 
         public DataContract Contract(YamlNode root)
         {
@@ -153,6 +154,7 @@ public static class ContractLoader
                     if (partitionBy.Contains(name)) throw r.Error(node, $"partition column '{name}' is listed twice");
                     partitionBy.Add(name);
                     _types[name] = ColumnType.Date;
+                    _numeric[name] = ContractExpressions.Column(name, ColumnType.Date, nullable: false);
                 }
             }
 
@@ -217,6 +219,7 @@ public static class ContractLoader
             bool nullable = r.Bool(r.Required(e, node, "nullable", $"column '{name}'"), $"nullable of column '{name}'");
             string? description = e.TryGetValue("description", out var d) ? r.String(d.Value, "description") : null;
             _types[name] = type;
+            _numeric[name] = ContractExpressions.Column(name, type, nullable);
             return new ContractColumn(name, type, nullable, description);
         }
 
@@ -262,7 +265,7 @@ public static class ContractLoader
                 "row_count" => RowCount(arg),
                 "freshness" => Freshness(e, node, arg),
                 "references" => References(e, node, arg),
-                "compare" => Compare(arg),
+                "compare" => Compare(arg, e.TryGetValue("name", out var cn) && cn.Value is YamlScalarNode { Value: { } cv } ? $"check '{cv}'" : "a compare check"),
                 _ => throw r.Error(typeKeys[0], $"unknown check type '{type}'"),
             };
 
@@ -284,7 +287,7 @@ public static class ContractLoader
 
         private static string DefaultName(ContractCheck check) => check switch
         {
-            CompareCheck c => $"compare_{c.Left}_{OperatorWord(c.Operator)}_{c.Right}",
+            CompareCheck c => $"compare_{ContractExpressions.Slug(c.Left)}_{OperatorWord(c.Operator)}_{ContractExpressions.Slug(c.Right)}",
             ReferencesCheck rc => $"references_{rc.Column}_{rc.ReferencedDataset}",
             _ when check.Columns.Count == 0 => check.Type,
             _ => $"{check.Type}_{string.Join("_", check.Columns)}",
@@ -432,20 +435,31 @@ public static class ContractLoader
             return new ReferencesCheck(column, dataset, target) { Name = Unnamed, Severity = CheckSeverity.Error };
         }
 
-        private ContractCheck Compare(YamlNode arg)
+        private ContractCheck Compare(YamlNode arg, string where)
         {
             var f = r.Entries(r.Mapping(arg, "compare"), "compare", ["left", "op", "right"]);
             var leftNode = r.Required(f, arg, "left", "compare");
             var rightNode = r.Required(f, arg, "right", "compare");
             var opNode = r.Required(f, arg, "op", "compare");
-            var left = Declared(leftNode, r.NonEmptyString(leftNode, "compare.left"));
-            var right = Declared(rightNode, r.NonEmptyString(rightNode, "compare.right"));
+            var leftText = r.NonEmptyString(leftNode, "compare.left");
+            var rightText = r.NonEmptyString(rightNode, "compare.right");
+            var (left, right) = (leftText.Trim(), rightText.Trim());
             var opText = r.String(opNode, "compare.op");
             if (!CompareOperatorText.TryParse(opText, out var op))
                 throw r.Error(opNode, $"unknown operator '{opText}'; expected one of: {CompareOperatorText.Accepted}");
-            if (!_types[left].IsComparableWith(_types[right]))
-                throw r.Error(arg, $"cannot compare {left} ({_types[left]}) with {right} ({_types[right]}); expected two numeric, two temporal or two string columns");
-            return new CompareCheck(left, op, right) { Name = Unnamed, Severity = CheckSeverity.Error };
+            if (Expressions.ExpressionParser.IsIdentifier(left) && Expressions.ExpressionParser.IsIdentifier(right))
+            {
+                // Two columns: any comparable types, as compare has always read them.
+                Declared(leftNode, left);
+                Declared(rightNode, right);
+                if (!_types[left].IsComparableWith(_types[right]))
+                    throw r.Error(arg, $"cannot compare {left} ({_types[left]}) with {right} ({_types[right]}); expected two numeric, two temporal or two string columns");
+                return new CompareCheck(left, op, right) { Name = Unnamed, Severity = CheckSeverity.Error };
+            }
+
+            var l = ContractExpressions.Parse(r, leftNode, leftText, _numeric, $"{where}, compare.left");
+            var rt = ContractExpressions.Parse(r, rightNode, rightText, _numeric, $"{where}, compare.right");
+            return new CompareCheck(left, op, right) { Name = Unnamed, Severity = CheckSeverity.Error, LeftExpression = l, RightExpression = rt };
         }
 
         private void RequireString(YamlNode node, string column, ColumnType type, string check)
