@@ -71,6 +71,25 @@ public sealed class TotalPriceDerivationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_line_without_order_id_beyond_the_range_is_quarantined_with_the_same_reason()
+    {
+        // Rows without an order_id take the unkeyed path through Transform (no order index).
+        EventFixtures.Land(_h.Landing, Day, "u.json", [
+            EventFixtures.Event("A-1", 1001, At(8), At(9), 1, 2.00m).Replace("\"A-1\"", "null"),
+            EventFixtures.Event("A-2", 1002, At(8), At(9), 3, 9999999999999999.99m).Replace("\"A-2\"", "null"),
+        ]);
+        // The shipped contract refuses a null order_id at the gate (exit 3); Transform has set the line aside by then.
+        var run = await _h.CliAsync("run");
+        Assert.Equal(ExitCodes.QualityGateFailed, run.Code);
+        Assert.Contains("order_id_not_null", run.Err);
+        var quarantine = Directory.GetFiles(_h.WorkRoot, "transform.ndjson", SearchOption.AllDirectories);
+        Assert.Contains("events/2026-01-25/u.json:2: total_price = qty 3 × unit_price 9999999999999999.99 = 29999999999999999.97, beyond DECIMAL(18,2)",
+            Assert.Single(File.ReadAllLines(Assert.Single(quarantine))));
+        Assert.Contains("total_price=2.00", run.Err); // the other line, computed on the same path
+        Assert.False(Directory.Exists(Path.Combine(_h.WarehouseRoot, "gold")), "nothing is published");
+    }
+
+    [Fact]
     public async Task A_contract_without_the_derivation_is_a_configuration_error_that_names_it()
     {
         LandOrders();
