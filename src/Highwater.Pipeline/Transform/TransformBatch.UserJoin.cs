@@ -36,9 +36,16 @@ internal sealed partial class TransformBatch
         var sourceKeys = rows.SourceKeyValues.Entries;
         var (lastSource, lastDay) = (-1, -1);
         long unknown = 0, overflows = 0;
+        // total_price of the whole block first, in place: a row that moves up takes its value along (MoveRow).
+        using var totals = _totalPrice.Compute(rows.Qty.AsSpan(from, end - from), rows.UnitPrice.AsSpan(from, end - from),
+            rows.UserId.AsSpan(from, end - from), rows.TotalPrice.AsSpan(from, end - from));
+        var beyond = totals.Beyond;
+        var nextBeyond = 0;
         var kept = from;
         for (var i = from; i < end; i++)
         {
+            var isBeyond = nextBeyond < beyond.Count && beyond[nextBeyond].Row == i - from;
+            if (isBeyond) nextBeyond++;
             // The users are random accesses into megabytes: ask for a later row's user now, so it is in cache by then.
             if (i + UserPrefetchDistance < end) _users.Prefetch(rows.UserId[i + UserPrefetchDistance]);
             UserRecord user = default;
@@ -55,13 +62,14 @@ internal sealed partial class TransformBatch
                         $"unknown user_id {rows.UserId[i]}: not in the user dimension", Describe(rows.OrderId.StringAt(i), rows.UserId[i], rows.EventTs[i])));
                 continue;
             }
-            if (!TotalPrice.TryCompute(rows.Qty[i], rows.UnitPrice[i], out var total))
+            if (isBeyond)
             {
                 overflows++;
                 var source = sourceKeys[rows.SourceKey[i]];
+                var (_, computation, result) = beyond[nextBeyond - 1];
                 lock (_gate)
                     _quarantine.Add((_planOrder.GetValueOrDefault(source, int.MaxValue), lines[i - from], source,
-                        TotalPrice.Reason(source, lines[i - from], rows.Qty[i]!.Value, rows.UnitPrice[i]!.Value), Describe(rows.OrderId.StringAt(i), rows.UserId[i], rows.EventTs[i])));
+                        TotalPrice.Reason(source, lines[i - from], computation, result), Describe(rows.OrderId.StringAt(i), rows.UserId[i], rows.EventTs[i])));
                 continue;
             }
             if (kept != i) rows.MoveRow(i, kept);
@@ -77,7 +85,6 @@ internal sealed partial class TransformBatch
                 segment[kept - from] = user.Segment;
                 rows.SignupDate[kept] = user.SignupDate;
             }
-            rows.TotalPrice[kept] = total;
             var day = DayNumber(rows.EventTs[kept]);
             if (rows.SourceKey[kept] != lastSource || day != lastDay)
             {
@@ -95,14 +102,24 @@ internal sealed partial class TransformBatch
         Interlocked.Add(ref _priceOverflows, overflows);
     }
 
+    /// <summary>The unkeyed rows' total_price, a block at a time (JoinUnkeyed runs on one thread).</summary>
+    private decimal?[] _totals = [];
+
     /// <summary>The inner join on user_id, with total_price; rows of unknown users are set aside with the reason.</summary>
     private void Join(EventColumns rows, List<MartRecord> into, HashSet<(string, int)> contributions, HashSet<string>? sources)
     {
         string? lastSource = null;
         var lastDay = -1;
         long unknown = 0, overflows = 0;
+        if (_totals.Length < rows.Count) _totals = new decimal?[rows.Capacity];
+        using var totals = _totalPrice.Compute(rows.Qty.AsSpan(0, rows.Count), rows.UnitPrice.AsSpan(0, rows.Count),
+            rows.UserId.AsSpan(0, rows.Count), _totals.AsSpan(0, rows.Count));
+        var beyond = totals.Beyond;
+        var nextBeyond = 0;
         for (var i = 0; i < rows.Count; i++)
         {
+            var isBeyond = nextBeyond < beyond.Count && beyond[nextBeyond].Row == i;
+            if (isBeyond) nextBeyond++;
             // The users are random accesses into megabytes: ask for a later row's user now, so it is in cache by then.
             if (i + UserPrefetchDistance < rows.Count) _users.Prefetch(rows.UserId[i + UserPrefetchDistance]);
             if (!_users.TryGet(rows.UserId[i], out var user))
@@ -114,18 +131,17 @@ internal sealed partial class TransformBatch
                         $"unknown user_id {e.UserId}: not in the user dimension", Describe(e)));
                 continue;
             }
-            var qty = rows.Qty[i];
-            var price = rows.UnitPrice[i];
-            if (!TotalPrice.TryCompute(qty, price, out var total))
+            if (isBeyond)
             {
                 overflows++;
                 var e = rows[i];
+                var (_, computation, result) = beyond[nextBeyond - 1];
                 lock (_gate)
                     _quarantine.Add((_planOrder.GetValueOrDefault(e.SourceKey, int.MaxValue), e.SourceLine, e.SourceKey,
-                        TotalPrice.Reason(e.SourceKey, e.SourceLine, qty!.Value, price!.Value), Describe(e)));
+                        TotalPrice.Reason(e.SourceKey, e.SourceLine, computation, result), Describe(e)));
                 continue;
             }
-            var row = new MartRecord(rows.OrderId[i], rows.UserId[i], rows.EventTs[i], rows.ArrivalTs[i], qty, price, total,
+            var row = new MartRecord(rows.OrderId[i], rows.UserId[i], rows.EventTs[i], rows.ArrivalTs[i], rows.Qty[i], rows.UnitPrice[i], _totals[i],
                 rows.Currency[i], rows.Sku[i], rows.Channel[i], user.Country, user.Segment, user.SignupDate, rows.SourceKey[i]);
             var day = DayNumber(row.EventTs);
             if (!ReferenceEquals(row.SourceKey, lastSource) || day != lastDay)

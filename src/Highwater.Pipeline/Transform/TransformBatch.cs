@@ -22,6 +22,7 @@ internal sealed partial class TransformBatch
     private readonly PipelineContext _ctx;
     private readonly HighWatermarkManifest _manifest;
     private readonly UserDimension _users;
+    private readonly TotalPriceDerivation _totalPrice;
     private readonly HashSet<string> _replaced;
     private readonly HashSet<string> _retracting;
     private readonly bool _fullRefresh;
@@ -36,12 +37,13 @@ internal sealed partial class TransformBatch
     private readonly List<(int File, long Line, string Source, string Reason, string Raw)> _quarantine = [];
     private long _batchRows, _unknownUsers, _priceOverflows;
 
-    public TransformBatch(PipelineContext ctx, BatchPlan plan, HighWatermarkManifest manifest, UserDimension users,
+    public TransformBatch(PipelineContext ctx, BatchPlan plan, HighWatermarkManifest manifest, UserDimension users, TotalPriceDerivation totalPrice,
         HashSet<string> replaced, HashSet<string> retracting, bool fullRefresh, SortedSet<string> touched, string spillPath)
     {
         _ctx = ctx;
         _manifest = manifest;
         _users = users;
+        _totalPrice = totalPrice;
         _replaced = replaced;
         _retracting = retracting;
         _fullRefresh = fullRefresh;
@@ -63,7 +65,7 @@ internal sealed partial class TransformBatch
 
     public long UnknownUsers => Interlocked.Read(ref _unknownUsers);
 
-    /// <summary>Rows quarantined because qty × unit_price does not fit total_price (<see cref="TotalPrice"/>).</summary>
+    /// <summary>Rows quarantined because their derived total_price does not fit its type (<see cref="TotalPrice"/>).</summary>
     public long PriceOverflows => Interlocked.Read(ref _priceOverflows);
 
     /// <summary>Source file -> the partitions (dt) its rows went to.</summary>

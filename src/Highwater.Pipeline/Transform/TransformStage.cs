@@ -12,8 +12,8 @@ namespace Highwater.Pipeline.Transform;
 
 /// <summary>
 /// Transform: joins the staged events to the user dimension on user_id (inner join; events of unknown
-/// users are quarantined with the reason), computes total_price = qty * unit_price and dt = UTC date of
-/// event_ts. The order index (<see cref="OrderIndex"/>) then decides, one touched bucket at a time, which
+/// users are quarantined with the reason), computes total_price as the sales_mart contract derives it
+/// (<see cref="TotalPriceDerivation"/>) and dt = UTC date of event_ts. The order index (<see cref="OrderIndex"/>) then decides, one touched bucket at a time, which
 /// version of each order wins and in which partition it lives; every partition that gains or loses a row
 /// (in any day, not only the batch's) is rebuilt with its daily KPIs in the work area, together with the
 /// rewritten index buckets. A backfill's scope retracts the reprocessed files' earlier rows; a full refresh
@@ -42,6 +42,7 @@ public static class TransformStage
     private static async Task<TransformSummary?> RunBatchAsync(PipelineContext ctx, CancellationToken ct)
     {
         if (await BatchStage.Transform.OpenAsync(ctx) is not { } plan) return null;
+        var totalPrice = TotalPriceDerivation.Load(ctx.ContractsDir);
 
         var started = ctx.Clock.GetTimestamp();
         ctx.Work.ClearStamp(StageNames.Gate);
@@ -83,7 +84,7 @@ public static class TransformStage
         WorkArea.ResetDirectory(ctx.Work.IndexDir);
         WorkArea.ResetDirectory(ctx.Work.MartDir);
         WorkArea.ResetDirectory(ctx.Work.KpiDir);
-        var run = new TransformBatch(ctx, plan, manifest, users, replaced, retracting, fullRefresh, touched, ctx.Work.TransformSpill);
+        var run = new TransformBatch(ctx, plan, manifest, users, totalPrice, replaced, retracting, fullRefresh, touched, ctx.Work.TransformSpill);
         try
         {
             // Rows without an order_id are never superseded: each goes to its day as it is.

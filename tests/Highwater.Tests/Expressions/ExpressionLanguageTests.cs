@@ -96,6 +96,24 @@ public sealed class ExpressionLanguageTests
     }
 
     [Fact]
+    public void An_integer_times_a_decimal_overflows_per_row_and_renders_with_its_values()
+    {
+        var e = Parse("user_id * unit_price - coalesce(discount, 0)");
+        var eval = ExpressionProgram.Compile(e).NewEvaluator();
+        eval.Bind(0, new long[] { 3, long.MaxValue, 2 }, []);
+        eval.Bind(1, new decimal?[] { 0.10m, 9_999_999_999_999_999.99m, null });
+        eval.Bind(2, new decimal?[] { null, 0m, 1m });
+        eval.Run(3);
+        Assert.Equal(0.30m, eval.Decimals(0)[0]);
+        Assert.Equal([ExpressionError.None, ExpressionError.Overflow, ExpressionError.None], eval.Errors.ToArray());
+        Assert.True(eval.Nulls(0)[2]);
+        Assert.Equal("user_id 3 × unit_price 0.10 - coalesce(discount null, 0)",
+            ExpressionText.WithValues(e, name => name switch { "user_id" => "3", "unit_price" => "0.10", _ => "null" }));
+        Assert.Equal("qty 1 - (qty 1 - qty 1) / (qty 1 × qty 1)",
+            ExpressionText.WithValues(Parse("qty - (qty - qty) / (qty * qty)"), _ => "1"));
+    }
+
+    [Fact]
     public void Buffers_are_reused_across_blocks_and_results_follow_the_latest_block()
     {
         var program = ExpressionProgram.Compile(Parse("qty + 1"));

@@ -41,6 +41,33 @@ internal static class ContractExpressions
         }
     }
 
+    /// <summary>
+    /// <paramref name="column"/> with its derivation typed: an expression of the contract's other, non-derived numeric
+    /// columns whose type fits the column's (an integer column takes no decimal) and that is null only where the
+    /// column may be.
+    /// </summary>
+    public static ContractColumn Derive(YamlNodeReader r, ContractColumn column, YamlNode node, string text,
+        IReadOnlyDictionary<string, ExpressionColumn> columns, IEnumerable<string> derived)
+    {
+        var where = $"derived column '{column.Name}'";
+        if (KindOf(column.Type) is not { } target)
+            throw r.Error(node, $"{where}: a derivation computes a number, but the column is {column.Type}; expected int32, int64 or decimal(p,s)");
+        var e = Parse(r, node, text, columns, where);
+        if (e.Columns.FirstOrDefault(derived.Contains) is { } name)
+            throw r.Error(node, $"{where}: '{text.Trim()}' reads '{name}', which is derived{(name == column.Name ? " (itself)" : "")}; a derivation reads the columns a row arrives with");
+        bool fits = target switch
+        {
+            NumericKind.Decimal => true,
+            NumericKind.Int64 => e.Kind != NumericKind.Decimal,
+            _ => e.Kind == NumericKind.Int32,
+        };
+        if (!fits)
+            throw r.Error(node, $"{where}: '{text.Trim()}' is {e.Kind.ToString().ToLowerInvariant()}, which does not fit the column's {column.Type}");
+        if (e.Nullable && !column.Nullable)
+            throw r.Error(node, $"{where}: '{text.Trim()}' is null when {string.Join(" or ", e.Columns.Where(c => columns[c].Nullable))} is, but the column is nullable: false; wrap nullable inputs in coalesce(…, default)");
+        return column with { Derivation = e, DerivationText = text.Trim() };
+    }
+
     /// <summary>A name-safe spelling of an expression for default check names: <c>qty * unit_price</c> → <c>qty_unit_price</c>.</summary>
     public static string Slug(string text)
     {

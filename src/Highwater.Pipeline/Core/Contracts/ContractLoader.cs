@@ -14,7 +14,7 @@ public static class ContractLoader
         ["dataset", "version", "owner", "description", "partition_by", "schema", "columns", "checks", "max_quarantined_fraction"];
 
     private static readonly string[] SchemaKeys = ["allow_new_nullable_columns"];
-    private static readonly string[] ColumnKeys = ["name", "type", "nullable", "description"];
+    private static readonly string[] ColumnKeys = ["name", "type", "nullable", "derived", "description"];
     private static readonly string[] CommonCheckKeys = ["name", "severity", "description"];
 
     /// <summary>Check type key → the other keys that check accepts besides name/severity/description.</summary>
@@ -134,6 +134,7 @@ public static class ContractLoader
     {
         private readonly Dictionary<string, ColumnType> _types = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Expressions.ExpressionColumn> _numeric = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (YamlNode Node, string Text)> _derived = new(StringComparer.Ordinal);
 
         public DataContract Contract(YamlNode root)
         {
@@ -177,6 +178,10 @@ public static class ContractLoader
             var columnsNode = r.Sequence(r.Required(top, root, "columns", "the contract"), "columns");
             if (columnsNode.Children.Count == 0) throw r.Error(columnsNode, "columns must declare at least one column");
             var columns = columnsNode.Children.Select(Column).ToList();
+            // Derivations read the other columns, wherever they are declared: typed once all are known.
+            columns = columns.Select((col, i) => _derived.TryGetValue(col.Name, out var d)
+                ? ContractExpressions.Derive(r, col, d.Node, d.Text, _numeric, _derived.Keys)
+                : col).ToList();
 
             var checks = new List<ContractCheck>();
             if (top.TryGetValue("checks", out var c) && !IsNull(c.Value))
@@ -218,6 +223,7 @@ public static class ContractLoader
                 throw r.Error(typeNode, $"unknown type '{typeText}' for column '{name}'; expected one of: {ColumnType.AcceptedSpellings}");
             bool nullable = r.Bool(r.Required(e, node, "nullable", $"column '{name}'"), $"nullable of column '{name}'");
             string? description = e.TryGetValue("description", out var d) ? r.String(d.Value, "description") : null;
+            if (e.TryGetValue("derived", out var x)) _derived[name] = (x.Value, r.NonEmptyString(x.Value, $"derived of column '{name}'"));
             _types[name] = type;
             _numeric[name] = ContractExpressions.Column(name, type, nullable);
             return new ContractColumn(name, type, nullable, description);

@@ -117,6 +117,7 @@ public sealed class ExpressionEvaluator
             switch (ins.Op, ins.Decimal)
             {
                 case (ExpressionProgram.Op.ToDecimal, _): Kernels.ToDecimal(a.Longs, t.Decimals, rows); break;
+                case (ExpressionProgram.Op.MultiplyLongDecimal, _): Kernels.Multiply(a.Longs, b!.Decimals, t.Decimals, t, rows, errors); break;
                 case (ExpressionProgram.Op.Negate, false): Kernels.Negate(a.Longs, t.Longs, t, rows, errors); break;
                 case (ExpressionProgram.Op.Negate, true): Kernels.Negate(a.Decimals, t.Decimals, t, rows, errors); break;
                 case (ExpressionProgram.Op.Add, false): Kernels.Add(a.Longs, b!.Longs, t.Longs, t, rows, errors); break;

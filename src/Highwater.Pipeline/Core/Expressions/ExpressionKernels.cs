@@ -80,6 +80,29 @@ internal static class Kernels
         }
     }
 
+    /// <summary>An integer times a decimal (the integer widened exactly on the way); overflow as <see cref="Arithmetic"/>.</summary>
+    public static void Multiply(long[] a, decimal[] b, decimal[] t, Register target, int rows, ErrorSink errors)
+    {
+        try
+        {
+            for (int i = 0; i < rows; i++) t[i] = a[i] * b[i];
+        }
+        catch (OverflowException)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                try
+                {
+                    t[i] = a[i] * b[i];
+                }
+                catch (OverflowException)
+                {
+                    Overflow(target, t, i, errors);
+                }
+            }
+        }
+    }
+
     /// <summary>+ − × / on decimals. System.Decimal throws on overflow: the block runs without a check, and only a block that threw runs again row by row.</summary>
     public static void Arithmetic(ExpressionProgram.Op op, decimal[] a, decimal[] b, decimal[] t, Register target, int rows, ErrorSink errors)
     {

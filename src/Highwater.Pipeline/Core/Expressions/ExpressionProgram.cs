@@ -16,6 +16,9 @@ public sealed class ExpressionProgram
         Add,
         Subtract,
         Multiply,
+
+        /// <summary>long lanes × decimal lanes: an integer times a decimal without widening the integer first.</summary>
+        MultiplyLongDecimal,
         Divide,
         Coalesce,
     }
@@ -74,6 +77,10 @@ public sealed class ExpressionProgram
                 return Add(Op.ToDecimal, true, [Emit(v.Operand)]);
             case NegateExpression n:
                 return Add(Op.Negate, n.Kind == NumericKind.Decimal, [Emit(n.Operand)]);
+            case BinaryExpression { Operator: BinaryOperator.Multiply, Left: ConvertExpression l } b when b.Right is not ConvertExpression:
+                return Add(Op.MultiplyLongDecimal, true, [Emit(l.Operand), Emit(b.Right)]);
+            case BinaryExpression { Operator: BinaryOperator.Multiply, Right: ConvertExpression r } b when b.Left is not ConvertExpression:
+                return Add(Op.MultiplyLongDecimal, true, [Emit(r.Operand), Emit(b.Left)]);
             case BinaryExpression b:
             {
                 int left = Emit(b.Left), right = Emit(b.Right);

@@ -1,29 +1,58 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Highwater.Pipeline.Core.Schema;
 
 /// <summary>
-/// The mart's total_price: qty × unit_price, held in DECIMAL(18,2) like unit_price. A product beyond that type
-/// (qty up to 2^31 times a unit_price of 16 integer digits) cannot be written, so its line is quarantined with
-/// <see cref="Reason"/> instead of failing the run. The product itself is exact: both factors fit System.Decimal's
-/// 96 bits and so does their product (at most about 2.2e25).
+/// The mart's total_price is derived: its expression is the sales_mart contract's <c>derived:</c> on the column
+/// (<c>qty * unit_price</c>), evaluated by Transform. The rule here is its range: it is held in DECIMAL(18,2) like
+/// unit_price, so a value beyond that type (qty up to 2^31 times a unit_price of 16 integer digits) cannot be written
+/// and its line is quarantined with <see cref="Reason"/> instead of failing the run.
 /// </summary>
 public static class TotalPrice
 {
-    /// <summary>
-    /// qty × unit_price, or null when either is null; false when the product does not fit DECIMAL(18,2).
-    /// </summary>
-    public static bool TryCompute(int? qty, decimal? unitPrice, out decimal? total)
+    /// <summary>The column's name in the mart and its contract.</summary>
+    public const string Column = "total_price";
+
+    /// <summary>Whether a computed value fits DECIMAL(18,2).</summary>
+    public static bool Fits(decimal value)
     {
-        total = null;
-        if (qty is not { } q || unitPrice is not { } p) return true;
-        var product = q * p;
-        if (Math.Abs(product) > Schemas.MoneyMax) return false;
-        total = product;
-        return true;
+        // A coefficient below 10^16 fits at any scale (at most 9999999999999999 ≤ MoneyMax): nearly every value is
+        // decided on its bits, without a decimal comparison.
+        if (LayoutKnown)
+        {
+            ref var bits = ref Unsafe.As<decimal, DecimalBits>(ref value);
+            if (bits.Hi32 == 0 && bits.Lo64 < 10_000_000_000_000_000UL) return true;
+        }
+
+        return Math.Abs(value) <= Schemas.MoneyMax;
     }
 
-    /// <summary>The quarantine reason for a line whose product does not fit.</summary>
-    public static string Reason(string sourceKey, long line, int qty, decimal unitPrice) => string.Create(CultureInfo.InvariantCulture,
-        $"{sourceKey}:{line}: total_price = qty {qty} × unit_price {unitPrice} = {qty * unitPrice}, beyond DECIMAL({Schemas.MoneyPrecision},{Schemas.MoneyScale}) (at most {Schemas.MoneyMax} in magnitude)");
+    /// <summary>System.Decimal's fields as the runtime lays them out (flags, high 32 bits, low 64 bits of the coefficient).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly struct DecimalBits
+    {
+        public readonly int Flags;
+        public readonly uint Hi32;
+        public readonly ulong Lo64;
+    }
+
+    /// <summary>Whether this runtime lays decimals out as <see cref="DecimalBits"/> (checked once; otherwise every value is compared).</summary>
+    private static readonly bool LayoutKnown = CheckLayout(-12345678901234567.8901234567m) && CheckLayout(0.01m);
+
+    private static bool CheckLayout(decimal d)
+    {
+        Span<int> expected = stackalloc int[4];
+        decimal.GetBits(d, expected);
+        var bits = Unsafe.As<decimal, DecimalBits>(ref d);
+        return bits.Flags == expected[3] && bits.Hi32 == (uint)expected[2] && bits.Lo64 == ((ulong)(uint)expected[1] << 32 | (uint)expected[0]);
+    }
+
+    /// <summary>
+    /// The quarantine reason for a line whose total_price does not fit: <paramref name="computation"/> is the
+    /// derivation with the line's values (<c>qty 2 × unit_price 9.99</c>), <paramref name="result"/> what it came to.
+    /// </summary>
+    public static string Reason(string sourceKey, long line, string computation, string result) => string.Create(CultureInfo.InvariantCulture,
+        $"{sourceKey}:{line}: {Column} = {computation} = {result}, beyond DECIMAL({Schemas.MoneyPrecision},{Schemas.MoneyScale}) (at most {Schemas.MoneyMax} in magnitude)");
 }
