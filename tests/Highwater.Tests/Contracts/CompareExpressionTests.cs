@@ -143,16 +143,6 @@ public sealed class CompareExpressionTests : IDisposable
             json.RootElement.GetProperty("_reason").GetString());
     }
 
-    private string ContractsWith(string martChecks)
-    {
-        var dir = _h.WorkRoot + "-contracts";
-        Directory.CreateDirectory(dir);
-        foreach (var f in Directory.EnumerateFiles(RepoRoot.Combine("data-contracts")))
-            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)), overwrite: true);
-        File.AppendAllText(Path.Combine(dir, "sales_mart.yaml"), martChecks);
-        return dir;
-    }
-
     [Fact]
     public async Task Through_the_cli_a_bad_expression_exits_2_a_failing_one_3_and_a_holding_one_0()
     {
@@ -160,19 +150,19 @@ public sealed class CompareExpressionTests : IDisposable
         var at = day.ToDateTime(new TimeOnly(8, 0), DateTimeKind.Utc);
         EventFixtures.Land(_h.Landing, day, "a.json", [EventFixtures.Event("A-1", 1001, at, at.AddHours(1), 2, 1.50m)]);
 
-        _h.ContractsOverride = ContractsWith("  - name: bad_rule\n    compare: {left: total_price, op: '<=', right: qty * unit_prise}\n");
+        _h.ContractsOverride = _h.CopyContracts("  - name: bad_rule\n    compare: {left: total_price, op: '<=', right: qty * unit_prise}\n");
         var bad = await _h.CliAsync("run");
         Assert.Equal(ExitCodes.Configuration, bad.Code);
         Assert.Matches(@"sales_mart\.yaml:\d+:\d+: check 'bad_rule', compare\.right: at position 7 of 'qty \* unit_prise': unknown column 'unit_prise' \(did you mean 'unit_price'\?\)", bad.Err);
         Assert.False(Directory.Exists(Path.Combine(_h.WarehouseRoot, "gold")), "nothing is published");
 
-        _h.ContractsOverride = ContractsWith("  - name: cheap_lines\n    compare: {left: qty * unit_price, op: '<', right: 3}\n");
+        _h.ContractsOverride = _h.CopyContracts("  - name: cheap_lines\n    compare: {left: qty * unit_price, op: '<', right: 3}\n");
         var failing = await _h.CliAsync("run");
         Assert.Equal(ExitCodes.QualityGateFailed, failing.Code);
         Assert.Contains("cheap_lines", failing.Out + failing.Err);
         Assert.False(Directory.Exists(Path.Combine(_h.WarehouseRoot, "gold")), "nothing is published");
 
-        _h.ContractsOverride = ContractsWith("  - name: total_is_qty_times_price\n    compare: {left: total_price, op: '=', right: qty * unit_price}\n");
+        _h.ContractsOverride = _h.CopyContracts("  - name: total_is_qty_times_price\n    compare: {left: total_price, op: '=', right: qty * unit_price}\n");
         var holding = await _h.CliAsync("run");
         Assert.True(holding.Code == 0, holding.Err);
         using var db = new DuckDb();

@@ -165,7 +165,7 @@ public sealed class SchemaEvolutionCheckTests : IDisposable
     }
 
     [Theory]
-    [InlineData("qty", "int32", "string", "int32 nullable: true", "string nullable: true")]
+    [InlineData("country", "string", "\"decimal(18,2)\"", "string nullable: true", "decimal(18,2) nullable: true")]
     [InlineData("signup_date", "date", "timestamp", "date nullable: true", "timestamp nullable: true")]
     [InlineData("sku", "string", "int64", "string nullable: true", "int64 nullable: true")]
     public async Task An_incompatible_type_change_is_refused(string column, string from, string to, string published, string declared)
@@ -174,6 +174,22 @@ public sealed class SchemaEvolutionCheckTests : IDisposable
         Retype("sales_mart", column, from, to);
         var err = await RefusedAsync();
         AssertRefusal(err, column, published, declared, "not a widening the evolution table allows (int32 -> int64; decimal(p,s) -> decimal(p2,s2)");
+    }
+
+    [Fact]
+    public async Task Retyping_a_column_a_derivation_reads_is_refused_when_the_contract_loads()
+    {
+        // qty feeds total_price's derivation: the contract itself no longer holds, before any published file is compared.
+        await PublishThenLandAsync();
+        var before = WarehouseBytes();
+        Retype("sales_mart", "qty", "int32", "string");
+        var run = await _h.CliAsync("run");
+        Assert.True(run.Code == ExitCodes.Configuration, run.Out + run.Err);
+        Assert.Contains(Path.Combine(Contracts, "sales_mart.yaml") + ":", run.Err);
+        Assert.Contains("derived column 'total_price'", run.Err);
+        Assert.Contains("qty", run.Err);
+        Assert.DoesNotContain("Extract:", run.Out);
+        Assert.Equal(before, WarehouseBytes());
     }
 
     [Fact]

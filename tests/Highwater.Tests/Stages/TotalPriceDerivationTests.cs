@@ -20,17 +20,8 @@ public sealed class TotalPriceDerivationTests : IDisposable
     private static DateTime At(int hour) => Day.ToDateTime(new TimeOnly(hour, 0), DateTimeKind.Utc);
 
     /// <summary>A copy of the shipped contracts with total_price's declaration replaced by <paramref name="declaration"/>.</summary>
-    private string ContractsWithTotalPrice(string declaration)
-    {
-        var dir = _h.WorkRoot + "-contracts";
-        Directory.CreateDirectory(dir);
-        foreach (var f in Directory.EnumerateFiles(RepoRoot.Combine("data-contracts")))
-            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)), overwrite: true);
-        var mart = Path.Combine(dir, "sales_mart.yaml");
-        var lines = File.ReadAllLines(mart).Select(l => l.Contains("{name: total_price,") ? declaration : l);
-        File.WriteAllLines(mart, lines);
-        return dir;
-    }
+    private string ContractsWithTotalPrice(string declaration) =>
+        _h.CopyContracts(editMart: l => l.Contains("{name: total_price,") ? declaration : l);
 
     private void LandOrders() => EventFixtures.Land(_h.Landing, Day, "a.json", [
         EventFixtures.Event("A-1", 1001, At(8), At(9), 2, 1.50m),

@@ -55,6 +55,22 @@ public sealed class PipelineHarness : IDisposable
     /// <summary>The data contracts to gate with (default: the repository's data-contracts/).</summary>
     public string? ContractsOverride { get; set; }
 
+    /// <summary>
+    /// A copy of the repository's data contracts beside the work area, with each line of sales_mart.yaml passed through
+    /// <paramref name="editMart"/> and <paramref name="martChecks"/> appended to its checks; its folder (not put in force).
+    /// </summary>
+    public string CopyContracts(string martChecks = "", Func<string, string>? editMart = null)
+    {
+        var dir = WorkRoot + "-contracts";
+        Directory.CreateDirectory(dir);
+        foreach (var f in Directory.EnumerateFiles(RepoRoot.Combine("data-contracts")))
+            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)), overwrite: true);
+        var mart = Path.Combine(dir, "sales_mart.yaml");
+        if (editMart is not null) File.WriteAllLines(mart, File.ReadAllLines(mart).Select(editMart));
+        File.AppendAllText(mart, martChecks);
+        return dir;
+    }
+
     public PipelineContext Context(IObjectStore? warehouse = null, FaultInjector? faults = null, string? work = null) => new()
     {
         Landing = LandingStore ?? new LocalFolderStore(Landing),

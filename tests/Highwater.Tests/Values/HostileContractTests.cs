@@ -23,17 +23,6 @@ public sealed class HostileContractTests : IDisposable
 
     private static DateTime At(DateOnly day, int hour) => day.ToDateTime(new TimeOnly(hour, 0), DateTimeKind.Utc);
 
-    /// <summary>A copy of the shipped contracts with <paramref name="martChecks"/> added to sales_mart's checks.</summary>
-    private string ContractsWith(string martChecks)
-    {
-        var dir = _h.WorkRoot + "-contracts";
-        Directory.CreateDirectory(dir);
-        foreach (var f in Directory.EnumerateFiles(RepoRoot.Combine("data-contracts")))
-            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)), overwrite: true);
-        File.AppendAllText(Path.Combine(dir, "sales_mart.yaml"), martChecks);
-        return dir;
-    }
-
     private async Task<PublishedWarehouse> PublishBaselineAsync()
     {
         EventFixtures.Land(_h.Landing, Day1, "base.json", [EventFixtures.Event("B-1", 1001, At(Day1, 8), At(Day1, 9), 2, 1.50m)]);
@@ -49,7 +38,7 @@ public sealed class HostileContractTests : IDisposable
         // Each value takes a backtracking engine ~2^28 steps (the 1 s timeout, each): about 3 hours in all.
         EventFixtures.Land(_h.Landing, Day2, "hostile.json", Enumerable.Range(0, 10_000).Select(i =>
             EventFixtures.Event($"H-{i:D5}", 1001, At(Day2, 8), At(Day2, 9), 1, 1.00m, sku: new string('a', 28) + "!" + i)));
-        _h.ContractsOverride = ContractsWith("  - name: sku_all_a\n    column: sku\n    pattern: '^(a+)+$'\n");
+        _h.ContractsOverride = _h.CopyContracts("  - name: sku_all_a\n    column: sku\n    pattern: '^(a+)+$'\n");
 
         var clock = Stopwatch.StartNew();
         var run = await _h.CliAsync("run");
@@ -82,7 +71,7 @@ public sealed class HostileContractTests : IDisposable
     {
         var before = await PublishBaselineAsync();
         EventFixtures.Land(_h.Landing, Day2, "a.json", [EventFixtures.Event("O-1", 1001, At(Day2, 8), At(Day2, 9), 1, 1.00m)]);
-        _h.ContractsOverride = ContractsWith("  - name: sku_twice\n    column: sku\n    pattern: '^(.)\\1$'\n");
+        _h.ContractsOverride = _h.CopyContracts("  - name: sku_twice\n    column: sku\n    pattern: '^(.)\\1$'\n");
 
         var run = await _h.CliAsync("run");
 
@@ -114,7 +103,7 @@ public sealed class HostileContractTests : IDisposable
     {
         var before = await PublishBaselineAsync();
         EventFixtures.Land(_h.Landing, Day2, "a.json", [EventFixtures.Event("O-1", 1001, At(Day2, 8), At(Day2, 9), 1, 1.00m)]);
-        var dir = ContractsWith("");
+        var dir = _h.CopyContracts("");
         var big = Path.Combine(dir, "sales_mart.yaml");
         using (var f = File.Open(big, FileMode.Append)) f.Write(new byte[ContractLoader.MaxFileBytes]); // the cap, plus the file's own bytes
         _h.ContractsOverride = dir;

@@ -31,17 +31,8 @@ public sealed class ExpressionEvaluator
     {
         var r = Input(input, values.Length, isDecimal: false);
         var lanes = r.Longs.AsSpan(0, values.Length);
-        var nulls = r.Nulls.AsSpan(0, values.Length);
-        bool any = false;
-        for (int i = 0; i < values.Length; i++)
-        {
-            var v = values[i];
-            lanes[i] = v.GetValueOrDefault();
-            nulls[i] = !v.HasValue;
-            any |= !v.HasValue;
-        }
-
-        r.HasNulls = any;
+        for (int i = 0; i < values.Length; i++) lanes[i] = values[i].GetValueOrDefault();
+        r.HasNulls = NullsOf(values, r.Nulls);
     }
 
     /// <summary>A decimal column with nulls.</summary>
@@ -49,17 +40,16 @@ public sealed class ExpressionEvaluator
     {
         var r = Input(input, values.Length, isDecimal: true);
         var lanes = r.Decimals.AsSpan(0, values.Length);
-        var nulls = r.Nulls.AsSpan(0, values.Length);
-        bool any = false;
-        for (int i = 0; i < values.Length; i++)
-        {
-            var v = values[i];
-            lanes[i] = v.GetValueOrDefault();
-            nulls[i] = !v.HasValue;
-            any |= !v.HasValue;
-        }
+        for (int i = 0; i < values.Length; i++) lanes[i] = values[i].GetValueOrDefault();
+        r.HasNulls = NullsOf(values, r.Nulls);
+    }
 
-        r.HasNulls = any;
+    /// <summary>Marks the null values in <paramref name="nulls"/>; whether there was any.</summary>
+    private static bool NullsOf<T>(ReadOnlySpan<T?> values, bool[] nulls) where T : struct
+    {
+        bool any = false;
+        for (int i = 0; i < values.Length; i++) any |= nulls[i] = !values[i].HasValue;
+        return any;
     }
 
     /// <summary>An int32 or int64 column as longs; <paramref name="nulls"/> true where null, empty when none is.</summary>
