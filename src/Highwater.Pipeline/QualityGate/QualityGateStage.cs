@@ -27,6 +27,7 @@ public static class QualityGateStage
         var started = ctx.Clock.GetTimestamp();
         ctx.Work.ClearStamp(StageNames.Publish);
         var contracts = ContractLoader.LoadAll(ctx.ContractsDir);
+        var kpis = DailyKpi.From(contracts);
         var transform = TransformSummary.Load(ctx.Work.TransformSummaryFile);
         WorkArea.ResetDirectory(ctx.Work.GateDir);
         var users = await LocalFilesAsync(ctx.Users, Path.Combine(ctx.Work.GateDir, "users"), ct);
@@ -68,7 +69,7 @@ public static class QualityGateStage
                         await using (var m = WorkArea.CreateFile(file)) await MartPartitionFile.WriteAsync(m, rows, integers: ctx.MartIntegers);
                     kpi = Path.Combine(ctx.Work.GateDir, "filtered", Schemas.KpiDaily.Dataset, $"dt={p.Dt}", "part.parquet");
                     await using var k = WorkArea.CreateFile(kpi); // a fresh file: PublishMart may hard-link it
-                    await KpiPartitionFile.WriteAsync(k, DailyKpi.Compute(rows), p.Dt);
+                    await KpiPartitionFile.WriteAsync(k, kpis.Compute(rows), p.Dt);
                 }
                 if (file is null || rowCount == 0) { file = kpi = null; rowCount = 0; } // every row quarantined: the partition empties
                 verdict.MartFiles[p.Dt] = file;
