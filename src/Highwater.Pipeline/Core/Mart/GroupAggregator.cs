@@ -47,12 +47,14 @@ internal sealed class GroupAggregator
     private readonly DerivedTable _table;
     private readonly ExpressionProgram? _sums;
     private readonly int[] _sumOutput; // output → index in _sums, or -1
+    private readonly string?[] _direct; // output → the column it sums directly (sum(c), sum(coalesce(c, 0))), or null
     private readonly ExpressionProgram?[] _perGroup;
 
     public GroupAggregator(DerivedTable table)
     {
         _table = table;
-        var sums = table.Outputs.Where(o => o.Aggregate.Function == AggregateFunction.Sum).Select(o => o.Aggregate.Argument!).ToArray();
+        _direct = table.Outputs.Select(o => o.Aggregate.Function == AggregateFunction.Sum ? DirectColumn(o.Aggregate.Argument!) : null).ToArray();
+        var sums = table.Outputs.Where((o, i) => o.Aggregate.Function == AggregateFunction.Sum && _direct[i] is null).Select(o => o.Aggregate.Argument!).ToArray();
         _sums = sums.Length > 0 ? ExpressionProgram.Compile(sums) : null;
         _sumOutput = new int[table.Outputs.Count];
         _perGroup = new ExpressionProgram?[table.Outputs.Count];
@@ -60,15 +62,30 @@ internal sealed class GroupAggregator
         for (int o = 0; o < table.Outputs.Count; o++)
         {
             var a = table.Outputs[o].Aggregate;
-            _sumOutput[o] = a.Function == AggregateFunction.Sum ? s++ : -1;
+            _sumOutput[o] = a.Function == AggregateFunction.Sum && _direct[o] is null ? s++ : -1;
             if (a.Function == AggregateFunction.PerGroup) _perGroup[o] = ExpressionProgram.Compile(a.Argument!);
         }
     }
 
     public DerivedTable Table => _table;
 
+    /// <summary>
+    /// The column a sum adds up as it is, nulls as zero: <c>c</c> or <c>coalesce(c, 0)</c>. Such a sum runs as one loop
+    /// over the column (the same totals, in the same order, as through the kernels), since it is the common shape.
+    /// </summary>
+    private static string? DirectColumn(Expression e) => e switch
+    {
+        ColumnExpression c => c.Name,
+        CoalesceExpression { Arguments: [ColumnExpression c, var zero] } when IsZero(zero) => c.Name,
+        _ => null,
+    };
+
+    private static bool IsZero(Expression e) => e is LiteralExpression { Value: 0m, LiteralKind: not NumericKind.Decimal }
+        || e is ConvertExpression { Operand: LiteralExpression { Value: 0m, LiteralKind: not NumericKind.Decimal } };
+
     /// <summary>The source columns the table reads, for a caller to check it can provide them.</summary>
     public IEnumerable<string> SourceColumns => _table.GroupBy
+        .Concat(_direct.OfType<string>())
         .Concat(_sums?.Inputs ?? [])
         .Concat(_table.Outputs.Select(o => o.Aggregate.DistinctColumn).OfType<string>())
         .Distinct();
@@ -132,6 +149,9 @@ internal sealed class GroupAggregator
                         foreach (var g in groups) totals[g]++;
                         break;
                     }
+                    case AggregateFunction.Sum when _direct[o] is { } column:
+                        SumDirect(source.Numbers[column], from, groups, longs[o], decimals[o]);
+                        break;
                     case AggregateFunction.Sum when a.Kind == NumericKind.Decimal:
                     {
                         var totals = CollectionsMarshal.AsSpan(decimals[o]);
@@ -221,6 +241,36 @@ internal sealed class GroupAggregator
             case int?[] ints: e.Bind(input, ints.AsSpan(from, rows)); break;
             case decimal?[] decimals: e.Bind(input, decimals.AsSpan(from, rows)); break;
             case long[] longs: e.Bind(input, longs.AsSpan(from, rows), []); break;
+            default: throw new ArgumentException($"column type {column.GetType().Name} cannot be summed", nameof(column));
+        }
+    }
+
+    /// <summary>Adds each row's value, null as zero, to its group's total.</summary>
+    private static void SumDirect(Array column, int from, ReadOnlySpan<int> groups, List<long>? longs, List<decimal>? decimals)
+    {
+        switch (column)
+        {
+            case int?[] ints:
+            {
+                var totals = CollectionsMarshal.AsSpan(longs);
+                var values = ints.AsSpan(from, groups.Length);
+                for (int i = 0; i < values.Length; i++) totals[groups[i]] += values[i].GetValueOrDefault();
+                break;
+            }
+            case long[] int64s:
+            {
+                var totals = CollectionsMarshal.AsSpan(longs);
+                var values = int64s.AsSpan(from, groups.Length);
+                for (int i = 0; i < values.Length; i++) totals[groups[i]] += values[i];
+                break;
+            }
+            case decimal?[] money:
+            {
+                var totals = CollectionsMarshal.AsSpan(decimals);
+                var values = money.AsSpan(from, groups.Length);
+                for (int i = 0; i < values.Length; i++) totals[groups[i]] += values[i].GetValueOrDefault();
+                break;
+            }
             default: throw new ArgumentException($"column type {column.GetType().Name} cannot be summed", nameof(column));
         }
     }

@@ -47,10 +47,15 @@ internal sealed class GroupFinder
             groups.Clear();
             return;
         }
+        if (_flat is not null)
+        {
+            FindFlat(from, groups);
+            return;
+        }
         for (int i = 0; i < groups.Length; i++)
         {
             int row = from + i;
-            ref int slot = ref _flat is not null ? ref _flat[FlatKey(row)] : ref MapSlot(row);
+            ref int slot = ref MapSlot(row);
             if (slot == 0)
             {
                 for (int k = 0; k < _columns.Length; k++) _keyIds[k].Add(_columns[k].Ids[row]);
@@ -60,11 +65,28 @@ internal sealed class GroupFinder
         }
     }
 
-    private long FlatKey(int row)
+    /// <summary>The flat table's index of each row, summed key column by key column (a tight loop each), then looked up.</summary>
+    private void FindFlat(int from, Span<int> groups)
     {
-        long key = 0;
-        for (int k = 0; k < _columns.Length; k++) key += (_columns[k].Ids[row] + 1) * _radix[k];
-        return key;
+        var keys = groups; // the index fits an int: the table has at most 2^20 slots
+        keys.Clear();
+        for (int k = 0; k < _columns.Length; k++)
+        {
+            var ids = _columns[k].Ids.AsSpan(from, keys.Length);
+            int radix = (int)_radix[k];
+            for (int i = 0; i < keys.Length; i++) keys[i] += (ids[i] + 1) * radix;
+        }
+        var flat = _flat!;
+        for (int i = 0; i < keys.Length; i++)
+        {
+            ref int slot = ref flat[keys[i]];
+            if (slot == 0)
+            {
+                for (int k = 0; k < _columns.Length; k++) _keyIds[k].Add(_columns[k].Ids[from + i]);
+                slot = ++_count;
+            }
+            keys[i] = slot - 1;
+        }
     }
 
     private ref int MapSlot(int row)
