@@ -173,4 +173,22 @@ public sealed class DailyKpiTests
             Assert.Equal(users.Distinct().LongCount(), kpis.SingleOrDefault().Buyers);
         }, iter: 200);
     }
+
+    [Fact]
+    public void Keys_with_more_combinations_than_the_flat_table_still_give_one_row_per_group()
+    {
+        // 211 countries x 199 segments x 31 currencies (each + null) is more than the 2^20 slots of the flat table, so
+        // groups are found through the per-key-column maps.
+        var rows = Enumerable.Range(0, 6000).Select(i => Row(i % 977, i % 4, i % 7 * 1.25m,
+            i % 211 == 0 ? null : $"C{i % 211}", $"S{i % 199}", i % 31 == 3 ? null : $"X{i % 31}")).ToList();
+
+        var kpis = DeclaredKpi.Instance.Compute(rows);
+
+        var expected = rows.GroupBy(r => (r.Country, r.Segment, r.Currency))
+            .Select(g => (g.Key.Country, g.Key.Segment, g.Key.Currency, (long)g.Count(), g.Sum(r => (long)(r.Qty ?? 0)), g.Sum(r => r.TotalPrice ?? 0m),
+                (long)g.Select(r => r.UserId).Distinct().Count()))
+            .OrderBy(k => k.Country, StringComparer.Ordinal).ThenBy(k => k.Segment, StringComparer.Ordinal).ThenBy(k => k.Currency, StringComparer.Ordinal);
+        Assert.True(kpis.Count > 5000, $"{kpis.Count} groups");
+        Assert.Equal(expected, kpis.Select(k => (k.Country, k.Segment, k.Currency, k.Orders, k.Units, k.Revenue, k.Buyers)));
+    }
 }
