@@ -98,10 +98,14 @@ public static class QualityGateStage
         return verdict;
     }
 
-    /// <summary>Loads every contract and reports how many are valid; throws with file, line and column otherwise.</summary>
+    /// <summary>
+    /// Loads every contract and reports how many are valid; throws with file, line and column otherwise, or when
+    /// kpi_daily's derive: computes other columns than its file holds.
+    /// </summary>
     public static void ValidateContracts(string contractsDir, IStageLog log)
     {
         var contracts = ContractLoader.LoadAll(contractsDir);
+        DailyKpi.From(contracts);
         log.Info($"ValidateContracts: {contracts.Count} contract(s) valid in {Path.GetFullPath(contractsDir)}: " +
                  string.Join(", ", contracts.Values.Select(c => $"{c.Dataset} v{c.Version} ({c.Checks.Count} checks)")));
     }

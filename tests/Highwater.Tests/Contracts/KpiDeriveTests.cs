@@ -69,6 +69,7 @@ public sealed class KpiDeriveTests : IDisposable
     [InlineData("    orders:", "    order_count: count(*)", "order_count", "derived column 'order_count' is not declared in columns")]
     [InlineData("  from:", "  from: sales_mrt", "sales_mrt", "derive.from names dataset 'sales_mrt', which has no contract (did you mean 'sales_mart'?)")]
     [InlineData("  group_by:", "  group_by: [country, segment, currency, qty]", "qty", "derived column 'qty' is not declared in columns")]
+    [InlineData("  group_by:", "  group_by: [country, segment, country]", "country", "group_by column 'country' is listed twice")]
     public void A_wrong_derivation_names_the_file_line_column_and_problem(string find, string line, string at, string problem)
     {
         var lineNumber = Edit("kpi_daily.yaml", find, line);
@@ -112,6 +113,20 @@ public sealed class KpiDeriveTests : IDisposable
         Assert.True(bad.Code == ExitCodes.Configuration, bad.Err);
         Assert.True(bad.Err.Contains($"kpi_daily.yaml:{lineNumber}:12: derive.aggregates.units: at position 1 of 'avg(qty)': unknown function 'avg'", StringComparison.Ordinal), bad.Err);
         Assert.False(Directory.Exists(Path.Combine(_h.WarehouseRoot, "gold")), "nothing is published");
+    }
+
+    [Fact]
+    public async Task Validate_contracts_refuses_a_kpi_column_the_kpi_file_does_not_hold_with_exit_2()
+    {
+        Edit("kpi_daily.yaml", "  - {name: avg_order_value,",
+            "  - {name: avg_order_value, type: \"decimal(18,2)\", nullable: true, description: a.}\n  - {name: max_units, type: int64, nullable: false, description: m.}");
+        Edit("kpi_daily.yaml", "    avg_order_value:", "    avg_order_value: round(revenue / orders, 2)\n    max_units: units - orders");
+        _h.ContractsOverride = _dir;
+
+        var result = await _h.CliAsync("validate-contracts");
+
+        Assert.True(result.Code == ExitCodes.Configuration, result.Out + result.Err);
+        Assert.Contains($"{KpiFile}: derive.aggregates declares [orders, units, revenue, buyers, avg_order_value, max_units]; the kpi_daily writer holds exactly [orders, units, revenue, buyers, avg_order_value]", result.Err);
     }
 
     [Fact]

@@ -29,6 +29,9 @@ public sealed record DerivedTable(string From, IReadOnlyList<string> GroupBy, IR
         var fromNode = r.Required(e, node, "from", "derive");
         var from = r.NonEmptyString(fromNode, "derive.from");
         var groupBy = r.Names(r.Required(e, node, "group_by", "derive"), "derive.group_by");
+        foreach (var (name, n) in groupBy)
+            if (groupBy.Count(g => g.Name == name) > 1)
+                throw r.Error(n, $"group_by column '{name}' is listed twice");
         var aggregates = r.Mapping(r.Required(e, node, "aggregates", "derive"), "derive.aggregates");
         var outputs = new List<(string, YamlScalarNode)>();
         foreach (var (k, v) in aggregates.Children)

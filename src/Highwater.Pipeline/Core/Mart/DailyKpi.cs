@@ -39,6 +39,8 @@ public sealed class DailyKpi
     {
         var where = contract.SourcePath ?? contract.Dataset;
         var table = contract.Derive ?? throw new ConfigurationException($"{where}: {K.Dataset} has no derive: section; expected one saying how its columns are computed from {M.Dataset}");
+        if (table.Source is not null)
+            throw new ConfigurationException($"{where}: derive: is typed against {table.From} when the contracts are loaded together; load them with ContractLoader.LoadAll");
         if (table.From != M.Dataset)
             throw new ConfigurationException($"{where}: derive.from is '{table.From}'; {K.Dataset} is computed from {M.Dataset}");
         if (!table.GroupBy.SequenceEqual(Keys))
