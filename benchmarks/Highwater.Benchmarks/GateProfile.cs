@@ -38,7 +38,7 @@ public static class GateProfile
         if (generate is not null)
         {
             var rows = generate.Contains('=') ? Options.Count(generate[(generate.IndexOf('=') + 1)..]) : 10_000_000;
-            await GenerateAsync(mart, kpi, rows);
+            await GenerateAsync(mart, kpi, rows, DailyKpi.From(ContractLoader.LoadAll(contractsDir)));
         }
 
         var contracts = ContractLoader.LoadAll(contractsDir);
@@ -132,7 +132,7 @@ public static class GateProfile
     }
 
     /// <summary>A synthetic mart: <paramref name="rows"/> rows over 30 days, realistic values, a few warn-level failures.</summary>
-    private static async Task GenerateAsync(string mart, string? kpi, long rows)
+    private static async Task GenerateAsync(string mart, string? kpi, long rows, DailyKpi kpis)
     {
         var sw = Stopwatch.StartNew();
         if (Directory.Exists(mart)) Directory.Delete(mart, true);
@@ -181,7 +181,7 @@ public static class GateProfile
                 var kf = Path.Combine(kpi, $"dt={day:yyyy-MM-dd}");
                 Directory.CreateDirectory(kf);
                 await using var s = File.Create(Path.Combine(kf, "part.parquet"));
-                await KpiPartitionFile.WriteAsync(s, DailyKpi.Compute(part), day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                await KpiPartitionFile.WriteAsync(s, kpis.Compute(part), day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
             }
         }
 

@@ -27,6 +27,7 @@ public static class QualityGateStage
         var started = ctx.Clock.GetTimestamp();
         ctx.Work.ClearStamp(StageNames.Publish);
         var contracts = ContractLoader.LoadAll(ctx.ContractsDir);
+        var kpis = DailyKpi.From(contracts);
         var transform = TransformSummary.Load(ctx.Work.TransformSummaryFile);
         WorkArea.ResetDirectory(ctx.Work.GateDir);
         var users = await LocalFilesAsync(ctx.Users, Path.Combine(ctx.Work.GateDir, "users"), ct);
@@ -68,7 +69,7 @@ public static class QualityGateStage
                         await using (var m = WorkArea.CreateFile(file)) await MartPartitionFile.WriteAsync(m, rows, integers: ctx.MartIntegers);
                     kpi = Path.Combine(ctx.Work.GateDir, "filtered", Schemas.KpiDaily.Dataset, $"dt={p.Dt}", "part.parquet");
                     await using var k = WorkArea.CreateFile(kpi); // a fresh file: PublishMart may hard-link it
-                    await KpiPartitionFile.WriteAsync(k, DailyKpi.Compute(rows), p.Dt);
+                    await KpiPartitionFile.WriteAsync(k, kpis.Compute(rows), p.Dt);
                 }
                 if (file is null || rowCount == 0) { file = kpi = null; rowCount = 0; } // every row quarantined: the partition empties
                 verdict.MartFiles[p.Dt] = file;
@@ -97,10 +98,14 @@ public static class QualityGateStage
         return verdict;
     }
 
-    /// <summary>Loads every contract and reports how many are valid; throws with file, line and column otherwise.</summary>
+    /// <summary>
+    /// Loads every contract and reports how many are valid; throws with file, line and column otherwise, or when
+    /// kpi_daily's derive: computes other columns than its file holds.
+    /// </summary>
     public static void ValidateContracts(string contractsDir, IStageLog log)
     {
         var contracts = ContractLoader.LoadAll(contractsDir);
+        DailyKpi.From(contracts);
         log.Info($"ValidateContracts: {contracts.Count} contract(s) valid in {Path.GetFullPath(contractsDir)}: " +
                  string.Join(", ", contracts.Values.Select(c => $"{c.Dataset} v{c.Version} ({c.Checks.Count} checks)")));
     }

@@ -1,3 +1,4 @@
+using Highwater.Tests.Support;
 using System.Text;
 using CsCheck;
 using Highwater.Pipeline.Core.Index;
@@ -93,7 +94,7 @@ public sealed class PartitionColumnsTests
             var columns = Columns(p.Rows, p.Blocked, p.BlockRows);
 
             Assert.Equal(RecordFile(p.Rows), ColumnFile(columns));
-            Assert.Equal(DailyKpi.Compute(p.Rows), DailyKpi.Compute(columns));
+            Assert.Equal(DeclaredKpi.Instance.Compute(p.Rows), DeclaredKpi.Instance.Compute(columns));
         }, iter: 200);
     }
 
@@ -111,7 +112,7 @@ public sealed class PartitionColumnsTests
 
             Assert.Equal(p.Rows, Enumerable.Range(0, reused.Count).Select(i => reused[i]));
             Assert.Equal(ColumnFile(fresh), ColumnFile(reused));
-            Assert.Equal(DailyKpi.Compute(fresh), DailyKpi.Compute(reused));
+            Assert.Equal(DeclaredKpi.Instance.Compute(fresh), DeclaredKpi.Instance.Compute(reused));
             var (expected, actual) = (new int[p.Rows.Count], new int[p.Rows.Count]);
             PartitionRewrite.Order(fresh, expected);
             PartitionRewrite.Order(reused, actual);
@@ -136,7 +137,7 @@ public sealed class PartitionColumnsTests
         var columns = Columns(rows, rows.Count - 1_000, 32_768);
 
         Assert.Equal(RecordFile(rows), ColumnFile(columns));
-        Assert.Equal(DailyKpi.Compute(rows), DailyKpi.Compute(columns));
+        Assert.Equal(DeclaredKpi.Instance.Compute(rows), DeclaredKpi.Instance.Compute(columns));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace Highwater.Pipeline.Core.Contracts;
 public static class ContractLoader
 {
     private static readonly string[] TopLevelKeys =
-        ["dataset", "version", "owner", "description", "partition_by", "schema", "columns", "checks", "max_quarantined_fraction"];
+        ["dataset", "version", "owner", "description", "partition_by", "schema", "columns", "checks", "max_quarantined_fraction", "derive"];
 
     private static readonly string[] SchemaKeys = ["allow_new_nullable_columns"];
     private static readonly string[] ColumnKeys = ["name", "type", "nullable", "derived", "description"];
@@ -59,6 +59,8 @@ public static class ContractLoader
 
         foreach (var contract in contracts.Values)
             ValidateReferences(contract, contracts);
+        foreach (var dataset in contracts.Keys.ToList())
+            contracts[dataset] = DerivedTable.Resolve(contracts[dataset], contracts);
 
         return contracts;
     }
@@ -183,6 +185,8 @@ public static class ContractLoader
                 ? ContractExpressions.Derive(r, col, d.Node, d.Text, _numeric, _derived.Keys)
                 : col).ToList();
 
+            var derive = top.TryGetValue("derive", out var dv) ? DerivedTable.Read(r, dv.Value, columns) : null;
+
             var checks = new List<ContractCheck>();
             if (top.TryGetValue("checks", out var c) && !IsNull(c.Value))
             {
@@ -206,6 +210,7 @@ public static class ContractLoader
                 Columns = columns,
                 Checks = checks,
                 MaxQuarantinedFraction = maxFraction,
+                Derive = derive,
                 SourcePath = r.Path,
             };
         }

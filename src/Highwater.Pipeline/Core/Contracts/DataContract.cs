@@ -29,6 +29,9 @@ public sealed record DataContract
     /// <summary>The gate fails when quarantined rows / input rows exceeds this (0..1).</summary>
     public double MaxQuarantinedFraction { get; init; } = DefaultMaxQuarantinedFraction;
 
+    /// <summary>How the dataset is computed from another (its <c>derive:</c> section), or null when it is not derived.</summary>
+    public DerivedTable? Derive { get; init; }
+
     /// <summary>The file the contract was loaded from, or null when built in code.</summary>
     public string? SourcePath { get; init; }
 
