@@ -31,10 +31,12 @@ internal sealed class TotalPriceDerivation
 
     public Expression Expression { get; }
 
-    /// <summary>The derivation of total_price in the sales_mart contract of <paramref name="contractsDir"/>; a missing or unusable one is a configuration error.</summary>
-    public static TotalPriceDerivation Load(string contractsDir)
+    /// <summary>
+    /// The derivation of total_price in the sales_mart contract of <paramref name="contracts"/> (loaded from
+    /// <paramref name="contractsDir"/>); a missing or unusable one is a configuration error.
+    /// </summary>
+    public static TotalPriceDerivation From(IReadOnlyDictionary<string, DataContract> contracts, string contractsDir)
     {
-        var contracts = ContractLoader.LoadAll(contractsDir);
         if (!contracts.TryGetValue(Schemas.SalesMart.Dataset, out var mart))
             throw new ConfigurationException($"the data-contract folder '{contractsDir}' has no contract for dataset '{Schemas.SalesMart.Dataset}'; Transform takes the derivation of {TotalPrice.Column} from it");
         var path = mart.SourcePath ?? Schemas.SalesMart.Dataset;

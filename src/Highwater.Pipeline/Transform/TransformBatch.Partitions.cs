@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Highwater.Pipeline.Core.Contracts;
 using Highwater.Pipeline.Core.Index;
 using Highwater.Pipeline.Core.Mart;
 using Highwater.Pipeline.Core.Pipeline;
@@ -13,11 +12,6 @@ namespace Highwater.Pipeline.Transform;
 /// <summary>Pass 2: rebuilding a partition from what it held, what left it and what was spilled to it; reading and writing mart files.</summary>
 internal sealed partial class TransformBatch
 {
-    private DailyKpi? _kpis;
-
-    /// <summary>The KPIs as the contracts declare them, loaded once per batch (a contract error ends the run with exit 2).</summary>
-    private DailyKpi Kpis => LazyInitializer.EnsureInitialized(ref _kpis, () => DailyKpi.From(ContractLoader.LoadAll(_ctx.ContractsDir)));
-
     /// <summary>Rebuilds one partition: what it held, minus the orders that left it, plus what was spilled to it.</summary>
     public async Task<PartitionOutput> RebuildPartitionAsync(PartitionedSpool.Reader spilled, string dt, CancellationToken ct)
     {
@@ -30,7 +24,8 @@ internal sealed partial class TransformBatch
         // The partition is rebuilt as columns: its blocks decode straight into them, and its files are written from them.
         var rows = RentColumns();
         var kit = RentKit();
-        foreach (var b in spilled.BlocksOf(dt)) rows.AppendBlock(spilled.Read(b, ref kit.Buffer), kit.Strings, spilled.PlanFor(BlockColumns.Mart));
+        var plan = spilled.PlanFor(BlockColumns.Mart);
+        foreach (var b in spilled.BlocksOf(dt)) rows.AppendBlock(spilled.Read(b, ref kit.Buffer), kit.Strings, plan);
         foreach (var fileBlocks in winners.GroupBy(b => b.File))
         {
             using var handle = File.OpenHandle(fileBlocks.Key, FileMode.Open, FileAccess.Read, FileShare.Read);
@@ -64,7 +59,7 @@ internal sealed partial class TransformBatch
                     martFile = Path.Combine(_ctx.Work.MartDir, $"dt={dt}", "part.parquet");
                     kpiFile = Path.Combine(_ctx.Work.KpiDir, $"dt={dt}", "part.parquet");
                     await WriteFileAsync(martFile, s => MartPartitionFile.WriteAsync(s, rows, order, _ctx.MartIntegers));
-                    await WriteFileAsync(kpiFile, s => KpiPartitionFile.WriteAsync(s, Kpis.Compute(rows), dt));
+                    await WriteFileAsync(kpiFile, s => KpiPartitionFile.WriteAsync(s, _kpis.Compute(rows), dt));
                 }
                 finally
                 {

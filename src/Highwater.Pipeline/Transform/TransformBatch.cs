@@ -23,6 +23,7 @@ internal sealed partial class TransformBatch
     private readonly HighWatermarkManifest _manifest;
     private readonly UserDimension _users;
     private readonly TotalPriceDerivation _totalPrice;
+    private readonly DailyKpi _kpis;
     private readonly HashSet<string> _replaced;
     private readonly HashSet<string> _retracting;
     private readonly bool _fullRefresh;
@@ -37,13 +38,14 @@ internal sealed partial class TransformBatch
     private readonly List<(int File, long Line, string Source, string Reason, string Raw)> _quarantine = [];
     private long _batchRows, _unknownUsers, _priceOverflows;
 
-    public TransformBatch(PipelineContext ctx, BatchPlan plan, HighWatermarkManifest manifest, UserDimension users, TotalPriceDerivation totalPrice,
+    public TransformBatch(PipelineContext ctx, BatchPlan plan, HighWatermarkManifest manifest, UserDimension users, TotalPriceDerivation totalPrice, DailyKpi kpis,
         HashSet<string> replaced, HashSet<string> retracting, bool fullRefresh, SortedSet<string> touched, string spillPath)
     {
         _ctx = ctx;
         _manifest = manifest;
         _users = users;
         _totalPrice = totalPrice;
+        _kpis = kpis;
         _replaced = replaced;
         _retracting = retracting;
         _fullRefresh = fullRefresh;
@@ -105,12 +107,13 @@ internal sealed partial class TransformBatch
         var contributions = new HashSet<(string, int)>();
         var sources = new HashSet<string>(StringComparer.Ordinal);
         var hashes = new int[EventStagingWriter.BlockRows];
+        var plan = staging.PlanFor(BlockColumns.Events);
         foreach (var block in staging.BlocksOf(bucket))
         {
             // A block's rows are decoded and joined straight onto the candidates, then kept or dropped in place: a row
             // that only replaces an earlier candidate of its (order_id, source file) leaves a gap the next kept row closes.
             var start = fresh.Count;
-            var lines = fresh.AppendStagingBlock(staging.Read(block, ref kit.Buffer), kit.Strings, staging.PlanFor(BlockColumns.Events));
+            var lines = fresh.AppendStagingBlock(staging.Read(block, ref kit.Buffer), kit.Strings, plan);
             Join(fresh, start, lines, contributions, sources, kit);
             var end = fresh.Count;
             // The table is megabytes: hash the block's ids first, then ask for each row's slot a few rows ahead.

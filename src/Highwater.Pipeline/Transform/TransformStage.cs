@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Highwater.Pipeline.Core.Contracts;
 using Highwater.Pipeline.Core.Index;
 using Highwater.Pipeline.Core.Logging;
+using Highwater.Pipeline.Core.Mart;
 using Highwater.Pipeline.Core.Pipeline;
 using Highwater.Pipeline.Core.Schema;
 using Highwater.Pipeline.Core.State;
@@ -42,7 +44,10 @@ public static class TransformStage
     private static async Task<TransformSummary?> RunBatchAsync(PipelineContext ctx, CancellationToken ct)
     {
         if (await BatchStage.Transform.OpenAsync(ctx) is not { } plan) return null;
-        var totalPrice = TotalPriceDerivation.Load(ctx.ContractsDir);
+        // The contracts' derivations, read once and before any work: a contract error ends the run here (exit 2).
+        var contracts = ContractLoader.LoadAll(ctx.ContractsDir);
+        var totalPrice = TotalPriceDerivation.From(contracts, ctx.ContractsDir);
+        var kpis = DailyKpi.From(contracts);
 
         var started = ctx.Clock.GetTimestamp();
         ctx.Work.ClearStamp(StageNames.Gate);
@@ -84,7 +89,7 @@ public static class TransformStage
         WorkArea.ResetDirectory(ctx.Work.IndexDir);
         WorkArea.ResetDirectory(ctx.Work.MartDir);
         WorkArea.ResetDirectory(ctx.Work.KpiDir);
-        var run = new TransformBatch(ctx, plan, manifest, users, totalPrice, replaced, retracting, fullRefresh, touched, ctx.Work.TransformSpill);
+        var run = new TransformBatch(ctx, plan, manifest, users, totalPrice, kpis, replaced, retracting, fullRefresh, touched, ctx.Work.TransformSpill);
         try
         {
             // Rows without an order_id are never superseded: each goes to its day as it is.
