@@ -18,8 +18,21 @@ public sealed class DailyKpi
 {
     private static readonly string[] Keys = [K.Country.Name, K.Segment.Name, K.Currency.Name];
     private static readonly string[] Outputs = [K.Orders.Name, K.Units.Name, K.Revenue.Name, K.Buyers.Name, K.AvgOrderValue.Name];
-    private static readonly string[] MartColumns =
-        [M.UserId.Name, M.Qty.Name, M.UnitPrice.Name, M.TotalPrice.Name, M.Currency.Name, M.Sku.Name, M.Channel.Name, M.Country.Name, M.Segment.Name, M.SourceKey.Name];
+
+    /// <summary>The mart's columns a declaration can read, each with how it is bound from a partition held as columns.</summary>
+    private static readonly (string Name, Action<AggregateSource, string, PartitionColumns> Bind)[] MartColumns =
+    [
+        (M.UserId.Name, (s, name, r) => s.AddNumbers(name, r.UserId)),
+        (M.Qty.Name, (s, name, r) => s.AddNumbers(name, r.Qty)),
+        (M.UnitPrice.Name, (s, name, r) => s.AddNumbers(name, r.UnitPrice)),
+        (M.TotalPrice.Name, (s, name, r) => s.AddNumbers(name, r.TotalPrice)),
+        (M.Currency.Name, (s, name, r) => s.AddStrings(name, r.Currency, r.CurrencyValues.Entries)),
+        (M.Sku.Name, (s, name, r) => s.AddStrings(name, r.Sku, r.SkuValues.Entries)),
+        (M.Channel.Name, (s, name, r) => s.AddStrings(name, r.Channel, r.ChannelValues.Entries)),
+        (M.Country.Name, (s, name, r) => s.AddStrings(name, r.Country, r.CountryValues.Entries)),
+        (M.Segment.Name, (s, name, r) => s.AddStrings(name, r.Segment, r.SegmentValues.Entries)),
+        (M.SourceKey.Name, (s, name, r) => s.AddStrings(name, r.SourceKey, r.SourceKeyValues.Entries)),
+    ];
 
     private readonly GroupAggregator _aggregator;
     private readonly int[] _output; // KpiRecord's measures (Outputs order) → the declaration's output index
@@ -50,9 +63,10 @@ public sealed class DailyKpi
         if (extra is not null || names.Count != Outputs.Length)
             throw new ConfigurationException($"{where}: derive.aggregates declares [{string.Join(", ", names)}]; the {K.Dataset} writer holds exactly [{string.Join(", ", Outputs)}]");
         var aggregator = new GroupAggregator(table);
-        var missing = aggregator.SourceColumns.FirstOrDefault(c => !MartColumns.Contains(c));
+        var readable = MartColumns.Select(c => c.Name).ToArray();
+        var missing = aggregator.SourceColumns.FirstOrDefault(c => !readable.Contains(c));
         if (missing is not null)
-            throw new ConfigurationException($"{where}: derive reads {M.Dataset}.{missing}; the KPIs can read [{string.Join(", ", MartColumns)}]");
+            throw new ConfigurationException($"{where}: derive reads {M.Dataset}.{missing}; the KPIs can read [{string.Join(", ", readable)}]");
         return new DailyKpi(aggregator, Outputs.Select(o => names.IndexOf(o)).ToArray());
     }
 
@@ -68,16 +82,7 @@ public sealed class DailyKpi
     internal List<KpiRecord> Compute(PartitionColumns rows)
     {
         var source = new AggregateSource { Count = rows.Count };
-        source.AddNumbers(M.UserId.Name, rows.UserId);
-        source.AddNumbers(M.Qty.Name, rows.Qty);
-        source.AddNumbers(M.UnitPrice.Name, rows.UnitPrice);
-        source.AddNumbers(M.TotalPrice.Name, rows.TotalPrice);
-        source.AddStrings(M.Currency.Name, rows.Currency, rows.CurrencyValues.Entries);
-        source.AddStrings(M.Sku.Name, rows.Sku, rows.SkuValues.Entries);
-        source.AddStrings(M.Channel.Name, rows.Channel, rows.ChannelValues.Entries);
-        source.AddStrings(M.Country.Name, rows.Country, rows.CountryValues.Entries);
-        source.AddStrings(M.Segment.Name, rows.Segment, rows.SegmentValues.Entries);
-        source.AddStrings(M.SourceKey.Name, rows.SourceKey, rows.SourceKeyValues.Entries);
+        foreach (var (name, bind) in MartColumns) bind(source, name, rows);
         var t = _aggregator.Compute(source);
         var outputs = _aggregator.Table.Outputs;
         long Long(int measure, int g) => t.Longs[_output[measure]][g];
