@@ -16,9 +16,7 @@ public sealed class KpiDeriveTests : IDisposable
 
     public KpiDeriveTests()
     {
-        Directory.CreateDirectory(_dir);
-        foreach (var f in Directory.EnumerateFiles(RepoRoot.Combine("data-contracts")))
-            File.Copy(f, Path.Combine(_dir, Path.GetFileName(f)));
+        TempFolder.CopyDirectory(RepoRoot.Combine("data-contracts"), _dir);
     }
 
     public void Dispose()

@@ -44,14 +44,8 @@ public sealed class TransformStageTests : IDisposable
     public async Task A_partition_the_gate_filters_is_published_with_statistics_a_pruning_reader_can_trust()
     {
         // A quarantine check in the mart's contract: rows with qty above 3 are set aside and the partition is rewritten.
-        var contracts = Path.Combine(_h.WorkRoot + "-contracts");
-        Directory.CreateDirectory(contracts);
-        foreach (var f in Directory.EnumerateFiles(Path.Combine(RepoRoot.Path, "data-contracts")))
-            File.Copy(f, Path.Combine(contracts, Path.GetFileName(f)));
-        var mart = Path.Combine(contracts, "sales_mart.yaml");
-        File.WriteAllText(mart, File.ReadAllText(mart).Replace("max_quarantined_fraction: 0.05", "max_quarantined_fraction: 0.5")
-                                + "  - name: qty_at_most_3\n    column: qty\n    max: 3\n    severity: quarantine\n");
-        _h.ContractsOverride = contracts;
+        _h.ContractsOverride = _h.CopyContracts("  - name: qty_at_most_3\n    column: qty\n    max: 3\n    severity: quarantine\n",
+            line => line.Replace("max_quarantined_fraction: 0.05", "max_quarantined_fraction: 0.5"));
         EventFixtures.Land(_h.Landing, Day1, "a.json", Enumerable.Range(0, 40).Select(i =>
             EventFixtures.Event($"O-{i:D2}", 1001, At(Day1, 0).AddMinutes(30 * i), At(Day1, 23), 1 + i % 5, 2.00m)).ToArray());
 

@@ -56,15 +56,14 @@ public sealed class PipelineHarness : IDisposable
     public string? ContractsOverride { get; set; }
 
     /// <summary>
-    /// A copy of the repository's data contracts beside the work area, with each line of sales_mart.yaml passed through
+    /// A fresh copy of the repository's data contracts beside the work area, with each line of sales_mart.yaml passed through
     /// <paramref name="editMart"/> and <paramref name="martChecks"/> appended to its checks; its folder (not put in force).
     /// </summary>
     public string CopyContracts(string martChecks = "", Func<string, string>? editMart = null)
     {
         var dir = WorkRoot + "-contracts";
-        Directory.CreateDirectory(dir);
-        foreach (var f in Directory.EnumerateFiles(RepoRoot.Combine("data-contracts")))
-            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)), overwrite: true);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        TempFolder.CopyDirectory(RepoRoot.Combine("data-contracts"), dir);
         var mart = Path.Combine(dir, "sales_mart.yaml");
         if (editMart is not null) File.WriteAllLines(mart, File.ReadAllLines(mart).Select(editMart));
         File.AppendAllText(mart, martChecks);
