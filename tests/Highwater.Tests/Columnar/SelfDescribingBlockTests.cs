@@ -27,16 +27,16 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
             .GetValue(record);
 
     /// <summary>The values of a column for rows <paramref name="n"/>, typed as the kind's kernel takes them.</summary>
-    private static Array Column(ColumnKind kind, int n, Func<int, object?> value)
+    private static Array Column(BlockEncoding kind, int n, Func<int, object?> value)
     {
         Array a = kind switch
         {
-            ColumnKind.PlainString or ColumnKind.DictionaryString => new string?[n],
-            ColumnKind.Int64 => new long[n],
-            ColumnKind.Timestamp => new DateTime[n],
-            ColumnKind.NullableTimestamp => new DateTime?[n],
-            ColumnKind.NullableInt32 => new int?[n],
-            ColumnKind.NullableDecimal => new decimal?[n],
+            BlockEncoding.PlainString or BlockEncoding.DictionaryString => new string?[n],
+            BlockEncoding.Int64 => new long[n],
+            BlockEncoding.Timestamp => new DateTime[n],
+            BlockEncoding.NullableTimestamp => new DateTime?[n],
+            BlockEncoding.NullableInt32 => new int?[n],
+            BlockEncoding.NullableDecimal => new decimal?[n],
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         var type = Nullable.GetUnderlyingType(a.GetType().GetElementType()!) ?? a.GetType().GetElementType()!;
@@ -57,13 +57,13 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
         {
             switch (columns.Columns[c].Kind)
             {
-                case ColumnKind.PlainString: w.PlainStrings((string?[])values[c]); break;
-                case ColumnKind.DictionaryString: w.DictionaryStrings((string?[])values[c]); break;
-                case ColumnKind.Int64: w.Int64s((long[])values[c]); break;
-                case ColumnKind.Timestamp: w.DateTimes((DateTime[])values[c]); break;
-                case ColumnKind.NullableTimestamp: w.NullableDateTimes((DateTime?[])values[c]); break;
-                case ColumnKind.NullableInt32: w.NullableInt32s((int?[])values[c]); break;
-                case ColumnKind.NullableDecimal: w.NullableDecimals((decimal?[])values[c]); break;
+                case BlockEncoding.PlainString: w.PlainStrings((string?[])values[c]); break;
+                case BlockEncoding.DictionaryString: w.DictionaryStrings((string?[])values[c]); break;
+                case BlockEncoding.Int64: w.Int64s((long[])values[c]); break;
+                case BlockEncoding.Timestamp: w.DateTimes((DateTime[])values[c]); break;
+                case BlockEncoding.NullableTimestamp: w.NullableDateTimes((DateTime?[])values[c]); break;
+                case BlockEncoding.NullableInt32: w.NullableInt32s((int?[])values[c]); break;
+                case BlockEncoding.NullableDecimal: w.NullableDecimals((decimal?[])values[c]); break;
             }
         }
         return w.Written.ToArray();
@@ -80,13 +80,13 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
             var a = Column(c.Kind, n, _ => null);
             switch (c.Kind)
             {
-                case ColumnKind.PlainString: r.PlainStrings((string?[])a); break;
-                case ColumnKind.DictionaryString: r.DictionaryStrings((string?[])a); break;
-                case ColumnKind.Int64: r.Int64s((long[])a); break;
-                case ColumnKind.Timestamp: r.DateTimes((DateTime[])a); break;
-                case ColumnKind.NullableTimestamp: r.NullableDateTimes((DateTime?[])a); break;
-                case ColumnKind.NullableInt32: r.NullableInt32s((int?[])a); break;
-                case ColumnKind.NullableDecimal: r.NullableDecimals((decimal?[])a); break;
+                case BlockEncoding.PlainString: r.PlainStrings((string?[])a); break;
+                case BlockEncoding.DictionaryString: r.DictionaryStrings((string?[])a); break;
+                case BlockEncoding.Int64: r.Int64s((long[])a); break;
+                case BlockEncoding.Timestamp: r.DateTimes((DateTime[])a); break;
+                case BlockEncoding.NullableTimestamp: r.NullableDateTimes((DateTime?[])a); break;
+                case BlockEncoding.NullableInt32: r.NullableInt32s((int?[])a); break;
+                case BlockEncoding.NullableDecimal: r.NullableDecimals((decimal?[])a); break;
             }
             values.Add(a);
         }
@@ -123,7 +123,7 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
     public async Task A_segment_with_an_extra_column_a_missing_one_and_another_order_reads_by_name()
     {
         var rows = MartRows(300); // more than one narrow dictionary's worth of skus, nulls in every nullable column
-        var columns = Evolved(BlockColumns.Mart, drop: "segment", extra: new BlockColumn("discount", ColumnKind.NullableDecimal));
+        var columns = Evolved(BlockColumns.Mart, drop: "segment", extra: new BlockColumn("discount", BlockEncoding.NullableDecimal));
         var bytes = Segment(columns, rows, (r, _) => r.Qty is { } q ? q * 0.5m : null);
 
         var read = new List<MartRecord>();
@@ -148,7 +148,7 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
     public void Transforms_column_path_reads_an_evolved_spill_by_name_too()
     {
         var rows = MartRows(40);
-        var columns = Evolved(BlockColumns.Mart, drop: "channel", extra: new BlockColumn("coupon_code", ColumnKind.DictionaryString));
+        var columns = Evolved(BlockColumns.Mart, drop: "channel", extra: new BlockColumn("coupon_code", BlockEncoding.DictionaryString));
         var block = EncodeBlock(columns, rows.Count, (i, name) => name == "coupon_code" ? $"C{i % 3}" : ValueOf(rows[i], name));
         var into = new PartitionColumns();
 
@@ -161,7 +161,7 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
     public void A_staging_spool_with_another_column_list_reads_by_name_through_its_footer()
     {
         var path = Path.Combine(_dir.Path, "staging.spool");
-        var columns = Evolved(BlockColumns.Events, drop: "sku", extra: new BlockColumn("discount", ColumnKind.NullableDecimal));
+        var columns = Evolved(BlockColumns.Events, drop: "sku", extra: new BlockColumn("discount", BlockEncoding.NullableDecimal));
         var events = Enumerable.Range(0, 20).Select(i => new EventRecord(i % 4 == 0 ? null : $"O-{i}", i, T0.AddSeconds(i), T0.AddSeconds(2 * i),
             i % 3 == 0 ? null : i, i % 5 == 0 ? null : 1.25m * i, i % 2 == 0 ? "EUR" : null, $"SKU-{i}", "web", "events/a.json", i + 1)).ToList();
         using (var w = new PartitionedSpool.Writer(path, columns))
@@ -182,7 +182,7 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
     [Fact]
     public async Task A_column_stored_with_another_encoding_is_refused_naming_the_file_and_the_column()
     {
-        var columns = new BlockColumns(BlockColumns.Mart.Columns.Select(c => c.Name == "qty" ? c with { Kind = ColumnKind.NullableDecimal } : c));
+        var columns = new BlockColumns(BlockColumns.Mart.Columns.Select(c => c.Name == "qty" ? c with { Kind = BlockEncoding.NullableDecimal } : c));
         var bytes = Segment(columns, MartRows(3), null);
 
         var e = await Assert.ThrowsAsync<DataException>(() =>
@@ -292,7 +292,7 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
             Gen.String[0, 300].Select(s => (string?)s), Gen.Int[0, 300].Select(i => (string?)$"v{i}"));
         var genTime = Gen.Long[0, DateTime.MaxValue.Ticks].Select(Gen.Enum<DateTimeKind>(), (t, k) => new DateTime(t, k));
         var genDecimal = Gen.Decimal.Select(d => (decimal?)d);
-        var genColumn = Gen.Enum<ColumnKind>().Select(Gen.Int[0, 2], (k, wide) => (k, wide));
+        var genColumn = Gen.Enum<BlockEncoding>().Select(Gen.Int[0, 2], (k, wide) => (k, wide));
         var gen = Gen.Int[0, 400].SelectMany(n => genColumn.Array[1, 9].SelectMany(kinds =>
             Gen.Select(kinds.Select(k => ValuesOf(k.k, k.wide, n)).ToArray().AsEnumerable().Aggregate(
                 Gen.Const(new List<Array>()), (acc, g) => acc.SelectMany(list => g.Select(a => new List<Array>(list) { a }))),
@@ -307,20 +307,20 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
             var rest = columns.Columns.Skip(1).ToList();
             var turn = rest.Count == 0 ? 0 : (int)((uint)t.shuffle % (uint)rest.Count);
             var rotated = rest.Skip(turn).Concat(rest.Take(turn));
-            var wanted = new BlockColumns((t.shuffle % 2 == 0 ? rotated : rotated.Reverse()).Append(new BlockColumn("absent", ColumnKind.NullableInt32)));
+            var wanted = new BlockColumns((t.shuffle % 2 == 0 ? rotated : rotated.Reverse()).Append(new BlockColumn("absent", BlockEncoding.NullableInt32)));
             var read = DecodeBlock(bytes, BlockPlan.For(columns, wanted), wanted);
             for (var w = 0; w < wanted.Count - 1; w++)
                 Assert.Equal(t.values[columns.IndexOf(wanted.Columns[w].Name)], read[w], new ArrayEquality());
             Assert.All((int?[])read[^1], v => Assert.Null(v));
         }, writeLine: output.WriteLine);
 
-        Gen<Array> ValuesOf(ColumnKind kind, int wide, int n) => kind switch
+        Gen<Array> ValuesOf(BlockEncoding kind, int wide, int n) => kind switch
         {
-            ColumnKind.PlainString or ColumnKind.DictionaryString => (wide == 0 ? Gen.Int[0, 3].Select(i => (string?)$"s{i}") : genString).Array[n, n].Select(a => (Array)a),
-            ColumnKind.Int64 => Gen.Long.Array[n, n].Select(a => (Array)a),
-            ColumnKind.Timestamp => genTime.Array[n, n].Select(a => (Array)a),
-            ColumnKind.NullableTimestamp => genTime.Select(Gen.Bool, (v, b) => b ? (DateTime?)v : null).Array[n, n].Select(a => (Array)a),
-            ColumnKind.NullableInt32 => (wide == 0 ? Gen.Int[0, 255] : Gen.Int).Select(Gen.Bool, (v, b) => b ? (int?)v : null).Array[n, n].Select(a => (Array)a),
+            BlockEncoding.PlainString or BlockEncoding.DictionaryString => (wide == 0 ? Gen.Int[0, 3].Select(i => (string?)$"s{i}") : genString).Array[n, n].Select(a => (Array)a),
+            BlockEncoding.Int64 => Gen.Long.Array[n, n].Select(a => (Array)a),
+            BlockEncoding.Timestamp => genTime.Array[n, n].Select(a => (Array)a),
+            BlockEncoding.NullableTimestamp => genTime.Select(Gen.Bool, (v, b) => b ? (DateTime?)v : null).Array[n, n].Select(a => (Array)a),
+            BlockEncoding.NullableInt32 => (wide == 0 ? Gen.Int[0, 255] : Gen.Int).Select(Gen.Bool, (v, b) => b ? (int?)v : null).Array[n, n].Select(a => (Array)a),
             _ => genDecimal.Select(Gen.Bool, (v, b) => b ? v : null).Array[n, n].Select(a => (Array)a),
         };
     }

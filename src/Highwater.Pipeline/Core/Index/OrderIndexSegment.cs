@@ -35,12 +35,12 @@ public static class OrderIndexSegment
     /// columns as those versions wrote them. A fact of those formats, so it is spelled out here and never follows the schema.
     /// </summary>
     internal static readonly BlockColumns FixedColumns = new([
-        new("order_id", ColumnKind.PlainString), new("user_id", ColumnKind.Int64), new("event_ts", ColumnKind.Timestamp),
-        new("arrival_ts", ColumnKind.Timestamp), new("qty", ColumnKind.NullableInt32), new("unit_price", ColumnKind.NullableDecimal),
-        new("total_price", ColumnKind.NullableDecimal), new("currency", ColumnKind.DictionaryString),
-        new("sku", ColumnKind.DictionaryString), new("channel", ColumnKind.DictionaryString),
-        new("country", ColumnKind.DictionaryString), new("segment", ColumnKind.DictionaryString),
-        new("signup_date", ColumnKind.NullableTimestamp), new("source_key", ColumnKind.DictionaryString),
+        new("order_id", BlockEncoding.PlainString), new("user_id", BlockEncoding.Int64), new("event_ts", BlockEncoding.Timestamp),
+        new("arrival_ts", BlockEncoding.Timestamp), new("qty", BlockEncoding.NullableInt32), new("unit_price", BlockEncoding.NullableDecimal),
+        new("total_price", BlockEncoding.NullableDecimal), new("currency", BlockEncoding.DictionaryString),
+        new("sku", BlockEncoding.DictionaryString), new("channel", BlockEncoding.DictionaryString),
+        new("country", BlockEncoding.DictionaryString), new("segment", BlockEncoding.DictionaryString),
+        new("signup_date", BlockEncoding.NullableTimestamp), new("source_key", BlockEncoding.DictionaryString),
     ]);
 
     /// <summary>Writes the segment (synchronously: segments are written to local work-area files).</summary>

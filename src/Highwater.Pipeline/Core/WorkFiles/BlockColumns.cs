@@ -9,7 +9,7 @@ namespace Highwater.Pipeline.Core.WorkFiles;
 /// The physical encodings of a column block's columns (<see cref="ColumnBlockWriter"/>): what a column's bytes are, not
 /// what it means. The numbers are the kind bytes of a column list (<see cref="BlockColumns"/>) and never change.
 /// </summary>
-public enum ColumnKind : byte
+public enum BlockEncoding : byte
 {
     /// <summary>Mostly unique strings: a length and the UTF-8 per row (<see cref="IColumnCodec.PlainStrings"/>).</summary>
     PlainString = 1,
@@ -34,12 +34,12 @@ public enum ColumnKind : byte
 }
 
 /// <summary>One column of a block: its name (as in the dataset's schema) and its encoding.</summary>
-public readonly record struct BlockColumn(string Name, ColumnKind Kind);
+public readonly record struct BlockColumn(string Name, BlockEncoding Kind);
 
 /// <summary>
 /// The columns of a column block, in the order their bytes follow each other: what a self-describing work file
 /// (<c>HWIDX004</c> segments, <c>HWSPOOL3</c> spools) stores once, so that a reader maps the columns it wants by name
-/// (<see cref="BlockPlan"/>). Binary form: <c>int32</c> C, then per column a <c>u8</c> kind (<see cref="ColumnKind"/>),
+/// (<see cref="BlockPlan"/>). Binary form: <c>int32</c> C, then per column a <c>u8</c> kind (<see cref="BlockEncoding"/>),
 /// an <c>int32</c> name length and the name's UTF-8. Names are distinct (ordinal) and non-empty.
 /// </summary>
 public sealed class BlockColumns : IEquatable<BlockColumns>
@@ -83,13 +83,13 @@ public sealed class BlockColumns : IEquatable<BlockColumns>
     public static BlockColumns Of(ParquetSchema schema, params DataField[] plain) =>
         new(schema.DataFields.Select(f => new BlockColumn(f.Name, KindOf(f, plain.Any(p => p.Name == f.Name)))));
 
-    private static ColumnKind KindOf(DataField field, bool plain) => field.ClrType switch
+    private static BlockEncoding KindOf(DataField field, bool plain) => field.ClrType switch
     {
-        var t when t == typeof(string) || t == typeof(ReadOnlyMemory<char>) => plain ? ColumnKind.PlainString : ColumnKind.DictionaryString,
-        var t when t == typeof(long) && !field.IsNullable => ColumnKind.Int64,
-        var t when t == typeof(DateTime) => field.IsNullable ? ColumnKind.NullableTimestamp : ColumnKind.Timestamp,
-        var t when t == typeof(int) && field.IsNullable => ColumnKind.NullableInt32,
-        var t when t == typeof(decimal) && field.IsNullable => ColumnKind.NullableDecimal,
+        var t when t == typeof(string) || t == typeof(ReadOnlyMemory<char>) => plain ? BlockEncoding.PlainString : BlockEncoding.DictionaryString,
+        var t when t == typeof(long) && !field.IsNullable => BlockEncoding.Int64,
+        var t when t == typeof(DateTime) => field.IsNullable ? BlockEncoding.NullableTimestamp : BlockEncoding.Timestamp,
+        var t when t == typeof(int) && field.IsNullable => BlockEncoding.NullableInt32,
+        var t when t == typeof(decimal) && field.IsNullable => BlockEncoding.NullableDecimal,
         _ => throw new ArgumentException(
             $"column {field.Name} ({(field.IsNullable ? "nullable " : "")}{field.ClrType.Name}) has no column block encoding"),
     };
@@ -130,7 +130,7 @@ public sealed class BlockColumns : IEquatable<BlockColumns>
         for (var i = 0; i < count; i++)
         {
             if (at >= bytes.Length) throw new InvalidDataException("its column list is cut short");
-            var kind = (ColumnKind)bytes[at++];
+            var kind = (BlockEncoding)bytes[at++];
             if (!Enum.IsDefined(kind)) throw new InvalidDataException($"its column {i + 1} has kind {(byte)kind}, which is not an encoding");
             var n = Int32(bytes);
             if (n <= 0 || at + n > bytes.Length) throw new InvalidDataException($"its column {i + 1} has a name of {n} bytes, past the list's end or empty");

@@ -41,7 +41,7 @@ public enum ColumnBlockLayout
 /// <summary>
 /// The encoding of one block of a <see cref="PartitionedSpool"/> or an order-index segment: a row count, then one
 /// column after another (in the order of the file's <see cref="BlockColumns"/>), as little-endian values
-/// (<see cref="ColumnBlockLayout.Compact"/>); one method per <see cref="ColumnKind"/>. It exists because the work
+/// (<see cref="ColumnBlockLayout.Compact"/>); one method per <see cref="BlockEncoding"/>. It exists because the work
 /// area's intermediate batches (staged events, Transform's spill) are written once and read once on the same machine,
 /// and the order index only by Highwater, so they need no compression and no statistics — only to be cheap and small:
 /// a fixed-width column is one copy, a nullable one a presence byte per row plus the values, and a string column either

@@ -42,7 +42,7 @@ public ref struct ColumnBlockReader : IColumnCodec
     /// Moves to the next wanted column, of kind <paramref name="kind"/>; false when the file lacks it. The kind is the
     /// caller's: a caller that asks for columns out of the plan's order is a bug, not damage.
     /// </summary>
-    private bool Enter(ColumnKind kind)
+    private bool Enter(BlockEncoding kind)
     {
         if (_plan is null) return true;
         var w = _next++;
@@ -69,21 +69,21 @@ public ref struct ColumnBlockReader : IColumnCodec
         return offsets;
     }
 
-    private void Skip(ColumnKind kind)
+    private void Skip(BlockEncoding kind)
     {
         var n = Rows;
         switch (kind)
         {
-            case ColumnKind.Int64 or ColumnKind.Timestamp: Take(n * 8); break;
-            case ColumnKind.NullableTimestamp: Take(n * 9); break;
-            case ColumnKind.NullableDecimal: Take(n * 17); break;
-            case ColumnKind.NullableInt32: Take(n * (Form() == ColumnBlockWriter.NarrowForm ? 2 : 5)); break;
-            case ColumnKind.DictionaryString:
+            case BlockEncoding.Int64 or BlockEncoding.Timestamp: Take(n * 8); break;
+            case BlockEncoding.NullableTimestamp: Take(n * 9); break;
+            case BlockEncoding.NullableDecimal: Take(n * 17); break;
+            case BlockEncoding.NullableInt32: Take(n * (Form() == ColumnBlockWriter.NarrowForm ? 2 : 5)); break;
+            case BlockEncoding.DictionaryString:
                 var count = DictionaryCount();
                 for (var i = 0; i < count; i++) DictionaryValue();
                 Take(_compact && count <= ColumnBlockWriter.NarrowDictionary ? n : n * 4);
                 break;
-            case ColumnKind.PlainString:
+            case BlockEncoding.PlainString:
                 var narrow = Form() == ColumnBlockWriter.NarrowForm;
                 for (var i = 0; i < n; i++)
                     if (PlainLength(narrow) is var length and > 0) Take(length);
@@ -94,19 +94,19 @@ public ref struct ColumnBlockReader : IColumnCodec
 
     public void Int64s(Span<long> into)
     {
-        if (Enter(ColumnKind.Int64)) Raw(MemoryMarshal.AsBytes(into));
+        if (Enter(BlockEncoding.Int64)) Raw(MemoryMarshal.AsBytes(into));
         else into.Clear();
     }
 
     public void DateTimes(Span<DateTime> into)
     {
-        if (Enter(ColumnKind.Timestamp)) Raw(MemoryMarshal.AsBytes(into));
+        if (Enter(BlockEncoding.Timestamp)) Raw(MemoryMarshal.AsBytes(into));
         else into.Clear();
     }
 
     public void NullableInt32s(Span<int?> into)
     {
-        if (!Enter(ColumnKind.NullableInt32))
+        if (!Enter(BlockEncoding.NullableInt32))
         {
             into.Clear();
             return;
@@ -125,7 +125,7 @@ public ref struct ColumnBlockReader : IColumnCodec
 
     public void NullableDecimals(Span<decimal?> into)
     {
-        if (!Enter(ColumnKind.NullableDecimal))
+        if (!Enter(BlockEncoding.NullableDecimal))
         {
             into.Clear();
             return;
@@ -137,7 +137,7 @@ public ref struct ColumnBlockReader : IColumnCodec
 
     public void NullableDateTimes(Span<DateTime?> into)
     {
-        if (!Enter(ColumnKind.NullableTimestamp))
+        if (!Enter(BlockEncoding.NullableTimestamp))
         {
             into.Clear();
             return;
@@ -177,7 +177,7 @@ public ref struct ColumnBlockReader : IColumnCodec
     internal bool TryDictionary(out int count)
     {
         count = 0;
-        if (!Enter(ColumnKind.DictionaryString)) return false;
+        if (!Enter(BlockEncoding.DictionaryString)) return false;
         count = DictionaryCount();
         return true;
     }
@@ -233,7 +233,7 @@ public ref struct ColumnBlockReader : IColumnCodec
     /// <summary>A <see cref="PlainStrings"/> column of <paramref name="rows"/> rows, appended to <paramref name="into"/> as its UTF-8 bytes.</summary>
     internal void PlainUtf8(int rows, Utf8Column into)
     {
-        if (!Enter(ColumnKind.PlainString))
+        if (!Enter(BlockEncoding.PlainString))
         {
             for (var i = 0; i < rows; i++) into.AddNull();
             return;
@@ -249,7 +249,7 @@ public ref struct ColumnBlockReader : IColumnCodec
 
     public void PlainStrings(Span<string?> into)
     {
-        if (!Enter(ColumnKind.PlainString))
+        if (!Enter(BlockEncoding.PlainString))
         {
             into.Clear();
             return;
