@@ -5,6 +5,7 @@ using System.Text;
 using Highwater.Pipeline.Core.Contracts;
 using Highwater.Pipeline.Core.Mart;
 using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.WorkFiles;
 using Highwater.Pipeline.QualityGate;
 using Highwater.Pipeline.Transform;
 
@@ -158,7 +159,8 @@ public static class GateProfile
         {
             var day = start.AddDays(d);
             var n = (int)(d == days - 1 ? rows - perDay * (days - 1) : perDay);
-            var part = new List<MartRecord>(n);
+            var part = new PartitionColumns();
+            var row = new Dictionary<string, object?>(StringComparer.Ordinal);
             var source = $"landing/{day:yyyy-MM-dd}/part-0.jsonl";
             for (int i = 0; i < n; i++)
             {
@@ -169,8 +171,21 @@ public static class GateProfile
                 int? qty = i % 1000 == 3 ? null : rnd.Next(1, 6);
                 decimal? price = i % 997 == 5 ? null : Math.Round((decimal)rnd.Next(100, 50000) / 100m, 2);
                 var channel = i % 100_000 == 11 ? "kiosk" : channels[rnd.Next(channels.Length)];
-                part.Add(new MartRecord($"O-3-{d}-{i:D6}", user, ts, arrival, qty, price, qty is { } q && price is { } p ? q * p : null,
-                    currencies[rnd.Next(currencies.Length)], skus[rnd.Next(skus.Length)], channel, u.Country, u.Segment, u.SignupDate, source));
+                row["order_id"] = $"O-3-{d}-{i:D6}";
+                row["user_id"] = user;
+                row["event_ts"] = ts;
+                row["arrival_ts"] = arrival;
+                row["qty"] = qty;
+                row["unit_price"] = price;
+                row["total_price"] = qty is { } q && price is { } p ? q * p : null;
+                row["currency"] = currencies[rnd.Next(currencies.Length)];
+                row["sku"] = skus[rnd.Next(skus.Length)];
+                row["channel"] = channel;
+                row["country"] = u.Country;
+                row["segment"] = u.Segment;
+                row["signup_date"] = u.SignupDate;
+                row["source_key"] = source;
+                part.AppendValues(row);
             }
 
             var folder = Path.Combine(mart, $"dt={day:yyyy-MM-dd}");

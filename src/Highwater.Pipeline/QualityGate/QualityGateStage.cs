@@ -5,6 +5,7 @@ using Highwater.Pipeline.Core.Pipeline;
 using Highwater.Pipeline.Core.Schema;
 using Highwater.Pipeline.Core.State;
 using Highwater.Pipeline.Core.Storage;
+using Highwater.Pipeline.Core.WorkFiles;
 
 namespace Highwater.Pipeline.QualityGate;
 
@@ -59,7 +60,7 @@ public static class QualityGateStage
                 var rowCount = p.Rows;
                 if (file is not null && file != p.MartFile)
                 {
-                    var rows = new List<MartRecord>();
+                    var rows = new PartitionColumns();
                     await using (var s = File.OpenRead(file)) await MartPartitionFile.ReadAsync(s, file, rows);
                     rowCount = rows.Count;
                     // The gate's copy is written by Parquet.Net, whose timestamp statistics are wrong (a reader that

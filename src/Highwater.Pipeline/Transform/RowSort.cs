@@ -5,69 +5,17 @@ using Highwater.Pipeline.Core.Schema;
 namespace Highwater.Pipeline.Transform;
 
 /// <summary>
-/// Sorts a list of wide rows by sorting their positions and moving each row once, in place: the sort swaps
-/// small entries instead of 150-byte records, and no second copy of the rows is made.
+/// Orders wide rows by sorting small entries (a key, a tie-break prefix and a position each) instead of the rows: the
+/// rows are then written through the order, never moved.
 /// </summary>
 internal static class RowSort
 {
-    public delegate int Comparison(in MartRecord a, in MartRecord b);
-
-    /// <summary>A row's sort key; the row is passed by reference (a copy of a 150-byte row per call was a cost of its own).</summary>
-    public delegate long Key(in MartRecord row);
-
-    /// <summary>The leading characters of a row's tie-break string (see <see cref="OrdinalPrefix"/>).</summary>
-    public delegate OrdinalPrefix Prefix(in MartRecord row);
-
-    /// <summary>
-    /// Sorts by a 64-bit key, then by <paramref name="tieBreak"/>, then by position (a stable sort). Rows with equal
-    /// keys are common (event_ts has whole seconds: a day of 333k events has about four a second), so each entry also
-    /// carries <paramref name="prefix"/>, the first characters of the tie-break's leading string: most ties are settled
-    /// by comparing two integers, and <paramref name="tieBreak"/> runs only when those are equal too. The prefix must
-    /// order rows as <paramref name="tieBreak"/> does (see <see cref="OrdinalPrefix"/>).
-    /// </summary>
-    public static void SortByKey(List<MartRecord> rows, Key key, Prefix prefix, Comparison tieBreak)
-    {
-        var n = rows.Count;
-        if (n < 2) return;
-        var order = ArrayPool<int>.Shared.Rent(n);
-        try
-        {
-            Order(rows, key, prefix, tieBreak, order.AsSpan(0, n));
-            Permute(CollectionsMarshal.AsSpan(rows), order.AsSpan(0, n));
-        }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(order);
-        }
-    }
-
-    /// <summary>
-    /// The sorted order of the rows without moving them: <c>order[i]</c> is the position of the i-th row in the order
-    /// <see cref="SortByKey"/> gives. A writer that gathers rows through it never moves a wide row at all.
-    /// </summary>
-    public static void Order(List<MartRecord> rows, Key key, Prefix prefix, Comparison tieBreak,
-        Span<int> order)
-    {
-        var n = rows.Count;
-        if (order.Length != n) throw new ArgumentException($"the order holds {order.Length} positions for {n} rows", nameof(order));
-        // Pooled: a day's entries are ~10 MB, and a fresh array per partition was large-object churn.
-        var entries = ArrayPool<Entry>.Shared.Rent(n);
-        try
-        {
-            var span = CollectionsMarshal.AsSpan(rows);
-            for (var i = 0; i < n; i++) entries[i] = new Entry(key(in span[i]), prefix(in span[i]), i);
-            Order(entries.AsSpan(0, n), new RecordTieBreak(rows, tieBreak), order);
-        }
-        finally
-        {
-            ArrayPool<Entry>.Shared.Return(entries);
-        }
-    }
-
     /// <summary>
     /// The order of rows given as entries (a key, a prefix and a position each), with <paramref name="tieBreak"/> between
     /// positions whose key and prefix are equal, then by position: <c>order[i]</c> is the position of the i-th row. The
-    /// entries are sorted in place. For rows that are not records (see <see cref="PartitionColumns"/>).
+    /// entries are sorted in place. Rows with equal keys are common (a day of events has several a second), so each entry
+    /// also carries the first bytes of the tie-break's leading string (see <see cref="OrdinalPrefix"/>): most ties are
+    /// settled by comparing two integers, and <paramref name="tieBreak"/> runs only when those are equal too.
     /// </summary>
     public static void Order<TTieBreak>(Span<Entry> entries, TTieBreak tieBreak, Span<int> order) where TTieBreak : struct, ITieBreak
     {
@@ -83,15 +31,6 @@ internal static class RowSort
     public interface ITieBreak
     {
         int Compare(int x, int y);
-    }
-
-    private readonly struct RecordTieBreak(List<MartRecord> rows, Comparison tieBreak) : ITieBreak
-    {
-        public int Compare(int x, int y)
-        {
-            var all = CollectionsMarshal.AsSpan(rows);
-            return tieBreak(in all[x], in all[y]);
-        }
     }
 
     /// <summary>
@@ -171,37 +110,6 @@ internal static class RowSort
             if (c != 0) return c;
             c = tieBreak.Compare(x.Position, y.Position);
             return c != 0 ? c : x.Position.CompareTo(y.Position);
-        }
-    }
-
-    /// <summary>
-    /// Moves the row at <c>order[i]</c> to position i, in place, one cycle of the permutation at a time (each row
-    /// is copied once; no second array of rows). <paramref name="order"/> is used up as the visited marks.
-    /// </summary>
-    internal static void Permute(Span<MartRecord> rows, Span<int> order)
-    {
-        for (var i = 0; i < rows.Length; i++)
-        {
-            if (order[i] < 0) continue;
-            if (order[i] == i)
-            {
-                order[i] = ~i;
-                continue;
-            }
-            var first = rows[i];
-            var j = i;
-            while (true)
-            {
-                var k = order[j];
-                order[j] = ~k;
-                if (k == i)
-                {
-                    rows[j] = first;
-                    break;
-                }
-                rows[j] = rows[k];
-                j = k;
-            }
         }
     }
 }

@@ -18,7 +18,6 @@ internal sealed partial class TransformBatch
     /// </summary>
     private sealed class SpillKit
     {
-        public readonly MartRowBlock Block = new();
         public readonly ColumnBlockWriter Encoder = new();
         public readonly StringPool Strings = new();
         public byte[] Buffer = [];
@@ -77,8 +76,6 @@ internal sealed partial class TransformBatch
     }
 
     private static int DayNumber(DateTime utc) => (int)(utc.Ticks / TimeSpan.TicksPerDay);
-
-    private static string Describe(EventRecord e) => Describe(e.OrderId, e.UserId, e.EventTs);
 
     private static string Describe(string? orderId, long userId, DateTime eventTs) =>
         $"order_id={orderId ?? "null"}, user_id={userId}, event_ts={UtcTimestamp.Format(eventTs)}";

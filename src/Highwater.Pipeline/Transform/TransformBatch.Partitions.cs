@@ -15,10 +15,6 @@ internal sealed partial class TransformBatch
     /// <summary>Rebuilds one partition: what it held, minus the orders that left it, plus what was spilled to it.</summary>
     public async Task<PartitionOutput> RebuildPartitionAsync(PartitionedSpool.Reader spilled, string dt, CancellationToken ct)
     {
-        var existing = new List<MartRecord>();
-        if (!_fullRefresh)
-            foreach (var key in _manifest.PartitionFiles(Schemas.SalesMart.Dataset, dt))
-                await ReadMartFileAsync(key, existing, ct);
         List<(string File, OrderIndexSegment.WrittenBlock Block)> winners;
         lock (_gate) winners = [.. (_winnerBlocks.GetValueOrDefault(dt) ?? []).OrderBy(b => b.File, StringComparer.Ordinal).ThenBy(b => b.Block.Offset)];
         // The partition is rebuilt as columns: its blocks decode straight into them, and its files are written from them.
@@ -39,12 +35,14 @@ internal sealed partial class TransformBatch
         ReturnKit(kit);
         HashSet<string>? removed;
         lock (_gate) removed = _removed.GetValueOrDefault(dt);
-        var (heldRows, newRows) = (existing.Count, rows.Count);
-        // What the partition held stays, but for the orders that left it and the unkeyed rows of replaced files.
-        foreach (var row in CollectionsMarshal.AsSpan(existing))
-            if (!PartitionRewrite.Leaves(row, removed ?? NoOrders, _replaced)) rows.Append(in row);
-        existing.Clear();
-        existing.TrimExcess();
+        // What the partition held follows the new rows, and stays but for the orders that left it and the unkeyed rows
+        // of replaced files.
+        var newRows = rows.Count;
+        if (!_fullRefresh)
+            foreach (var key in _manifest.PartitionFiles(Schemas.SalesMart.Dataset, dt))
+                await ReadMartFileAsync(key, rows, ct);
+        var heldRows = rows.Count - newRows;
+        rows.KeepWhere(i => !PartitionRewrite.Leaves(rows, i, removed ?? NoOrders, _replaced), from: newRows);
         string? martFile = null, kpiFile = null;
         var count = rows.Count;
         try
@@ -76,7 +74,7 @@ internal sealed partial class TransformBatch
     }
 
     /// <summary>Reads a mart or index file; false when its order_id filter showed none of <paramref name="wanted"/> is in it.</summary>
-    private async Task<bool> ReadMartFileAsync(string key, List<MartRecord> into, CancellationToken ct, Func<string?, bool>? keep = null,
+    private async Task<bool> ReadMartFileAsync(string key, PartitionColumns into, CancellationToken ct, Func<string?, bool>? keep = null,
         IReadOnlyCollection<string>? wanted = null)
     {
         await using var body = await _ctx.Warehouse.OpenReadAsync(key, ct);

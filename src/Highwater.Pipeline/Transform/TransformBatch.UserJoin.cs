@@ -102,61 +102,6 @@ internal sealed partial class TransformBatch
         Interlocked.Add(ref _priceOverflows, overflows);
     }
 
-    /// <summary>The unkeyed rows' total_price, a block at a time (JoinUnkeyed runs on one thread).</summary>
-    private decimal?[] _totals = [];
-
-    /// <summary>The inner join on user_id, with total_price; rows of unknown users are set aside with the reason.</summary>
-    private void Join(EventColumns rows, List<MartRecord> into, HashSet<(string, int)> contributions, HashSet<string>? sources)
-    {
-        string? lastSource = null;
-        var lastDay = -1;
-        long unknown = 0, overflows = 0;
-        if (_totals.Length < rows.Count) _totals = new decimal?[rows.Capacity];
-        using var totals = _totalPrice.Compute(rows.Qty.AsSpan(0, rows.Count), rows.UnitPrice.AsSpan(0, rows.Count),
-            rows.UserId.AsSpan(0, rows.Count), _totals.AsSpan(0, rows.Count));
-        var beyond = totals.Beyond;
-        var nextBeyond = 0;
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var isBeyond = nextBeyond < beyond.Count && beyond[nextBeyond].Row == i;
-            if (isBeyond) nextBeyond++;
-            // The users are random accesses into megabytes: ask for a later row's user now, so it is in cache by then.
-            if (i + UserPrefetchDistance < rows.Count) _users.Prefetch(rows.UserId[i + UserPrefetchDistance]);
-            if (!_users.TryGet(rows.UserId[i], out var user))
-            {
-                unknown++;
-                var e = rows[i];
-                lock (_gate)
-                    _quarantine.Add((_planOrder.GetValueOrDefault(e.SourceKey, int.MaxValue), e.SourceLine, e.SourceKey,
-                        $"unknown user_id {e.UserId}: not in the user dimension", Describe(e)));
-                continue;
-            }
-            if (isBeyond)
-            {
-                overflows++;
-                var e = rows[i];
-                var (_, computation, result) = beyond[nextBeyond - 1];
-                lock (_gate)
-                    _quarantine.Add((_planOrder.GetValueOrDefault(e.SourceKey, int.MaxValue), e.SourceLine, e.SourceKey,
-                        TotalPrice.Reason(e.SourceKey, e.SourceLine, computation, result), Describe(e)));
-                continue;
-            }
-            var row = new MartRecord(rows.OrderId[i], rows.UserId[i], rows.EventTs[i], rows.ArrivalTs[i], rows.Qty[i], rows.UnitPrice[i], _totals[i],
-                rows.Currency[i], rows.Sku[i], rows.Channel[i], user.Country, user.Segment, user.SignupDate, rows.SourceKey[i]);
-            var day = DayNumber(row.EventTs);
-            if (!ReferenceEquals(row.SourceKey, lastSource) || day != lastDay)
-            {
-                contributions.Add((row.SourceKey, day));
-                sources?.Add(row.SourceKey);
-                (lastSource, lastDay) = (row.SourceKey, day);
-            }
-            into.Add(row);
-        }
-        Interlocked.Add(ref _batchRows, rows.Count);
-        Interlocked.Add(ref _unknownUsers, unknown);
-        Interlocked.Add(ref _priceOverflows, overflows);
-    }
-
     private void AddContributions(HashSet<(string Source, int Day)> days, string? bucket, HashSet<string>? sources)
     {
         var dts = days.Select(d => (d.Source, Dt: UtcTimestamp.FormatDate(DateOnly.FromDayNumber(d.Day)))).ToList();
@@ -169,29 +114,26 @@ internal sealed partial class TransformBatch
     }
 
     /// <summary>Spills the chosen rows to their partitions (dt), a day's rows in blocks of bounded size.</summary>
-    private void SpillByDay(List<MartRecord> rows, List<int> chosen)
+    private void SpillByDay(PartitionColumns rows, List<int> chosen, SpillKit kit)
     {
         if (chosen.Count == 0) return;
-        var span = CollectionsMarshal.AsSpan(rows);
         var byDay = new Dictionary<int, List<int>>();
         foreach (var i in chosen)
         {
-            var day = DayNumber(span[i].EventTs);
+            var day = DayNumber(rows.EventTs[i]);
             if (!byDay.TryGetValue(day, out var list)) byDay[day] = list = [];
             list.Add(i);
         }
-        var kit = RentKit();
         foreach (var (day, positions) in byDay.OrderBy(d => d.Key))
         {
             var dt = UtcTimestamp.FormatDate(DateOnly.FromDayNumber(day));
             for (var from = 0; from < positions.Count; from += SpillBlockRows)
             {
                 var n = Math.Min(SpillBlockRows, positions.Count - from);
-                kit.Block.Encode(kit.Encoder, rows, CollectionsMarshal.AsSpan(positions).Slice(from, n));
+                rows.Encode(kit.Encoder, CollectionsMarshal.AsSpan(positions).Slice(from, n));
                 Spill.Append(dt, kit.Encoder.Written, n);
             }
             lock (_gate) _touched.Add(dt);
         }
-        ReturnKit(kit);
     }
 }

@@ -81,14 +81,23 @@ internal sealed partial class TransformBatch
     /// <summary>Rows without an order_id are never superseded: each is spilled to its day as it is.</summary>
     public void JoinUnkeyed(PartitionedSpool.Reader staging)
     {
-        var pool = new StringPool();
         var contributions = new HashSet<(string, int)>();
-        foreach (var rows in EventStagingReader.ReadPartition(staging, EventStagingWriter.Unkeyed, pool))
+        var sources = new HashSet<string>(StringComparer.Ordinal);
+        var kit = RentKit();
+        var rows = RentColumns();
+        var plan = staging.PlanFor(rows.Staged);
+        var all = new List<int>(EventStagingWriter.BlockRows);
+        foreach (var block in staging.BlocksOf(EventStagingWriter.Unkeyed))
         {
-            var joined = new List<MartRecord>(rows.Count);
-            Join(rows, joined, contributions, sources: null);
-            SpillByDay(joined, Enumerable.Range(0, joined.Count).ToList());
+            rows.Clear();
+            var lines = rows.AppendStagingBlock(staging.Read(block, ref kit.Buffer), kit.Strings, plan);
+            Join(rows, 0, lines, contributions, sources, kit);
+            all.Clear();
+            for (var i = 0; i < rows.Count; i++) all.Add(i);
+            SpillByDay(rows, all, kit);
         }
+        ReturnColumns(rows);
+        ReturnKit(kit);
         AddContributions(contributions, bucket: null, sources: null);
     }
 
@@ -107,7 +116,7 @@ internal sealed partial class TransformBatch
         var contributions = new HashSet<(string, int)>();
         var sources = new HashSet<string>(StringComparer.Ordinal);
         var hashes = new int[EventStagingWriter.BlockRows];
-        var plan = staging.PlanFor(BlockColumns.Events);
+        var plan = staging.PlanFor(fresh.Staged);
         foreach (var block in staging.BlocksOf(bucket))
         {
             // A block's rows are decoded and joined straight onto the candidates, then kept or dropped in place: a row
@@ -158,7 +167,7 @@ internal sealed partial class TransformBatch
             wanted = new HashSet<string>(byOrder.Count, StringComparer.Ordinal);
             foreach (var row in byOrder.Rows) wanted.Add(fresh.OrderId.StringAt(row)!);
         }
-        var old = new List<MartRecord>();
+        var old = RentColumns();
         var skipped = 0;
         foreach (var key in segments)
             if (!await ReadMartFileAsync(key, old, ct, wanted is null ? null : id => id is not null && wanted.Contains(id), wanted))
@@ -178,69 +187,81 @@ internal sealed partial class TransformBatch
                     entering.Add(best);
                 }
                 var file = await WriteIndexFileAsync(bucket, fresh.Count, i => fresh.EventTs[i].Ticks, entering,
-                    (s, groups) => OrderIndexSegment.Write(s, fresh, groups, kit.Block, kit.Encoder));
+                    (s, groups) => OrderIndexSegment.Write(s, fresh, groups, kit.Encoder));
                 AddIndexBucket(bucket, fresh.Count, file, append, fresh.Count, held: 0, segments.Count, skipped);
             }
             else
             {
-                await ResolveWithHeldAsync(bucket, fresh.ToRecords(), old, append, segments.Count, skipped, kit);
+                await ResolveWithHeldAsync(bucket, fresh, old, append, segments.Count, skipped, kit);
             }
         }
         finally
         {
             ReturnOrderRows(byOrder);
+            ReturnColumns(old);
             ReturnColumns(fresh);
             ReturnKit(kit);
         }
     }
 
     /// <summary>
-    /// A bucket whose batch orders were held before: the order index decides against the held candidates, as records.
+    /// A bucket whose batch orders were held before: the order index decides between the held candidates and the batch's.
     /// An order whose winner is not the same row as before leaves the winner's partition, and its new winner (if any)
     /// enters its own.
     /// </summary>
-    private async Task ResolveWithHeldAsync(string bucket, List<MartRecord> fresh, List<MartRecord> old, bool append, int segmentCount, int skipped, SpillKit kit)
+    private async Task ResolveWithHeldAsync(string bucket, PartitionColumns fresh, PartitionColumns old, bool append, int segmentCount, int skipped, SpillKit kit)
     {
-        var candidates = old.Where(r => !_replaced.Contains(r.SourceKey)).Concat(fresh).ToList();
-        var leaving = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var before = OrderWinner.WinnerIndexes(old);
-        var after = OrderWinner.WinnerIndexes(candidates);
-        foreach (var (orderId, wasAt) in before)
+        // The candidates: the held ones whose file was not replaced, then the batch's.
+        var candidates = RentColumns();
+        try
         {
-            var was = old[wasAt];
-            if (after.TryGetValue(orderId, out var nowAt) && candidates[nowAt] == was) continue;
-            var dt = UtcTimestamp.FormatDate(was.Dt);
-            if (!leaving.TryGetValue(dt, out var list)) leaving[dt] = list = [];
-            list.Add(orderId);
-        }
-        var entering = new List<int>(after.Count);
-        foreach (var (orderId, nowAt) in after)
-            if (!before.TryGetValue(orderId, out var wasAt) || candidates[nowAt] != old[wasAt])
-                entering.Add(nowAt);
-        Release(before);
-        Release(after);
+            for (var i = 0; i < old.Count; i++)
+                if (!_replaced.Contains(old.SourceKeyAt(i))) candidates.AppendRow(old, i);
+            var freshFrom = candidates.Count;
+            for (var i = 0; i < fresh.Count; i++) candidates.AppendRow(fresh, i);
 
-        var written = append ? fresh : candidates;
-        // The winners among the rows written to the bucket's index file are read back from it by the partition rebuild;
-        // the others (held candidates that win again after a retraction, when the batch appends) are spilled.
-        var writtenFrom = ReferenceEquals(written, candidates) ? 0 : candidates.Count - written.Count;
-        var spilled = new List<int>();
-        var inWritten = new List<int>(entering.Count);
-        foreach (var at in entering)
-            if (at < writtenFrom) spilled.Add(at);
-            else inWritten.Add(at - writtenFrom);
-        SpillByDay(candidates, spilled);
-        if (leaving.Count > 0)
-            lock (_gate)
-                foreach (var (dt, ids) in leaving)
-                {
-                    if (!_removed.TryGetValue(dt, out var set)) _removed[dt] = set = new(StringComparer.Ordinal);
-                    set.UnionWith(ids);
-                    _touched.Add(dt);
-                }
-        var file = await WriteIndexFileAsync(bucket, written.Count, i => written[i].EventTs.Ticks, inWritten,
-            (s, groups) => OrderIndexSegment.Write(s, written, groups, kit.Block, kit.Encoder));
-        AddIndexBucket(bucket, written.Count, file, append, fresh.Count, old.Count, segmentCount, skipped);
+            var leaving = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            var before = OrderWinner.WinnerIndexes(old);
+            var after = OrderWinner.WinnerIndexes(candidates);
+            foreach (var (orderId, wasAt) in before)
+            {
+                if (after.TryGetValue(orderId, out var nowAt) && candidates.RowEquals(nowAt, old, wasAt)) continue;
+                var dt = UtcTimestamp.FormatDate(DateOnly.FromDateTime(old.EventTs[wasAt]));
+                if (!leaving.TryGetValue(dt, out var list)) leaving[dt] = list = [];
+                list.Add(orderId);
+            }
+            var entering = new List<int>(after.Count);
+            foreach (var (orderId, nowAt) in after)
+                if (!before.TryGetValue(orderId, out var wasAt) || !candidates.RowEquals(nowAt, old, wasAt))
+                    entering.Add(nowAt);
+            Release(before);
+            Release(after);
+
+            // The winners among the rows written to the bucket's index file are read back from it by the partition rebuild;
+            // the others (held candidates that win again after a retraction, when the batch appends) are spilled.
+            var (written, writtenFrom) = append ? (fresh, freshFrom) : (candidates, 0);
+            var spilled = new List<int>();
+            var inWritten = new List<int>(entering.Count);
+            foreach (var at in entering)
+                if (at < writtenFrom) spilled.Add(at);
+                else inWritten.Add(at - writtenFrom);
+            SpillByDay(candidates, spilled, kit);
+            if (leaving.Count > 0)
+                lock (_gate)
+                    foreach (var (dt, ids) in leaving)
+                    {
+                        if (!_removed.TryGetValue(dt, out var set)) _removed[dt] = set = new(StringComparer.Ordinal);
+                        set.UnionWith(ids);
+                        _touched.Add(dt);
+                    }
+            var file = await WriteIndexFileAsync(bucket, written.Count, i => written.EventTs[i].Ticks, inWritten,
+                (s, groups) => OrderIndexSegment.Write(s, written, groups, kit.Encoder));
+            AddIndexBucket(bucket, written.Count, file, append, fresh.Count, old.Count, segmentCount, skipped);
+        }
+        finally
+        {
+            ReturnColumns(candidates);
+        }
     }
 
     /// <summary>Records a bucket's index file (<paramref name="written"/> candidates) and says what became of the batch's.</summary>

@@ -148,14 +148,14 @@ public sealed class OrderIdFilterTests
     {
         var rows = Enumerable.Range(0, 1_000).Select(i => Row($"O-{i}")).Append(Row(null)).ToList();
         using var file = new MemoryStream();
-        await MartPartitionFile.WriteAsync(file, rows, withOrderIdFilter: true);
+        await MartTestRows.WriteAsync(file, rows, withOrderIdFilter: true);
 
         async Task<(bool Read, List<MartRecord> Rows)> ReadWanting(params string[] wanted)
         {
             file.Position = 0;
             var into = new List<MartRecord>();
             var set = wanted.ToHashSet();
-            var read = await MartPartitionFile.ReadAsync(file, "segment", into, id => id is not null && set.Contains(id), set);
+            var read = await MartTestRows.ReadAsync(file, "segment", into, id => id is not null && set.Contains(id), set);
             return (read, into);
         }
 
@@ -169,9 +169,9 @@ public sealed class OrderIdFilterTests
 
         // Without a filter in the footer (an earlier version's segment), the file is read as before.
         using var plain = new MemoryStream();
-        await MartPartitionFile.WriteAsync(plain, rows);
+        await MartTestRows.WriteAsync(plain, rows);
         var into = new List<MartRecord>();
-        Assert.True(await MartPartitionFile.ReadAsync(plain, "old segment", into, id => id == "O-3", new HashSet<string> { "O-3" }));
+        Assert.True(await MartTestRows.ReadAsync(plain, "old segment", into, id => id == "O-3", new HashSet<string> { "O-3" }));
         Assert.Equal(["O-3"], into.Select(r => r.OrderId));
     }
 }

@@ -39,7 +39,7 @@ public sealed class OrderIndexFixtureTests
     {
         var read = new List<MartRecord>();
         await using (var s = File.OpenRead(Fixture("order-index-hwidx002.hwidx")))
-            Assert.True(await OrderIndexSegment.ReadAsync(s, "hwidx002", read, keep: null, wanted: null));
+            Assert.True(await MartTestRows.ReadSegmentAsync(s, "hwidx002", read, keep: null, wanted: null));
 
         Assert.Equal(FixtureRows(), read);
     }
@@ -48,10 +48,10 @@ public sealed class OrderIndexFixtureTests
     public async Task The_same_rows_written_today_read_back_the_same_from_a_smaller_file()
     {
         using var today = new MemoryStream();
-        OrderIndexSegment.Write(today, FixtureRows());
+        MartTestRows.WriteSegment(today, FixtureRows());
         var read = new List<MartRecord>();
 
-        Assert.True(await OrderIndexSegment.ReadAsync(new MemoryStream(today.ToArray()), "today", read, keep: null, wanted: null));
+        Assert.True(await MartTestRows.ReadSegmentAsync(new MemoryStream(today.ToArray()), "today", read, keep: null, wanted: null));
 
         Assert.Equal(FixtureRows(), read);
         Assert.True(today.Length < new FileInfo(Fixture("order-index-hwidx002.hwidx")).Length,

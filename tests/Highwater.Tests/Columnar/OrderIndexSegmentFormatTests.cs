@@ -70,7 +70,7 @@ public sealed class OrderIndexSegmentFormatTests
     private static (byte[] Bytes, List<OrderIndexSegment.WrittenBlock> Blocks) WriteToday()
     {
         using var s = new MemoryStream();
-        var blocks = OrderIndexSegment.Write(s, Rows(), Groups());
+        var blocks = MartTestRows.WriteSegment(s, Rows(), Groups());
         return (s.ToArray(), blocks);
     }
 
@@ -100,7 +100,7 @@ public sealed class OrderIndexSegmentFormatTests
     {
         var read = new List<MartRecord>();
         await using (var s = File.OpenRead(FixturePath(name)))
-            Assert.True(await OrderIndexSegment.ReadAsync(s, name, read, keep: null, wanted: null));
+            Assert.True(await MartTestRows.ReadSegmentAsync(s, name, read, keep: null, wanted: null));
 
         AssertSameRows(Rows(), read);
     }

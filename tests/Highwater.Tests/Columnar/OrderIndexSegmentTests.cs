@@ -18,7 +18,7 @@ public sealed class OrderIndexSegmentTests
     private static byte[] Segment(List<MartRecord> rows)
     {
         using var s = new MemoryStream();
-        OrderIndexSegment.Write(s, rows);
+        MartTestRows.WriteSegment(s, rows);
         return s.ToArray();
     }
 
@@ -31,7 +31,7 @@ public sealed class OrderIndexSegmentTests
         var rows = Enumerable.Range(0, count).Select(Row).ToList();
         var read = new List<MartRecord>();
 
-        Assert.True(await OrderIndexSegment.ReadAsync(new MemoryStream(Segment(rows)), "seg", read, keep: null, wanted: null));
+        Assert.True(await MartTestRows.ReadSegmentAsync(new MemoryStream(Segment(rows)), "seg", read, keep: null, wanted: null));
 
         Assert.Equal(rows, read);
     }
@@ -43,11 +43,11 @@ public sealed class OrderIndexSegmentTests
         var bytes = Segment(rows);
         var read = new List<MartRecord>();
 
-        Assert.True(await OrderIndexSegment.ReadAsync(new MemoryStream(bytes), "seg", read, id => id is "O-8" or "O-9", ["O-8", "O-9"]));
+        Assert.True(await MartTestRows.ReadSegmentAsync(new MemoryStream(bytes), "seg", read, id => id is "O-8" or "O-9", ["O-8", "O-9"]));
         Assert.Equal(rows.Where(r => r.OrderId is "O-8" or "O-9"), read);
 
         read.Clear();
-        Assert.False(await OrderIndexSegment.ReadAsync(new MemoryStream(bytes), "seg", read, id => id == "Z-1", ["Z-1"]));
+        Assert.False(await MartTestRows.ReadSegmentAsync(new MemoryStream(bytes), "seg", read, id => id == "Z-1", ["Z-1"]));
         Assert.Empty(read);
     }
 
@@ -61,7 +61,7 @@ public sealed class OrderIndexSegmentTests
         var cut = bytes.AsSpan(0, keep >= 0 ? keep : bytes.Length + keep).ToArray();
 
         var e = await Assert.ThrowsAsync<DataException>(() =>
-            OrderIndexSegment.ReadAsync(new MemoryStream(cut), "wh/_highwater/order-index/bucket=03/part-r1-00000.hwidx", [], null, null));
+            MartTestRows.ReadSegmentAsync(new MemoryStream(cut), "wh/_highwater/order-index/bucket=03/part-r1-00000.hwidx", [], null, null));
 
         Assert.Contains("bucket=03/part-r1-00000.hwidx", e.Message);
         Assert.Contains("damaged", e.Message);
@@ -71,7 +71,7 @@ public sealed class OrderIndexSegmentTests
     public async Task A_file_that_is_not_a_segment_is_refused()
     {
         var e = await Assert.ThrowsAsync<DataException>(() =>
-            OrderIndexSegment.ReadAsync(new MemoryStream("PAR1PAR1PAR1"u8.ToArray()), "x.hwidx", [], null, null));
+            MartTestRows.ReadSegmentAsync(new MemoryStream("PAR1PAR1PAR1"u8.ToArray()), "x.hwidx", [], null, null));
         Assert.Contains("does not start like an order-index segment", e.Message);
     }
 
@@ -82,21 +82,21 @@ public sealed class OrderIndexSegmentTests
         var even = Enumerable.Range(0, rows.Count).Where(i => i % 2 == 0).ToList();
         var odd = Enumerable.Range(0, rows.Count).Where(i => i % 2 == 1).Reverse().ToList();
         using var s = new MemoryStream();
-        var blocks = OrderIndexSegment.Write(s, rows, [new("2026-01-25", even), new(null, odd)]);
+        var blocks = MartTestRows.WriteSegment(s, rows, [new("2026-01-25", even), new(null, odd)]);
 
         // Read whole, the segment holds every row once: the tagged group first, then the rest, each in its own order.
         var read = new List<MartRecord>();
-        Assert.True(await OrderIndexSegment.ReadAsync(new MemoryStream(s.ToArray()), "seg", read, keep: null, wanted: null));
+        Assert.True(await MartTestRows.ReadSegmentAsync(new MemoryStream(s.ToArray()), "seg", read, keep: null, wanted: null));
         Assert.Equal(even.Concat(odd).Select(i => rows[i]), read);
 
         // Only the tagged group's blocks are reported, and they decode, from the file's bytes, to exactly its rows.
         Assert.Equal(2, blocks.Count);
         Assert.All(blocks, b => Assert.Equal("2026-01-25", b.Partition));
-        var decoded = new List<MartRecord>();
+        var decoded = new PartitionColumns();
         var bytes = s.ToArray();
         foreach (var b in blocks)
-            OrderIndexSegment.DecodeBlock(bytes.AsSpan((int)b.Offset, b.Length), new MartRowBlock(), new Highwater.Parquet.Reading.StringPool(), decoded, "seg");
-        Assert.Equal(even.Select(i => rows[i]), decoded);
+            OrderIndexSegment.DecodeBlock(bytes.AsSpan((int)b.Offset, b.Length), decoded, new Highwater.Parquet.Reading.StringPool(), "seg");
+        Assert.Equal(even.Select(i => rows[i]), decoded.Records());
         Assert.Equal(even.Count, blocks.Sum(b => b.Rows));
     }
 
@@ -104,6 +104,6 @@ public sealed class OrderIndexSegmentTests
     public void Groups_that_do_not_cover_every_row_are_refused()
     {
         var rows = Enumerable.Range(0, 10).Select(Row).ToList();
-        Assert.Throws<ArgumentException>(() => OrderIndexSegment.Write(new MemoryStream(), rows, [new(null, [0, 1, 2])]));
+        Assert.Throws<ArgumentException>(() => MartTestRows.WriteSegment(new MemoryStream(), rows, [new(null, [0, 1, 2])]));
     }
 }

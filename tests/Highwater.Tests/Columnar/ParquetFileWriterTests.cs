@@ -39,7 +39,7 @@ public sealed class ParquetFileWriterTests : IDisposable
     {
         var path = Path.Combine(_dir, name);
         await using var s = File.Create(path);
-        await MartPartitionFile.WriteAsync(s, rows);
+        await MartTestRows.WriteAsync(s, rows);
         return path;
     }
 
@@ -54,7 +54,7 @@ public sealed class ParquetFileWriterTests : IDisposable
         var path = await WriteAsync(rows);
 
         var read = new List<MartRecord>();
-        await using (var s = File.OpenRead(path)) await MartPartitionFile.ReadAsync(s, path, read);
+        await using (var s = File.OpenRead(path)) await MartTestRows.ReadAsync(s, path, read);
 
         Assert.Equal(rows, read);
     }
@@ -181,12 +181,12 @@ public sealed class ParquetFileWriterTests : IDisposable
     {
         var rows = Rows(100);
         using var s = new MemoryStream();
-        await MartPartitionFile.WriteAsync(s, rows, withOrderIdFilter: true);
+        await MartTestRows.WriteAsync(s, rows, withOrderIdFilter: true);
         s.Position = 0;
         var read = new List<MartRecord>();
-        Assert.True(await MartPartitionFile.ReadAsync(s, "x", read, keep: null, wanted: [rows[1].OrderId!]));
+        Assert.True(await MartTestRows.ReadAsync(s, "x", read, keep: null, wanted: [rows[1].OrderId!]));
         s.Position = 0;
-        Assert.False(await MartPartitionFile.ReadAsync(s, "x", read, keep: null, wanted: ["not-an-order"]));
+        Assert.False(await MartTestRows.ReadAsync(s, "x", read, keep: null, wanted: ["not-an-order"]));
     }
 
     [Fact]
@@ -231,7 +231,7 @@ public sealed class ParquetFileWriterTests : IDisposable
             }
             var path = await WriteAsync([row], $"p{Interlocked.Increment(ref i)}.parquet"); // samples run on several threads
             var read = new List<MartRecord>();
-            await using (var s = File.OpenRead(path)) await MartPartitionFile.ReadAsync(s, path, read);
+            await using (var s = File.OpenRead(path)) await MartTestRows.ReadAsync(s, path, read);
             Assert.Equal(price, Assert.Single(read).UnitPrice);
             Assert.Equal(-price, read[0].TotalPrice);
         }, iter: 300);

@@ -11,8 +11,9 @@ using Xunit;
 namespace Highwater.Tests.Columnar;
 
 /// <summary>
-/// A partition rebuilt as columns (<see cref="PartitionColumns"/>) is the partition rebuilt as records: the same rows,
-/// the same order, byte for byte the same Parquet file and the same KPIs, for any rows.
+/// Rows held as columns (<see cref="PartitionColumns"/>) keep their values however they arrive (decoded from blocks,
+/// appended one by one, moved, reused after a clear), sort in the partition order, and write the same files for the
+/// same rows, for any rows.
 /// </summary>
 public sealed class PartitionColumnsTests
 {
@@ -42,13 +43,13 @@ public sealed class PartitionColumnsTests
     private static PartitionColumns Columns(List<MartRecord> rows, int blocked, int blockRows, PartitionColumns? into = null)
     {
         var columns = into ?? new PartitionColumns();
-        var codec = new MartRowBlock();
+        var source = MartTestRows.Columns(rows);
         var writer = new ColumnBlockWriter();
         var pool = new StringPool();
         for (var from = 0; from < blocked; from += blockRows)
         {
             var positions = Enumerable.Range(from, Math.Min(blockRows, blocked - from)).ToArray();
-            codec.Encode(writer, rows, positions);
+            source.Encode(writer, positions);
             columns.AppendBlock(writer.Written, pool);
         }
         for (var i = blocked; i < rows.Count; i++) columns.Append(rows[i]);
@@ -66,20 +67,21 @@ public sealed class PartitionColumnsTests
             var columns = Columns(p.Rows, p.Blocked, p.BlockRows);
 
             Assert.Equal(p.Rows.Count, columns.Count);
-            Assert.Equal(p.Rows, Enumerable.Range(0, columns.Count).Select(i => columns[i]));
+            Assert.Equal(p.Rows, columns.Records());
         }, iter: 300);
     }
 
     [Fact]
-    public void Columns_sort_in_the_order_of_the_records()
+    public void Columns_sort_by_event_ts_order_id_source_key_arrival_ts_then_position()
     {
         Partition.Sample(p =>
         {
             var columns = Columns(p.Rows, p.Blocked, p.BlockRows);
-            var expected = new int[p.Rows.Count];
+            var expected = p.Rows.Select((r, i) => (r, i))
+                .OrderBy(x => x.r.EventTs).ThenBy(x => x.r.OrderId, StringComparer.Ordinal).ThenBy(x => x.r.SourceKey, StringComparer.Ordinal)
+                .ThenBy(x => x.r.ArrivalTs).ThenBy(x => x.i).Select(x => x.i).ToArray();
             var actual = new int[p.Rows.Count];
 
-            PartitionRewrite.Order(p.Rows, expected);
             PartitionRewrite.Order(columns, actual);
 
             Assert.Equal(expected, actual);
@@ -87,14 +89,15 @@ public sealed class PartitionColumnsTests
     }
 
     [Fact]
-    public void Columns_write_the_same_Parquet_file_and_KPIs_as_the_records()
+    public void Rows_decoded_from_blocks_write_the_file_and_KPIs_of_the_same_rows_appended_one_by_one()
     {
         Partition.Where(p => p.Rows.Count > 0).Sample(p =>
         {
             var columns = Columns(p.Rows, p.Blocked, p.BlockRows);
+            var appended = Columns(p.Rows, 0, 1);
 
-            Assert.Equal(RecordFile(p.Rows), ColumnFile(columns));
-            Assert.Equal(DeclaredKpi.Instance.Compute(p.Rows), DeclaredKpi.Instance.Compute(columns));
+            Assert.Equal(ColumnFile(appended), ColumnFile(columns));
+            Assert.Equal(DeclaredKpi.Instance.Compute(appended), DeclaredKpi.Instance.Compute(columns));
         }, iter: 200);
     }
 
@@ -110,7 +113,7 @@ public sealed class PartitionColumnsTests
             Columns(p.Rows, p.Blocked, p.BlockRows, reused);
             var fresh = Columns(p.Rows, p.Blocked, p.BlockRows);
 
-            Assert.Equal(p.Rows, Enumerable.Range(0, reused.Count).Select(i => reused[i]));
+            Assert.Equal(p.Rows, reused.Records());
             Assert.Equal(ColumnFile(fresh), ColumnFile(reused));
             Assert.Equal(DeclaredKpi.Instance.Compute(fresh), DeclaredKpi.Instance.Compute(reused));
             var (expected, actual) = (new int[p.Rows.Count], new int[p.Rows.Count]);
@@ -120,14 +123,14 @@ public sealed class PartitionColumnsTests
             var all = new List<OrderIndexSegment.RowGroup> { new("2026-01-25", Enumerable.Range(0, p.Rows.Count).ToList()) };
             using var fromFresh = new MemoryStream();
             using var fromReused = new MemoryStream();
-            OrderIndexSegment.Write(fromFresh, fresh, all, new MartRowBlock(), new ColumnBlockWriter());
-            OrderIndexSegment.Write(fromReused, reused, all, new MartRowBlock(), new ColumnBlockWriter());
+            OrderIndexSegment.Write(fromFresh, fresh, all, new ColumnBlockWriter());
+            OrderIndexSegment.Write(fromReused, reused, all, new ColumnBlockWriter());
             Assert.Equal(fromFresh.ToArray(), fromReused.ToArray());
         }, iter: 200);
     }
 
     [Fact]
-    public void A_partition_of_unique_order_ids_over_two_row_groups_is_the_same_file()
+    public async Task A_partition_of_unique_order_ids_over_two_row_groups_is_the_same_file()
     {
         // Unique order_ids take the writer's straight-from-UTF-8 path; sku repeats enough to be a dictionary.
         var rows = Enumerable.Range(0, ParquetColumns.RowGroupRows + 5_000).Select(i => new MartRecord(
@@ -135,30 +138,14 @@ public sealed class PartitionColumnsTests
             i % 3 == 0 ? null : 0.25m * (i % 400), 0.01m * i, i % 2 == 0 ? "EUR" : "USD", $"SKU-{(i * 31) % 4_000}", "web", i % 5 == 0 ? null : "DE",
             "smb", T0.AddDays(-(i % 900)).Date, $"events/2026-01-25/f{i % 4}.json")).ToList();
         var columns = Columns(rows, rows.Count - 1_000, 32_768);
+        var file = ColumnFile(columns);
 
-        Assert.Equal(RecordFile(rows), ColumnFile(columns));
-        Assert.Equal(DeclaredKpi.Instance.Compute(rows), DeclaredKpi.Instance.Compute(columns));
-    }
-
-    [Fact]
-    public void Blocks_and_index_segments_encoded_from_columns_are_those_encoded_from_records()
-    {
-        // Any rows, grouped as Transform groups an index file's rows (winners by day, then the rest), in any order.
-        Partition.SelectMany(p => Gen.Int[0, 3].Array[p.Rows.Count].Select(group => (p.Rows, p.Blocked, p.BlockRows, group))).Sample(p =>
-        {
-            var columns = Columns(p.Rows, p.Blocked, p.BlockRows);
-            var groups = Enumerable.Range(0, 4)
-                .Select(g => new OrderIndexSegment.RowGroup(g == 3 ? null : $"2026-01-2{g}", Enumerable.Range(0, p.Rows.Count).Where(i => p.group[i] == g).Reverse().ToList()))
-                .Where(g => g.Positions.Count > 0).ToList();
-
-            using var fromRecords = new MemoryStream();
-            using var fromColumns = new MemoryStream();
-            var expected = OrderIndexSegment.Write(fromRecords, p.Rows, groups, new MartRowBlock(), new ColumnBlockWriter());
-            var actual = OrderIndexSegment.Write(fromColumns, columns, groups, new MartRowBlock(), new ColumnBlockWriter());
-
-            Assert.Equal(fromRecords.ToArray(), fromColumns.ToArray()); // the order_id filter (non-ASCII ids too) and every block
-            Assert.Equal(expected, actual);
-        }, iter: 200);
+        Assert.Equal(ColumnFile(Columns(rows, 0, 1)), file);
+        var read = new List<MartRecord>();
+        await MartTestRows.ReadAsync(new MemoryStream(file), "x", read);
+        var order = new int[columns.Count];
+        PartitionRewrite.Order(columns, order);
+        Assert.Equal(order.Select(i => rows[i] with { SignupDate = rows[i].SignupDate is { } d ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : null }), read);
     }
 
     [Fact]
@@ -175,14 +162,14 @@ public sealed class PartitionColumnsTests
             var columns = new PartitionColumns();
             columns.Append(items[0].Item1); // a row before the block: the block's rows go after it
 
-            var lines = columns.AppendStagingBlock(writer.Written, new StringPool()).ToArray();
+            var lines = columns.AppendStagingBlock(writer.Written, new StringPool(), BlockPlan.For(BlockColumns.Events, columns.Staged)).ToArray();
             columns.SetUserStrings(1, new string?[items.Count], new string?[items.Count]); // the join's part, left out here
 
             Assert.Equal(items.Select(i => i.Item2), lines);
             Assert.Equal(items.Count + 1, columns.Count);
             for (var i = 0; i < items.Count; i++)
             {
-                var (expected, actual) = (items[i].Item1, columns[i + 1]);
+                var (expected, actual) = (items[i].Item1, columns.Row(i + 1));
                 Assert.Equal((expected.OrderId, expected.UserId, expected.EventTs, expected.ArrivalTs, expected.Qty, expected.UnitPrice, expected.Currency, expected.Sku, expected.Channel, expected.SourceKey),
                     (actual.OrderId, actual.UserId, actual.EventTs, actual.ArrivalTs, actual.Qty, actual.UnitPrice, actual.Currency, actual.Sku, actual.Channel, actual.SourceKey));
             }
@@ -213,11 +200,13 @@ public sealed class PartitionColumnsTests
                 byStrings.SetUserStrings(from, run.Select(c => codes[c.Item1]).ToArray(), run.Select(c => codes[c.Item2]).ToArray());
             }
 
-            Assert.Equal(byStrings.Country.AsSpan(0, byStrings.Count).ToArray(), byCodes.Country.AsSpan(0, byCodes.Count).ToArray());
-            Assert.Equal(byStrings.Segment.AsSpan(0, byStrings.Count).ToArray(), byCodes.Segment.AsSpan(0, byCodes.Count).ToArray());
-            Assert.Equal(byStrings.CountryValues.Entries, byCodes.CountryValues.Entries);
-            Assert.Equal(byStrings.SegmentValues.Entries, byCodes.SegmentValues.Entries);
-            Assert.Equal(Enumerable.Range(0, byStrings.Count).Select(i => byStrings[i]), Enumerable.Range(0, byCodes.Count).Select(i => byCodes[i]));
+            foreach (var name in new[] { "country", "segment" })
+            {
+                var (s, c) = ((StringIdVector)byStrings.Vector(name)!, (StringIdVector)byCodes.Vector(name)!);
+                Assert.Equal(s.Values.AsSpan(0, byStrings.Count).ToArray(), c.Values.AsSpan(0, byCodes.Count).ToArray());
+                Assert.Equal(s.Distinct.Entries, c.Distinct.Entries);
+            }
+            Assert.Equal(byStrings.Records(), byCodes.Records());
         }, iter: 300);
     }
 
@@ -239,7 +228,7 @@ public sealed class PartitionColumnsTests
             columns.Append(p.Rows[^1]);
             expected = [.. expected.Take(keep), p.Rows[^1]];
 
-            Assert.Equal(expected, Enumerable.Range(0, columns.Count).Select(i => columns[i]));
+            Assert.Equal(expected, columns.Records());
         }, iter: 300);
     }
 
@@ -248,7 +237,7 @@ public sealed class PartitionColumnsTests
     {
         var rows = new List<MartRecord> { new("O-1", 1, T0, T0, 1, 1m, 1m, "EUR", "S", "web", "DE", "smb", null, "events/a.json") };
         var writer = new ColumnBlockWriter();
-        new MartRowBlock().Encode(writer, rows, [0]);
+        MartTestRows.Columns(rows).Encode(writer, [0]);
         var bytes = writer.Written.ToArray();
         bytes[^1] = 6; // the last column is source_key: one value, so one byte a row (id + 1); id 5 is outside it
 
@@ -269,15 +258,6 @@ public sealed class PartitionColumnsTests
             var byPrefix = Utf8Ordinal.Prefix(x).CompareTo(Utf8Ordinal.Prefix(y));
             if (byPrefix != 0) Assert.Equal(expected, Math.Sign(byPrefix));
         }, iter: 20_000);
-    }
-
-    private static byte[] RecordFile(List<MartRecord> rows)
-    {
-        var order = new int[rows.Count];
-        PartitionRewrite.Order(rows, order);
-        using var s = new MemoryStream();
-        MartPartitionFile.WriteAsync(s, rows, order).GetAwaiter().GetResult();
-        return s.ToArray();
     }
 
     private static byte[] ColumnFile(PartitionColumns columns)

@@ -127,13 +127,12 @@ public sealed class PartitionedSpoolTests : IDisposable
             new(null, 2, T, T, null, null, null, null, null, null, null, null, null, "events/b.json"),
         };
         var block = new ColumnBlockWriter();
-        var codec = new MartRowBlock();
-        codec.Encode(block, rows, [1, 0, 1]); // the rows at these positions, in this order
-        var back = new List<MartRecord> { rows[1] };
+        MartTestRows.Columns(rows).Encode(block, [1, 0, 1]); // the rows at these positions, in this order
+        var back = MartTestRows.Columns([rows[1]]);
 
-        codec.Decode(block.Written, new StringPool(), back);
+        back.AppendBlock(block.Written, new StringPool());
 
-        Assert.Equal([rows[1], rows[1], rows[0], rows[1]], back);
+        Assert.Equal([rows[1], rows[1], rows[0], rows[1]], back.Records());
     }
 
     [Fact]

@@ -127,7 +127,7 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
         var bytes = Segment(columns, rows, (r, _) => r.Qty is { } q ? q * 0.5m : null);
 
         var read = new List<MartRecord>();
-        Assert.True(await OrderIndexSegment.ReadAsync(new MemoryStream(bytes), "evolved.hwidx", read, keep: null, wanted: null));
+        Assert.True(await MartTestRows.ReadSegmentAsync(new MemoryStream(bytes), "evolved.hwidx", read, keep: null, wanted: null));
 
         Assert.Equal(rows.Select(r => r with { Segment = null }), read); // segment missing: null; discount: not read
     }
@@ -139,7 +139,7 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
         var bytes = Segment(Evolved(BlockColumns.Mart, drop: null, extra: null), rows);
 
         var read = new List<MartRecord>();
-        Assert.True(await OrderIndexSegment.ReadAsync(new MemoryStream(bytes), "reordered.hwidx", read, keep: null, wanted: null));
+        Assert.True(await MartTestRows.ReadSegmentAsync(new MemoryStream(bytes), "reordered.hwidx", read, keep: null, wanted: null));
 
         Assert.Equal(rows, read);
     }
@@ -154,7 +154,7 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
 
         into.AppendBlock(block, new StringPool(), BlockPlan.For(columns, BlockColumns.Mart));
 
-        Assert.Equal(rows.Select(r => r with { Channel = null }), into.ToRecords());
+        Assert.Equal(rows.Select(r => r with { Channel = null }), into.Records());
     }
 
     [Fact]
@@ -186,7 +186,7 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
         var bytes = Segment(columns, MartRows(3), null);
 
         var e = await Assert.ThrowsAsync<DataException>(() =>
-            OrderIndexSegment.ReadAsync(new MemoryStream(bytes), "bucket=03/part-x.hwidx", [], null, null));
+            MartTestRows.ReadSegmentAsync(new MemoryStream(bytes), "bucket=03/part-x.hwidx", [], null, null));
 
         Assert.Contains("bucket=03/part-x.hwidx", e.Message);
         Assert.Contains("qty", e.Message);
@@ -202,14 +202,14 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
     public async Task A_truncated_or_corrupt_segment_header_is_refused_with_the_file_name(int cutAt, string why)
     {
         var bytes = new MemoryStream();
-        OrderIndexSegment.Write(bytes, MartRows(5));
+        MartTestRows.WriteSegment(bytes, MartRows(5));
         var data = bytes.ToArray();
         if (cutAt > 0) data = data[..cutAt];
         else if (cutAt == -1) data[8 + 4 + 4] = 9;
         else data[8 + 3] = 0x40;
 
         var e = await Assert.ThrowsAsync<DataException>(() =>
-            OrderIndexSegment.ReadAsync(new MemoryStream(data), "wh/_highwater/order-index/bucket=01/part-r1-00000.hwidx", [], null, null));
+            MartTestRows.ReadSegmentAsync(new MemoryStream(data), "wh/_highwater/order-index/bucket=01/part-r1-00000.hwidx", [], null, null));
 
         Assert.Contains("wh/_highwater/order-index/bucket=01/part-r1-00000.hwidx", e.Message);
         Assert.Contains(why, e.Message);
@@ -252,12 +252,8 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
     {
         var rows = MartRows(300);
         var positions = Enumerable.Range(0, rows.Count).ToArray();
-        var fromRecords = new ColumnBlockWriter();
-        new MartRowBlock().Encode(fromRecords, rows, positions);
-        var columns = new PartitionColumns();
-        foreach (var r in rows) columns.Append(r);
         var fromColumns = new ColumnBlockWriter();
-        new MartRowBlock().Encode(fromColumns, columns, positions);
+        MartTestRows.Columns(rows).Encode(fromColumns, positions);
         var events = Enumerable.Range(0, 300).Select(i => new EventRecord(i % 4 == 0 ? null : $"O-{i}", i, T0.AddSeconds(i), T0.AddSeconds(2 * i),
             i % 3 == 0 ? null : i, i % 5 == 0 ? null : 1.25m * i, i % 2 == 0 ? "EUR" : null, $"SKU-{i % 7}", $"ch-{i % 5}", $"k{i % 3}", i + 1)).ToList();
         var staged = new EventColumns(events.Count);
@@ -265,7 +261,6 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
         var fromEvents = new ColumnBlockWriter();
         staged.Encode(fromEvents);
 
-        AssertColumnsByName(BlockColumns.Mart, fromRecords.Written.ToArray(), rows.Cast<object>().ToList());
         AssertColumnsByName(BlockColumns.Mart, fromColumns.Written.ToArray(), rows.Cast<object>().ToList());
         AssertColumnsByName(BlockColumns.Events, fromEvents.Written.ToArray(), events.Cast<object>().ToList());
     }

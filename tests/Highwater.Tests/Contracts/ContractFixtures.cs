@@ -155,7 +155,7 @@ public sealed class ContractFixtures : IDisposable
         var path = Path.Combine(Root, "in", "sales_mart", $"dt={dt}", name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await using (var stream = File.Create(path))
-            await MartPartitionFile.WriteAsync(stream, rows.Select(r => new MartRecord(r.OrderId, r.UserId, r.EventTs, r.ArrivalTs,
+            await MartTestRows.WriteAsync(stream, rows.Select(r => new MartRecord(r.OrderId, r.UserId, r.EventTs, r.ArrivalTs,
                 r.Qty, r.UnitPrice, r.TotalPrice, r.Currency, r.Sku, r.Channel, r.Country, r.Segment, r.SignupDate, r.SourceKey)).ToList());
         return DatasetFile.FromPath(Path.Combine(Root, "in", "sales_mart"), path);
     }

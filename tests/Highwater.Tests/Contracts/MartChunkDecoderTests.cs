@@ -46,7 +46,7 @@ public sealed class MartChunkDecoderTests : IDisposable
             SignupDate: random.Next(4) == 0 ? null : new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(random.Next(2000)),
             SourceKey: $"events/2025-01-01/part-{random.Next(4)}.json")).ToList();
         var path = Path.Combine(_dir, $"mart-{seed}.parquet");
-        await using (var stream = File.Create(path)) await MartPartitionFile.WriteAsync(stream, records);
+        await using (var stream = File.Create(path)) await MartTestRows.WriteAsync(stream, records);
 
         var (decoded, slices) = await AssertSameAsParquetNetWithSlicesAsync(path);
 

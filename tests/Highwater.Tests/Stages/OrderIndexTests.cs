@@ -109,11 +109,11 @@ public sealed class OrderIndexTests : IDisposable
             {
                 var rows = new List<MartRecord>();
                 await using (var s = await warehouse.OpenReadAsync(files[i]))
-                    Assert.True(await OrderIndexSegment.ReadAsync(s, files[i], rows, null, null));
+                    Assert.True(await MartTestRows.ReadSegmentAsync(s, files[i], rows, null, null));
                 var parquet = Path.ChangeExtension(files[i], ".parquet");
                 using (var out_ = new MemoryStream())
                 {
-                    await MartPartitionFile.WriteAsync(out_, rows, withOrderIdFilter: true);
+                    await MartTestRows.WriteAsync(out_, rows, withOrderIdFilter: true);
                     out_.Position = 0;
                     await warehouse.PutAsync(parquet, out_);
                 }

@@ -35,7 +35,7 @@ public sealed class OrderWinnerTests
         var tieLow = Row("O-2", 0, 1, "a.json");
         var tieHigh = Row("O-2", 0, 1, "c.json");
 
-        var winners = OrderWinner.Winners([late, early, tieHigh, tieLow]);
+        var winners = MartTestRows.Winners([late, early, tieHigh, tieLow]);
 
         Assert.Equal(late, winners["O-1"]);
         Assert.Equal(tieHigh, winners["O-2"]);
@@ -47,15 +47,15 @@ public sealed class OrderWinnerTests
         Gen.Select(GenRow.List[0, 30], Gen.Int).Sample((rows, seed) =>
         {
             var keyed = rows.Where(r => r.OrderId is not null).ToList();
-            var winners = OrderWinner.Winners(keyed);
+            var winners = MartTestRows.Winners(keyed);
 
             Assert.Equal(keyed.Select(r => r.OrderId).Distinct().Order(StringComparer.Ordinal), winners.Keys.Order(StringComparer.Ordinal));
             foreach (var (order, winner) in winners)
                 foreach (var other in keyed.Where(r => r.OrderId == order))
-                    Assert.False(OrderWinner.Beats(other, winner), $"{other} beats the winner {winner}");
+                    Assert.False(MartTestRows.Beats(other, winner), $"{other} beats the winner {winner}");
 
             var shuffled = keyed.OrderBy(_ => new Random(seed).Next()).ToList();
-            var again = OrderWinner.Winners(shuffled);
+            var again = MartTestRows.Winners(shuffled);
             foreach (var (order, winner) in winners)
                 Assert.Equal((winner.ArrivalTs, winner.SourceKey), (again[order].ArrivalTs, again[order].SourceKey));
         }, iter: 500);
@@ -69,7 +69,7 @@ public sealed class OrderWinnerTests
             {
                 var removed = removedOrders.ToHashSet(StringComparer.Ordinal);
                 var replaced = replacedSources.ToHashSet(StringComparer.Ordinal);
-                var rows = PartitionRewrite.Apply(existing, removed, added, replaced);
+                var rows = MartTestRows.Rewrite(existing, removed, added, replaced);
 
                 var expected = existing
                     .Where(r => r.OrderId is null ? !replaced.Contains(r.SourceKey) : !removed.Contains(r.OrderId))

@@ -23,7 +23,7 @@ public sealed class RowSortTests
                 .Select(p => p.r).ToList();
             var sorted = rows.ToList();
 
-            RowSort.SortByKey(sorted, (in MartRecord r) => r.EventTs.Ticks, (in MartRecord r) => OrdinalPrefix.Of(r.OrderId), (in MartRecord a, in MartRecord b) => string.CompareOrdinal(a.OrderId, b.OrderId));
+            MartTestRows.SortByKey(sorted, (in MartRecord r) => r.EventTs.Ticks, (in MartRecord r) => OrdinalPrefix.Of(r.OrderId), (in MartRecord a, in MartRecord b) => string.CompareOrdinal(a.OrderId, b.OrderId));
 
             Assert.Equal(expected, sorted);
         }, iter: 500);
@@ -43,7 +43,7 @@ public sealed class RowSortTests
                 .Select(p => p.r).ToList();
             var sorted = rows.ToList();
 
-            RowSort.SortByKey(sorted, (in MartRecord r) => r.UserId, (in MartRecord r) => OrdinalPrefix.Of(r.OrderId), (in MartRecord a, in MartRecord b) => string.CompareOrdinal(a.OrderId, b.OrderId));
+            MartTestRows.SortByKey(sorted, (in MartRecord r) => r.UserId, (in MartRecord r) => OrdinalPrefix.Of(r.OrderId), (in MartRecord a, in MartRecord b) => string.CompareOrdinal(a.OrderId, b.OrderId));
 
             Assert.Equal(expected, sorted);
         }, iter: 200);

@@ -7,7 +7,7 @@ namespace Highwater.Pipeline.Core.Index;
 
 /// <summary>
 /// One segment of an order-index bucket: the candidates' full sales_mart rows in Highwater's own column blocks
-/// (<see cref="MartRowBlock"/>), not Parquet. The index is internal state that only Highwater reads, whole or
+/// (<see cref="PartitionColumns"/> blocks), not Parquet. The index is internal state that only Highwater reads, whole or
 /// not at all, so it does not need Parquet's encodings and statistics: writing 10M candidates as Parquet cost
 /// about as much as writing the mart itself. Layout:
 /// <c>HWIDX004</c>, the blocks' column list (int32 length, then its binary form, <see cref="BlockColumns.ToBinary"/>), the
@@ -43,14 +43,10 @@ public static class OrderIndexSegment
         new("signup_date", BlockEncoding.NullableTimestamp), new("source_key", BlockEncoding.DictionaryString),
     ]);
 
-    /// <summary>Writes the segment (synchronously: segments are written to local work-area files).</summary>
-    public static void Write(Stream stream, List<MartRecord> rows) =>
-        Write(stream, rows, [new RowGroup(null, Enumerable.Range(0, rows.Count).ToList())]);
-
     /// <summary>
     /// Rows of a segment written together, in blocks of their own; a group with a <see cref="Partition"/> is reported
-    /// back by <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup})"/> so the blocks can be read again
-    /// from the local file (Transform reads a partition's new winners from the index file instead of spilling them).
+    /// back by <see cref="Write"/> so the blocks can be read again from the local file (Transform reads a partition's new
+    /// winners from the index file instead of spilling them).
     /// </summary>
     public sealed record RowGroup(string? Partition, List<int> Positions);
 
@@ -58,48 +54,27 @@ public static class OrderIndexSegment
     public sealed record WrittenBlock(string Partition, long Offset, int Length, int Rows);
 
     /// <summary>
-    /// Writes the segment with the rows in the given groups (which together hold every row once), each group in blocks
-    /// of its own; returns the blocks of the groups that name a partition. The stream must report its position.
+    /// Writes the segment (synchronously: segments are written to local work-area files) with the rows in the given
+    /// groups (which together hold every row once), each group in blocks of their own, encoded with the caller's block
+    /// buffer (it grows to a block of wide rows, and a writer of many segments reuses it); returns the blocks of the
+    /// groups that name a partition. The stream must report its position.
     /// </summary>
-    public static List<WrittenBlock> Write(Stream stream, List<MartRecord> rows, IReadOnlyList<RowGroup> groups) =>
-        Write(stream, rows, groups, new MartRowBlock(), new ColumnBlockWriter());
-
-    /// <summary>
-    /// As <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup})"/>, encoding with the caller's codec and block
-    /// buffer: they grow to a block of wide rows (megabytes), and a writer that writes many segments reuses them.
-    /// </summary>
-    public static List<WrittenBlock> Write(Stream stream, List<MartRecord> rows, IReadOnlyList<RowGroup> groups, MartRowBlock codec,
-        ColumnBlockWriter block)
-    {
-        CheckGroups(groups, rows.Count);
-        var all = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows);
-        var filter = OrderIdFilter.For(rows.Count);
-        foreach (ref readonly var row in all)
-            if (row.OrderId is { } id) filter.Add(id);
-        return WriteBlocks(stream, BlockColumns.Mart, filter, groups, positions =>
-        {
-            codec.Encode(block, rows, positions);
-            return block.Written;
-        });
-    }
-
-    /// <summary>
-    /// As <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup}, MartRowBlock, ColumnBlockWriter)"/> for rows held
-    /// as columns (a bucket's candidates in Transform's first pass): the same file for the same rows.
-    /// </summary>
-    internal static List<WrittenBlock> Write(Stream stream, PartitionColumns rows, IReadOnlyList<RowGroup> groups, MartRowBlock codec,
-        ColumnBlockWriter block)
+    internal static List<WrittenBlock> Write(Stream stream, PartitionColumns rows, IReadOnlyList<RowGroup> groups, ColumnBlockWriter block)
     {
         CheckGroups(groups, rows.Count);
         var filter = OrderIdFilter.For(rows.Count);
         for (var i = 0; i < rows.Count; i++)
             if (!rows.OrderId.IsNull(i)) filter.Add(rows.OrderId[i]);
-        return WriteBlocks(stream, BlockColumns.Mart, filter, groups, positions =>
+        return WriteBlocks(stream, rows.Columns, filter, groups, positions =>
         {
-            codec.Encode(block, rows, positions);
+            rows.Encode(block, positions);
             return block.Written;
         });
     }
+
+    /// <summary>Writes every row as one group.</summary>
+    internal static void Write(Stream stream, PartitionColumns rows) =>
+        Write(stream, rows, [new RowGroup(null, Enumerable.Range(0, rows.Count).ToList())], new ColumnBlockWriter());
 
     internal delegate ReadOnlySpan<byte> BlockEncoder(ReadOnlySpan<int> positions);
 
@@ -141,28 +116,14 @@ public static class OrderIndexSegment
     }
 
     /// <summary>
-    /// Decodes one block of a segment (read whole, or one that <see cref="Write(Stream, List{MartRecord}, IReadOnlyList{RowGroup})"/>
-    /// reported), as <paramref name="plan"/> says (this build's blocks when null).
+    /// Decodes one block of a segment (read whole, or one that <see cref="Write"/> reported) into a holder of this build's
+    /// mart columns, as <paramref name="plan"/> says (this build's blocks when null).
     /// </summary>
-    public static void DecodeBlock(ReadOnlySpan<byte> block, MartRowBlock codec, StringPool pool, List<MartRecord> into, string name,
-        BlockPlan? plan = null)
+    internal static void DecodeBlock(ReadOnlySpan<byte> block, PartitionColumns into, StringPool pool, string name, BlockPlan? plan = null)
     {
         try
         {
-            codec.Decode(block, pool, into, plan);
-        }
-        catch (InvalidDataException e)
-        {
-            throw Damaged(name, e.Message);
-        }
-    }
-
-    /// <summary>As <see cref="DecodeBlock(ReadOnlySpan{byte}, MartRowBlock, StringPool, List{MartRecord}, string, BlockPlan)"/> of this build's blocks, into a partition's columns.</summary>
-    internal static void DecodeBlock(ReadOnlySpan<byte> block, PartitionColumns into, StringPool pool, string name)
-    {
-        try
-        {
-            into.AppendBlock(block, pool);
+            into.AppendBlock(block, pool, plan);
         }
         catch (InvalidDataException e)
         {
@@ -177,7 +138,7 @@ public static class OrderIndexSegment
     /// Appends the rows whose order_id <paramref name="keep"/> accepts (all when it is null). When the segment's filter
     /// shows none of <paramref name="wanted"/> is in it, nothing is decoded and the answer is false.
     /// </summary>
-    public static async Task<bool> ReadAsync(Stream stream, string name, List<MartRecord> into, Func<string?, bool>? keep,
+    internal static async Task<bool> ReadAsync(Stream stream, string name, PartitionColumns into, Func<string?, bool>? keep,
         IReadOnlyCollection<string>? wanted)
     {
         var magic = await ReadExactlyAsync(stream, Magic.Length, name);
@@ -189,9 +150,7 @@ public static class OrderIndexSegment
         var filter = OrderIdFilter.FromBinary(bits) ?? throw Damaged(name, "its order_id filter is not readable");
         if (wanted is not null && !wanted.Any(filter.MayContain)) return false;
 
-        var codec = new MartRowBlock();
         var pool = new StringPool();
-        var rows = keep is null ? into : new List<MartRecord>();
         while (true)
         {
             var length = await ReadInt32Async(stream, name);
@@ -202,16 +161,14 @@ public static class OrderIndexSegment
             try
             {
                 await ReadExactlyAsync(stream, bytes.AsMemory(0, length), name);
-                DecodeBlock(bytes.AsSpan(0, length), codec, pool, rows, name, plan);
+                var from = into.Count;
+                DecodeBlock(bytes.AsSpan(0, length), into, pool, name, plan);
+                if (keep is not null) into.KeepWhere(i => keep(into.OrderId.StringAt(i)), from);
             }
             finally
             {
                 System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
             }
-            if (keep is null) continue;
-            foreach (var row in rows)
-                if (keep(row.OrderId)) into.Add(row);
-            rows.Clear();
         }
         if (!(await ReadExactlyAsync(stream, Magic.Length, name)).AsSpan().SequenceEqual(magic))
             throw Damaged(name, "it does not end with the closing mark (it was cut short)");

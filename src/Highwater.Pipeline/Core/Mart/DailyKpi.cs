@@ -19,20 +19,21 @@ public sealed class DailyKpi
     private static readonly string[] Keys = [K.Country.Name, K.Segment.Name, K.Currency.Name];
     private static readonly string[] Outputs = [K.Orders.Name, K.Units.Name, K.Revenue.Name, K.Buyers.Name, K.AvgOrderValue.Name];
 
-    /// <summary>The mart's columns a declaration can read, each with how it is bound from a partition held as columns.</summary>
-    private static readonly (string Name, Action<AggregateSource, string, PartitionColumns> Bind)[] MartColumns =
-    [
-        (M.UserId.Name, (s, name, r) => s.AddNumbers(name, r.UserId)),
-        (M.Qty.Name, (s, name, r) => s.AddNumbers(name, r.Qty)),
-        (M.UnitPrice.Name, (s, name, r) => s.AddNumbers(name, r.UnitPrice)),
-        (M.TotalPrice.Name, (s, name, r) => s.AddNumbers(name, r.TotalPrice)),
-        (M.Currency.Name, (s, name, r) => s.AddStrings(name, r.Currency, r.CurrencyValues.Entries)),
-        (M.Sku.Name, (s, name, r) => s.AddStrings(name, r.Sku, r.SkuValues.Entries)),
-        (M.Channel.Name, (s, name, r) => s.AddStrings(name, r.Channel, r.ChannelValues.Entries)),
-        (M.Country.Name, (s, name, r) => s.AddStrings(name, r.Country, r.CountryValues.Entries)),
-        (M.Segment.Name, (s, name, r) => s.AddStrings(name, r.Segment, r.SegmentValues.Entries)),
-        (M.SourceKey.Name, (s, name, r) => s.AddStrings(name, r.SourceKey, r.SourceKeyValues.Entries)),
-    ];
+    /// <summary>
+    /// How a mart column is bound for the aggregator, by its encoding: integers and decimals as numbers, low-cardinality
+    /// strings as ids into their values; null for a column the KPIs cannot read (timestamps, mostly unique strings).
+    /// </summary>
+    private static Action<AggregateSource, ColumnVector>? BindingOf(BlockEncoding encoding) => encoding switch
+    {
+        BlockEncoding.Int64 => (s, v) => s.AddNumbers(v.Name, ((Int64Vector)v).Values),
+        BlockEncoding.NullableInt32 => (s, v) => s.AddNumbers(v.Name, ((NullableInt32Vector)v).Values),
+        BlockEncoding.NullableDecimal => (s, v) => s.AddNumbers(v.Name, ((NullableDecimalVector)v).Values),
+        BlockEncoding.DictionaryString => (s, v) => s.AddStrings(v.Name, ((StringIdVector)v).Values, ((StringIdVector)v).Distinct.Entries),
+        _ => null,
+    };
+
+    /// <summary>The mart's columns a declaration can read.</summary>
+    private static readonly string[] Readable = [.. BlockColumns.Mart.Columns.Where(c => BindingOf(c.Kind) is not null).Select(c => c.Name)];
 
     private readonly GroupAggregator _aggregator;
     private readonly int[] _output; // KpiRecord's measures (Outputs order) → the declaration's output index
@@ -63,26 +64,18 @@ public sealed class DailyKpi
         if (extra is not null || names.Count != Outputs.Length)
             throw new ConfigurationException($"{where}: derive.aggregates declares [{string.Join(", ", names)}]; the {K.Dataset} writer holds exactly [{string.Join(", ", Outputs)}]");
         var aggregator = new GroupAggregator(table);
-        var readable = MartColumns.Select(c => c.Name).ToArray();
-        var missing = aggregator.SourceColumns.FirstOrDefault(c => !readable.Contains(c));
+        var missing = aggregator.SourceColumns.FirstOrDefault(c => !Readable.Contains(c));
         if (missing is not null)
-            throw new ConfigurationException($"{where}: derive reads {M.Dataset}.{missing}; the KPIs can read [{string.Join(", ", readable)}]");
+            throw new ConfigurationException($"{where}: derive reads {M.Dataset}.{missing}; the KPIs can read [{string.Join(", ", Readable)}]");
         return new DailyKpi(aggregator, Outputs.Select(o => names.IndexOf(o)).ToArray());
-    }
-
-    /// <summary>The KPIs of a partition held as records (the gate's filtered partitions): through the column path.</summary>
-    public List<KpiRecord> Compute(IEnumerable<MartRecord> partition)
-    {
-        var columns = new PartitionColumns();
-        foreach (var row in partition) columns.Append(in row);
-        return Compute(columns);
     }
 
     /// <summary>The KPIs of a partition held as columns, ordered by country, segment and currency (ordinal, null first).</summary>
     internal List<KpiRecord> Compute(PartitionColumns rows)
     {
         var source = new AggregateSource { Count = rows.Count };
-        foreach (var (name, bind) in MartColumns) bind(source, name, rows);
+        foreach (var v in rows.Vectors)
+            if (BindingOf(v.Column.Kind) is { } bind) bind(source, v);
         var t = _aggregator.Compute(source);
         var outputs = _aggregator.Table.Outputs;
         long Long(int measure, int g) => t.Longs[_output[measure]][g];

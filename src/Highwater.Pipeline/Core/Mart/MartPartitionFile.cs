@@ -1,199 +1,118 @@
+using Highwater.Parquet.Writing;
 using Highwater.Pipeline.Core.Schema;
 using Highwater.Pipeline.Core.WorkFiles;
 using Parquet;
+using Parquet.Schema;
 using static Highwater.Pipeline.Core.Mart.ParquetColumns;
 using M = Highwater.Pipeline.Core.Schema.Schemas.SalesMart;
 
 namespace Highwater.Pipeline.Core.Mart;
 
-/// <summary>One Parquet file of a sales_mart partition: written whole, read whole.</summary>
+/// <summary>
+/// One Parquet file of a sales_mart partition, written from and read into rows held as columns
+/// (<see cref="PartitionColumns"/>): each column by its vector, whatever its name.
+/// </summary>
 public static class MartPartitionFile
 {
-    public static Task WriteAsync(Stream stream, IReadOnlyList<MartRecord> rows, ParquetIntegerEncoding integers = ParquetIntegerEncoding.Delta) =>
-        Write(stream, rows, order: null, withOrderIdFilter: false, integers);
-
     /// <summary>
     /// Writes the rows with <see cref="ParquetFileWriter"/> (row groups of <see cref="ParquetColumns.RowGroupRows"/>,
-    /// DELTA_BINARY_PACKED integers, Snappy, dictionary pages for repeating strings); with <paramref name="withOrderIdFilter"/>, an <see cref="OrderIdFilter"/> of
-    /// their order_ids goes in the footer (order-index segments of earlier versions were written so).
+    /// DELTA_BINARY_PACKED integers unless told otherwise, Snappy, dictionary pages for repeating strings), in the given
+    /// order (<c>order[i]</c> is the position of the i-th row to write: the partition order), or as they are held when it
+    /// is null; with <paramref name="withOrderIdFilter"/>, an <see cref="OrderIdFilter"/> of their order_ids goes in the
+    /// footer (order-index segments of earlier versions were written so).
     /// </summary>
-    public static Task WriteAsync(Stream stream, IReadOnlyList<MartRecord> rows, bool withOrderIdFilter) =>
-        Write(stream, rows, order: null, withOrderIdFilter, ParquetIntegerEncoding.Delta);
-
-    /// <summary>Writes the rows in the given order (<c>order[i]</c> is the position of the i-th row to write; see <see cref="PartitionRewrite.Order"/>).</summary>
-    public static Task WriteAsync(Stream stream, List<MartRecord> rows, int[] order)
+    internal static Task WriteAsync(Stream stream, PartitionColumns rows, int[]? order = null, ParquetIntegerEncoding integers = ParquetIntegerEncoding.Delta,
+        bool withOrderIdFilter = false)
     {
-        if (order.Length < rows.Count) throw new ArgumentException($"the order holds {order.Length} positions for {rows.Count} rows", nameof(order));
-        return Write(stream, rows, order, withOrderIdFilter: false, ParquetIntegerEncoding.Delta);
-    }
-
-    private static Task Write(Stream stream, IReadOnlyList<MartRecord> rows, int[]? order, bool withOrderIdFilter, ParquetIntegerEncoding integers)
-    {
+        if (order is not null && order.Length < rows.Count) throw new ArgumentException($"the order holds {order.Length} positions for {rows.Count} rows", nameof(order));
+        order ??= [.. Enumerable.Range(0, rows.Count)];
         Dictionary<string, string>? metadata = null;
         if (withOrderIdFilter)
         {
             var filter = OrderIdFilter.For(rows.Count);
             for (var i = 0; i < rows.Count; i++)
-                if (rows[i].OrderId is { } id) filter.Add(id);
+                if (!rows.OrderId.IsNull(i)) filter.Add(rows.OrderId[i]);
             metadata = new Dictionary<string, string> { [OrderIdFilter.MetadataKey] = filter.ToText() };
         }
-        // Row-group buffers are large (14 arrays of up to a row group each): reused across files rather than
-        // allocated per file, which would churn the large-object heap and trigger full GCs on every file.
-        var columns = RentColumns(rows.Count);
-        try
+        var specs = SpecsOf(rows.Columns);
+        using var writer = new ParquetFileWriter(stream, specs, metadata, integers);
+        for (var from = 0; from < rows.Count; from += RowGroupRows)
         {
-            using var writer = new ParquetFileWriter(stream, Columns, metadata, integers);
-            for (var from = 0; from < rows.Count; from += RowGroupRows)
-            {
-                var n = Math.Min(RowGroupRows, rows.Count - from);
-                if (order is null) columns.Fill(rows, from, n);
-                else columns.Fill((List<MartRecord>)rows, order, from, n);
-                writer.BeginRowGroup(n);
-                writer.WriteStrings(columns.OrderId.AsSpan(0, n));
-                writer.WriteInt64s(columns.UserId.AsSpan(0, n));
-                writer.WriteTimestamps(columns.EventTs.AsSpan(0, n));
-                writer.WriteTimestamps(columns.ArrivalTs.AsSpan(0, n));
-                writer.WriteNullableInt32s(columns.Qty.AsSpan(0, n));
-                writer.WriteNullableDecimals(columns.UnitPrice.AsSpan(0, n));
-                writer.WriteNullableDecimals(columns.TotalPrice.AsSpan(0, n));
-                writer.WriteStrings(columns.Currency.AsSpan(0, n));
-                writer.WriteStrings(columns.Sku.AsSpan(0, n));
-                writer.WriteStrings(columns.Channel.AsSpan(0, n));
-                writer.WriteStrings(columns.Country.AsSpan(0, n));
-                writer.WriteStrings(columns.Segment.AsSpan(0, n));
-                writer.WriteNullableDates(columns.SignupDate.AsSpan(0, n));
-                writer.WriteStrings(columns.SourceKey.AsSpan(0, n));
-                writer.EndRowGroup();
-            }
-            writer.Complete();
+            var n = Math.Min(RowGroupRows, rows.Count - from);
+            var positions = order.AsSpan(from, n);
+            writer.BeginRowGroup(n);
+            for (var c = 0; c < specs.Length; c++) rows.Vectors[c].WriteParquet(writer, specs[c], positions);
+            writer.EndRowGroup();
         }
-        finally
-        {
-            columns.Clear();
-            ReturnColumns(columns);
-        }
-        return Task.CompletedTask;
-    }
-
-    /// <summary>
-    /// Writes a partition held as columns in the given order (<c>order[i]</c> is the position of the i-th row to write; see
-    /// <see cref="PartitionRewrite.Order(PartitionColumns, Span{int})"/>): the same file as
-    /// <see cref="WriteAsync(Stream, List{MartRecord}, int[])"/> writes for the same rows, with each row group's values
-    /// gathered straight from the columns (order_id as UTF-8, the other strings as ids into their distinct values).
-    /// </summary>
-    internal static Task WriteAsync(Stream stream, PartitionColumns rows, int[] order, ParquetIntegerEncoding integers = ParquetIntegerEncoding.Delta)
-    {
-        if (order.Length < rows.Count) throw new ArgumentException($"the order holds {order.Length} positions for {rows.Count} rows", nameof(order));
-        var columns = RentColumns(rows.Count);
-        var ids = columns.Ids;
-        try
-        {
-            using var writer = new ParquetFileWriter(stream, Columns, metadata: null, integers);
-            for (var from = 0; from < rows.Count; from += RowGroupRows)
-            {
-                var n = Math.Min(RowGroupRows, rows.Count - from);
-                var positions = order.AsSpan(from, n);
-                writer.BeginRowGroup(n);
-                writer.WriteUtf8(rows.OrderId, positions);
-                writer.WriteInt64s(PartitionColumns.Gather(rows.UserId, positions, columns.UserId));
-                writer.WriteTimestamps(PartitionColumns.Gather(rows.EventTs, positions, columns.EventTs));
-                writer.WriteTimestamps(PartitionColumns.Gather(rows.ArrivalTs, positions, columns.ArrivalTs));
-                writer.WriteNullableInt32s(PartitionColumns.Gather(rows.Qty, positions, columns.Qty));
-                writer.WriteNullableDecimals(PartitionColumns.Gather(rows.UnitPrice, positions, columns.UnitPrice));
-                writer.WriteNullableDecimals(PartitionColumns.Gather(rows.TotalPrice, positions, columns.TotalPrice));
-                writer.WriteStringIds(PartitionColumns.Gather(rows.Currency, positions, ids), rows.CurrencyValues.Entries);
-                writer.WriteStringIds(PartitionColumns.Gather(rows.Sku, positions, ids), rows.SkuValues.Entries);
-                writer.WriteStringIds(PartitionColumns.Gather(rows.Channel, positions, ids), rows.ChannelValues.Entries);
-                writer.WriteStringIds(PartitionColumns.Gather(rows.Country, positions, ids), rows.CountryValues.Entries);
-                writer.WriteStringIds(PartitionColumns.Gather(rows.Segment, positions, ids), rows.SegmentValues.Entries);
-                writer.WriteNullableDates(PartitionColumns.Gather(rows.SignupDate, positions, columns.SignupDate));
-                writer.WriteStringIds(PartitionColumns.Gather(rows.SourceKey, positions, ids), rows.SourceKeyValues.Entries);
-                writer.EndRowGroup();
-            }
-            writer.Complete();
-        }
-        finally
-        {
-            ReturnColumns(columns);
-        }
+        writer.Complete();
         return Task.CompletedTask;
     }
 
     /// <summary>The mart's schema (<see cref="Schemas.SalesMart"/>) as the columns <see cref="ParquetFileWriter"/> writes.</summary>
     internal static readonly ParquetColumnSpec[] Columns = M.Schema.DataFields.Select(ColumnSpec).ToArray();
 
+    /// <summary>The Parquet columns of a holder's columns, each as the mart's schema declares it.</summary>
+    private static ParquetColumnSpec[] SpecsOf(BlockColumns columns) =>
+        ReferenceEquals(columns, BlockColumns.Mart) ? Columns : [.. columns.Columns.Select(c => ColumnSpec(FieldOf(c.Name)))];
+
+    private static DataField FieldOf(string name) =>
+        M.Schema.DataFields.FirstOrDefault(f => f.Name == name) ?? throw new ArgumentException($"sales_mart declares no column {name}");
+
     /// <summary>A flat Parquet.Net field as the column <see cref="ParquetFileWriter"/> writes for it.</summary>
-    internal static ParquetColumnSpec ColumnSpec(global::Parquet.Schema.DataField f) => f switch
+    internal static ParquetColumnSpec ColumnSpec(DataField f) => f switch
     {
-        global::Parquet.Schema.DecimalDataField d => new(f.Name, ParquetValueKind.Decimal, f.IsNullable, d.Precision, d.Scale),
-        global::Parquet.Schema.DateTimeDataField { DateTimeFormat: global::Parquet.Schema.DateTimeFormat.Date } => new(f.Name, ParquetValueKind.Date, f.IsNullable),
-        global::Parquet.Schema.DateTimeDataField => new(f.Name, ParquetValueKind.TimestampMicrosUtc, f.IsNullable),
-        global::Parquet.Schema.DataField<string> => new(f.Name, ParquetValueKind.Utf8, f.IsNullable),
-        global::Parquet.Schema.DataField<long> => new(f.Name, ParquetValueKind.Int64, f.IsNullable),
-        global::Parquet.Schema.DataField<int?> or global::Parquet.Schema.DataField<int> => new(f.Name, ParquetValueKind.Int32, f.IsNullable),
+        DecimalDataField d => new(f.Name, ParquetValueKind.Decimal, f.IsNullable, d.Precision, d.Scale),
+        DateTimeDataField { DateTimeFormat: DateTimeFormat.Date } => new(f.Name, ParquetValueKind.Date, f.IsNullable),
+        DateTimeDataField => new(f.Name, ParquetValueKind.TimestampMicrosUtc, f.IsNullable),
+        DataField<string> => new(f.Name, ParquetValueKind.Utf8, f.IsNullable),
+        DataField<long> => new(f.Name, ParquetValueKind.Int64, f.IsNullable),
+        DataField<int?> or DataField<int> => new(f.Name, ParquetValueKind.Int32, f.IsNullable),
         _ => throw new NotSupportedException($"column '{f.Name}' of type {f.ClrType.Name} has no ParquetFileWriter kind"),
     };
 
-    private static readonly System.Collections.Concurrent.ConcurrentBag<MartColumns> SharedColumns = [];
-
-    /// <summary>Row-group buffers for a file of <paramref name="rows"/> rows: a shared one when it is large enough.</summary>
-    private static MartColumns RentColumns(int rows) =>
-        SharedColumns.TryTake(out var held) && held.Capacity >= Math.Min(RowGroupRows, rows) ? held
-            : new MartColumns(Math.Min(RowGroupRows, Math.Max(rows, 1)));
-
-    /// <summary>Gives buffers back (holding no strings: see <see cref="MartColumns.Clear"/>); only full-size ones are kept, or the first.</summary>
-    private static void ReturnColumns(MartColumns columns)
-    {
-        if (columns.Capacity == RowGroupRows || SharedColumns.IsEmpty) SharedColumns.Add(columns);
-    }
-
-    public static Task ReadAsync(Stream stream, string name, List<MartRecord> into) => ReadAsync(stream, name, into, keep: null);
-
     /// <summary>
-    /// Reads the rows whose order_id <paramref name="keep"/> accepts (all rows when it is null). The order_id
-    /// column is decoded first; a row group without a wanted row is skipped without decoding its other columns.
+    /// Appends the file's rows whose order_id <paramref name="keep"/> accepts (all rows when it is null). The order_id
+    /// column is decoded first; a row group without a wanted row is skipped without decoding its other columns. When the
+    /// file's footer has an <see cref="OrderIdFilter"/> and it says none of <paramref name="wanted"/> is in the file,
+    /// nothing is decoded and the answer is false.
     /// </summary>
-    public static Task ReadAsync(Stream stream, string name, List<MartRecord> into, Func<string?, bool>? keep) =>
-        ReadAsync(stream, name, into, keep, wanted: null);
-
-    /// <summary>
-    /// As <see cref="ReadAsync(Stream, string, List{MartRecord}, Func{string?, bool}?)"/>; when the file's footer has an
-    /// <see cref="OrderIdFilter"/> and it says none of <paramref name="wanted"/> is in the file, nothing is decoded.
-    /// Returns false when the file was skipped that way.
-    /// </summary>
-    public static async Task<bool> ReadAsync(Stream stream, string name, List<MartRecord> into, Func<string?, bool>? keep, IReadOnlyCollection<string>? wanted)
+    /// <exception cref="DataException">A column of the holder is missing from the file or has another type (naming both).</exception>
+    internal static async Task<bool> ReadAsync(Stream stream, string name, PartitionColumns into, Func<string?, bool>? keep = null,
+        IReadOnlyCollection<string>? wanted = null)
     {
         await using var reader = await ParquetReader.CreateAsync(stream);
         if (wanted is not null && OrderIdFilter.FromMetadata(reader.CustomMetadata) is { } filter && !wanted.Any(filter.MayContain))
             return false;
         var s = reader.Schema;
         var local = LocalChunks.Of(stream, reader); // a local file's chunks decoded directly where they can be
+        var fields = into.Vectors.Select(v => FieldOf(v.Name)).ToArray();
+        var orderIdAt = into.Columns.IndexOf(M.OrderId.Name);
+        var kept = new List<int>();
         for (var i = 0; i < reader.RowGroupCount; i++)
         {
             using var g = reader.OpenRowGroupReader(i);
             var orderId = await ReadString(g, s, M.OrderId, name, local);
-            if (keep is not null && !orderId.Any(keep)) continue;
-            var userId = await Read<long>(g, s, M.UserId, name, local);
-            var eventTs = await Read<DateTime>(g, s, M.EventTs, name, local);
-            var arrivalTs = await Read<DateTime>(g, s, M.ArrivalTs, name, local);
-            var qty = await ReadNullable<int>(g, s, M.Qty, name, local);
-            var unitPrice = await ReadNullable<decimal>(g, s, M.UnitPrice, name, local);
-            var totalPrice = await ReadNullable<decimal>(g, s, M.TotalPrice, name, local);
-            var currency = await ReadString(g, s, M.Currency, name, local);
-            var sku = await ReadString(g, s, M.Sku, name, local);
-            var channel = await ReadString(g, s, M.Channel, name, local);
-            var country = await ReadString(g, s, M.Country, name, local);
-            var segment = await ReadString(g, s, M.Segment, name, local);
-            var signup = await ReadNullable<DateTime>(g, s, M.SignupDate, name, local);
-            var sourceKey = await ReadString(g, s, M.SourceKey, name, local);
-            if (keep is null) into.EnsureCapacity(into.Count + orderId.Length);
+            kept.Clear();
             for (var r = 0; r < orderId.Length; r++)
+                if (keep is null || keep(orderId[r])) kept.Add(r);
+            if (kept.Count == 0) continue;
+            into.Ensure(into.Count + kept.Count);
+            var at = into.Count;
+            for (var c = 0; c < fields.Length; c++)
             {
-                if (keep is not null && !keep(orderId[r])) continue;
-                into.Add(new MartRecord(orderId[r], userId[r], UtcTimestamp.Normalize(eventTs[r]), UtcTimestamp.Normalize(arrivalTs[r]),
-                    qty[r], unitPrice[r], totalPrice[r], currency[r], sku[r], channel[r], country[r], segment[r],
-                    signup[r] is { } d ? DateTime.SpecifyKind(d.Date, DateTimeKind.Utc) : null, sourceKey[r]!));
+                var vector = into.Vectors[c];
+                Array values = c == orderIdAt ? orderId : vector.Column.Kind switch
+                {
+                    BlockEncoding.Int64 => await Read<long>(g, s, fields[c], name, local),
+                    BlockEncoding.Timestamp => await Read<DateTime>(g, s, fields[c], name, local),
+                    BlockEncoding.NullableTimestamp => await ReadNullable<DateTime>(g, s, fields[c], name, local),
+                    BlockEncoding.NullableInt32 => await ReadNullable<int>(g, s, fields[c], name, local),
+                    BlockEncoding.NullableDecimal => await ReadNullable<decimal>(g, s, fields[c], name, local),
+                    _ => await ReadString(g, s, fields[c], name, local),
+                };
+                vector.AppendArray(values, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(kept), at);
             }
+            into.Grow(kept.Count);
         }
         return true;
     }

@@ -20,26 +20,6 @@ public record struct EventRecord(
 /// <summary>One row of the user dimension.</summary>
 public record struct UserRecord(long UserId, string? Country, string? Segment, DateTime? SignupDate);
 
-/// <summary>One row of gold/sales_mart. <see cref="Dt"/> is the partition (UTC date of the event), not a file column.</summary>
-public record struct MartRecord(
-    string? OrderId,
-    long UserId,
-    DateTime EventTs,
-    DateTime ArrivalTs,
-    int? Qty,
-    decimal? UnitPrice,
-    decimal? TotalPrice,
-    string? Currency,
-    string? Sku,
-    string? Channel,
-    string? Country,
-    string? Segment,
-    DateTime? SignupDate,
-    string SourceKey)
-{
-    public DateOnly Dt => DateOnly.FromDateTime(EventTs);
-}
-
 /// <summary>One row of gold/kpi_daily for a given dt.</summary>
 public record struct KpiRecord(
     string? Country,

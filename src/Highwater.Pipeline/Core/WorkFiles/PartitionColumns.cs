@@ -1,134 +1,139 @@
-using System.Runtime.InteropServices;
-using System.Text;
 using Highwater.Pipeline.Core.Schema;
 
 namespace Highwater.Pipeline.Core.WorkFiles;
 
 /// <summary>
-/// The rows of one sales_mart partition while Transform rebuilds it, as columns: what the partition's blocks (the
-/// winners in the order-index files, the spill) decode into and what its Parquet and KPI files are written from, so a
-/// row never becomes a <see cref="MartRecord"/> on the way. order_id stays UTF-8 (<see cref="Utf8Column"/>), and each
-/// low-cardinality string column is a 32-bit id per row into the column's distinct values (-1 for null): a block's
-/// dictionary is mapped onto them once per block, not looked up once per row.
+/// sales_mart rows held as columns while Transform works on them: a bucket's candidates, a partition being rebuilt, the
+/// rows a held file gives back. One <see cref="ColumnVector"/> per column of its <see cref="Columns"/>, specialised by
+/// encoding, so blocks decode straight into them and Parquet and block files are written from them, and a row never
+/// becomes an object on the way. The columns a rule reads (the order winner rule, the partition order, the user join,
+/// the total_price derivation) are found by name once, here; every other column only travels with its row.
 /// Reusable: <see cref="Clear"/> empties it and keeps the arrays and the string columns' distinct values.
 /// </summary>
 internal sealed class PartitionColumns
 {
-    public readonly Utf8Column OrderId = new();
-    public long[] UserId = [];
-    public DateTime[] EventTs = [], ArrivalTs = [];
-    public int?[] Qty = [];
-    public decimal?[] UnitPrice = [], TotalPrice = [];
-    public DateTime?[] SignupDate = [];
-    public int[] Currency = [], Sku = [], Channel = [], Country = [], Segment = [], SourceKey = [];
-
-    /// <summary>The distinct values of each string column, in first-seen order: an id is a position in its <see cref="DistinctStrings.Entries"/>.</summary>
-    public readonly DistinctStrings CurrencyValues = NewValues(), SkuValues = NewValues(), ChannelValues = NewValues(),
-        CountryValues = NewValues(), SegmentValues = NewValues(), SourceKeyValues = NewValues();
-
-    /// <summary>Each string column's values as UTF-8, by id, for the blocks written from these columns.</summary>
-    public readonly DistinctUtf8 CurrencyUtf8 = new(), SkuUtf8 = new(), ChannelUtf8 = new(), CountryUtf8 = new(), SegmentUtf8 = new(),
-        SourceKeyUtf8 = new();
-
-    private readonly Utf8ValueMap _currencyBytes = new(), _skuBytes = new(), _channelBytes = new(), _countryBytes = new(),
-        _segmentBytes = new(), _sourceKeyBytes = new();
-    private int[] _blockIds = [];
+    private readonly ColumnVector[] _vectors;
+    private readonly PlainStringVector _orderId;
+    private readonly Int64Vector _userId;
+    private readonly TimestampVector _eventTs, _arrivalTs;
+    private readonly NullableInt32Vector _qty;
+    private readonly NullableDecimalVector _unitPrice, _totalPrice;
+    private readonly NullableTimestampVector _signupDate;
+    private readonly StringIdVector _country, _segment, _sourceKey;
+    private readonly int[] _stagedVectors; // the vectors a staging block fills, in Staged's order (source_line aside)
     private long[] _lines = [];
+
+    public PartitionColumns() : this(BlockColumns.Mart, BlockColumns.Events) { }
+
+    /// <param name="columns">The mart's columns.</param>
+    /// <param name="staged">The staging spool's columns (the events'): the ones both hold are read from staging blocks.</param>
+    public PartitionColumns(BlockColumns columns, BlockColumns staged)
+    {
+        Columns = columns;
+        _vectors = [.. columns.Columns.Select(ColumnVector.For)];
+        _orderId = Rule<PlainStringVector>(Schemas.SalesMart.OrderId.Name);
+        _userId = Rule<Int64Vector>(Schemas.SalesMart.UserId.Name);
+        _eventTs = Rule<TimestampVector>(Schemas.SalesMart.EventTs.Name);
+        _arrivalTs = Rule<TimestampVector>(Schemas.SalesMart.ArrivalTs.Name);
+        _qty = Rule<NullableInt32Vector>(Schemas.SalesMart.Qty.Name);
+        _unitPrice = Rule<NullableDecimalVector>(Schemas.SalesMart.UnitPrice.Name);
+        _totalPrice = Rule<NullableDecimalVector>(Schemas.SalesMart.TotalPrice.Name);
+        _country = Rule<StringIdVector>(Schemas.SalesMart.Country.Name);
+        _segment = Rule<StringIdVector>(Schemas.SalesMart.Segment.Name);
+        _signupDate = Rule<NullableTimestampVector>(Schemas.SalesMart.SignupDate.Name);
+        _sourceKey = Rule<StringIdVector>(Schemas.SalesMart.SourceKey.Name);
+        var both = columns.Columns.Where(c => staged.IndexOf(c.Name) >= 0).ToList();
+        Staged = new BlockColumns([.. both, new BlockColumn(SourceLine, BlockEncoding.Int64)]);
+        _stagedVectors = [.. both.Select(c => columns.IndexOf(c.Name))];
+    }
+
+    /// <summary>The staging column of each row's input line (<see cref="AppendStagingBlock"/> gives it back; the mart does not hold it).</summary>
+    public const string SourceLine = "source_line";
+
+    private T Rule<T>(string name) where T : ColumnVector =>
+        Columns.IndexOf(name) is var i and >= 0 && _vectors[i] is T vector ? vector
+            : throw new ArgumentException($"the mart's columns have no {name} of the encoding a rule reads ({typeof(T).Name}): {Columns}");
+
+    /// <summary>The columns, in their order.</summary>
+    public BlockColumns Columns { get; }
+
+    /// <summary>The columns read from a staging block: the mart's columns the staging spool holds, then source_line.</summary>
+    public BlockColumns Staged { get; }
+
+    public IReadOnlyList<ColumnVector> Vectors => _vectors;
 
     public int Count { get; private set; }
 
-    private static DistinctStrings NewValues() => new(maxReferences: 1 << 16);
+    public Utf8Column OrderId => _orderId.Values;
+    public long[] UserId => _userId.Values;
+    public DateTime[] EventTs => _eventTs.Values;
+    public DateTime[] ArrivalTs => _arrivalTs.Values;
+    public int?[] Qty => _qty.Values;
+    public decimal?[] UnitPrice => _unitPrice.Values;
+    public decimal?[] TotalPrice => _totalPrice.Values;
+    public DateTime?[] SignupDate => _signupDate.Values;
+    public int[] SourceKey => _sourceKey.Values;
+    public DistinctStrings SourceKeyValues => _sourceKey.Distinct;
 
-    /// <summary>
-    /// Empties the rows. The string columns' distinct values stay, with their ids and UTF-8 (up to
-    /// <see cref="RetainedValues"/> per column): the next bucket or partition this instance holds meets mostly the same
-    /// values, and maps a block's dictionary onto them with one hash per entry instead of making each value a string and
-    /// an id again. Nothing depends on which values a column holds beyond its rows' (a file's or block's dictionary is the
-    /// values its rows use, in first-use order), so the rows it writes are the same either way.
-    /// </summary>
+    /// <summary>The source key (input file) of row <paramref name="i"/>.</summary>
+    public string SourceKeyAt(int i) => _sourceKey.StringAt(i)!;
+
+    /// <summary>The column named <paramref name="name"/>, or null.</summary>
+    public ColumnVector? Vector(string name) => Columns.IndexOf(name) is var i and >= 0 ? _vectors[i] : null;
+
+    /// <summary>Empties the rows; the string columns keep their distinct values (see <see cref="StringIdVector.Clear"/>).</summary>
     public void Clear()
     {
         Count = 0;
-        OrderId.Clear();
-        Forget(CurrencyValues, _currencyBytes, CurrencyUtf8); Forget(SkuValues, _skuBytes, SkuUtf8); Forget(ChannelValues, _channelBytes, ChannelUtf8);
-        Forget(SourceKeyValues, _sourceKeyBytes, SourceKeyUtf8);
+        foreach (var v in _vectors) v.Clear();
         // The user codes' ids are ids of the country and segment values: valid while those are kept.
-        if (Forget(CountryValues, _countryBytes, CountryUtf8) | Forget(SegmentValues, _segmentBytes, SegmentUtf8)) _codeIdsValid = false;
+        if (_country.Forgotten || _segment.Forgotten) _codeIdsValid = false;
     }
 
-    /// <summary>How many distinct values of a column <see cref="Clear"/> keeps; a column with more starts again empty.</summary>
-    internal const int RetainedValues = 1 << 17;
-
-    /// <summary>Forgets a column's values when it holds more than <see cref="RetainedValues"/>; true when it did.</summary>
-    private static bool Forget(DistinctStrings values, Utf8ValueMap byBytes, DistinctUtf8 utf8)
-    {
-        if (values.Entries.Count <= RetainedValues) return false;
-        values.Clear();
-        byBytes.Clear();
-        utf8.Clear();
-        return true;
-    }
-
-    /// <summary>
-    /// Appends the rows of a block written by <see cref="MartRowBlock.Encode"/> (<see cref="BlockColumns.Mart"/>, asked for
-    /// in that order, see <see cref="MartColumns.Columns{TCodec}"/>); <paramref name="pool"/> interns the blocks' dictionary values.
-    /// </summary>
-    /// <param name="plan">Where the mart's columns are in the block (this build's own blocks when null).</param>
+    /// <summary>Appends the rows of a block of the mart's columns, read as <paramref name="plan"/> says (this build's own blocks when null).</summary>
     /// <exception cref="InvalidDataException">The block is cut short or an id points outside its dictionary.</exception>
     public void AppendBlock(ReadOnlySpan<byte> bytes, StringPool pool, BlockPlan? plan = null)
     {
-        var block = Begin(bytes, pool, plan ?? BlockPlan.Mart, out var at, out var n);
-        block.PlainUtf8(n, OrderId);
-        block.Int64s(UserId.AsSpan(at, n));
-        block.DateTimes(EventTs.AsSpan(at, n));
-        block.DateTimes(ArrivalTs.AsSpan(at, n));
-        block.NullableInt32s(Qty.AsSpan(at, n));
-        block.NullableDecimals(UnitPrice.AsSpan(at, n));
-        block.NullableDecimals(TotalPrice.AsSpan(at, n));
-        Ids(ref block, CurrencyValues, _currencyBytes, pool, Currency.AsSpan(at, n));
-        Ids(ref block, SkuValues, _skuBytes, pool, Sku.AsSpan(at, n));
-        Ids(ref block, ChannelValues, _channelBytes, pool, Channel.AsSpan(at, n));
-        Ids(ref block, CountryValues, _countryBytes, pool, Country.AsSpan(at, n));
-        Ids(ref block, SegmentValues, _segmentBytes, pool, Segment.AsSpan(at, n));
-        block.NullableDateTimes(SignupDate.AsSpan(at, n));
-        Ids(ref block, SourceKeyValues, _sourceKeyBytes, pool, SourceKey.AsSpan(at, n));
+        plan ??= BlockPlan.Mart;
+        if (!plan.Wanted.Equals(Columns)) throw new ArgumentException($"the plan reads [{plan.Wanted}] into columns [{Columns}]", nameof(plan));
+        var block = new ColumnBlockReader(bytes, pool, plan);
+        var n = block.Rows;
+        Ensure(Count + n);
+        foreach (var v in _vectors) v.Read(ref block, Count, n, pool);
         Count += n;
     }
 
     /// <summary>
-    /// Appends the rows of a staging block (<see cref="EventColumns"/>' columns: the event's own, without the user's); the
-    /// user columns and total_price are left to the join (<see cref="SetUserStrings"/>). Returns the rows' source lines,
-    /// valid until the next call.
+    /// Appends the rows of a staging block read as <paramref name="plan"/> says (its wanted columns <see cref="Staged"/>):
+    /// the mart's columns that come from users or are derived are left null for the join. Returns the rows' source
+    /// lines, valid until the next call.
     /// </summary>
-    /// <param name="plan">Where the staged columns are in the block (this build's own blocks when null).</param>
     /// <exception cref="InvalidDataException">The block is cut short or an id points outside its dictionary.</exception>
-    public ReadOnlySpan<long> AppendStagingBlock(ReadOnlySpan<byte> bytes, StringPool pool, BlockPlan? plan = null)
+    public ReadOnlySpan<long> AppendStagingBlock(ReadOnlySpan<byte> bytes, StringPool pool, BlockPlan plan)
     {
-        var block = Begin(bytes, pool, plan ?? BlockPlan.Events, out var at, out var n);
-        block.PlainUtf8(n, OrderId);
-        block.Int64s(UserId.AsSpan(at, n));
-        block.DateTimes(EventTs.AsSpan(at, n));
-        block.DateTimes(ArrivalTs.AsSpan(at, n));
-        block.NullableInt32s(Qty.AsSpan(at, n));
-        block.NullableDecimals(UnitPrice.AsSpan(at, n));
-        Ids(ref block, CurrencyValues, _currencyBytes, pool, Currency.AsSpan(at, n));
-        Ids(ref block, SkuValues, _skuBytes, pool, Sku.AsSpan(at, n));
-        Ids(ref block, ChannelValues, _channelBytes, pool, Channel.AsSpan(at, n));
-        Ids(ref block, SourceKeyValues, _sourceKeyBytes, pool, SourceKey.AsSpan(at, n));
+        if (!plan.Wanted.Equals(Staged)) throw new ArgumentException($"the plan reads [{plan.Wanted}] as staged columns [{Staged}]", nameof(plan));
+        var block = new ColumnBlockReader(bytes, pool, plan);
+        var n = block.Rows;
+        Ensure(Count + n);
+        var filled = new bool[_vectors.Length];
+        foreach (var v in _stagedVectors)
+        {
+            _vectors[v].Read(ref block, Count, n, pool);
+            filled[v] = true;
+        }
         if (_lines.Length < n) _lines = new long[n];
         block.Int64s(_lines.AsSpan(0, n));
+        for (var v = 0; v < _vectors.Length; v++)
+            if (!filled[v]) _vectors[v].SetNull(Count, n);
         Count += n;
         return _lines.AsSpan(0, n);
     }
 
-    /// <summary>Opens a block to append: its reader, the row it starts at and its row count, with room made for them.</summary>
-    private ColumnBlockReader Begin(ReadOnlySpan<byte> bytes, StringPool pool, BlockPlan plan, out int at, out int n)
+    /// <summary>Writes the rows at <paramref name="positions"/> as one block of <see cref="Columns"/>.</summary>
+    public void Encode(ColumnBlockWriter block, ReadOnlySpan<int> positions)
     {
-        var block = new ColumnBlockReader(bytes, pool, plan);
-        n = block.Rows;
-        Ensure(Count + n);
-        at = Count;
-        return block;
+        block.Begin(positions.Length);
+        foreach (var v in _vectors) v.Encode(block, positions);
     }
 
     /// <summary>
@@ -151,8 +156,8 @@ internal sealed class PartitionColumns
             Array.Fill(_segmentIdOfCode, Unmapped);
             _codeIdsValid = true;
         }
-        MapCodes(country, Country.AsSpan(from, country.Length), _countryIdOfCode, CountryValues, codes);
-        MapCodes(segment, Segment.AsSpan(from, segment.Length), _segmentIdOfCode, SegmentValues, codes);
+        MapCodes(country, _country.Values.AsSpan(from, country.Length), _countryIdOfCode, _country, codes);
+        MapCodes(segment, _segment.Values.AsSpan(from, segment.Length), _segmentIdOfCode, _segment, codes);
     }
 
     private const int Unmapped = -2;
@@ -160,14 +165,14 @@ internal sealed class PartitionColumns
     private int[] _countryIdOfCode = [], _segmentIdOfCode = [];
     private bool _codeIdsValid;
 
-    private static void MapCodes(ReadOnlySpan<int> codes, Span<int> ids, int[] idOfCode, DistinctStrings values, string?[] strings)
+    private static void MapCodes(ReadOnlySpan<int> codes, Span<int> ids, int[] idOfCode, StringIdVector column, string?[] strings)
     {
         for (var i = 0; i < codes.Length; i++)
         {
             var id = idOfCode[codes[i]];
             if (id == Unmapped)
             {
-                id = strings[codes[i]] is { } s ? Id(values, s) : -1;
+                id = column.IdOf(strings[codes[i]]);
                 idOfCode[codes[i]] = id;
             }
             ids[i] = id;
@@ -177,27 +182,14 @@ internal sealed class PartitionColumns
     /// <summary>Sets the country and segment of rows [from, from + n) to the given strings (the join's user columns).</summary>
     public void SetUserStrings(int from, ReadOnlySpan<string?> country, ReadOnlySpan<string?> segment)
     {
-        CountryValues.AddRange(country, Country.AsSpan(from, country.Length));
-        SegmentValues.AddRange(segment, Segment.AsSpan(from, segment.Length));
+        _country.SetStrings(from, country);
+        _segment.SetStrings(from, segment);
     }
 
     /// <summary>Copies row <paramref name="from"/> over row <paramref name="to"/> (every column; order_id's bytes are not moved).</summary>
     public void MoveRow(int from, int to)
     {
-        OrderId.MoveRow(from, to);
-        UserId[to] = UserId[from];
-        EventTs[to] = EventTs[from];
-        ArrivalTs[to] = ArrivalTs[from];
-        Qty[to] = Qty[from];
-        UnitPrice[to] = UnitPrice[from];
-        TotalPrice[to] = TotalPrice[from];
-        Currency[to] = Currency[from];
-        Sku[to] = Sku[from];
-        Channel[to] = Channel[from];
-        Country[to] = Country[from];
-        Segment[to] = Segment[from];
-        SignupDate[to] = SignupDate[from];
-        SourceKey[to] = SourceKey[from];
+        foreach (var v in _vectors) v.MoveRow(from, to);
     }
 
     /// <summary>Keeps the first <paramref name="count"/> rows.</summary>
@@ -205,99 +197,67 @@ internal sealed class PartitionColumns
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)count, (uint)Count, nameof(count));
         Count = count;
-        OrderId.Truncate(count);
+        foreach (var v in _vectors) v.Truncate(count);
     }
 
-    /// <summary>The rows as records (the rare paths that merge with rows read back as records).</summary>
-    public List<MartRecord> ToRecords()
+    /// <summary>Keeps the rows <paramref name="keep"/> accepts, in their order.</summary>
+    public void KeepWhere(Func<int, bool> keep, int from = 0)
     {
-        var rows = new List<MartRecord>(Count);
-        for (var i = 0; i < Count; i++) rows.Add(this[i]);
-        return rows;
+        var kept = from;
+        for (var i = from; i < Count; i++)
+        {
+            if (!keep(i)) continue;
+            if (kept != i) MoveRow(i, kept);
+            kept++;
+        }
+        Truncate(kept);
     }
 
-    /// <summary>Appends one row (a row the partition held, read back from its mart file).</summary>
-    public void Append(in MartRecord row)
+    /// <summary>Appends row <paramref name="i"/> of <paramref name="other"/>, which holds the same columns.</summary>
+    public void AppendRow(PartitionColumns other, int i)
     {
+        if (!ReferenceEquals(other.Columns, Columns) && !other.Columns.Equals(Columns))
+            throw new ArgumentException($"rows of columns [{other.Columns}] appended to columns [{Columns}]", nameof(other));
         Ensure(Count + 1);
-        var i = Count;
-        OrderId.Add(row.OrderId);
-        UserId[i] = row.UserId;
-        EventTs[i] = row.EventTs;
-        ArrivalTs[i] = row.ArrivalTs;
-        Qty[i] = row.Qty;
-        UnitPrice[i] = row.UnitPrice;
-        TotalPrice[i] = row.TotalPrice;
-        Currency[i] = Id(CurrencyValues, row.Currency);
-        Sku[i] = Id(SkuValues, row.Sku);
-        Channel[i] = Id(ChannelValues, row.Channel);
-        Country[i] = Id(CountryValues, row.Country);
-        Segment[i] = Id(SegmentValues, row.Segment);
-        SignupDate[i] = row.SignupDate;
-        SourceKey[i] = Id(SourceKeyValues, row.SourceKey);
+        for (var v = 0; v < _vectors.Length; v++) _vectors[v].AppendFrom(other._vectors[v], i, Count);
         Count++;
     }
 
-    /// <summary>Row <paramref name="i"/> as a record (for tests and messages; the write path never builds one).</summary>
-    public MartRecord this[int i]
+    /// <summary>Whether row <paramref name="i"/> holds the same values as row <paramref name="j"/> of <paramref name="other"/> (same columns).</summary>
+    public bool RowEquals(int i, PartitionColumns other, int j)
     {
-        get
-        {
-            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)i, (uint)Count, nameof(i));
-            return new MartRecord(OrderId.StringAt(i), UserId[i], EventTs[i], ArrivalTs[i], Qty[i], UnitPrice[i], TotalPrice[i],
-                Value(CurrencyValues, Currency[i]), Value(SkuValues, Sku[i]), Value(ChannelValues, Channel[i]),
-                Value(CountryValues, Country[i]), Value(SegmentValues, Segment[i]), SignupDate[i], Value(SourceKeyValues, SourceKey[i])!);
-        }
+        for (var v = 0; v < _vectors.Length; v++)
+            if (!_vectors[v].SameValue(i, other._vectors[v], j)) return false;
+        return true;
     }
 
-    /// <summary>The values at <paramref name="positions"/> of a column into the front of <paramref name="into"/> (a row group's or block's rows in their order).</summary>
-    public static Span<T> Gather<T>(T[] values, ReadOnlySpan<int> positions, T[] into)
+    /// <summary>Appends one row given as values by column name (tests and tools); a column not given is null.</summary>
+    public void AppendValues(IReadOnlyDictionary<string, object?> values)
     {
-        var span = into.AsSpan(0, positions.Length);
-        for (var i = 0; i < positions.Length; i++) span[i] = values[positions[i]];
-        return span;
+        Ensure(Count + 1);
+        foreach (var v in _vectors) v.AppendValue(values.GetValueOrDefault(v.Name), Count);
+        Count++;
     }
 
-    /// <summary>The value of an id of one of the string columns (null for -1).</summary>
-    public static string? Value(DistinctStrings values, int id) => id < 0 ? null : values.Entries[id];
-
-    /// <summary>A block's dictionary column: its values mapped onto the partition's once, then each row's id through that map.</summary>
-    private void Ids(ref ColumnBlockReader block, DistinctStrings values, Utf8ValueMap byBytes, StringPool pool, Span<int> into)
+    /// <summary>Row <paramref name="i"/>'s values by column name (tests and messages; the write path never builds one).</summary>
+    public Dictionary<string, object?> ValuesAt(int i)
     {
-        if (!block.TryDictionary(out var count))
-        {
-            into.Fill(-1);
-            return;
-        }
-        if (_blockIds.Length < count) _blockIds = new int[Math.Max(count, _blockIds.Length * 2)];
-        var map = _blockIds.AsSpan(0, count);
-        for (var k = 0; k < count; k++) map[k] = byBytes.IdOf(block.DictionaryValue(), values, pool);
-        block.DictionaryRowIds(count, map, into);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)i, (uint)Count, nameof(i));
+        return _vectors.ToDictionary(v => v.Name, v => v.ValueAt(i), StringComparer.Ordinal);
     }
 
-    private static int Id(DistinctStrings values, string? value)
+    /// <summary>Makes room for <paramref name="n"/> rows; the plain string columns grow as they are appended to.</summary>
+    public void Ensure(int n)
     {
-        if (value is null) return -1;
-        values.Add(value, out var id);
-        return id;
+        foreach (var v in _vectors) v.Ensure(n);
     }
 
-    private void Ensure(int n)
+    /// <summary>Appends <paramref name="n"/> rows whose values the caller sets in every column (see <see cref="ColumnVector"/>).</summary>
+    internal int Grow(int n)
     {
-        if (UserId.Length >= n) return;
-        var c = Math.Max(n, Math.Max(1024, UserId.Length * 2));
-        Array.Resize(ref UserId, c);
-        Array.Resize(ref EventTs, c);
-        Array.Resize(ref ArrivalTs, c);
-        Array.Resize(ref Qty, c);
-        Array.Resize(ref UnitPrice, c);
-        Array.Resize(ref TotalPrice, c);
-        Array.Resize(ref SignupDate, c);
-        Array.Resize(ref Currency, c);
-        Array.Resize(ref Sku, c);
-        Array.Resize(ref Channel, c);
-        Array.Resize(ref Country, c);
-        Array.Resize(ref Segment, c);
-        Array.Resize(ref SourceKey, c);
+        Ensure(Count + n);
+        var at = Count;
+        Count += n;
+        return at;
     }
 }
