@@ -3,6 +3,7 @@ using System.Globalization;
 using Highwater.Pipeline.Core.Contracts;
 using Highwater.Pipeline.Core.Expressions;
 using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.WorkFiles;
 
 namespace Highwater.Pipeline.Transform;
 
@@ -10,23 +11,36 @@ namespace Highwater.Pipeline.Transform;
 /// total_price as the sales_mart contract derives it (<c>derived:</c> on the column, e.g. <c>qty * unit_price</c>),
 /// evaluated over a block of staged rows at once by <see cref="ExpressionEvaluator"/>; a value that could not be
 /// computed or does not fit <see cref="TotalPrice"/>'s range is reported with its computation for the quarantine.
-/// The derivation may read the numeric columns a staged event has before the join (<see cref="Available"/>).
-/// Thread-safe: each call works in an evaluator of its own, from a pool.
+/// The derivation may read the numeric mart columns a staged event brings (<see cref="MartColumnOrigins.Staged"/>), by
+/// name, whatever they are. Thread-safe: each call works in an evaluator of its own, from a pool.
 /// </summary>
 internal sealed class TotalPriceDerivation
 {
-    /// <summary>The numeric columns of a staged event a derivation can read.</summary>
-    public static readonly string[] Available = ["qty", "unit_price", "user_id"];
-
     private readonly ExpressionProgram _program;
-    private readonly int[] _inputs; // per program input, its index in Available
     private readonly ConcurrentBag<Block> _blocks = [];
 
-    private TotalPriceDerivation(Expression expression)
+    private readonly string _contract;
+    private readonly string? _text;
+
+    private TotalPriceDerivation(Expression expression, string contract, string? text)
     {
         Expression = expression;
         _program = ExpressionProgram.Compile(expression);
-        _inputs = _program.Inputs.Select(name => Array.IndexOf(Available, name)).ToArray();
+        (_contract, _text) = (contract, text);
+    }
+
+    /// <summary>
+    /// This derivation, once it is known to read only numeric mart columns that a staged event brings (it runs before the
+    /// join, on the staged rows); else a configuration error naming the column and what it can read.
+    /// </summary>
+    public TotalPriceDerivation ReadingOnly(MartColumnOrigins origins)
+    {
+        var available = origins.Staged.Where(name => origins.Mart.Blocks.Columns[origins.Mart.IndexOf(name)].Kind
+            is BlockEncoding.Int64 or BlockEncoding.NullableInt32 or BlockEncoding.NullableDecimal).ToList();
+        if (Expression.Columns.FirstOrDefault(c => !available.Contains(c)) is { } other)
+            throw new ConfigurationException(
+                $"data contract '{_contract}': the derivation of '{TotalPrice.Column}' ({_text}) reads '{other}', which is not a numeric column a staged event brings to the mart; it can read {string.Join(", ", available)}");
+        return this;
     }
 
     public Expression Expression { get; }
@@ -48,30 +62,28 @@ internal sealed class TotalPriceDerivation
                 $"{{name: {TotalPrice.Column}, type: \"decimal(18,2)\", nullable: true, derived: qty * unit_price}} (docs/contracts.md, \"Derived columns\")");
         if (column.Type.Kind != ColumnKind.Decimal)
             throw new ConfigurationException($"data contract '{path}': column '{TotalPrice.Column}' is {column.Type}; the mart holds it as decimal({Schemas.MoneyPrecision},{Schemas.MoneyScale})");
-        if (expression.Columns.FirstOrDefault(c => !Available.Contains(c)) is { } other)
-            throw new ConfigurationException(
-                $"data contract '{path}': the derivation of '{TotalPrice.Column}' ({column.DerivationText}) reads '{other}', which a staged event does not have; it can read {string.Join(", ", Available)}");
-        return new TotalPriceDerivation(expression);
+        return new TotalPriceDerivation(expression, path, column.DerivationText);
     }
 
     /// <summary>
-    /// Computes total_price of n rows into <paramref name="total"/> (null where an input is null, and where the value
-    /// does not fit); returns the block, whose <see cref="Block.Beyond"/> lists the rows that do not fit, in ascending
-    /// order. Dispose the block when done with it.
+    /// Computes total_price of rows [from, from + total.Length) of <paramref name="rows"/> into <paramref name="total"/>
+    /// (null where an input is null, and where the value does not fit); returns the block, whose <see cref="Block.Beyond"/>
+    /// lists the rows that do not fit (positions from <paramref name="from"/>), in ascending order. Dispose the block when done with it.
     /// </summary>
-    public Block Compute(ReadOnlySpan<int?> qty, ReadOnlySpan<decimal?> unitPrice, ReadOnlySpan<long> userId, Span<decimal?> total)
+    public Block Compute(PartitionColumns rows, int from, Span<decimal?> total)
     {
         var block = _blocks.TryTake(out var b) ? b : new Block(this);
         block.Beyond.Clear();
         int n = total.Length;
         var eval = block.Evaluator;
-        for (int i = 0; i < _inputs.Length; i++)
+        for (int i = 0; i < _program.Inputs.Count; i++)
         {
-            switch (_inputs[i])
+            switch (rows.Vector(_program.Inputs[i]))
             {
-                case 0: eval.Bind(i, qty[..n]); break;
-                case 1: eval.Bind(i, unitPrice[..n]); break;
-                default: eval.Bind(i, userId[..n], []); break;
+                case NullableInt32Vector v: eval.Bind(i, v.Values.AsSpan(from, n)); break;
+                case NullableDecimalVector v: eval.Bind(i, v.Values.AsSpan(from, n)); break;
+                case Int64Vector v: eval.Bind(i, v.Values.AsSpan(from, n), []); break;
+                case var v: throw new InvalidOperationException($"the derivation reads {_program.Inputs[i]}, held as {v?.Column.Kind.ToString() ?? "nothing"}");
             }
         }
 
@@ -92,7 +104,7 @@ internal sealed class TotalPriceDerivation
             if (!errors.IsEmpty && errors[i] != ExpressionError.None)
             {
                 total[i] = null;
-                block.Beyond.Add((i, Computation(qty, unitPrice, userId, i), errors[i].Describe()));
+                block.Beyond.Add((i, Computation(rows, from + i), errors[i].Describe()));
                 continue;
             }
 
@@ -102,23 +114,16 @@ internal sealed class TotalPriceDerivation
             else
             {
                 total[i] = null;
-                block.Beyond.Add((i, Computation(qty, unitPrice, userId, i), v.ToString(CultureInfo.InvariantCulture)));
+                block.Beyond.Add((i, Computation(rows, from + i), v.ToString(CultureInfo.InvariantCulture)));
             }
         }
 
         return block;
     }
 
-    private string Computation(ReadOnlySpan<int?> qty, ReadOnlySpan<decimal?> unitPrice, ReadOnlySpan<long> userId, int row)
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["qty"] = qty[row]?.ToString(CultureInfo.InvariantCulture) ?? "null",
-            ["unit_price"] = unitPrice[row]?.ToString(CultureInfo.InvariantCulture) ?? "null",
-            ["user_id"] = userId.IsEmpty ? "null" : userId[row].ToString(CultureInfo.InvariantCulture),
-        };
-        return ExpressionText.WithValues(Expression, name => values[name]);
-    }
+    /// <summary>The expression with row <paramref name="row"/>'s values in place of its columns, for a quarantine reason.</summary>
+    private string Computation(PartitionColumns rows, int row) =>
+        ExpressionText.WithValues(Expression, name => rows.Vector(name)?.ValueAt(row) is IFormattable f ? f.ToString(null, CultureInfo.InvariantCulture) : "null");
 
     /// <summary>An evaluator and the rows beyond the range of one call; back to the pool on dispose.</summary>
     internal sealed class Block(TotalPriceDerivation owner) : IDisposable

@@ -57,7 +57,7 @@ internal sealed partial class TransformBatch
     /// <summary>Partitions' columns, reused by the next partition (a day of 333k rows is ~50 MB of arrays).</summary>
     private readonly System.Collections.Concurrent.ConcurrentBag<PartitionColumns> _columns = [];
 
-    private PartitionColumns RentColumns() => _columns.TryTake(out var columns) ? columns : new PartitionColumns();
+    private PartitionColumns RentColumns() => _columns.TryTake(out var columns) ? columns : new PartitionColumns(_mart, _staged);
 
     private void ReturnColumns(PartitionColumns columns)
     {

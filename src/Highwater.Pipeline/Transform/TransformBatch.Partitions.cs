@@ -20,7 +20,7 @@ internal sealed partial class TransformBatch
         // The partition is rebuilt as columns: its blocks decode straight into them, and its files are written from them.
         var rows = RentColumns();
         var kit = RentKit();
-        var plan = spilled.PlanFor(BlockColumns.Mart);
+        var plan = spilled.PlanFor(_mart.Blocks);
         foreach (var b in spilled.BlocksOf(dt)) rows.AppendBlock(spilled.Read(b, ref kit.Buffer), kit.Strings, plan);
         foreach (var fileBlocks in winners.GroupBy(b => b.File))
         {

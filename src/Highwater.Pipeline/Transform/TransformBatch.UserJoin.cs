@@ -37,8 +37,7 @@ internal sealed partial class TransformBatch
         var (lastSource, lastDay) = (-1, -1);
         long unknown = 0, overflows = 0;
         // total_price of the whole block first, in place: a row that moves up takes its value along (MoveRow).
-        using var totals = _totalPrice.Compute(rows.Qty.AsSpan(from, end - from), rows.UnitPrice.AsSpan(from, end - from),
-            rows.UserId.AsSpan(from, end - from), rows.TotalPrice.AsSpan(from, end - from));
+        using var totals = _totalPrice.Compute(rows, from, rows.TotalPrice.AsSpan(from, end - from));
         var beyond = totals.Beyond;
         var nextBeyond = 0;
         var kept = from;

@@ -22,6 +22,8 @@ internal sealed partial class TransformBatch
     private readonly PipelineContext _ctx;
     private readonly HighWatermarkManifest _manifest;
     private readonly UserDimension _users;
+    private readonly DatasetColumns _mart;
+    private readonly BlockColumns _staged;
     private readonly TotalPriceDerivation _totalPrice;
     private readonly DailyKpi _kpis;
     private readonly HashSet<string> _replaced;
@@ -38,9 +40,14 @@ internal sealed partial class TransformBatch
     private readonly List<(int File, long Line, string Source, string Reason, string Raw)> _quarantine = [];
     private long _batchRows, _unknownUsers, _priceOverflows;
 
-    public TransformBatch(PipelineContext ctx, BatchPlan plan, HighWatermarkManifest manifest, UserDimension users, TotalPriceDerivation totalPrice, DailyKpi kpis,
-        HashSet<string> replaced, HashSet<string> retracting, bool fullRefresh, SortedSet<string> touched, string spillPath)
+    /// <param name="mart">The mart's columns, as its contract declares them: what rows are held, spilled and written as.</param>
+    /// <param name="staged">The staging spool's columns.</param>
+    public TransformBatch(PipelineContext ctx, BatchPlan plan, HighWatermarkManifest manifest, UserDimension users, DatasetColumns mart, BlockColumns staged,
+        TotalPriceDerivation totalPrice, DailyKpi kpis, HashSet<string> replaced, HashSet<string> retracting, bool fullRefresh, SortedSet<string> touched,
+        string spillPath)
     {
+        _mart = mart;
+        _staged = PartitionColumns.StagedOf(mart.Blocks, staged);
         _ctx = ctx;
         _manifest = manifest;
         _users = users;
@@ -51,7 +58,7 @@ internal sealed partial class TransformBatch
         _fullRefresh = fullRefresh;
         _touched = touched;
         _planOrder = plan.Files.Select((f, i) => (f.Key, i)).ToDictionary(p => p.Key, p => p.i, StringComparer.Ordinal);
-        Spill = new PartitionedSpool.Writer(spillPath, BlockColumns.Mart);
+        Spill = new PartitionedSpool.Writer(spillPath, mart.Blocks);
     }
 
     /// <summary>Winners on their way to their partitions: one spool partition per dt.</summary>

@@ -47,6 +47,8 @@ public static class TransformStage
         // The contracts' derivations, read once and before any work: a contract error ends the run here (exit 2).
         var contracts = ContractLoader.LoadAll(ctx.ContractsDir);
         var totalPrice = TotalPriceDerivation.From(contracts, ctx.ContractsDir);
+        var origins = MartColumnOrigins.From(contracts, ctx.ContractsDir);
+        totalPrice.ReadingOnly(origins);
         var kpis = DailyKpi.From(contracts);
 
         var started = ctx.Clock.GetTimestamp();
@@ -89,7 +91,8 @@ public static class TransformStage
         WorkArea.ResetDirectory(ctx.Work.IndexDir);
         WorkArea.ResetDirectory(ctx.Work.MartDir);
         WorkArea.ResetDirectory(ctx.Work.KpiDir);
-        var run = new TransformBatch(ctx, plan, manifest, users, totalPrice, kpis, replaced, retracting, fullRefresh, touched, ctx.Work.TransformSpill);
+        var run = new TransformBatch(ctx, plan, manifest, users, origins.Mart, staging.Columns, totalPrice, kpis, replaced, retracting, fullRefresh, touched,
+            ctx.Work.TransformSpill);
         try
         {
             // Rows without an order_id are never superseded: each goes to its day as it is.

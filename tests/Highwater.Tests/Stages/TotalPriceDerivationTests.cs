@@ -92,7 +92,7 @@ public sealed class TotalPriceDerivationTests : IDisposable
     }
 
     [Fact]
-    public async Task A_derivation_reading_a_column_events_do_not_bring_is_a_configuration_error()
+    public async Task A_mart_column_events_do_not_bring_is_a_configuration_error_naming_it()
     {
         LandOrders();
         _h.ContractsOverride = ContractsWithTotalPrice(
@@ -100,7 +100,9 @@ public sealed class TotalPriceDerivationTests : IDisposable
             "  - {name: total_price, type: \"decimal(18,2)\", nullable: true, derived: \"qty * unit_price - coalesce(discount, 0)\"}");
         var run = await _h.CliAsync("run");
         Assert.Equal(ExitCodes.Configuration, run.Code);
-        Assert.Contains("the derivation of 'total_price' (qty * unit_price - coalesce(discount, 0)) reads 'discount', which a staged event does not have; it can read qty, unit_price, user_id", run.Err);
+        Assert.Contains("sales_mart.yaml': column 'discount' comes from nowhere: the events contract", run.Err);
+        Assert.Contains("declare it in the events contract, or give it a derivation", run.Err);
+        Assert.False(Directory.Exists(Path.Combine(_h.WarehouseRoot, "gold")), "nothing is published");
     }
 
     [Theory]

@@ -142,9 +142,10 @@ public static class OrderIndexSegment
         IReadOnlyCollection<string>? wanted)
     {
         var magic = await ReadExactlyAsync(stream, Magic.Length, name);
-        var plan = magic.AsSpan().SequenceEqual(Magic) ? await ReadColumnsAsync(stream, name)
-            : magic.AsSpan().SequenceEqual(FixedMagic) ? Plan(FixedColumns, ColumnBlockLayout.Compact, name)
-            : magic.AsSpan().SequenceEqual(WideMagic) ? Plan(FixedColumns, ColumnBlockLayout.Wide, name)
+        var wantedColumns = into.Columns;
+        var plan = magic.AsSpan().SequenceEqual(Magic) ? await ReadColumnsAsync(stream, name, wantedColumns)
+            : magic.AsSpan().SequenceEqual(FixedMagic) ? Plan(FixedColumns, wantedColumns, ColumnBlockLayout.Compact, name)
+            : magic.AsSpan().SequenceEqual(WideMagic) ? Plan(FixedColumns, wantedColumns, ColumnBlockLayout.Wide, name)
             : throw Damaged(name, "it does not start like an order-index segment");
         var bits = await ReadExactlyAsync(stream, await ReadInt32Async(stream, name), name);
         var filter = OrderIdFilter.FromBinary(bits) ?? throw Damaged(name, "its order_id filter is not readable");
@@ -175,12 +176,12 @@ public static class OrderIndexSegment
         return true;
     }
 
-    /// <summary>How this build's mart columns are read from blocks of <paramref name="columns"/>; refused with the segment's name.</summary>
-    private static BlockPlan Plan(BlockColumns columns, ColumnBlockLayout layout, string name)
+    /// <summary>How the <paramref name="wanted"/> mart columns are read from blocks of <paramref name="columns"/>; refused with the segment's name.</summary>
+    private static BlockPlan Plan(BlockColumns columns, BlockColumns wanted, ColumnBlockLayout layout, string name)
     {
         try
         {
-            return BlockPlan.For(columns, BlockColumns.Mart, layout);
+            return BlockPlan.For(columns, wanted, layout);
         }
         catch (InvalidDataException e)
         {
@@ -191,8 +192,8 @@ public static class OrderIndexSegment
     /// <summary>More bytes than any column list takes (4,096 columns of long names): a length past it is damage.</summary>
     private const int MaxColumnListBytes = 1 << 20;
 
-    /// <summary>An <c>HWIDX004</c> segment's column list, planned onto this build's mart columns.</summary>
-    private static async Task<BlockPlan> ReadColumnsAsync(Stream stream, string name)
+    /// <summary>An <c>HWIDX004</c> segment's column list, planned onto the <paramref name="wanted"/> mart columns.</summary>
+    private static async Task<BlockPlan> ReadColumnsAsync(Stream stream, string name, BlockColumns wanted)
     {
         var length = await ReadInt32Async(stream, name);
         if (length is < 4 or > MaxColumnListBytes) throw Damaged(name, $"its column list is said to be {length:N0} bytes");
@@ -201,7 +202,7 @@ public static class OrderIndexSegment
         {
             var columns = BlockColumns.FromBinary(list, out var used);
             if (used != list.Length) throw new InvalidDataException($"its column list holds {list.Length - used:N0} bytes past its last column");
-            return Plan(columns, ColumnBlockLayout.Compact, name);
+            return Plan(columns, wanted, ColumnBlockLayout.Compact, name);
         }
         catch (InvalidDataException e)
         {

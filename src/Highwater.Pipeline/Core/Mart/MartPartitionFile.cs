@@ -34,7 +34,7 @@ public static class MartPartitionFile
                 if (!rows.OrderId.IsNull(i)) filter.Add(rows.OrderId[i]);
             metadata = new Dictionary<string, string> { [OrderIdFilter.MetadataKey] = filter.ToText() };
         }
-        var specs = SpecsOf(rows.Columns);
+        var specs = rows.Dataset.Parquet;
         using var writer = new ParquetFileWriter(stream, specs, metadata, integers);
         for (var from = 0; from < rows.Count; from += RowGroupRows)
         {
@@ -47,16 +47,6 @@ public static class MartPartitionFile
         writer.Complete();
         return Task.CompletedTask;
     }
-
-    /// <summary>The mart's schema (<see cref="Schemas.SalesMart"/>) as the columns <see cref="ParquetFileWriter"/> writes.</summary>
-    internal static readonly ParquetColumnSpec[] Columns = M.Schema.DataFields.Select(ColumnSpec).ToArray();
-
-    /// <summary>The Parquet columns of a holder's columns, each as the mart's schema declares it.</summary>
-    private static ParquetColumnSpec[] SpecsOf(BlockColumns columns) =>
-        ReferenceEquals(columns, BlockColumns.Mart) ? Columns : [.. columns.Columns.Select(c => ColumnSpec(FieldOf(c.Name)))];
-
-    private static DataField FieldOf(string name) =>
-        M.Schema.DataFields.FirstOrDefault(f => f.Name == name) ?? throw new ArgumentException($"sales_mart declares no column {name}");
 
     /// <summary>A flat Parquet.Net field as the column <see cref="ParquetFileWriter"/> writes for it.</summary>
     internal static ParquetColumnSpec ColumnSpec(DataField f) => f switch
@@ -74,9 +64,10 @@ public static class MartPartitionFile
     /// Appends the file's rows whose order_id <paramref name="keep"/> accepts (all rows when it is null). The order_id
     /// column is decoded first; a row group without a wanted row is skipped without decoding its other columns. When the
     /// file's footer has an <see cref="OrderIdFilter"/> and it says none of <paramref name="wanted"/> is in the file,
-    /// nothing is decoded and the answer is false.
+    /// nothing is decoded and the answer is false. Columns are found by name: a nullable column the file lacks (a file
+    /// written before the column was declared) reads as null; the file's other columns are not read.
     /// </summary>
-    /// <exception cref="DataException">A column of the holder is missing from the file or has another type (naming both).</exception>
+    /// <exception cref="DataException">A required column is missing from the file, or a column has another type (naming both).</exception>
     internal static async Task<bool> ReadAsync(Stream stream, string name, PartitionColumns into, Func<string?, bool>? keep = null,
         IReadOnlyCollection<string>? wanted = null)
     {
@@ -85,22 +76,28 @@ public static class MartPartitionFile
             return false;
         var s = reader.Schema;
         var local = LocalChunks.Of(stream, reader); // a local file's chunks decoded directly where they can be
-        var fields = into.Vectors.Select(v => FieldOf(v.Name)).ToArray();
+        var fields = into.Dataset.Fields;
+        var absent = fields.Select(f => f.IsNullable && !s.DataFields.Any(d => d.Name == f.Name)).ToArray();
         var orderIdAt = into.Columns.IndexOf(M.OrderId.Name);
         var kept = new List<int>();
         for (var i = 0; i < reader.RowGroupCount; i++)
         {
             using var g = reader.OpenRowGroupReader(i);
-            var orderId = await ReadString(g, s, M.OrderId, name, local);
+            var orderId = await ReadString(g, s, fields[orderIdAt], name, local);
             kept.Clear();
             for (var r = 0; r < orderId.Length; r++)
                 if (keep is null || keep(orderId[r])) kept.Add(r);
             if (kept.Count == 0) continue;
             into.Ensure(into.Count + kept.Count);
             var at = into.Count;
-            for (var c = 0; c < fields.Length; c++)
+            for (var c = 0; c < fields.Count; c++)
             {
                 var vector = into.Vectors[c];
+                if (absent[c])
+                {
+                    vector.SetNull(at, kept.Count);
+                    continue;
+                }
                 Array values = c == orderIdAt ? orderId : vector.Column.Kind switch
                 {
                     BlockEncoding.Int64 => await Read<long>(g, s, fields[c], name, local),

@@ -28,6 +28,9 @@ public static class Schemas
     /// <summary>Staged events after Extract (one row per valid input line).</summary>
     public static class Events
     {
+        /// <summary>The dataset's name: its contract.</summary>
+        public const string Dataset = "events";
+
         public static readonly DataField<string> OrderId = new("order_id", true);
         public static readonly DataField<long> UserId = new("user_id", false);
         public static readonly DateTimeDataField EventTs = Timestamp("event_ts");
@@ -47,6 +50,9 @@ public static class Schemas
     /// <summary>The user dimension (silver/users).</summary>
     public static class Users
     {
+        /// <summary>The dataset's name: its contract.</summary>
+        public const string Dataset = "users";
+
         public static readonly DataField<long> UserId = new("user_id", false);
         public static readonly DataField<string> Country = new("country", true);
         public static readonly DataField<string> Segment = new("segment", true);

@@ -22,14 +22,19 @@ internal sealed class PartitionColumns
     private readonly StringIdVector _country, _segment, _sourceKey;
     private readonly int[] _stagedVectors; // the vectors a staging block fills, in Staged's order (source_line aside)
     private long[] _lines = [];
+    private BlockPlan? _ownBlocks;
 
-    public PartitionColumns() : this(BlockColumns.Mart, BlockColumns.Events) { }
+    public PartitionColumns() : this(DatasetColumns.ShippedMart) { }
 
-    /// <param name="columns">The mart's columns.</param>
-    /// <param name="staged">The staging spool's columns (the events'): the ones both hold are read from staging blocks.</param>
-    public PartitionColumns(BlockColumns columns, BlockColumns staged)
+    /// <param name="dataset">The mart's columns, as its contract declares them.</param>
+    /// <param name="staged">
+    /// The columns of <see cref="AppendStagingBlock"/>'s blocks (from <see cref="StagedOf"/>; this build's staging columns when null).
+    /// </param>
+    /// <exception cref="ArgumentException">The mart lacks a column a rule reads, or holds it with another encoding (naming it).</exception>
+    public PartitionColumns(DatasetColumns dataset, BlockColumns? staged = null)
     {
-        Columns = columns;
+        Dataset = dataset;
+        var columns = Columns = dataset.Blocks;
         _vectors = [.. columns.Columns.Select(ColumnVector.For)];
         _orderId = Rule<PlainStringVector>(Schemas.SalesMart.OrderId.Name);
         _userId = Rule<Int64Vector>(Schemas.SalesMart.UserId.Name);
@@ -42,10 +47,16 @@ internal sealed class PartitionColumns
         _segment = Rule<StringIdVector>(Schemas.SalesMart.Segment.Name);
         _signupDate = Rule<NullableTimestampVector>(Schemas.SalesMart.SignupDate.Name);
         _sourceKey = Rule<StringIdVector>(Schemas.SalesMart.SourceKey.Name);
-        var both = columns.Columns.Where(c => staged.IndexOf(c.Name) >= 0).ToList();
-        Staged = new BlockColumns([.. both, new BlockColumn(SourceLine, BlockEncoding.Int64)]);
-        _stagedVectors = [.. both.Select(c => columns.IndexOf(c.Name))];
+        Staged = staged ?? StagedOf(columns, BlockColumns.Events);
+        _stagedVectors = [.. Staged.Columns.Where(c => c.Name != SourceLine).Select(c => columns.IndexOf(c.Name))];
     }
+
+    /// <summary>
+    /// The columns a staging spool of <paramref name="spool"/>'s columns gives rows of <paramref name="mart"/>'s columns:
+    /// the mart's columns the spool holds, in the mart's order, then source_line. Make it once per spool and share it.
+    /// </summary>
+    public static BlockColumns StagedOf(BlockColumns mart, BlockColumns spool) =>
+        new([.. mart.Columns.Where(c => spool.IndexOf(c.Name) >= 0), new BlockColumn(SourceLine, BlockEncoding.Int64)]);
 
     /// <summary>The staging column of each row's input line (<see cref="AppendStagingBlock"/> gives it back; the mart does not hold it).</summary>
     public const string SourceLine = "source_line";
@@ -54,7 +65,10 @@ internal sealed class PartitionColumns
         Columns.IndexOf(name) is var i and >= 0 && _vectors[i] is T vector ? vector
             : throw new ArgumentException($"the mart's columns have no {name} of the encoding a rule reads ({typeof(T).Name}): {Columns}");
 
-    /// <summary>The columns, in their order.</summary>
+    /// <summary>The mart's columns, as its contract declares them.</summary>
+    public DatasetColumns Dataset { get; }
+
+    /// <summary>The columns' encodings, in their order.</summary>
     public BlockColumns Columns { get; }
 
     /// <summary>The columns read from a staging block: the mart's columns the staging spool holds, then source_line.</summary>
@@ -94,7 +108,7 @@ internal sealed class PartitionColumns
     /// <exception cref="InvalidDataException">The block is cut short or an id points outside its dictionary.</exception>
     public void AppendBlock(ReadOnlySpan<byte> bytes, StringPool pool, BlockPlan? plan = null)
     {
-        plan ??= BlockPlan.Mart;
+        plan ??= _ownBlocks ??= BlockPlan.Same(Columns);
         if (!plan.Wanted.Equals(Columns)) throw new ArgumentException($"the plan reads [{plan.Wanted}] into columns [{Columns}]", nameof(plan));
         var block = new ColumnBlockReader(bytes, pool, plan);
         var n = block.Rows;
