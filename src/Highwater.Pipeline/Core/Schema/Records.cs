@@ -39,14 +39,3 @@ public record struct MartRecord(
 {
     public DateOnly Dt => DateOnly.FromDateTime(EventTs);
 }
-
-/// <summary>One row of gold/kpi_daily for a given dt.</summary>
-public record struct KpiRecord(
-    string? Country,
-    string? Segment,
-    string? Currency,
-    long Orders,
-    long Units,
-    decimal Revenue,
-    long Buyers,
-    decimal AvgOrderValue);
