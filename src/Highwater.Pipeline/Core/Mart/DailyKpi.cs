@@ -72,8 +72,8 @@ public sealed class DailyKpi
     /// <summary>
     /// The file's columns: the contract's, in its order, each a group_by key (a string column, nullable unless its mart
     /// column is not) or the aggregate of the same name (an int64 aggregate fills an int64 or a decimal(p,s) column, a
-    /// decimal one a decimal(p,s) column), typed as <see cref="ParquetFileWriter"/> writes them: string as UTF8
-    /// (nullable or not), int64 as INT64 (required), decimal(p,s) with p at most 18 as DECIMAL(p,s) (nullable).
+    /// decimal one a decimal(p,s) column), typed as <see cref="ParquetFileWriter"/> writes them: string as UTF8, int64 as
+    /// INT64, decimal(p,s) with p at most 18 (an INT64 unscaled value) as DECIMAL(p,s), each nullable as declared.
     /// </summary>
     private static FileColumn[] Bind(DataContract contract, DataContract? source, string where)
     {
@@ -105,17 +105,13 @@ public sealed class DailyKpi
             {
                 case ColumnKind.Int64 when a.Kind == NumericKind.Decimal:
                     throw Refuse($"{text} is decimal but column '{c.Name}' is declared int64; declare it decimal(p,s)");
-                case ColumnKind.Int64 when c.Nullable:
-                    throw Refuse($"column '{c.Name}' is declared int64 with nullable: true; the {Dataset} file holds int64 columns as required: declare it nullable: false");
                 case ColumnKind.Int64:
-                    columns.Add(new FileColumn(new ParquetColumnSpec(c.Name, ParquetValueKind.Int64, false), -1, output));
+                    columns.Add(new FileColumn(new ParquetColumnSpec(c.Name, ParquetValueKind.Int64, c.Nullable), -1, output));
                     break;
                 case ColumnKind.Decimal when c.Type.Precision > 18:
                     throw Refuse($"column '{c.Name}' is declared {c.Type}; the {Dataset} file holds decimals of at most 18 digits: declare decimal(18,{Math.Min(c.Type.Scale, 18)}) or narrower");
-                case ColumnKind.Decimal when !c.Nullable:
-                    throw Refuse($"column '{c.Name}' is declared {c.Type} with nullable: false; the {Dataset} file holds decimal columns as nullable: declare it nullable: true");
                 case ColumnKind.Decimal:
-                    columns.Add(new FileColumn(new ParquetColumnSpec(c.Name, ParquetValueKind.Decimal, true, c.Type.Precision, c.Type.Scale), -1, output));
+                    columns.Add(new FileColumn(new ParquetColumnSpec(c.Name, ParquetValueKind.Decimal, c.Nullable, c.Type.Precision, c.Type.Scale), -1, output));
                     break;
                 default:
                     throw Refuse($"{text} fills column '{c.Name}', declared {c.Type}; an aggregate fills an int64 or a decimal(p,s) column: declare it so");
@@ -148,11 +144,18 @@ public sealed class DailyKpi
         {
             var (spec, key, output) = _columns[i];
             Array values = key >= 0 ? t.Keys[key]
-                : spec.Kind == ParquetValueKind.Int64 ? t.Longs[output]
-                : Decimals(t, output, spec.Scale);
+                : spec.Kind == ParquetValueKind.Int64 ? (spec.Nullable ? NullableLongs(t, output) : t.Longs[output])
+                : spec.Nullable ? Decimals(t, output, spec.Scale) : Decimals(t, output, spec.Scale).Select(v => v!.Value).ToArray();
             columns[i] = new KpiColumn(spec, key >= 0, values);
         }
         return new KpiTable(t.Count, columns);
+    }
+
+    private static long?[] NullableLongs(AggregateTable t, int output)
+    {
+        var values = new long?[t.Count];
+        for (int g = 0; g < values.Length; g++) values[g] = t.Nulls[output][g] ? null : t.Longs[output][g];
+        return values;
     }
 
     /// <summary>Output <paramref name="output"/> as the values of a DECIMAL column of <paramref name="scale"/> (<see cref="DecimalColumnFit.Round"/>).</summary>

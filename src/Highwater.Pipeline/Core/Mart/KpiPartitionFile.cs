@@ -15,7 +15,7 @@ public static class KpiPartitionFile
     public static Task WriteAsync(Stream stream, KpiTable table, string dt)
     {
         foreach (var column in table.Columns)
-            if (column.Values is decimal?[] values) EnsureFits(table, column, values, dt);
+            if (column.Spec.Kind == ParquetValueKind.Decimal) EnsureFits(table, column, table.Decimals(column.Name), dt);
         using var writer = new ParquetFileWriter(stream, table.Columns.Select(c => c.Spec).ToArray(), integers: ParquetIntegerEncoding.Plain);
         writer.BeginRowGroup(table.Count);
         foreach (var column in table.Columns)
@@ -24,7 +24,9 @@ public static class KpiPartitionFile
             {
                 case string?[] strings: writer.WriteStrings(strings); break;
                 case long[] longs: writer.WriteInt64s(longs); break;
+                case long?[] longs: writer.WriteNullableInt64s(longs); break;
                 case decimal?[] decimals: writer.WriteNullableDecimals(decimals); break;
+                case decimal[] decimals: writer.WriteDecimals(decimals); break;
                 default: throw new InvalidOperationException($"kpi_daily column '{column.Name}' holds {column.Values.GetType().Name}");
             }
         }

@@ -2,8 +2,9 @@ namespace Highwater.Pipeline.Core.Mart;
 
 /// <summary>
 /// One column of a <see cref="KpiTable"/>: its file column (name, Parquet type and nullability, from kpi_daily's
-/// contract) and its values, one per group: <c>string?[]</c> for a UTF8 column (a group_by key), <c>long[]</c> for an
-/// INT64 one, <c>decimal?[]</c> for a DECIMAL one (already at the column's scale: <see cref="DecimalColumnFit"/>).
+/// contract) and its values, one per group: <c>string?[]</c> for a UTF8 column (a group_by key), <c>long[]</c> for a
+/// required INT64 one and <c>long?[]</c> for a nullable one, <c>decimal[]</c> and <c>decimal?[]</c> likewise for a
+/// DECIMAL one (already at the column's scale: <see cref="DecimalColumnFit"/>).
 /// </summary>
 public sealed record KpiColumn(ParquetColumnSpec Spec, bool IsKey, Array Values)
 {
@@ -30,9 +31,14 @@ public sealed class KpiTable
     /// <summary>The values of a UTF8 column (a group_by key).</summary>
     public string?[] Strings(string name) => (string?[])this[name].Values;
 
-    /// <summary>The values of an INT64 column.</summary>
+    /// <summary>The values of a required INT64 column.</summary>
     public long[] Int64s(string name) => (long[])this[name].Values;
 
-    /// <summary>The values of a DECIMAL column.</summary>
-    public decimal?[] Decimals(string name) => (decimal?[])this[name].Values;
+    /// <summary>The values of a DECIMAL column, nullable or not.</summary>
+    public decimal?[] Decimals(string name) => this[name].Values switch
+    {
+        decimal?[] values => values,
+        decimal[] values => values.Select(v => (decimal?)v).ToArray(),
+        var other => throw new InvalidCastException($"kpi_daily column '{name}' holds {other.GetType().Name}, not decimals"),
+    };
 }
