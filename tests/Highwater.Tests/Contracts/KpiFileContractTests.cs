@@ -197,6 +197,34 @@ public sealed class KpiFileContractTests : IDisposable
             $"{Path.Combine(_h.ContractsOverride, "kpi_daily.yaml")}: column 'country' is declared nullable: false, but its group_by key can be null in sales_mart");
     }
 
+    [Theory]
+    [InlineData("drop buyers", "derive.aggregates.buyers has no column 'buyers' in kpi_daily; declare it in columns: with its type, or remove the aggregate")]
+    [InlineData("drop currency", "derive.group_by names 'currency', which is not a column of kpi_daily; declare it in columns: as a string, or remove it from group_by")]
+    [InlineData("add extra", "column 'extra' is neither a derive.group_by key nor a derive.aggregates entry; add it to one of them, or remove the column")]
+    [InlineData("revenue int64", "derive.aggregates.revenue: sum(coalesce(total_price, 0)) is decimal but column 'revenue' is declared int64; declare it decimal(p,s)")]
+    [InlineData("country int64", "column 'country' is a derive.group_by key declared int64; keys are strings: declare it string")]
+    [InlineData("units date", "derive.aggregates.units: sum(coalesce(qty, 0)) fills column 'units', declared date; an aggregate fills an int64 or a decimal(p,s) column: declare it so")]
+    public void A_contract_built_without_the_loader_is_bound_by_the_same_rules(string change, string problem)
+    {
+        var contracts = ContractLoader.LoadAll(RepoRoot.Combine("data-contracts"));
+        var kpi = contracts["kpi_daily"];
+        ContractColumn Retype(ContractColumn c, string name, ColumnType type) => c.Name == name ? c with { Type = type } : c;
+        IReadOnlyList<ContractColumn> columns = change switch
+        {
+            "drop buyers" => kpi.Columns.Where(c => c.Name != "buyers").ToList(),
+            "drop currency" => kpi.Columns.Where(c => c.Name != "currency").ToList(),
+            "add extra" => [.. kpi.Columns, new ContractColumn("extra", ColumnType.Int64, false, null)],
+            "revenue int64" => kpi.Columns.Select(c => Retype(c, "revenue", ColumnType.Int64)).ToList(),
+            "country int64" => kpi.Columns.Select(c => Retype(c, "country", ColumnType.Int64)).ToList(),
+            "units date" => kpi.Columns.Select(c => Retype(c, "units", ColumnType.Date)).ToList(),
+            _ => throw new ArgumentException(change),
+        };
+
+        var e = Assert.Throws<ConfigurationException>(() => DailyKpi.From(kpi with { Columns = columns }, contracts["sales_mart"]));
+
+        Assert.Equal($"{kpi.SourcePath}: {problem}", e.Message);
+    }
+
     [Fact]
     public async Task A_sum_beyond_its_declared_decimal_fails_with_exit_5_and_publishes_nothing()
     {
