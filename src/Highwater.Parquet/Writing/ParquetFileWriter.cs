@@ -117,30 +117,59 @@ public sealed partial class ParquetFileWriter : IDisposable
     public void WriteNullableDecimals(ReadOnlySpan<decimal?> values)
     {
         var column = Next(ParquetValueKind.Decimal, values.Length, nullable: true);
-        var spec = _columns[column.Index];
-        var factor = Pow10(spec.Scale);
-        var limit = Pow10(spec.Precision) / factor;
+        var unscaled = new DecimalColumn(_columns[column.Index]);
         var longs = _buffers.Longs(values.Length);
         var present = _buffers.Present(values.Length);
         var n = 0;
-        // The unscaled value is read from the decimal's bits when it has no more places than the column (money always
-        // has): decimal arithmetic per value was most of the cost of these columns. Other values take the general path.
-        var bound = spec.Precision <= 18 ? (ulong)Pow10(spec.Precision) : 0;
         for (var i = 0; i < values.Length; i++)
         {
             if (values[i] is not { } v) { present[i] = false; continue; }
             present[i] = true;
-            if (bound > 0 && TryUnscaled(v, spec.Scale, bound, out longs[n]))
-            {
-                n++;
-                continue;
-            }
-            var scaled = Math.Abs(v) < limit ? v * factor : 0.5m;
-            if (decimal.Truncate(scaled) != scaled)
-                throw new ArgumentException($"column '{spec.Name}': {v} does not fit DECIMAL({spec.Precision},{spec.Scale})");
-            longs[n++] = (long)scaled;
+            longs[n++] = unscaled.Of(v);
         }
         WriteNullable(column, present.AsSpan(0, values.Length), longs.AsSpan(0, n));
+    }
+
+    /// <summary>The decimals of a required column, as <see cref="WriteNullableDecimals"/> writes present values.</summary>
+    public void WriteDecimals(ReadOnlySpan<decimal> values)
+    {
+        var column = Next(ParquetValueKind.Decimal, values.Length, nullable: false);
+        var unscaled = new DecimalColumn(_columns[column.Index]);
+        var longs = _buffers.Longs(values.Length);
+        for (var i = 0; i < values.Length; i++) longs[i] = unscaled.Of(values[i]);
+        WriteRequiredLongs(column, longs.AsSpan(0, values.Length));
+    }
+
+    /// <summary>The int64 values of a nullable column.</summary>
+    public void WriteNullableInt64s(ReadOnlySpan<long?> values)
+    {
+        var column = Next(ParquetValueKind.Int64, values.Length, nullable: true);
+        var longs = _buffers.Longs(values.Length);
+        var present = _buffers.Present(values.Length);
+        var n = 0;
+        for (var i = 0; i < values.Length; i++)
+            if (values[i] is { } v) { longs[n++] = v; present[i] = true; }
+            else present[i] = false;
+        WriteNullable(column, present.AsSpan(0, values.Length), longs.AsSpan(0, n));
+    }
+
+    /// <summary>A decimal as the unscaled INT64 of a DECIMAL(p,s) column; a value with more places than s, or too large, is refused.</summary>
+    private readonly struct DecimalColumn(ParquetColumnSpec spec)
+    {
+        private readonly decimal _factor = Pow10(spec.Scale);
+        private readonly decimal _limit = Pow10(spec.Precision) / Pow10(spec.Scale);
+        // The unscaled value is read from the decimal's bits when it has no more places than the column (money always
+        // has): decimal arithmetic per value was most of the cost of these columns. Other values take the general path.
+        private readonly ulong _bound = spec.Precision <= 18 ? (ulong)Pow10(spec.Precision) : 0;
+
+        public long Of(decimal v)
+        {
+            if (_bound > 0 && TryUnscaled(v, spec.Scale, _bound, out var unscaled)) return unscaled;
+            var scaled = Math.Abs(v) < _limit ? v * _factor : 0.5m;
+            if (decimal.Truncate(scaled) != scaled)
+                throw new ArgumentException($"column '{spec.Name}': {v} does not fit DECIMAL({spec.Precision},{spec.Scale})");
+            return (long)scaled;
+        }
     }
 
     /// <summary>Strings as UTF-8; dictionary-encoded when the row group's values repeat (see <see cref="MaxDictionaryEntries"/>).</summary>

@@ -15,7 +15,7 @@ namespace Highwater.Pipeline.QualityGate;
 /// Markdown to <c>$GITHUB_STEP_SUMMARY</c> and prints <c>::error</c>/<c>::warning</c> annotations when running in
 /// GitHub Actions. An error-level failure throws <see cref="GateFailedException"/>: the stage stamp is not set,
 /// so PublishMart refuses the batch and nothing reaches gold/. Rows set aside by quarantine checks are removed
-/// from the files to publish, and the KPIs of those partitions are recomputed from what remains.
+/// from the files to publish, and the KPIs of those partitions are recomputed from what remains, as kpi_daily's contract declares them.
 /// </summary>
 public static class QualityGateStage
 {
@@ -100,8 +100,8 @@ public static class QualityGateStage
     }
 
     /// <summary>
-    /// Loads every contract and reports how many are valid; throws with file, line and column otherwise, or when
-    /// kpi_daily's derive: computes other columns than its file holds.
+    /// Loads every contract and reports how many are valid; throws with file, line and column otherwise, or with file and
+    /// column when kpi_daily's file cannot hold what its contract declares (<see cref="DailyKpi.From(DataContract, DataContract?)"/>).
     /// </summary>
     public static void ValidateContracts(string contractsDir, IStageLog log)
     {

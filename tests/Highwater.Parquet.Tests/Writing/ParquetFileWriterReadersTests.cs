@@ -27,9 +27,11 @@ public sealed class ParquetFileWriterReadersTests : IDisposable
         new("price", ParquetValueKind.Decimal, true, 18, 2),
         new("code", ParquetValueKind.Utf8, true),
         new("name", ParquetValueKind.Utf8, false),
+        new("units", ParquetValueKind.Int64, true),
+        new("amount", ParquetValueKind.Decimal, false, 15, 3),
     ];
 
-    private sealed record Data(long[] Ids, DateTime[] Ats, int?[] Qtys, DateTime?[] Days, decimal?[] Prices, string?[] Codes, string?[] Names)
+    private sealed record Data(long[] Ids, DateTime[] Ats, int?[] Qtys, DateTime?[] Days, decimal?[] Prices, string?[] Codes, string?[] Names, long?[] Units, decimal[] Amounts)
     {
         public int Rows => Ids.Length;
     }
@@ -46,7 +48,9 @@ public sealed class ParquetFileWriterReadersTests : IDisposable
             Enumerable.Range(0, rows).Select(i => r.Next(4) == 0 ? (DateTime?)null : epoch.AddDays(r.Next(-20_000, 20_000))).ToArray(),
             Enumerable.Range(0, rows).Select(i => r.Next(6) == 0 ? (decimal?)null : r.NextInt64(-99_999_999_999, 99_999_999_999) / 100m).ToArray(),
             Enumerable.Range(0, rows).Select(i => r.Next(7) == 0 ? null : codes[r.Next(codes.Length)]).ToArray(),
-            Enumerable.Range(0, rows).Select(i => $"order-{seed}-{i}-{(r.Next(9) == 0 ? "é" : "")}{new string('x', r.Next(0, 30))}").ToArray());
+            Enumerable.Range(0, rows).Select(i => $"order-{seed}-{i}-{(r.Next(9) == 0 ? "é" : "")}{new string('x', r.Next(0, 30))}").ToArray(),
+            Enumerable.Range(0, rows).Select(i => r.Next(5) == 0 ? (long?)null : r.NextInt64(long.MinValue, long.MaxValue) / (r.Next(2) == 0 ? 1 : 1_000_000_000)).ToArray(),
+            Enumerable.Range(0, rows).Select(i => r.NextInt64(-999_999_999_999_999, 999_999_999_999_999) / 1000m).ToArray());
     }
 
     private string Write(Data d, ParquetIntegerEncoding integers, int rowGroup)
@@ -65,6 +69,8 @@ public sealed class ParquetFileWriterReadersTests : IDisposable
             w.WriteNullableDecimals(d.Prices.AsSpan(from, n));
             w.WriteStrings(d.Codes.AsSpan(from, n));
             w.WriteStrings(d.Names.AsSpan(from, n));
+            w.WriteNullableInt64s(d.Units.AsSpan(from, n));
+            w.WriteDecimals(d.Amounts.AsSpan(from, n));
             w.EndRowGroup();
         }
         w.Complete();
@@ -78,7 +84,9 @@ public sealed class ParquetFileWriterReadersTests : IDisposable
         d.Days[i]?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "null",
         d.Prices[i]?.ToString("0.00", CultureInfo.InvariantCulture) ?? "null",
         d.Codes[i] ?? "null",
-        d.Names[i]);
+        d.Names[i],
+        d.Units[i]?.ToString(CultureInfo.InvariantCulture) ?? "null",
+        d.Amounts[i].ToString("0.000", CultureInfo.InvariantCulture));
 
     [Theory]
     [InlineData(ParquetIntegerEncoding.Delta)]
@@ -90,7 +98,7 @@ public sealed class ParquetFileWriterReadersTests : IDisposable
             var d = Generate(seed, rows);
             var path = Write(d, integers, rowGroup: 1_024);
             using var db = new DuckDb();
-            var read = db.Rows($"SELECT id, epoch_us(created), qty, day::VARCHAR, price::VARCHAR, code, name FROM read_parquet('{path}', file_row_number = true) ORDER BY file_row_number");
+            var read = db.Rows($"SELECT id, epoch_us(created), qty, day::VARCHAR, price::VARCHAR, code, name, units, amount::VARCHAR FROM read_parquet('{path}', file_row_number = true) ORDER BY file_row_number");
             Assert.Equal(Enumerable.Range(0, rows).Select(i => Expected(d, i)), read);
             Assert.Equal("test", db.Scalar<string>($"SELECT decode(value) FROM parquet_kv_metadata('{path}') WHERE decode(key) = 'written.by'"));
         }, iter: 12);
@@ -127,7 +135,11 @@ public sealed class ParquetFileWriterReadersTests : IDisposable
             await rg.ReadAsync(fields[5], codes.AsMemory());
             var names = new string?[rows];
             await rg.ReadAsync(fields[6], names.AsMemory());
-            Array[] byParquetNet = [ids, ats, qtys, days, prices, codes, names];
+            var units = new long?[rows];
+            await rg.ReadAsync<long>(fields[7], units.AsMemory());
+            var amounts = new decimal[rows];
+            await rg.ReadAsync<decimal>(fields[8], amounts.AsMemory());
+            Array[] byParquetNet = [ids, ats, qtys, days, prices, codes, names, units, amounts];
 
             Assert.Equal(d.Ids.AsSpan(at, rows).ToArray(), ids);
             Assert.Equal(d.Ats.AsSpan(at, rows).ToArray(), ats);
@@ -136,6 +148,8 @@ public sealed class ParquetFileWriterReadersTests : IDisposable
             Assert.Equal(d.Prices.AsSpan(at, rows).ToArray(), prices);
             Assert.Equal(d.Codes.AsSpan(at, rows).ToArray(), codes);
             Assert.Equal(d.Names.AsSpan(at, rows).ToArray(), names);
+            Assert.Equal(d.Units.AsSpan(at, rows).ToArray(), units);
+            Assert.Equal(d.Amounts.AsSpan(at, rows).ToArray(), amounts);
             for (var c = 0; c < fields.Length; c++)
             {
                 var decoded = ColumnChunkDecoder.TryRead(path, reader.Metadata, rg, fields[c], rows, pool: null);
@@ -156,5 +170,10 @@ public sealed class ParquetFileWriterReadersTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => w.WriteNullableDecimals(new decimal?[] { 1.234m }));
         Assert.Contains("column 'price'", e.Message);
         Assert.Contains("DECIMAL(4,2)", e.Message);
+        var required = new ParquetFileWriter(new MemoryStream(), [new("amount", ParquetValueKind.Decimal, false, 4, 2)]);
+        required.BeginRowGroup(1);
+        Assert.Contains("column 'amount': 100.00 does not fit DECIMAL(4,2)",
+            Assert.Throws<ArgumentException>(() => required.WriteDecimals(new[] { 100.00m })).Message);
+        required.Dispose();
     }
 }

@@ -26,7 +26,6 @@ public sealed class ContractLoaderTests : IDisposable
         { "events", nameof(Schemas.Events) },
         { "users", nameof(Schemas.Users) },
         { "sales_mart", nameof(Schemas.SalesMart) },
-        { "kpi_daily", nameof(Schemas.KpiDaily) },
     };
 
     [Theory]

@@ -93,7 +93,7 @@ internal static class MartTestRows
     }
 
     /// <summary>The KPIs of rows given as test rows.</summary>
-    public static List<KpiRecord> Compute(this DailyKpi kpis, IEnumerable<MartRecord> rows) => kpis.Compute(Columns(rows));
+    public static KpiTable Compute(this DailyKpi kpis, IEnumerable<MartRecord> rows) => kpis.Compute(Columns(rows));
 
     /// <summary>The winning candidate per order_id by the order winner rule, as test rows.</summary>
     public static Dictionary<string, MartRecord> Winners(IEnumerable<MartRecord> candidates)

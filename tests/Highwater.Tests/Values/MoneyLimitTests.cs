@@ -6,7 +6,8 @@ using Highwater.Pipeline.QualityGate;
 using Highwater.Tests.Support;
 using Parquet;
 using Xunit;
-using K = Highwater.Pipeline.Core.Schema.Schemas.KpiDaily;
+using Highwater.Tests.Contracts;
+using Parquet.Schema;
 
 namespace Highwater.Tests.Values;
 
@@ -113,26 +114,29 @@ public sealed class MoneyLimitTests : IDisposable
         var (old, current) = (Path.Combine(root, "dt=2026-01-25", "part.parquet"), Path.Combine(root, "dt=2026-01-26", "part.parquet"));
         Directory.CreateDirectory(Path.GetDirectoryName(old)!);
         Directory.CreateDirectory(Path.GetDirectoryName(current)!);
+        var contract = ContractLoader.LoadAll(RepoRoot.Combine("data-contracts"))["kpi_daily"];
+        var fields = contract.Columns.ToDictionary(c => c.Name, ContractFields.Of);
         await using (var stream = File.Create(old))
-        await using (var writer = await ParquetWriter.CreateAsync(K.Schema, stream))
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields.Values), stream))
         {
             using var g = writer.CreateRowGroup();
-            await g.WriteAsync(K.Country, new string?[] { "DE" });
-            await g.WriteAsync(K.Segment, new string?[] { "retail" });
-            await g.WriteAsync(K.Currency, new string?[] { "EUR" });
-            await g.WriteAsync<long>(K.Orders, new long[] { 2 });
-            await g.WriteAsync<long>(K.Units, new long[] { 3 });
-            await g.WriteAsync<decimal>(K.Revenue, (ReadOnlyMemory<decimal?>)new decimal?[] { 9999999999999999.99m });
-            await g.WriteAsync<long>(K.Buyers, new long[] { 1 });
-            await g.WriteAsync<decimal>(K.AvgOrderValue, (ReadOnlyMemory<decimal?>)new decimal?[] { 5000000000000000.00m });
+            await g.WriteAsync((DataField<string>)fields["country"], new string?[] { "DE" });
+            await g.WriteAsync((DataField<string>)fields["segment"], new string?[] { "retail" });
+            await g.WriteAsync((DataField<string>)fields["currency"], new string?[] { "EUR" });
+            await g.WriteAsync<long>(fields["orders"], new long[] { 2 });
+            await g.WriteAsync<long>(fields["units"], new long[] { 3 });
+            await g.WriteAsync<decimal>(fields["revenue"], (ReadOnlyMemory<decimal?>)new decimal?[] { 9999999999999999.99m });
+            await g.WriteAsync<long>(fields["buyers"], new long[] { 1 });
+            await g.WriteAsync<decimal>(fields["avg_order_value"], (ReadOnlyMemory<decimal?>)new decimal?[] { 5000000000000000.00m });
         }
+        var at = At(Day2, 8);
         await using (var stream = File.Create(current))
-            await KpiPartitionFile.WriteAsync(stream, [new KpiRecord("DE", "retail", "EUR", 1, 1, 0.01m, 1, 0.01m)], "2026-01-26");
+            await KpiPartitionFile.WriteAsync(stream, DeclaredKpi.Instance.Compute([new MartRecord("O-1", 1, at, at, 1, 0.01m, 0.01m, "EUR", "SKU-1", "web",
+                "DE", "retail", null, "events/2026-01-26/a.json")]), "2026-01-26");
 
         using var db = new DuckDb();
         Assert.Equal(["2026-01-25|9999999999999999.99|DECIMAL(18,2)", "2026-01-26|0.01|DECIMAL(18,2)"],
             db.Rows($"SELECT dt, revenue, typeof(revenue) FROM {DuckDb.Kpi(_h.WarehouseRoot)} ORDER BY dt"));
-        var contract = ContractLoader.LoadAll(RepoRoot.Combine("data-contracts"))["kpi_daily"];
         var files = new[] { old, current }.Select(f => new DatasetFile(f,
             new Dictionary<string, string> { ["dt"] = Path.GetFileName(Path.GetDirectoryName(f))![3..] })).ToList();
         using var fx = new Highwater.Tests.Contracts.ContractFixtures();

@@ -93,9 +93,10 @@ public sealed record DerivedTable(string From, IReadOnlyList<string> GroupBy, IR
             if (a.Function == AggregateFunction.CountDistinct && source.FindColumn(a.DistinctColumn!)!.Type.Kind is not (ColumnKind.String or ColumnKind.Int32 or ColumnKind.Int64))
                 throw r.Error(node, $"{where}: count(distinct {a.DistinctColumn}) counts string or integer columns; {a.DistinctColumn} is {source.FindColumn(a.DistinctColumn!)!.Type}");
             var declared = contract.FindColumn(name)!;
-            var fits = a.Kind == NumericKind.Decimal ? declared.Type.Kind == ColumnKind.Decimal : declared.Type.Kind == ColumnKind.Int64;
+            // An integer fills an int64 or a decimal column exactly; a decimal would lose its fraction in an integer one.
+            var fits = declared.Type.Kind == ColumnKind.Decimal || (a.Kind != NumericKind.Decimal && declared.Type.Kind == ColumnKind.Int64);
             if (!fits)
-                throw r.Error(node, $"{where}: {text} is {(a.Kind == NumericKind.Decimal ? "decimal" : "int64")} but column '{name}' is declared {declared.Type}; expected {(a.Kind == NumericKind.Decimal ? "a decimal(p,s)" : "int64")} column");
+                throw r.Error(node, $"{where}: {text} is {(a.Kind == NumericKind.Decimal ? "decimal" : "int64")} but column '{name}' is declared {declared.Type}; expected {(a.Kind == NumericKind.Decimal ? "a decimal(p,s)" : "an int64 or a decimal(p,s)")} column");
             if (a.Nullable && !declared.Nullable)
                 throw r.Error(node, $"{where}: {text} can be null but column '{name}' is declared nullable: false");
             earlier[name] = new ExpressionColumn(name, a.Kind, a.Nullable, declared.Type.ToString());

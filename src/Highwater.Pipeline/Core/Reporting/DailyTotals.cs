@@ -3,7 +3,7 @@ using Highwater.Pipeline.Core.Schema;
 using Highwater.Pipeline.Core.State;
 using Highwater.Pipeline.Core.Storage;
 using Parquet;
-using K = Highwater.Pipeline.Core.Schema.Schemas.KpiDaily;
+using Parquet.Schema;
 
 namespace Highwater.Pipeline.Core.Reporting;
 
@@ -14,6 +14,11 @@ public sealed record DailyPoint(string Dt, long Orders, decimal Revenue, SortedD
 public static class DailyTotals
 {
     public const int DefaultDays = 30;
+
+    // The kpi_daily columns the report sums: the group's currency, its orders and its revenue.
+    private static readonly DataField<string> Currency = new("currency", true);
+    private static readonly DataField<long> Orders = new("orders", false);
+    private static readonly DecimalDataField Revenue = Schemas.Money("revenue");
 
     public static async Task<List<DailyPoint>> ReadAsync(IObjectStore warehouse, HighWatermarkManifest manifest, int days, CancellationToken ct)
     {
@@ -32,9 +37,9 @@ public static class DailyTotals
                 for (var i = 0; i < reader.RowGroupCount; i++)
                 {
                     using var g = reader.OpenRowGroupReader(i);
-                    var currency = await ParquetColumns.ReadString(g, reader.Schema, K.Currency, name);
-                    var count = await ParquetColumns.Read<long>(g, reader.Schema, K.Orders, name);
-                    var revenue = await ParquetColumns.ReadNullable<decimal>(g, reader.Schema, K.Revenue, name);
+                    var currency = await ParquetColumns.ReadString(g, reader.Schema, Currency, name);
+                    var count = await ParquetColumns.Read<long>(g, reader.Schema, Orders, name);
+                    var revenue = await ParquetColumns.ReadNullable<decimal>(g, reader.Schema, Revenue, name);
                     for (var r = 0; r < count.Length; r++)
                     {
                         orders += count[r];

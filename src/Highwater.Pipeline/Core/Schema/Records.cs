@@ -19,14 +19,3 @@ public record struct EventRecord(
 
 /// <summary>One row of the user dimension.</summary>
 public record struct UserRecord(long UserId, string? Country, string? Segment, DateTime? SignupDate);
-
-/// <summary>One row of gold/kpi_daily for a given dt.</summary>
-public record struct KpiRecord(
-    string? Country,
-    string? Segment,
-    string? Currency,
-    long Orders,
-    long Units,
-    decimal Revenue,
-    long Buyers,
-    decimal AvgOrderValue);

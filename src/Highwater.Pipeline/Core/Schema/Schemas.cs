@@ -87,22 +87,10 @@ public static class Schemas
             Country, Segment, SignupDate, SourceKey);
     }
 
-    /// <summary>gold/kpi_daily, partitioned by dt.</summary>
+    /// <summary>gold/kpi_daily, partitioned by dt: its columns are its contract's (data-contracts/kpi_daily.yaml, derive:).</summary>
     public static class KpiDaily
     {
         /// <summary>The dataset's name: its folder under gold/ and its contract.</summary>
         public const string Dataset = "kpi_daily";
-
-        public static readonly DataField<string> Country = new("country", true);
-        public static readonly DataField<string> Segment = new("segment", true);
-        public static readonly DataField<string> Currency = new("currency", true);
-        public static readonly DataField<long> Orders = new("orders", false);
-        public static readonly DataField<long> Units = new("units", false);
-        public static readonly DecimalDataField Revenue = Money("revenue");
-        public static readonly DataField<long> Buyers = new("buyers", false);
-        public static readonly DecimalDataField AvgOrderValue = Money("avg_order_value");
-
-        public static readonly ParquetSchema Schema = new(
-            Country, Segment, Currency, Orders, Units, Revenue, Buyers, AvgOrderValue);
     }
 }
