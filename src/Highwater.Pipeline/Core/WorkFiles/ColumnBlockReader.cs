@@ -75,7 +75,7 @@ public ref struct ColumnBlockReader : IColumnCodec
         switch (kind)
         {
             case BlockEncoding.Int64 or BlockEncoding.Timestamp: Take(n * 8); break;
-            case BlockEncoding.NullableTimestamp: Take(n * 9); break;
+            case BlockEncoding.NullableTimestamp or BlockEncoding.NullableInt64: Take(n * 9); break;
             case BlockEncoding.NullableDecimal: Take(n * 17); break;
             case BlockEncoding.NullableInt32: Take(n * (Form() == ColumnBlockWriter.NarrowForm ? 2 : 5)); break;
             case BlockEncoding.DictionaryString:
