@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using Highwater.Pipeline.Core.Contracts;
 using Highwater.Pipeline.Core.WorkFiles;
@@ -24,7 +27,18 @@ public sealed class EventFields
         Fields = fields;
         OrderKey = Array.FindIndex(fields, f => f.Column == layout.OrderKey);
         for (var f = 0; f < fields.Length; f++)
+        {
+            All |= 1UL << f;
             if (!fields[f].HasDefault) Required |= 1UL << f;
+        }
+        StringFields = [.. Enumerable.Range(0, fields.Length).Where(f => fields[f].Kind == StagedKind.String)];
+        for (var h = 0; h < _byHash.Length; h++) _byHash[h] = [];
+        for (var f = 0; f < fields.Length; f++)
+            if (fields[f].Name.Length > 0)
+            {
+                var h = Bucket(fields[f].Name.Length, fields[f].Name[0]);
+                _byHash[h] = [.. _byHash[h], f];
+            }
         foreach (var f in fields)
         {
             if (f.Name.Length >= _byLength.Length) Array.Resize(ref _byLength, f.Name.Length + 1);
@@ -44,7 +58,34 @@ public sealed class EventFields
     /// <summary>The fields without a default: every line must have them.</summary>
     internal ulong Required { get; }
 
+    /// <summary>Every field.</summary>
+    internal ulong All { get; }
+
+    /// <summary>The string fields other than the order key (whose values become value references).</summary>
+    internal int[] StringFields { get; }
+
     private int[]?[] _byLength = [];
+
+    /// <summary>The fields by a hash of their name's length and first byte (<see cref="Bucket"/>).</summary>
+    private readonly int[][] _byHash = new int[64][];
+
+    private static int Bucket(int length, byte first) => (length * 7 + first) & 63;
+
+    /// <summary>
+    /// The field whose quoted name <paramref name="quoted"/> starts with (its name of <paramref name="nameLength"/> bytes
+    /// is closed by a quote there), or -1: one hash and, per candidate, two word compares.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int IndexOfQuoted(ReadOnlySpan<byte> quoted, int nameLength)
+    {
+        if (nameLength == 0) return -1;
+        foreach (var f in _byHash[Bucket(nameLength, quoted[1])])
+        {
+            var field = Fields[f];
+            if (field.Name.Length == nameLength && field.StartsWithQuoted(quoted)) return f;
+        }
+        return -1;
+    }
 
     /// <summary>The field named <paramref name="name"/> (unescaped UTF-8), or -1.</summary>
     internal int IndexOf(ReadOnlySpan<byte> name)
@@ -112,18 +153,36 @@ public sealed class EventFields
 }
 
 /// <summary>One JSON field of an event line (see <see cref="EventFields"/>).</summary>
-internal sealed class EventField(string json, int column, StagedKind kind, bool nullable, int precision, int scale)
+internal sealed class EventField
 {
+    public EventField(string json, int column, StagedKind kind, bool nullable, int precision, int scale)
+    {
+        (Json, Column, Kind, Nullable, Precision, Scale) = (json, column, kind, nullable, precision, scale);
+        Name = Encoding.UTF8.GetBytes(json);
+        Quoted = Encoding.UTF8.GetBytes("\"" + json + "\"");
+        Span<byte> words = stackalloc byte[16];
+        Span<byte> masks = stackalloc byte[16];
+        for (var i = 0; i < 16; i++) (words[i], masks[i]) = i < Quoted.Length ? (Quoted[i], (byte)0xFF) : ((byte)0, (byte)0);
+        (Head, Tail) = (BinaryPrimitives.ReadUInt64LittleEndian(words), BinaryPrimitives.ReadUInt64LittleEndian(words[8..]));
+        (HeadMask, TailMask) = (BinaryPrimitives.ReadUInt64LittleEndian(masks), BinaryPrimitives.ReadUInt64LittleEndian(masks[8..]));
+    }
+
     /// <summary>The field's name as written in the contract, and its UTF-8 bytes (with quotes, for the fast path's prefix compare).</summary>
-    public readonly string Json = json;
-    public readonly byte[] Name = Encoding.UTF8.GetBytes(json);
-    public readonly byte[] Quoted = Encoding.UTF8.GetBytes("\"" + json + "\"");
+    public readonly string Json;
+    public readonly byte[] Name;
+    public readonly byte[] Quoted;
+
+    /// <summary>
+    /// <see cref="Quoted"/> as two little-endian words and masks of its first 16 bytes (a longer name compares its
+    /// rest too): the fast path checks the predicted name at a key position with two loads and two compares.
+    /// </summary>
+    public readonly ulong Head, HeadMask, Tail, TailMask;
 
     /// <summary>The staged column the field fills (its position in the layout), and what that column holds.</summary>
-    public readonly int Column = column;
-    public readonly StagedKind Kind = kind;
-    public readonly bool Nullable = nullable;
-    public readonly int Precision = precision, Scale = scale;
+    public readonly int Column;
+    public readonly StagedKind Kind;
+    public readonly bool Nullable;
+    public readonly int Precision, Scale;
 
     /// <summary>Whether a line may lack the field; then its value is the default (null unless one of the typed values is set).</summary>
     public bool HasDefault;
@@ -133,6 +192,14 @@ internal sealed class EventField(string json, int column, StagedKind kind, bool 
     public DateTime DefaultTime;
     public byte[]? DefaultString;
 
-    /// <summary>The most digits the fast path reads inline for an integer field; longer ones go to the general path.</summary>
-    public int MaxFastDigits => Kind == StagedKind.Int32 ? 9 : 18;
+    /// <summary>Whether <paramref name="s"/> starts with <see cref="Quoted"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool StartsWithQuoted(ReadOnlySpan<byte> s)
+    {
+        if (s.Length < 16) return s.StartsWith(Quoted);
+        ref var at = ref MemoryMarshal.GetReference(s);
+        return (Unsafe.ReadUnaligned<ulong>(ref at) & HeadMask) == Head
+               && (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 8)) & TailMask) == Tail
+               && (Quoted.Length <= 16 || s.StartsWith(Quoted));
+    }
 }

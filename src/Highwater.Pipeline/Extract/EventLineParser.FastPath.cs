@@ -36,7 +36,7 @@ public sealed partial class EventLineParser
             // "name": first the name at this position in the last line, else any name
             int f;
             var predicted = position < MaxPredictedKeys ? keyOrder[position] : UnknownField;
-            if (predicted != UnknownField && s[at..].StartsWith(fields[predicted].Quoted))
+            if (predicted != UnknownField && fields[predicted].StartsWithQuoted(s[at..]))
             {
                 f = predicted;
                 at += fields[predicted].Quoted.Length;
@@ -49,7 +49,7 @@ public sealed partial class EventLineParser
                 var name = s.Slice(at + 1, nameEnd);
                 if (!Ascii.IsValid(name) && !Utf8.IsValid(name)) return false;
                 if (name.IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0) return false;
-                f = _fields.IndexOf(name);
+                f = _fields.IndexOfQuoted(s[at..], nameEnd);
                 at += nameEnd + 2;
                 if (position < MaxPredictedKeys) keyOrder[position] = f < 0 ? UnknownField : (byte)f;
             }
@@ -89,7 +89,6 @@ public sealed partial class EventLineParser
     }
 
     /// <summary>A field's value by its kind (one kernel per kind), into the row being filled; strings into their slot.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool FastValue(ReadOnlySpan<byte> s, scoped ref int at, scoped ref int used, EventField field, int f, ParsedEvents into, int row)
     {
         var c = field.Column;

@@ -109,35 +109,32 @@ public sealed partial class EventLineParser
         var row = into.Count;
         var fields = _fieldArray;
         var scratch = _scratch;
-        ReadOnlySpan<byte> orderKey = default;
-        var orderKeyNull = true;
-        for (var f = 0; f < fields.Length; f++)
+        var strings = _strings;
+        var absent = _fields.All & ~seen;
+        if (absent != 0)
+            for (var f = 0; f < fields.Length; f++)
+                if ((absent & (1UL << f)) != 0) Default(fields[f], into, ids, row);
+        foreach (var f in _fields.StringFields)
         {
-            var field = fields[f];
-            var c = field.Column;
-            if ((seen & (1UL << f)) == 0) Default(field, into, ids, row, f);
-            else if (field.Kind is StagedKind.String or StagedKind.OrderKey)
-            {
-                var slot = _strings[f];
-                if (field.Kind == StagedKind.OrderKey)
-                {
-                    orderKeyNull = slot.IsNull;
-                    if (!slot.IsNull) orderKey = slot.InScratch ? scratch.AsSpan(slot.Start, slot.Length) : line.Slice(slot.Start, slot.Length);
-                }
-                else into.Refs[c][row] = slot.IsNull ? ParsedEvents.Null
-                    : into.ValueOf(slot.InScratch ? scratch.AsSpan(slot.Start, slot.Length) : line.Slice(slot.Start, slot.Length), ids);
-            }
+            if ((absent & (1UL << f)) != 0) continue;
+            ref var slot = ref strings[f];
+            into.Refs[fields[f].Column][row] = slot.IsNull ? ParsedEvents.Null
+                : into.ValueOf(slot.InScratch ? scratch.AsSpan(slot.Start, slot.Length) : line.Slice(slot.Start, slot.Length), ids);
         }
-        if ((seen & (1UL << _fields.OrderKey)) == 0 && fields[_fields.OrderKey].DefaultString is { } key)
+        var k = _fields.OrderKey;
+        if ((absent & (1UL << k)) != 0)
         {
-            orderKey = key;
-            orderKeyNull = false;
+            var key = fields[k].DefaultString;
+            into.Commit(key, key is null, lineNumber);
+            return;
         }
-        into.Commit(orderKey, orderKeyNull, lineNumber);
+        ref var order = ref strings[k];
+        into.Commit(order.IsNull ? default : order.InScratch ? scratch.AsSpan(order.Start, order.Length) : line.Slice(order.Start, order.Length),
+            order.IsNull, lineNumber);
     }
 
     /// <summary>A field the line lacks: its default (null unless the contract gives a value).</summary>
-    private static void Default(EventField field, ParsedEvents into, Utf8ValueIds ids, int row, int f)
+    private static void Default(EventField field, ParsedEvents into, Utf8ValueIds ids, int row)
     {
         var c = field.Column;
         var has = !field.DefaultIsNull;
