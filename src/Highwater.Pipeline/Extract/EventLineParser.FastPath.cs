@@ -89,6 +89,7 @@ public sealed partial class EventLineParser
     }
 
     /// <summary>A field's value by its kind (one kernel per kind), into the row being filled; strings into their slot.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool FastValue(ReadOnlySpan<byte> s, scoped ref int at, scoped ref int used, EventField field, int f, ParsedEvents into, int row)
     {
         var c = field.Column;
