@@ -116,6 +116,48 @@ public sealed class ContractDrivenExtractTests : IDisposable
         return rows;
     }
 
+    [Fact]
+    public void A_block_of_declared_columns_of_every_kind_decodes_by_its_column_list_to_the_parsed_values()
+    {
+        var fields = EventLineShapesPropertyTests.ExtraFields.Value;
+        var ids = new Utf8ValueIds(new Utf8ValueTable());
+        var rows = new ParsedEvents(8, ids.Table, fields.Layout);
+        rows.SetSourceKey("events/2026-01-26/file_c.json", ids);
+        var parser = new EventLineParser(fields);
+        const string nine = "\"user_id\":1,\"event_ts\":\"2026-01-25T08:00:00Z\",\"arrival_ts\":\"2026-01-25T09:00:00.5+01:00\",\"qty\":1,\"unit_price\":2.5,\"currency\":\"EUR\",\"sku\":\"S\",\"channel\":\"web\"";
+        string[] lines =
+        [
+            "{\"order_id\":\"A-1\"," + nine + ",\"rate\":1.2345,\"points\":9000000000,\"seen_at\":\"2026-01-01T00:00:00.123Z\",\"coupon_code\":\"X\"}",
+            "{\"order_id\":null," + nine + ",\"rate\":null,\"points\":null,\"seen_at\":null,\"visits\":3,\"Score\":-1}",
+            "{\"order_id\":\"A-1\"," + nine + ",\"rate\":0}",
+        ];
+        foreach (var (line, i) in lines.Select((l, i) => (l, i)))
+            Assert.True(parser.ParseInto(System.Text.Encoding.UTF8.GetBytes(line), rows, ids, "k", i + 1, out var reason), reason);
+        var builder = new EventBlockBuilder(8, fields.Layout);
+        builder.AddRun(rows, [0, 1, 2]);
+
+        var reader = new ColumnBlockReader(builder.Encode(), new StringPool(), BlockPlan.Same(fields.Layout.Block));
+        Assert.Equal(3, reader.Rows);
+        for (var c = 0; c < fields.Layout.Columns.Count; c++)
+        {
+            Array read;
+            switch (fields.Layout.Block.Columns[c].Kind)
+            {
+                case BlockEncoding.PlainString: reader.PlainStrings((string?[])(read = new string?[3])); break;
+                case BlockEncoding.DictionaryString: reader.DictionaryStrings((string?[])(read = new string?[3])); break;
+                case BlockEncoding.Int64: reader.Int64s((long[])(read = new long[3])); break;
+                case BlockEncoding.Timestamp: reader.DateTimes((DateTime[])(read = new DateTime[3])); break;
+                case BlockEncoding.NullableTimestamp: reader.NullableDateTimes((DateTime?[])(read = new DateTime?[3])); break;
+                case BlockEncoding.NullableInt32: reader.NullableInt32s((int?[])(read = new int?[3])); break;
+                case BlockEncoding.NullableDecimal: reader.NullableDecimals((decimal?[])(read = new decimal?[3])); break;
+                default: reader.NullableInt64s((long?[])(read = new long?[3])); break;
+            }
+            Assert.Equal(Enumerable.Range(0, 3).Select(r => rows.ValueAt(r, c)), read.Cast<object?>());
+        }
+        Assert.Equal(9_000_000_000L, rows.ValueAt(0, "points"));
+
+    }
+
     public static TheoryData<string, string> BadDeclarations => new()
     {
         { "  - {name: coupon_code, type: text, nullable: true}\n", @"unknown type 'text' for column 'coupon_code'" },

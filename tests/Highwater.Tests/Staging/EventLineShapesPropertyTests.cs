@@ -182,7 +182,7 @@ public sealed class EventLineShapesPropertyTests
 
         """;
 
-    private static readonly Lazy<EventFields> ExtraFields = new(() =>
+    internal static readonly Lazy<EventFields> ExtraFields = new(() =>
     {
         var yaml = File.ReadAllText(RepoRoot.Combine("data-contracts", "events.yaml")).Replace("checks:", ExtraColumns + "checks:");
         return EventFields.From(Highwater.Pipeline.Core.Contracts.ContractLoader.Parse(yaml, "events.yaml"));

@@ -147,6 +147,18 @@ public ref struct ColumnBlockReader : IColumnCodec
             into[i] = span[i] != 0 ? MemoryMarshal.Read<DateTime>(span[(into.Length + i * 8)..]) : null;
     }
 
+    public void NullableInt64s(Span<long?> into)
+    {
+        if (!Enter(BlockEncoding.NullableInt64))
+        {
+            into.Clear();
+            return;
+        }
+        var span = Take(into.Length * 9);
+        for (var i = 0; i < into.Length; i++)
+            into[i] = span[i] != 0 ? MemoryMarshal.Read<long>(span[(into.Length + i * 8)..]) : null;
+    }
+
     public void DictionaryStrings(Span<string?> into)
     {
         if (!TryDictionary(out var count))
