@@ -117,6 +117,14 @@ public sealed class ContractDrivenExtractTests : IDisposable
     }
 
     [Fact]
+    public void The_shipped_events_contract_stages_the_columns_transform_reads()
+    {
+        var shipped = EventFields.From(Highwater.Pipeline.Core.Contracts.ContractLoader.Load(RepoRoot.Combine("data-contracts", "events.yaml")));
+        Assert.Equal(BlockColumns.Events, shipped.Layout.Block);
+        Assert.Equal(BlockColumns.Events, EventLayout.Default.Block);
+    }
+
+    [Fact]
     public void A_block_of_declared_columns_of_every_kind_decodes_by_its_column_list_to_the_parsed_values()
     {
         var fields = EventLineShapesPropertyTests.ExtraFields.Value;

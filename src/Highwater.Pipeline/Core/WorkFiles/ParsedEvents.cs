@@ -4,9 +4,10 @@ using Highwater.Pipeline.Core.Schema;
 namespace Highwater.Pipeline.Core.WorkFiles;
 
 /// <summary>
-/// Rows of one landed file as Extract's parsers produce them, kept as bytes: order_id as its UTF-8 bytes in
-/// one arena, currency, sku, channel and the source key as ids of a shared <see cref="Utf8ValueTable"/> (or,
-/// for a value the table gives no id, as bytes of this chunk), the order-index bucket computed from the bytes.
+/// Rows of one landed file as Extract's parsers produce them, one typed buffer per column of the events contract
+/// (<see cref="EventLayout"/>), kept as bytes: the order key as its UTF-8 bytes in one arena, other strings and the
+/// source key as ids of a shared <see cref="Utf8ValueTable"/> (or, for a value the table gives no id, as bytes of this
+/// chunk), numbers and timestamps with a presence flag, the order-index bucket computed from the key's bytes.
 /// No managed string per row: the staging writer only copies bytes from here into its blocks. Reusable
 /// (<see cref="Clear"/> keeps the buffers).
 /// </summary>
