@@ -25,25 +25,21 @@ public sealed partial class EventLineParser
         at++;
         EnsureScratch(s.Length);
         var used = 0;
-        var seen = 0;
+        var seen = 0UL;
         var position = 0;
         var keyOrder = _keyOrder;
-        ReadOnlySpan<byte> orderId = default, currency = default, sku = default, channel = default;
-        bool orderIdNull = false, currencyNull = false, skuNull = false, channelNull = false, hasQty = false, hasPrice = false;
-        long userId = 0;
-        DateTime eventTs = default, arrivalTs = default;
-        int qty = 0;
-        decimal price = 0m;
+        var fields = _fieldArray;
+        var row = into.Count;
         SkipSpace(s, ref at);
         while (true)
         {
             // "name": first the name at this position in the last line, else any name
-            int bit;
+            int f;
             var predicted = position < MaxPredictedKeys ? keyOrder[position] : UnknownField;
-            if (predicted != UnknownField && StartsWithQuotedName(s[at..], predicted, out var nameLength))
+            if (predicted != UnknownField && fields[predicted].StartsWithQuoted(s[at..]))
             {
-                bit = 1 << predicted;
-                at += nameLength;
+                f = predicted;
+                at += fields[predicted].Quoted.Length;
             }
             else
             {
@@ -53,58 +49,25 @@ public sealed partial class EventLineParser
                 var name = s.Slice(at + 1, nameEnd);
                 if (!Ascii.IsValid(name) && !Utf8.IsValid(name)) return false;
                 if (name.IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0) return false;
-                bit = FieldBit(name);
+                f = _fields.IndexOfQuoted(s[at..], nameEnd);
                 at += nameEnd + 2;
-                if (position < MaxPredictedKeys)
-                    keyOrder[position] = bit == 0 ? UnknownField : (byte)System.Numerics.BitOperations.TrailingZeroCount(bit);
+                if (position < MaxPredictedKeys) keyOrder[position] = f < 0 ? UnknownField : (byte)f;
             }
             position++;
             SkipSpace(s, ref at);
             if (at >= s.Length || s[at] != ':') return false;
             at++;
             SkipSpace(s, ref at);
-            if (bit == 0)
+            if (f < 0)
             {
                 if (!SkipValue(s, ref at)) return false;
             }
             else
             {
+                var bit = 1UL << f;
                 if ((seen & bit) != 0) return false;
                 seen |= bit;
-                switch (bit)
-                {
-                    case OrderIdBit:
-                        if (!FastString(s, ref at, ref used, out orderId, out orderIdNull)) return false;
-                        break;
-                    case UserIdBit:
-                        if (!FastInteger(s, ref at, 18, out userId)) return false;
-                        break;
-                    case EventTsBit:
-                        if (!FastTimestamp(s, ref at, ref used, out eventTs)) return false;
-                        break;
-                    case ArrivalTsBit:
-                        if (!FastTimestamp(s, ref at, ref used, out arrivalTs)) return false;
-                        break;
-                    case QtyBit:
-                        if (IsNullAt(s, ref at)) break;
-                        if (!FastInteger(s, ref at, 9, out var q)) return false;
-                        (hasQty, qty) = (true, (int)q);
-                        break;
-                    case UnitPriceBit:
-                        if (IsNullAt(s, ref at)) break;
-                        if (!FastMoney(s, ref at, out price)) return false;
-                        hasPrice = true;
-                        break;
-                    case CurrencyBit:
-                        if (!FastString(s, ref at, ref used, out currency, out currencyNull)) return false;
-                        break;
-                    case SkuBit:
-                        if (!FastString(s, ref at, ref used, out sku, out skuNull)) return false;
-                        break;
-                    case ChannelBit:
-                        if (!FastString(s, ref at, ref used, out channel, out channelNull)) return false;
-                        break;
-                }
+                if (!FastValue(s, ref at, ref used, fields[f], f, into, row)) return false;
             }
             SkipSpace(s, ref at);
             if (at >= s.Length) return false;
@@ -118,15 +81,58 @@ public sealed partial class EventLineParser
             at++;
             break;
         }
-        if (seen != AllFields) return false;
+        if ((seen & _fields.Required) != _fields.Required) return false;
         SkipSpace(s, ref at);
         if (at != s.Length) return false;
+        Finish(s, into, ids, seen, lineNumber);
+        return true;
+    }
 
-        into.Add(orderId, orderIdNull, userId, eventTs, arrivalTs, hasQty, qty, hasPrice, price,
-            currencyNull ? ParsedEvents.Null : into.ValueOf(currency, ids),
-            skuNull ? ParsedEvents.Null : into.ValueOf(sku, ids),
-            channelNull ? ParsedEvents.Null : into.ValueOf(channel, ids),
-            lineNumber);
+    /// <summary>A field's value by its kind (one kernel per kind), into the row being filled; strings into their slot.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool FastValue(ReadOnlySpan<byte> s, scoped ref int at, scoped ref int used, EventField field, int f, ParsedEvents into, int row)
+    {
+        var c = field.Column;
+        switch (field.Kind)
+        {
+            case StagedKind.OrderKey or StagedKind.String:
+                ref var slot = ref _strings[f];
+                if (!FastString(s, ref at, ref used, out slot.Start, out slot.Length, out slot.InScratch, out slot.IsNull)) return false;
+                return field.Nullable || !slot.IsNull;
+            case StagedKind.Int32:
+            {
+                if (IsNullAt(s, ref at)) return field.Nullable && Null(into.Ints[c], into.Has[c], row);
+                if (!FastInteger(s, ref at, 9, out var v)) return false;
+                (into.Ints[c][row], into.Has[c][row]) = ((int)v, true);
+                return true;
+            }
+            case StagedKind.Int64:
+            {
+                if (IsNullAt(s, ref at)) return field.Nullable && Null(into.Longs[c], into.Has[c], row);
+                if (!FastInteger(s, ref at, 18, out var v)) return false;
+                (into.Longs[c][row], into.Has[c][row]) = (v, true);
+                return true;
+            }
+            case StagedKind.Decimal:
+            {
+                if (IsNullAt(s, ref at)) return field.Nullable && Null(into.Decimals[c], into.Has[c], row);
+                if (!FastDecimal(s, ref at, field.Precision, field.Scale, out var v)) return false;
+                (into.Decimals[c][row], into.Has[c][row]) = (v, true);
+                return true;
+            }
+            default:
+            {
+                if (IsNullAt(s, ref at)) return field.Nullable && Null(into.Times[c], into.Has[c], row);
+                if (!FastTimestamp(s, ref at, ref used, out var v)) return false;
+                (into.Times[c][row], into.Has[c][row]) = (v, true);
+                return true;
+            }
+        }
+    }
+
+    private static bool Null<T>(T[] values, bool[] has, int row)
+    {
+        (values[row], has[row]) = (default!, false);
         return true;
     }
 
@@ -137,36 +143,6 @@ public sealed partial class EventLineParser
         while (at < s.Length && s[at] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') at++;
     }
 
-    /// <summary>
-    /// Whether <paramref name="s"/> starts with the name of field <paramref name="field"/> (in <see cref="FieldNames"/> order)
-    /// in quotes; <paramref name="length"/> is that prefix's length. Each name is a UTF-8 literal, so the compare is a couple
-    /// of word loads against constants.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool StartsWithQuotedName(ReadOnlySpan<byte> s, int field, out int length)
-    {
-        switch (field)
-        {
-            case 0: return Prefix(s, "\"order_id\""u8, out length);
-            case 1: return Prefix(s, "\"user_id\""u8, out length);
-            case 2: return Prefix(s, "\"event_ts\""u8, out length);
-            case 3: return Prefix(s, "\"arrival_ts\""u8, out length);
-            case 4: return Prefix(s, "\"qty\""u8, out length);
-            case 5: return Prefix(s, "\"unit_price\""u8, out length);
-            case 6: return Prefix(s, "\"currency\""u8, out length);
-            case 7: return Prefix(s, "\"sku\""u8, out length);
-            case 8: return Prefix(s, "\"channel\""u8, out length);
-            default: length = 0; return false;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Prefix(ReadOnlySpan<byte> s, ReadOnlySpan<byte> name, out int length)
-    {
-        length = name.Length;
-        return s.StartsWith(name);
-    }
-
     private static bool IsNullAt(ReadOnlySpan<byte> s, scoped ref int at)
     {
         if (at >= s.Length || s[at] != 'n' || !s[at..].StartsWith("null"u8)) return false;
@@ -174,12 +150,19 @@ public sealed partial class EventLineParser
         return true;
     }
 
-    /// <summary>A string (unescaped into the scratch buffer when it holds escapes) or null.</summary>
-    private bool FastString(ReadOnlySpan<byte> s, scoped ref int at, scoped ref int used, out ReadOnlySpan<byte> value, out bool isNull)
+    /// <summary>A string (unescaped into the scratch buffer when it holds escapes) or null, as its place in the line or the scratch buffer.</summary>
+    private bool FastString(ReadOnlySpan<byte> s, scoped ref int at, scoped ref int used, out int start, out int length, out bool inScratch, out bool isNull)
     {
-        value = default;
+        (start, length, inScratch) = (0, 0, false);
         isNull = IsNullAt(s, ref at);
-        return isNull || FastStringValue(s, ref at, ref used, out value);
+        if (isNull) return true;
+        var before = used;
+        if (!FastStringValue(s, ref at, ref used, out var value)) return false;
+        inScratch = used != before;
+        // The value is a slice of the line or of the scratch buffer: its offset in either.
+        start = inScratch ? before : at - 1 - value.Length;
+        length = value.Length;
+        return true;
     }
 
     /// <summary>A string value: its bytes, unescaped into the scratch buffer when it holds escapes; valid UTF-8.</summary>
@@ -315,8 +298,8 @@ public sealed partial class EventLineParser
         return true;
     }
 
-    /// <summary>unit_price: a plain decimal with at most 16 integer digits and two decimals inline, any other number through <see cref="MoneyText"/>.</summary>
-    private static bool FastMoney(ReadOnlySpan<byte> s, ref int at, out decimal value)
+    /// <summary>A decimal(p,s): a plain number with at most p - s integer digits and s decimals inline, any other number through <see cref="MoneyText"/>.</summary>
+    private static bool FastDecimal(ReadOnlySpan<byte> s, ref int at, int precision, int maxScale, out decimal value)
     {
         value = 0m;
         var i = at;
@@ -343,14 +326,14 @@ public sealed partial class EventLineParser
             }
             if (scale == 0) return false;
         }
-        if (digits <= 16 && scale <= 2 && (i >= s.Length || (s[i] | 0x20) != 'e'))
+        if (digits <= precision - maxScale && scale <= maxScale && (i >= s.Length || (s[i] | 0x20) != 'e'))
         {
             value = new decimal((int)units, (int)(units >> 32), 0, negative, scale);
             at = i;
             return true;
         }
         var end = at;
-        return NumberEnd(s, ref end) && MoneyText.Parse(s[at..end], out value) == MoneyText.Verdict.Ok && (at = end) == end;
+        return NumberEnd(s, ref end) && MoneyText.Parse(s[at..end], precision, maxScale, out value) == MoneyText.Verdict.Ok && (at = end) == end;
     }
 
     /// <summary>Moves <paramref name="at"/> past a JSON number; false when the text there is not one.</summary>

@@ -40,13 +40,9 @@ public sealed partial class EventLineParser
         }
         EnsureScratch(line.Length);
         var used = 0;
-        var seen = 0;
-        ReadOnlySpan<byte> orderId = default, currency = default, sku = default, channel = default;
-        bool orderIdNull = false, currencyNull = false, skuNull = false, channelNull = false;
-        long userId = 0;
-        DateTime eventTs = default, arrivalTs = default;
-        int? qty = null;
-        decimal? unitPrice = null;
+        var seen = 0UL;
+        var row = into.Count;
+        var fields = _fieldArray;
 
         while (reader.Read())
         {
@@ -55,63 +51,16 @@ public sealed partial class EventLineParser
             // PropertyName
             if (!ValidUtf8(ref reader, "a field name", out reason)) return false;
             var name = reader.ValueSpan;
-            var bit = reader.ValueIsEscaped ? FieldBitSlow(ref reader) : FieldBit(name);
+            var f = reader.ValueIsEscaped ? FieldSlow(ref reader) : _fields.IndexOf(name);
 
             if (!reader.Read()) break;
-            if (bit == 0)
+            if (f < 0)
             {
                 if (!SkipChecked(ref reader, name, out reason)) return false;
                 continue;
             }
-            seen |= bit;
-            var isNull = reader.TokenType == JsonTokenType.Null;
-            switch (bit)
-            {
-                case OrderIdBit:
-                    if (!GeneralString(ref reader, "order_id", ref used, out orderId, out orderIdNull, out reason)) return false;
-                    break;
-                case UserIdBit:
-                    if (isNull) { reason = "user_id is null"; return false; }
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out userId))
-                        return WrongType("user_id", "an integer", ref reader, out reason);
-                    break;
-                case EventTsBit:
-                    if (!GeneralTimestamp(ref reader, "event_ts", ref used, out eventTs, out reason)) return false;
-                    break;
-                case ArrivalTsBit:
-                    if (!GeneralTimestamp(ref reader, "arrival_ts", ref used, out arrivalTs, out reason)) return false;
-                    break;
-                case QtyBit:
-                    if (isNull) { qty = null; break; }
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var q))
-                        return WrongType("qty", "an integer", ref reader, out reason);
-                    qty = q;
-                    break;
-                case UnitPriceBit:
-                    if (isNull) { unitPrice = null; break; }
-                    if (reader.TokenType != JsonTokenType.Number)
-                        return WrongType("unit_price", "a decimal number", ref reader, out reason);
-                    switch (MoneyText.Parse(reader.ValueSpan, out var price))
-                    {
-                        case MoneyText.Verdict.TooManyDecimals:
-                            reason = $"unit_price {NumberText(reader.ValueSpan)} has more than {Schemas.MoneyScale} decimal places";
-                            return false;
-                        case MoneyText.Verdict.TooLarge:
-                            reason = $"unit_price {NumberText(reader.ValueSpan)} does not fit DECIMAL({Schemas.MoneyPrecision},{Schemas.MoneyScale})";
-                            return false;
-                    }
-                    unitPrice = price;
-                    break;
-                case CurrencyBit:
-                    if (!GeneralString(ref reader, "currency", ref used, out currency, out currencyNull, out reason)) return false;
-                    break;
-                case SkuBit:
-                    if (!GeneralString(ref reader, "sku", ref used, out sku, out skuNull, out reason)) return false;
-                    break;
-                case ChannelBit:
-                    if (!GeneralString(ref reader, "channel", ref used, out channel, out channelNull, out reason)) return false;
-                    break;
-            }
+            seen |= 1UL << f;
+            if (!GeneralValue(ref reader, fields[f], f, into, row, ref used, out reason)) return false;
         }
 
         // Anything after the object other than white space makes the line invalid.
@@ -121,37 +70,84 @@ public sealed partial class EventLineParser
             return false;
         }
 
-        if (seen != AllFields)
+        if ((seen & _fields.Required) != _fields.Required)
         {
-            var missing = new List<string>();
-            for (var i = 0; i < FieldNames.Length; i++)
-                if ((seen & (1 << i)) == 0) missing.Add(FieldNames[i]);
-            reason = $"required field{(missing.Count > 1 ? "s" : "")} missing: {string.Join(", ", missing)}";
+            reason = Missing(seen);
             return false;
         }
 
         reason = null;
-        into.Add(orderId, orderIdNull, userId, eventTs, arrivalTs, qty.HasValue, qty.GetValueOrDefault(),
-            unitPrice.HasValue, unitPrice.GetValueOrDefault(),
-            currencyNull ? ParsedEvents.Null : into.ValueOf(currency, ids),
-            skuNull ? ParsedEvents.Null : into.ValueOf(sku, ids),
-            channelNull ? ParsedEvents.Null : into.ValueOf(channel, ids),
-            lineNumber);
+        Finish(line, into, ids, seen, lineNumber);
         return true;
+    }
+
+    /// <summary>A field's value by its kind, into the row being filled (strings into their slot until the line is accepted).</summary>
+    private bool GeneralValue(ref Utf8JsonReader reader, EventField field, int f, ParsedEvents into, int row, ref int used, out string? reason)
+    {
+        reason = null;
+        var c = field.Column;
+        var isNull = reader.TokenType == JsonTokenType.Null;
+        if (isNull && !field.Nullable)
+        {
+            reason = $"{field.Json} is null";
+            return false;
+        }
+        switch (field.Kind)
+        {
+            case StagedKind.OrderKey or StagedKind.String:
+                return GeneralString(ref reader, field.Json, ref used, line: reader.TokenStartIndex, ref _strings[f], out reason);
+            case StagedKind.Int32:
+                if (isNull) { (into.Ints[c][row], into.Has[c][row]) = (0, false); return true; }
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var i))
+                    return WrongType(field.Json, "an integer", ref reader, out reason);
+                (into.Ints[c][row], into.Has[c][row]) = (i, true);
+                return true;
+            case StagedKind.Int64:
+                if (isNull) { (into.Longs[c][row], into.Has[c][row]) = (0, false); return true; }
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var l))
+                    return WrongType(field.Json, "an integer", ref reader, out reason);
+                (into.Longs[c][row], into.Has[c][row]) = (l, true);
+                return true;
+            case StagedKind.Decimal:
+                if (isNull) { (into.Decimals[c][row], into.Has[c][row]) = (0m, false); return true; }
+                if (reader.TokenType != JsonTokenType.Number)
+                    return WrongType(field.Json, "a decimal number", ref reader, out reason);
+                switch (MoneyText.Parse(reader.ValueSpan, field.Precision, field.Scale, out var price))
+                {
+                    case MoneyText.Verdict.TooManyDecimals:
+                        reason = $"{field.Json} {NumberText(reader.ValueSpan)} has more than {field.Scale} decimal places";
+                        return false;
+                    case MoneyText.Verdict.TooLarge:
+                        reason = $"{field.Json} {NumberText(reader.ValueSpan)} does not fit DECIMAL({field.Precision},{field.Scale})";
+                        return false;
+                }
+                (into.Decimals[c][row], into.Has[c][row]) = (price, true);
+                return true;
+            default:
+                if (isNull) { (into.Times[c][row], into.Has[c][row]) = (default, false); return true; }
+                if (!GeneralTimestamp(ref reader, field.Json, ref used, out var ts, out reason)) return false;
+                (into.Times[c][row], into.Has[c][row]) = (ts, true);
+                return true;
+        }
     }
 
     private static string NumberText(ReadOnlySpan<byte> number) => Clip(Encoding.ASCII.GetString(number));
 
-    /// <summary>A string field's value (unescaped into the scratch buffer when escaped), or null.</summary>
-    private bool GeneralString(scoped ref Utf8JsonReader reader, string field, scoped ref int used, out ReadOnlySpan<byte> value, out bool isNull, out string? reason)
+    /// <summary>A string field's value (unescaped into the scratch buffer when escaped), or null, kept in <paramref name="slot"/>.</summary>
+    private bool GeneralString(scoped ref Utf8JsonReader reader, string field, scoped ref int used, long line, ref StringSlot slot, out string? reason)
     {
-        value = default;
         reason = null;
-        isNull = reader.TokenType == JsonTokenType.Null;
-        if (isNull) return true;
+        slot.IsNull = reader.TokenType == JsonTokenType.Null;
+        if (slot.IsNull) return true;
         if (reader.TokenType != JsonTokenType.String) return WrongType(field, "a string", ref reader, out reason);
         if (!ValidUtf8(ref reader, field, out reason)) return false;
-        value = Unescaped(ref reader, ref used);
+        if (reader.ValueIsEscaped)
+        {
+            var n = reader.CopyString(_scratch.AsSpan(used));
+            (slot.Start, slot.Length, slot.InScratch) = (used, n, true);
+            used += n;
+        }
+        else (slot.Start, slot.Length, slot.InScratch) = ((int)line + 1, reader.ValueSpan.Length, false);
         return true;
     }
 
@@ -225,35 +221,12 @@ public sealed partial class EventLineParser
         return false;
     }
 
-    /// <summary>The field's bit from its unescaped name: a switch on length and a first byte, then one compare.</summary>
-    private static int FieldBit(ReadOnlySpan<byte> name) => name.Length switch
-    {
-        3 => name.SequenceEqual("qty"u8) ? QtyBit : name.SequenceEqual("sku"u8) ? SkuBit : 0,
-        7 => name.SequenceEqual("user_id"u8) ? UserIdBit : name.SequenceEqual("channel"u8) ? ChannelBit : 0,
-        8 => name[0] switch
-        {
-            (byte)'o' => name.SequenceEqual("order_id"u8) ? OrderIdBit : 0,
-            (byte)'e' => name.SequenceEqual("event_ts"u8) ? EventTsBit : 0,
-            (byte)'c' => name.SequenceEqual("currency"u8) ? CurrencyBit : 0,
-            _ => 0,
-        },
-        10 => name.SequenceEqual("arrival_ts"u8) ? ArrivalTsBit : name.SequenceEqual("unit_price"u8) ? UnitPriceBit : 0,
-        _ => 0,
-    };
-
     /// <summary>Escaped or split property names: compared after unescaping.</summary>
-    private static int FieldBitSlow(ref Utf8JsonReader reader)
+    private int FieldSlow(ref Utf8JsonReader reader)
     {
-        if (reader.ValueTextEquals("order_id"u8)) return OrderIdBit;
-        if (reader.ValueTextEquals("user_id"u8)) return UserIdBit;
-        if (reader.ValueTextEquals("event_ts"u8)) return EventTsBit;
-        if (reader.ValueTextEquals("arrival_ts"u8)) return ArrivalTsBit;
-        if (reader.ValueTextEquals("qty"u8)) return QtyBit;
-        if (reader.ValueTextEquals("unit_price"u8)) return UnitPriceBit;
-        if (reader.ValueTextEquals("currency"u8)) return CurrencyBit;
-        if (reader.ValueTextEquals("sku"u8)) return SkuBit;
-        if (reader.ValueTextEquals("channel"u8)) return ChannelBit;
-        return 0;
+        for (var f = 0; f < _fieldArray.Length; f++)
+            if (reader.ValueTextEquals(_fieldArray[f].Name)) return f;
+        return -1;
     }
 
     private static bool WrongType(string field, string expected, ref Utf8JsonReader reader, out string? reason)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
+using Highwater.Pipeline.Core.Contracts;
 using Highwater.Pipeline.Core.Logging;
 using Highwater.Pipeline.Core.Pipeline;
 using Highwater.Pipeline.Core.State;
@@ -33,6 +34,8 @@ public static class ExtractStage
     public static async Task<Summary?> RunAsync(PipelineContext ctx, CancellationToken ct = default)
     {
         if (await BatchStage.Extract.OpenAsync(ctx) is not { } plan) return null;
+        // The events contract says which fields a line has and how they are staged: read once, before any file (exit 2 when broken).
+        var fields = EventFieldsOf(ContractLoader.LoadAll(ctx.ContractsDir), ctx.ContractsDir);
 
         var started = ctx.Clock.GetTimestamp();
         foreach (var later in new[] { StageNames.Extract, StageNames.Transform, StageNames.Gate, StageNames.Publish })
@@ -56,7 +59,7 @@ public static class ExtractStage
         var next = -1;
         var parsers = Enumerable.Range(0, Math.Clamp(Parallelism, 1, Math.Max(1, files.Count))).Select(_ => Task.Run(async () =>
         {
-            var parser = new EventLineParser();
+            var parser = new EventLineParser(fields);
             var ids = new Utf8ValueIds(values);
             int i;
             while ((i = Interlocked.Increment(ref next)) < files.Count && !cts.IsCancellationRequested)
@@ -78,7 +81,7 @@ public static class ExtractStage
         {
             using var progress = ctx.Log.StartProgress(ctx.Clock, "Extract", "files", plan.Files.Count, plan.TotalBytes);
             using var quarantine = new QuarantineWriter(ctx.Work.ExtractQuarantine, "extract");
-            using (var writer = EventStagingWriter.Create(temp))
+            using (var writer = EventStagingWriter.Create(temp, fields.Layout))
             {
                 for (var i = 0; i < files.Count; i++)
                 {
@@ -156,7 +159,7 @@ public static class ExtractStage
         var landing = ctx.Landing;
         var started = ctx.Clock.GetTimestamp();
         long linesTaken = 0;
-        var rows = Rent(pool, file.Key, ids);
+        var rows = Rent(pool, file.Key, ids, parser.Layout);
         var set = new List<QuarantinedLine>();
         for (var attempt = 1; ; attempt++)
         {
@@ -175,7 +178,7 @@ public static class ExtractStage
                     {
                         rows.GroupBySlot(); // here, on a parser thread, rather than in the single writer
                         await output.WriteAsync(new Chunk(rows, set, null), ct);
-                        rows = Rent(pool, file.Key, ids);
+                        rows = Rent(pool, file.Key, ids, parser.Layout);
                         set = [];
                     }
                 }
@@ -206,9 +209,18 @@ public static class ExtractStage
         }
     }
 
-    private static ParsedEvents Rent(ConcurrentBag<ParsedEvents> pool, string sourceKey, Utf8ValueIds ids)
+    /// <summary>The events contract's fields; a contract folder without one is a configuration error.</summary>
+    private static EventFields EventFieldsOf(IReadOnlyDictionary<string, DataContract> contracts, string dir) =>
+        contracts.TryGetValue(EventsDataset, out var events)
+            ? EventFields.From(events)
+            : throw new ConfigurationException($"data-contract folder '{dir}' has no contract for dataset '{EventsDataset}'; Extract reads the events' fields from it");
+
+    /// <summary>The dataset whose contract declares the input events.</summary>
+    public const string EventsDataset = "events";
+
+    private static ParsedEvents Rent(ConcurrentBag<ParsedEvents> pool, string sourceKey, Utf8ValueIds ids, EventLayout layout)
     {
-        var rows = pool.TryTake(out var reused) ? reused : new ParsedEvents(ChunkRows, ids.Table);
+        var rows = pool.TryTake(out var reused) ? reused : new ParsedEvents(ChunkRows, ids.Table, layout);
         rows.SetSourceKey(sourceKey, ids);
         return rows;
     }

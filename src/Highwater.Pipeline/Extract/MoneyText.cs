@@ -3,8 +3,9 @@ using Highwater.Pipeline.Core.Schema;
 namespace Highwater.Pipeline.Extract;
 
 /// <summary>
-/// The rule for a money value (unit_price): a JSON number whose exact value has at most
-/// <see cref="Schemas.MoneyScale"/> decimal places and an absolute value below 10^16 (it fits DECIMAL(18,2)),
+/// The rule for a decimal value (a <c>decimal(p,s)</c> field such as unit_price; money is DECIMAL(18,2)): a JSON number
+/// whose exact value has at most s (here <see cref="Schemas.MoneyScale"/>) decimal places and an absolute value below
+/// 10^(p-s) (here 10^16: it fits DECIMAL(18,2)),
 /// however it is spelled: <c>1.5</c>, <c>1.50</c>, <c>1.500</c>, <c>150e-2</c> and <c>0.015E2</c> are all 1.5;
 /// <c>1.005</c>, <c>1e-31</c> and <c>1.2300000000000000000000000000001</c> all have too many places. The digits
 /// are read exactly (never rounded through a binary or 28-digit type). The result keeps the written scale, capped
@@ -14,13 +15,19 @@ public static class MoneyText
 {
     public enum Verdict { Ok, TooManyDecimals, TooLarge }
 
-    private const int MaxIntegerDigits = Schemas.MoneyPrecision - Schemas.MoneyScale;
+    /// <summary>
+    /// Reads <paramref name="number"/>, which must be a JSON number (<c>-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</c>), as money.
+    /// </summary>
+    public static Verdict Parse(ReadOnlySpan<byte> number, out decimal value) =>
+        Parse(number, Schemas.MoneyPrecision, Schemas.MoneyScale, out value);
 
     /// <summary>
-    /// Reads <paramref name="number"/>, which must be a JSON number (<c>-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</c>).
+    /// Reads <paramref name="number"/> (a JSON number) as DECIMAL(<paramref name="precision"/>,<paramref name="scale"/>),
+    /// precision at most 18.
     /// </summary>
-    public static Verdict Parse(ReadOnlySpan<byte> number, out decimal value)
+    public static Verdict Parse(ReadOnlySpan<byte> number, int precision, int scale, out decimal value)
     {
+        var maxIntegerDigits = precision - scale;
         value = 0m;
         var i = 0;
         var negative = number[0] == '-';
@@ -56,20 +63,20 @@ public static class MoneyText
             if (first < 0) first = k;
             last = k;
         }
-        var scale = (int)Math.Clamp(fracDigits.Length - exponent, 0, Schemas.MoneyScale);
+        var written = (int)Math.Clamp(fracDigits.Length - exponent, 0, scale);
         if (first < 0)
         {
-            value = new decimal(0, 0, 0, negative, (byte)scale);
+            value = new decimal(0, 0, 0, negative, (byte)written);
             return Verdict.Ok;
         }
         var significant = last - first + 1;
         var leastPower = exponent - fracDigits.Length + (total - 1 - last); // the power of ten of the last non-zero digit
-        if (leastPower < -Schemas.MoneyScale) return Verdict.TooManyDecimals;
-        if (significant + leastPower > MaxIntegerDigits) return Verdict.TooLarge;
+        if (leastPower < -scale) return Verdict.TooManyDecimals;
+        if (significant + leastPower > maxIntegerDigits) return Verdict.TooLarge;
         long units = 0;
         for (var k = first; k <= last; k++) units = units * 10 + Digit(intDigits, fracDigits, k);
-        for (var k = 0; k < leastPower + scale; k++) units *= 10;
-        value = new decimal((int)units, (int)(units >> 32), 0, negative, (byte)scale);
+        for (var k = 0; k < leastPower + written; k++) units *= 10;
+        value = new decimal((int)units, (int)(units >> 32), 0, negative, (byte)written);
         return Verdict.Ok;
     }
 

@@ -37,6 +37,7 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
             BlockEncoding.NullableTimestamp => new DateTime?[n],
             BlockEncoding.NullableInt32 => new int?[n],
             BlockEncoding.NullableDecimal => new decimal?[n],
+            BlockEncoding.NullableInt64 => new long?[n],
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         var type = Nullable.GetUnderlyingType(a.GetType().GetElementType()!) ?? a.GetType().GetElementType()!;
@@ -64,6 +65,7 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
                 case BlockEncoding.NullableTimestamp: w.NullableDateTimes((DateTime?[])values[c]); break;
                 case BlockEncoding.NullableInt32: w.NullableInt32s((int?[])values[c]); break;
                 case BlockEncoding.NullableDecimal: w.NullableDecimals((decimal?[])values[c]); break;
+                case BlockEncoding.NullableInt64: w.NullableInt64s((long?[])values[c]); break;
             }
         }
         return w.Written.ToArray();
@@ -87,6 +89,7 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
                 case BlockEncoding.NullableTimestamp: r.NullableDateTimes((DateTime?[])a); break;
                 case BlockEncoding.NullableInt32: r.NullableInt32s((int?[])a); break;
                 case BlockEncoding.NullableDecimal: r.NullableDecimals((decimal?[])a); break;
+                case BlockEncoding.NullableInt64: r.NullableInt64s((long?[])a); break;
             }
             values.Add(a);
         }
@@ -316,6 +319,7 @@ public sealed class SelfDescribingBlockTests(ITestOutputHelper output) : IDispos
             BlockEncoding.Timestamp => genTime.Array[n, n].Select(a => (Array)a),
             BlockEncoding.NullableTimestamp => genTime.Select(Gen.Bool, (v, b) => b ? (DateTime?)v : null).Array[n, n].Select(a => (Array)a),
             BlockEncoding.NullableInt32 => (wide == 0 ? Gen.Int[0, 255] : Gen.Int).Select(Gen.Bool, (v, b) => b ? (int?)v : null).Array[n, n].Select(a => (Array)a),
+            BlockEncoding.NullableInt64 => Gen.Long.Select(Gen.Bool, (v, b) => b ? (long?)v : null).Array[n, n].Select(a => (Array)a),
             _ => genDecimal.Select(Gen.Bool, (v, b) => b ? v : null).Array[n, n].Select(a => (Array)a),
         };
     }

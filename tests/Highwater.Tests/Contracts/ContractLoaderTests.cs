@@ -130,6 +130,12 @@ public sealed class ContractLoaderTests : IDisposable
         { "version: 1\ncolumns: []", 1, 1, "the contract is missing required key 'dataset'" },
         { "dataset: x\nversion: 1\na: b: c", 3, 5, "invalid YAML" },
         { "dataset: x\ndataset: y\nversion: 1", 2, 1, "invalid YAML: Duplicate key" },
+        { "dataset: x\nversion: 1\ncolumns:\n  - {name: k, type: int64, nullable: false, lineage: file}", 4, 54, "column 'k' has lineage file, which is a string, but is declared int64; expected type: string" },
+        { "dataset: x\nversion: 1\ncolumns:\n  - {name: n, type: int64, nullable: true, lineage: line}", 4, 53, "column 'n' has lineage line, which every row has; expected nullable: false" },
+        { "dataset: x\nversion: 1\ncolumns:\n  - {name: n, type: int64, nullable: false, lineage: line, default: 1}", 4, 60, "column 'n' has lineage line, so it is not read from the line; remove default:" },
+        { "dataset: x\nversion: 1\ncolumns:\n  - {name: d, type: int32, nullable: false, default: null}", 4, 54, "column 'd' is not nullable, so its default cannot be null" },
+        { "dataset: x\nversion: 1\ncolumns:\n  - {name: d, type: int32, nullable: true, default: [1]}", 4, 53, "default of column 'd' must be a single value, found a list" },
+        { "dataset: x\nversion: 1\ncolumns:\n  - {name: d, type: string, nullable: true, json: \"\"}", 4, 51, "json of column 'd'" },
     };
 
     [Theory]

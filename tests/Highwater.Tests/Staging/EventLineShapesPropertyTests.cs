@@ -5,6 +5,7 @@ using CsCheck;
 using Highwater.Pipeline.Core.Schema;
 using Highwater.Pipeline.Core.WorkFiles;
 using Highwater.Pipeline.Extract;
+using Highwater.Tests.Support;
 using Xunit;
 
 namespace Highwater.Tests.Staging;
@@ -169,6 +170,106 @@ public sealed class EventLineShapesPropertyTests
         }, iter: 20_000);
     }
 
+    /// <summary>Declared fields beyond the shipped nine, one of each staged kind and nullability, with and without defaults.</summary>
+    private const string ExtraColumns = """
+          - {name: coupon_code, type: string, nullable: true, default: null}
+          - {name: discount, type: "decimal(18,2)", nullable: true, default: 0}
+          - {name: points, type: int64, nullable: true, default: null}
+          - {name: visits, type: int32, nullable: true, default: 7}
+          - {name: seen_at, type: timestamp, nullable: true, default: null}
+          - {name: rate, type: "decimal(9,4)", nullable: true}
+          - {name: score, type: int64, nullable: false, default: 5, json: Score}
+
+        """;
+
+    internal static readonly Lazy<EventFields> ExtraFields = new(() =>
+    {
+        var yaml = File.ReadAllText(RepoRoot.Combine("data-contracts", "events.yaml")).Replace("checks:", ExtraColumns + "checks:");
+        return EventFields.From(Highwater.Pipeline.Core.Contracts.ContractLoader.Parse(yaml, "events.yaml"));
+    });
+
+    /// <summary>An extra field: absent (when it has a default), or a value of its type's generator.</summary>
+    private static readonly Gen<(string Json, bool Common)[]> Extras = Gen.Select(
+        Gen.Select(StringValue, Money, Integer, Integer.Select(q => q.Raw.Length > 9 ? (q.Raw, false) : q)),
+        Gen.Select(Timestamp, Money, Integer), Gen.Int.Array[7])
+        .Select((a, b, present) =>
+        {
+            var ((coupon, discount, points, visits), (seen, rate, score)) = (a, b);
+            (string Name, (string Raw, bool Common) Value, bool Optional)[] all =
+            [
+                ("coupon_code", coupon, true), ("discount", discount, true), ("points", points, true), ("visits", visits, true),
+                ("seen_at", seen, true), ("rate", rate.Raw is "null" ? rate : (rate.Raw, false), false), ("Score", score.Raw is "null" ? (score.Raw, false) : score, true),
+            ];
+            return all.Where((f, i) => !f.Optional || present[i] % 3 != 0)
+                .Select(f => (Quote(f.Name) + ":" + f.Value.Raw, f.Value.Common)).ToArray();
+        });
+
+    [Fact]
+    public void The_fast_path_agrees_with_the_general_path_on_declared_extra_fields_of_every_kind()
+    {
+        Gen.Select(GenLine, Extras, Gen.Int[0, 1]).Sample((line, extras, where) =>
+        {
+            var fields = ExtraFields.Value;
+            var (fastParser, generalParser, intoParser) = (new EventLineParser(fields), new EventLineParser(fields), new EventLineParser(fields));
+            var ids = new Utf8ValueIds(new Utf8ValueTable());
+            var text = line.Text;
+            var added = string.Join(",", extras.Select(e => e.Json));
+            if (added.Length > 0)
+                text = where == 0 ? text.Insert(text.IndexOf('{') + 1, added + ",") : text.Insert(text.LastIndexOf('}'), "," + added);
+            var bytes = Bytes(text);
+            var (fastRows, generalRows, intoRows) = (Rows(ids, fields), Rows(ids, fields), Rows(ids, fields));
+            var fast = fastParser.TryParseFast(bytes, fastRows, ids, 3);
+            var general = generalParser.ParseGeneral(bytes, generalRows, ids, 3, out var reason);
+            var into = intoParser.ParseInto(bytes, intoRows, ids, Key, 3, out var intoReason);
+
+            Assert.Equal(general, into);
+            Assert.Equal(general ? null : LineEnding.BareCarriageReturn(bytes) ?? reason, intoReason);
+            if (fast)
+            {
+                Assert.True(general, $"the fast path took a line the general path refuses ({reason})");
+                AssertSameColumns(generalRows, fastRows);
+            }
+            else Assert.Equal(0, fastRows.Count);
+            if (general) AssertSameColumns(generalRows, intoRows);
+            if (line.Common && extras.All(e => e.Common)) Assert.True(fast, "a common shape was left to the general path");
+        }, iter: 20_000);
+    }
+
+    private static void AssertSameColumns(ParsedEvents expected, ParsedEvents actual)
+    {
+        AssertSameRow(expected, actual);
+        for (var c = 0; c < expected.Layout.Columns.Count; c++)
+        {
+            var (e, a) = (expected.ValueAt(0, c), actual.ValueAt(0, c));
+            Assert.Equal(e, a);
+            if (e is decimal d) Assert.Equal(decimal.GetBits(d), decimal.GetBits((decimal)a!));
+            if (e is DateTime t) Assert.Equal(t.Kind, ((DateTime)a!).Kind);
+        }
+    }
+
+    [Fact]
+    public void Absent_declared_fields_take_their_defaults_and_an_explicit_null_stays_null()
+    {
+        var fields = ExtraFields.Value;
+        var ids = new Utf8ValueIds(new Utf8ValueTable());
+        var rows = new ParsedEvents(8, ids.Table, fields.Layout);
+        rows.SetSourceKey(Key, ids);
+        const string nine = "\"order_id\":\"A-1\",\"user_id\":1,\"event_ts\":\"2026-01-25T08:00:00Z\",\"arrival_ts\":\"2026-01-25T09:00:00Z\",\"qty\":1,\"unit_price\":2.5,\"currency\":\"EUR\",\"sku\":\"S\",\"channel\":\"web\"";
+        var parser = new EventLineParser(fields);
+        Assert.True(parser.ParseInto(Encoding.UTF8.GetBytes("{" + nine + ",\"rate\":1.2345}"), rows, ids, Key, 1, out _));
+        Assert.True(parser.ParseInto(Encoding.UTF8.GetBytes("{\"rate\":null," + nine + ",\"discount\":null,\"coupon_code\":null,\"visits\":null,\"Score\":9}"), rows, ids, Key, 2, out _));
+        Assert.False(parser.ParseInto(Encoding.UTF8.GetBytes("{" + nine + "}"), rows, ids, Key, 3, out var missing));
+        Assert.False(parser.ParseInto(Encoding.UTF8.GetBytes("{" + nine + ",\"rate\":1,\"Score\":null}"), rows, ids, Key, 4, out var isNull));
+        Assert.False(parser.ParseInto(Encoding.UTF8.GetBytes("{" + nine + ",\"rate\":1.23456}"), rows, ids, Key, 5, out var places));
+
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(new object?[] { null, 0m, null, 7, null, 1.2345m, 5L }, new[] { "coupon_code", "discount", "points", "visits", "seen_at", "rate", "score" }.Select(n => rows.ValueAt(0, n)));
+        Assert.Equal(new object?[] { null, null, null, null, null, null, 9L }, new[] { "coupon_code", "discount", "points", "visits", "seen_at", "rate", "score" }.Select(n => rows.ValueAt(1, n)));
+        Assert.Equal("required field missing: rate", missing);
+        Assert.Equal("Score is null", isNull);
+        Assert.Equal("rate 1.23456 has more than 4 decimal places", places);
+    }
+
     [Fact]
     public void The_timestamp_rule_gives_the_json_readers_instant_where_both_read_a_text()
     {
@@ -215,9 +316,9 @@ public sealed class EventLineShapesPropertyTests
 
     private static bool IsJsonNumber(string s) => System.Text.RegularExpressions.Regex.IsMatch(s, @"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$");
 
-    private static ParsedEvents Rows(Utf8ValueIds ids)
+    private static ParsedEvents Rows(Utf8ValueIds ids, EventFields? fields = null)
     {
-        var rows = new ParsedEvents(2, ids.Table);
+        var rows = new ParsedEvents(2, ids.Table, fields?.Layout);
         rows.SetSourceKey(Key, ids);
         return rows;
     }

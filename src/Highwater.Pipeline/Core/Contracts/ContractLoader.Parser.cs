@@ -107,7 +107,63 @@ public static partial class ContractLoader
             if (e.TryGetValue("derived", out var x)) _derived[name] = (x.Value, r.NonEmptyString(x.Value, $"derived of column '{name}'"));
             _types[name] = type;
             _numeric[name] = ContractExpressions.Column(name, type, nullable);
-            return new ContractColumn(name, type, nullable, description);
+            return Source(e, name, type, nullable, e.ContainsKey("derived")) with
+            {
+                Description = description,
+                SourceLine = (int)node.Start.Line,
+                SourceColumn = (int)node.Start.Column,
+            };
+        }
+
+        private readonly Dictionary<ColumnLineage, string> _lineage = [];
+
+        /// <summary>
+        /// Where an input dataset's column comes from (docs/contracts.md, "Where a column comes from"): <c>json:</c> (the
+        /// field, default the column's name), <c>lineage: file|line</c> (the input position) or <c>default:</c> (the value
+        /// of a line without the field; its type is checked by the stage that reads the input).
+        /// </summary>
+        private ContractColumn Source(Dictionary<string, (YamlScalarNode Key, YamlNode Value)> e, string name, ColumnType type, bool nullable, bool derived)
+        {
+            var column = new ContractColumn(name, type, nullable, null);
+            string? json = null;
+            if (e.TryGetValue("json", out var j))
+            {
+                json = r.NonEmptyString(j.Value, $"json of column '{name}'");
+                if (derived) throw r.Error(j.Key, $"column '{name}' is derived, so it has no input field; remove json: or derived:");
+            }
+            var lineage = ColumnLineage.None;
+            if (e.TryGetValue("lineage", out var l))
+            {
+                var text = r.String(l.Value, $"lineage of column '{name}'");
+                lineage = text switch
+                {
+                    "file" => ColumnLineage.File,
+                    "line" => ColumnLineage.Line,
+                    _ => throw r.Error(l.Value, $"unknown lineage '{text}' for column '{name}'; expected file (the input object's key) or line (the 1-based line number)"),
+                };
+                var (wanted, what) = lineage == ColumnLineage.File ? (ColumnType.String, "string") : (ColumnType.Int64, "int64");
+                if (type != wanted) throw r.Error(l.Value, $"column '{name}' has lineage {text}, which is a {what}, but is declared {type}; expected type: {what}");
+                if (nullable) throw r.Error(l.Value, $"column '{name}' has lineage {text}, which every row has; expected nullable: false");
+                foreach (var other in new[] { "json", "default", "derived" })
+                    if (e.TryGetValue(other, out var o))
+                        throw r.Error(o.Key, $"column '{name}' has lineage {text}, so it is not read from the line; remove {other}:");
+                if (_lineage.TryGetValue(lineage, out var first))
+                    throw r.Error(l.Value, $"lineage {text} is already the column '{first}'; expected each lineage at most once");
+                _lineage[lineage] = name;
+            }
+            if (!e.TryGetValue("default", out var d)) return column with { JsonField = json, Lineage = lineage };
+            if (derived) throw r.Error(d.Key, $"column '{name}' is derived, so it has no input field to default; remove default: or derived:");
+            var isNull = IsNull(d.Value);
+            if (!isNull && d.Value is not YamlScalarNode) throw r.Error(d.Value, $"default of column '{name}' must be a single value, found {YamlNodeReader.Kind(d.Value)}");
+            if (isNull && !nullable) throw r.Error(d.Value, $"column '{name}' is not nullable, so its default cannot be null; expected a {type} value or nullable: true");
+            return column with
+            {
+                JsonField = json,
+                HasDefault = true,
+                DefaultText = isNull ? null : ((YamlScalarNode)d.Value).Value,
+                DefaultLine = (int)d.Value.Start.Line,
+                DefaultColumn = (int)d.Value.Start.Column,
+            };
         }
 
         private ContractCheck Check(YamlNode node)

@@ -14,7 +14,7 @@ public static partial class ContractLoader
         ["dataset", "version", "owner", "description", "partition_by", "schema", "columns", "checks", "max_quarantined_fraction", "derive"];
 
     private static readonly string[] SchemaKeys = ["allow_new_nullable_columns"];
-    private static readonly string[] ColumnKeys = ["name", "type", "nullable", "derived", "description"];
+    private static readonly string[] ColumnKeys = ["name", "type", "nullable", "derived", "json", "lineage", "default", "description"];
     private static readonly string[] CommonCheckKeys = ["name", "severity", "description"];
 
     /// <summary>Check type key → the other keys that check accepts besides name/severity/description.</summary>

@@ -31,6 +31,9 @@ public enum BlockEncoding : byte
 
     /// <summary>A presence byte and a 16-byte decimal per row.</summary>
     NullableDecimal = 7,
+
+    /// <summary>A presence byte per row, then a 64-bit integer per row (a null row's is 0).</summary>
+    NullableInt64 = 8,
 }
 
 /// <summary>One column of a block: its name (as in the dataset's schema) and its encoding.</summary>

@@ -17,6 +17,7 @@ public interface IColumnCodec
     void NullableInt32s(Span<int?> values);
     void NullableDecimals(Span<decimal?> values);
     void NullableDateTimes(Span<DateTime?> values);
+    void NullableInt64s(Span<long?> values);
 }
 
 /// <summary>The layouts of a column block: what earlier versions wrote, and what is written now.</summary>
@@ -123,6 +124,17 @@ public sealed class ColumnBlockWriter : IColumnCodec
 
     /// <summary>A presence byte per row, then each value's 8 bytes (in either layout).</summary>
     public void NullableDateTimes(Span<DateTime?> values)
+    {
+        var span = Reserve(values.Length * 9);
+        for (var i = 0; i < values.Length; i++)
+        {
+            span[i] = values[i].HasValue ? (byte)1 : (byte)0;
+            MemoryMarshal.Write(span[(values.Length + i * 8)..], values[i].GetValueOrDefault());
+        }
+    }
+
+    /// <summary>A presence byte per row, then each value's 8 bytes (0 for null).</summary>
+    public void NullableInt64s(Span<long?> values)
     {
         var span = Reserve(values.Length * 9);
         for (var i = 0; i < values.Length; i++)

@@ -75,7 +75,7 @@ public ref struct ColumnBlockReader : IColumnCodec
         switch (kind)
         {
             case BlockEncoding.Int64 or BlockEncoding.Timestamp: Take(n * 8); break;
-            case BlockEncoding.NullableTimestamp: Take(n * 9); break;
+            case BlockEncoding.NullableTimestamp or BlockEncoding.NullableInt64: Take(n * 9); break;
             case BlockEncoding.NullableDecimal: Take(n * 17); break;
             case BlockEncoding.NullableInt32: Take(n * (Form() == ColumnBlockWriter.NarrowForm ? 2 : 5)); break;
             case BlockEncoding.DictionaryString:
@@ -145,6 +145,18 @@ public ref struct ColumnBlockReader : IColumnCodec
         var span = Take(into.Length * 9);
         for (var i = 0; i < into.Length; i++)
             into[i] = span[i] != 0 ? MemoryMarshal.Read<DateTime>(span[(into.Length + i * 8)..]) : null;
+    }
+
+    public void NullableInt64s(Span<long?> into)
+    {
+        if (!Enter(BlockEncoding.NullableInt64))
+        {
+            into.Clear();
+            return;
+        }
+        var span = Take(into.Length * 9);
+        for (var i = 0; i < into.Length; i++)
+            into[i] = span[i] != 0 ? MemoryMarshal.Read<long>(span[(into.Length + i * 8)..]) : null;
     }
 
     public void DictionaryStrings(Span<string?> into)

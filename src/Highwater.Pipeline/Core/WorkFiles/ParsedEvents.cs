@@ -4,9 +4,10 @@ using Highwater.Pipeline.Core.Schema;
 namespace Highwater.Pipeline.Core.WorkFiles;
 
 /// <summary>
-/// Rows of one landed file as Extract's parsers produce them, kept as bytes: order_id as its UTF-8 bytes in
-/// one arena, currency, sku, channel and the source key as ids of a shared <see cref="Utf8ValueTable"/> (or,
-/// for a value the table gives no id, as bytes of this chunk), the order-index bucket computed from the bytes.
+/// Rows of one landed file as Extract's parsers produce them, one typed buffer per column of the events contract
+/// (<see cref="EventLayout"/>), kept as bytes: the order key as its UTF-8 bytes in one arena, other strings and the
+/// source key as ids of a shared <see cref="Utf8ValueTable"/> (or, for a value the table gives no id, as bytes of this
+/// chunk), numbers and timestamps with a presence flag, the order-index bucket computed from the key's bytes.
 /// No managed string per row: the staging writer only copies bytes from here into its blocks. Reusable
 /// (<see cref="Clear"/> keeps the buffers).
 /// </summary>
@@ -15,30 +16,38 @@ public sealed class ParsedEvents
     /// <summary>A string field's value: null.</summary>
     public const int Null = -1;
 
-    public ParsedEvents(int capacity, Utf8ValueTable values)
+    public ParsedEvents(int capacity, Utf8ValueTable values, EventLayout? layout = null)
     {
         Capacity = capacity;
         Values = values;
+        Layout = layout ?? EventLayout.Default;
         Bucket = new int[capacity];
         OrderIdStart = new int[capacity];
         OrderIdLength = new int[capacity];
-        UserId = new long[capacity];
-        EventTs = new DateTime[capacity];
-        ArrivalTs = new DateTime[capacity];
-        HasQty = new bool[capacity];
-        Qty = new int[capacity];
-        HasUnitPrice = new bool[capacity];
-        UnitPrice = new decimal[capacity];
-        Currency = new int[capacity];
-        Sku = new int[capacity];
-        Channel = new int[capacity];
-        SourceLine = new long[capacity];
+        var n = Layout.Columns.Count;
+        (Refs, Ints, Longs, Decimals, Times, Has) = (new int[n][], new int[n][], new long[n][], new decimal[n][], new DateTime[n][], new bool[n][]);
+        for (var c = 0; c < n; c++)
+        {
+            var kind = Layout.Columns[c].Kind;
+            switch (kind)
+            {
+                case StagedKind.String: Refs[c] = new int[capacity]; break;
+                case StagedKind.Int32: Ints[c] = new int[capacity]; break;
+                case StagedKind.Int64 or StagedKind.SourceLine: Longs[c] = new long[capacity]; break;
+                case StagedKind.Decimal: Decimals[c] = new decimal[capacity]; break;
+                case StagedKind.Timestamp: Times[c] = new DateTime[capacity]; break;
+            }
+            if (kind is StagedKind.Int32 or StagedKind.Int64 or StagedKind.Decimal or StagedKind.Timestamp) Has[c] = new bool[capacity];
+        }
         _rowsBySlot = new int[capacity];
     }
 
     public int Capacity { get; }
     public int Count { get; private set; }
     public bool IsFull => Count == Capacity;
+
+    /// <summary>The staged columns these buffers hold.</summary>
+    public EventLayout Layout { get; }
 
     /// <summary>The table the value ids refer to.</summary>
     public Utf8ValueTable Values { get; }
@@ -52,17 +61,20 @@ public sealed class ParsedEvents
 
     /// <summary>The order-index bucket of each row (<see cref="OrderBuckets"/>), -1 without an order_id.</summary>
     public readonly int[] Bucket;
-    /// <summary>Where each row's order_id starts in <see cref="OrderIdBytes"/>, and its length (-1 for null).</summary>
+    /// <summary>Where each row's order key starts in <see cref="OrderIdBytes"/>, and its length (-1 for null).</summary>
     public readonly int[] OrderIdStart, OrderIdLength;
-    public readonly long[] UserId;
-    public readonly DateTime[] EventTs, ArrivalTs;
-    public readonly bool[] HasQty;
-    public readonly int[] Qty;
-    public readonly bool[] HasUnitPrice;
-    public readonly decimal[] UnitPrice;
-    /// <summary>Value references: a table id (>= 0), <see cref="Null"/>, or a value of this chunk (&lt;= -2).</summary>
-    public readonly int[] Currency, Sku, Channel;
-    public readonly long[] SourceLine;
+
+    /// <summary>
+    /// One buffer per column of <see cref="Layout"/>, by position (null where the column's kind uses another):
+    /// string value references (a table id >= 0, <see cref="Null"/>, or a value of this chunk &lt;= -2), 32-bit integers,
+    /// 64-bit integers (and the line numbers), decimals, timestamps, and for the numbers and timestamps whether the
+    /// row has a value (false: null, the value slot is the type's default).
+    /// </summary>
+    public readonly int[][] Refs, Ints;
+    public readonly long[][] Longs;
+    public readonly decimal[][] Decimals;
+    public readonly DateTime[][] Times;
+    public readonly bool[][] Has;
 
     public ReadOnlySpan<byte> OrderIdBytes => _orderIds.AsSpan(0, _orderIdBytes);
 
@@ -114,9 +126,11 @@ public sealed class ParsedEvents
         return -(_ownValues.Count + 1);
     }
 
-    /// <summary>Appends a row whose string fields are already references; <paramref name="orderId"/> is ignored when <paramref name="orderIdIsNull"/>.</summary>
-    public void Add(ReadOnlySpan<byte> orderId, bool orderIdIsNull, long userId, DateTime eventTs, DateTime arrivalTs,
-        bool hasQty, int qty, bool hasUnitPrice, decimal unitPrice, int currency, int sku, int channel, long sourceLine)
+    /// <summary>
+    /// Completes the row being filled (row <see cref="Count"/>, whose column slots the parser has written): sets its
+    /// order key (ignored when <paramref name="orderIdIsNull"/>) and its line number, and counts it.
+    /// </summary>
+    public void Commit(ReadOnlySpan<byte> orderId, bool orderIdIsNull, long sourceLine)
     {
         _grouped = false;
         var i = Count++;
@@ -136,34 +150,70 @@ public sealed class ParsedEvents
             OrderIdLength[i] = orderId.Length;
             _orderIdBytes += orderId.Length;
         }
-        UserId[i] = userId;
-        EventTs[i] = eventTs;
-        ArrivalTs[i] = arrivalTs;
-        HasQty[i] = hasQty;
-        Qty[i] = hasQty ? qty : 0;
-        HasUnitPrice[i] = hasUnitPrice;
-        UnitPrice[i] = hasUnitPrice ? unitPrice : 0m;
-        Currency[i] = currency;
-        Sku[i] = sku;
-        Channel[i] = channel;
-        SourceLine[i] = sourceLine;
+        if (Layout.SourceLine >= 0) Longs[Layout.SourceLine][i] = sourceLine;
     }
 
-    /// <summary>Appends a record (the general parser's rows): its strings as UTF-8, as the staging would encode them.</summary>
+    /// <summary>Appends a record (tests and tools): its fields by their column names, strings as UTF-8; other columns null.</summary>
     public void Add(in EventRecord r, Utf8ValueIds ids)
     {
-        var orderId = r.OrderId is null ? [] : Encoding.UTF8.GetBytes(r.OrderId);
-        Add(orderId, r.OrderId is null, r.UserId, r.EventTs, r.ArrivalTs, r.Qty.HasValue, r.Qty.GetValueOrDefault(),
-            r.UnitPrice.HasValue, r.UnitPrice.GetValueOrDefault(), Reference(r.Currency), Reference(r.Sku), Reference(r.Channel), r.SourceLine);
+        var i = Count;
+        for (var c = 0; c < Layout.Columns.Count; c++)
+        {
+            if (Has[c] is { } has) has[i] = false;
+            if (Refs[c] is { } refs) refs[i] = Null;
+        }
+        Set(Schemas.Events.UserId.Name, r.UserId);
+        Set(Schemas.Events.EventTs.Name, r.EventTs);
+        Set(Schemas.Events.ArrivalTs.Name, r.ArrivalTs);
+        Set(Schemas.Events.Qty.Name, r.Qty);
+        Set(Schemas.Events.UnitPrice.Name, r.UnitPrice);
+        Set(Schemas.Events.Currency.Name, r.Currency);
+        Set(Schemas.Events.Sku.Name, r.Sku);
+        Set(Schemas.Events.Channel.Name, r.Channel);
+        Commit(r.OrderId is null ? [] : Encoding.UTF8.GetBytes(r.OrderId), r.OrderId is null, r.SourceLine);
 
-        int Reference(string? value) => value is null ? Null : ValueOf(Encoding.UTF8.GetBytes(value), ids);
+        void Set(string name, object? value)
+        {
+            var c = Layout.Block.IndexOf(name);
+            if (c < 0) return;
+            var has = value is not null;
+            switch (Layout.Columns[c].Kind)
+            {
+                case StagedKind.String: Refs[c][i] = value is string s ? ValueOf(Encoding.UTF8.GetBytes(s), ids) : Null; return;
+                case StagedKind.Int32: Ints[c][i] = has ? (int)value! : 0; break;
+                case StagedKind.Int64: Longs[c][i] = has ? (long)value! : 0; break;
+                case StagedKind.Decimal: Decimals[c][i] = has ? (decimal)value! : 0m; break;
+                case StagedKind.Timestamp: Times[c][i] = has ? (DateTime)value! : default; break;
+                default: return;
+            }
+            Has[c][i] = has;
+        }
     }
 
-    /// <summary>Row <paramref name="i"/> as a record (tests and tools).</summary>
+    /// <summary>Row <paramref name="i"/>'s value of column <paramref name="c"/> (tests and tools): string, int, long, decimal, DateTime or null.</summary>
+    public object? ValueAt(int i, int c) => Layout.Columns[c].Kind switch
+    {
+        StagedKind.OrderKey => OrderIdLength[i] < 0 ? null : Encoding.UTF8.GetString(_orderIds, OrderIdStart[i], OrderIdLength[i]),
+        StagedKind.String => Text(Refs[c][i]),
+        StagedKind.SourceKey => Text(SourceKey),
+        StagedKind.SourceLine => Longs[c][i],
+        _ when !Has[c][i] => null,
+        StagedKind.Int32 => Ints[c][i],
+        StagedKind.Int64 => Longs[c][i],
+        StagedKind.Decimal => Decimals[c][i],
+        _ => Times[c][i],
+    };
+
+    /// <summary>Row <paramref name="i"/>'s value of the column named <paramref name="name"/> (tests and tools).</summary>
+    public object? ValueAt(int i, string name) => Layout.Block.IndexOf(name) is var c and >= 0 ? ValueAt(i, c) : null;
+
+    /// <summary>Row <paramref name="i"/> as a record of the shipped columns (tests and tools).</summary>
     public EventRecord this[int i] => new(
-        OrderIdLength[i] < 0 ? null : Encoding.UTF8.GetString(_orderIds, OrderIdStart[i], OrderIdLength[i]),
-        UserId[i], EventTs[i], ArrivalTs[i], HasQty[i] ? Qty[i] : null, HasUnitPrice[i] ? UnitPrice[i] : null,
-        Text(Currency[i]), Text(Sku[i]), Text(Channel[i]), Text(SourceKey)!, SourceLine[i]);
+        (string?)ValueAt(i, Schemas.Events.OrderId.Name), (long)(ValueAt(i, Schemas.Events.UserId.Name) ?? 0L),
+        (DateTime)(ValueAt(i, Schemas.Events.EventTs.Name) ?? default(DateTime)), (DateTime)(ValueAt(i, Schemas.Events.ArrivalTs.Name) ?? default(DateTime)),
+        (int?)ValueAt(i, Schemas.Events.Qty.Name), (decimal?)ValueAt(i, Schemas.Events.UnitPrice.Name),
+        (string?)ValueAt(i, Schemas.Events.Currency.Name), (string?)ValueAt(i, Schemas.Events.Sku.Name), (string?)ValueAt(i, Schemas.Events.Channel.Name),
+        Text(SourceKey)!, (long)(ValueAt(i, Schemas.Events.SourceLine.Name) ?? 0L));
 
     private string? Text(int reference) => reference == Null ? null : Encoding.UTF8.GetString(ValueBytes(reference));
 
