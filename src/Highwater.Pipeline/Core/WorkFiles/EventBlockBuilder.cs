@@ -7,8 +7,8 @@ namespace Highwater.Pipeline.Core.WorkFiles;
 /// One bucket's next spool block, built from <see cref="ParsedEvents"/> rows by copying bytes, with the columns of an
 /// <see cref="EventLayout"/> in its order, one kernel per encoding (<see cref="StagedColumn.Encoding"/>): the order key as
 /// plain UTF-8, strings as a per-block dictionary in order of first appearance, numbers and timestamps as
-/// <see cref="ColumnBlockWriter"/> writes them. For the shipped schema this is <see cref="EventColumns.Encode"/> of the
-/// same rows, byte for byte.
+/// <see cref="ColumnBlockWriter"/> writes them: the same bytes <see cref="ColumnBlockWriter"/>'s own column methods give for
+/// the same values.
 /// </summary>
 public sealed class EventBlockBuilder
 {

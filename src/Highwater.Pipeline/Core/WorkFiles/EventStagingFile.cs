@@ -98,35 +98,3 @@ public sealed class EventStagingWriter : IDisposable
 
     public void Dispose() => _spool.Dispose();
 }
-
-/// <summary>Reads the staging batch back, one bucket (or every block) at a time.</summary>
-public static class EventStagingReader
-{
-    /// <summary>The blocks of one partition (a bucket's two digits or <see cref="EventStagingWriter.Unkeyed"/>), in append order.</summary>
-    public static IEnumerable<EventColumns> ReadPartition(PartitionedSpool.Reader spool, string partition, StringPool pool)
-    {
-        var buffer = Array.Empty<byte>();
-        EventColumns? rows = null;
-        var plan = spool.PlanFor(BlockColumns.Events);
-        foreach (var block in spool.BlocksOf(partition))
-        {
-            rows = EventColumns.Decode(spool.Read(block, ref buffer), pool, rows, plan);
-            yield return rows;
-        }
-    }
-
-    /// <summary>Every staged row as records, partition by partition (tests and tools; Transform reads by bucket).</summary>
-    public static async IAsyncEnumerable<EventRecord[]> ReadRowGroupsAsync(string path)
-    {
-        await Task.CompletedTask;
-        using var spool = PartitionedSpool.Reader.Open(path);
-        var pool = new StringPool();
-        foreach (var partition in spool.Partitions)
-            foreach (var block in ReadPartition(spool, partition, pool))
-            {
-                var rows = new EventRecord[block.Count];
-                for (var i = 0; i < rows.Length; i++) rows[i] = block[i];
-                yield return rows;
-            }
-    }
-}

@@ -1,11 +1,12 @@
 using Highwater.Pipeline.Core.Schema;
+using Highwater.Pipeline.Core.WorkFiles;
 
-namespace Highwater.Pipeline.Core.WorkFiles;
+namespace Highwater.Tests.Support;
 
 /// <summary>
-/// Staged events as column buffers (one array per column): what Extract's parsers fill and what the staging
-/// writer hands to Parquet.Net without a per-row object or a per-column copy through delegates.
-/// Reusable: <see cref="Clear"/> keeps the arrays and drops the string references.
+/// The shipped events' columns as one array each, as the tests spell staged events: they write staging blocks of the
+/// shipped columns and read staging blocks back (by name, through the block's column list). Highwater itself parses into
+/// <see cref="ParsedEvents"/> and stages through <see cref="EventBlockBuilder"/>, by the events contract.
 /// </summary>
 public sealed class EventColumns
 {
@@ -131,5 +132,37 @@ public sealed class EventColumns
         Array.Clear(Channel, 0, n);
         Array.Clear(SourceKey, 0, n);
         Count = 0;
+    }
+}
+
+/// <summary>Reads the staging batch back, one bucket (or every block) at a time.</summary>
+public static class EventStagingReader
+{
+    /// <summary>The blocks of one partition (a bucket's two digits or <see cref="EventStagingWriter.Unkeyed"/>), in append order.</summary>
+    public static IEnumerable<EventColumns> ReadPartition(PartitionedSpool.Reader spool, string partition, StringPool pool)
+    {
+        var buffer = Array.Empty<byte>();
+        EventColumns? rows = null;
+        var plan = spool.PlanFor(BlockColumns.Events);
+        foreach (var block in spool.BlocksOf(partition))
+        {
+            rows = EventColumns.Decode(spool.Read(block, ref buffer), pool, rows, plan);
+            yield return rows;
+        }
+    }
+
+    /// <summary>Every staged row as records, partition by partition (tests and tools; Transform reads by bucket).</summary>
+    public static async IAsyncEnumerable<EventRecord[]> ReadRowGroupsAsync(string path)
+    {
+        await Task.CompletedTask;
+        using var spool = PartitionedSpool.Reader.Open(path);
+        var pool = new StringPool();
+        foreach (var partition in spool.Partitions)
+            foreach (var block in ReadPartition(spool, partition, pool))
+            {
+                var rows = new EventRecord[block.Count];
+                for (var i = 0; i < rows.Length; i++) rows[i] = block[i];
+                yield return rows;
+            }
     }
 }
