@@ -85,7 +85,14 @@ public sealed class AddColumnTests : IDisposable
             $"\"order_id\":\"{orderId}\",\"user_id\":{user},\"event_ts\":\"{At(hour):yyyy-MM-dd'T'HH:mm:ss'Z'}\",\"arrival_ts\":\"{At(hour, 30):yyyy-MM-dd'T'HH:mm:ss'Z'}\"," +
             $"\"qty\":{qty},\"unit_price\":{unitPrice},\"currency\":\"EUR\",\"sku\":\"SKU-1\",\"channel\":\"web\"{extra}") + "}";
 
-    private void LandSamples() => TempFolder.CopyDirectory(RepoRoot.Combine("samples", "landing"), _h.Landing);
+    /// <summary>Publishes the samples with the shipped contracts (the warehouse before the change); returns its gold/ files' hashes.</summary>
+    private async Task<Dictionary<string, string>> PublishSamplesAsync()
+    {
+        TempFolder.CopyDirectory(RepoRoot.Combine("samples", "landing"), _h.Landing);
+        var first = await _h.CliAsync("run");
+        Assert.True(first.Code == 0, first.Err);
+        return Published();
+    }
 
     private Dictionary<string, string> Published() =>
         Directory.EnumerateFiles(Path.Combine(_h.WarehouseRoot, "gold"), "*", SearchOption.AllDirectories)
@@ -97,10 +104,7 @@ public sealed class AddColumnTests : IDisposable
     [Fact]
     public async Task Coupon_and_discount_added_in_yaml_reach_mart_kpis_and_gate_and_the_published_warehouse_continues()
     {
-        LandSamples();
-        var first = await _h.CliAsync("run");
-        Assert.True(first.Code == 0, first.Err);
-        var before = Published();
+        var before = await PublishSamplesAsync();
 
         var contracts = AddCouponAndDiscount();
         // At most five files and no code: the three contracts differ from the shipped ones, nothing else.
@@ -139,10 +143,7 @@ public sealed class AddColumnTests : IDisposable
     [Fact]
     public async Task A_discount_beyond_its_line_fails_the_new_check_and_nothing_published_changes()
     {
-        LandSamples();
-        var first = await _h.CliAsync("run");
-        Assert.True(first.Code == 0, first.Err);
-        var before = Published();
+        var before = await PublishSamplesAsync();
         _h.ContractsOverride = AddCouponAndDiscount();
         EventFixtures.Land(_h.Landing, NewDay, "file_c.json", [
             Line("C-1", 1001, 8, 1, 10.00m, ",\"discount\":12.00"), // more than the line is worth: total_price -2.00

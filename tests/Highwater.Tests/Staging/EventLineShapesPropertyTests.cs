@@ -141,32 +141,39 @@ public sealed class EventLineShapesPropertyTests
         return [.. output];
     }
 
+    /// <summary>
+    /// One line through the fast path, the general path and <see cref="EventLineParser.ParseInto"/>, each with a parser and
+    /// rows of its own (CsCheck runs cases on several threads; the parsers' state across lines is covered by the fast-path
+    /// tests): one verdict and reason, the same row whichever path took it, and a line of a common shape taken by the fast path.
+    /// </summary>
+    private static void AssertOneVerdict(byte[] bytes, Func<EventLineParser> parser, Func<ParsedEvents> rows,
+        Action<ParsedEvents, ParsedEvents> same, Utf8ValueIds ids, bool common)
+    {
+        var (fastParser, generalParser, intoParser) = (parser(), parser(), parser());
+        var (fastRows, generalRows, intoRows) = (rows(), rows(), rows());
+        var fast = fastParser.TryParseFast(bytes, fastRows, ids, 3);
+        var general = generalParser.ParseGeneral(bytes, generalRows, ids, 3, out var reason);
+        var into = intoParser.ParseInto(bytes, intoRows, ids, Key, 3, out var intoReason);
+
+        Assert.Equal(general, into);
+        Assert.Equal(general ? null : LineEnding.BareCarriageReturn(bytes) ?? reason, intoReason);
+        if (fast)
+        {
+            Assert.True(general, $"the fast path took a line the general path refuses ({reason})");
+            same(generalRows, fastRows);
+        }
+        else Assert.Equal(0, fastRows.Count);
+        if (general) same(generalRows, intoRows);
+        if (common) Assert.True(fast, "a common shape was left to the general path");
+    }
+
     [Fact]
     public void The_fast_path_agrees_with_the_general_path_on_every_shape()
     {
         GenLine.Sample(line =>
         {
-            // Per case: CsCheck runs cases on several threads. The parsers' state across lines is covered by the fast-path tests.
-            var (fastParser, generalParser, intoParser) = (new EventLineParser(), new EventLineParser(), new EventLineParser());
             var ids = new Utf8ValueIds(new Utf8ValueTable());
-            var bytes = Bytes(line.Text);
-            var fastRows = Rows(ids);
-            var generalRows = Rows(ids);
-            var intoRows = Rows(ids);
-            var fast = fastParser.TryParseFast(bytes, fastRows, ids, 3);
-            var general = generalParser.ParseGeneral(bytes, generalRows, ids, 3, out var reason);
-            var into = intoParser.ParseInto(bytes, intoRows, ids, Key, 3, out var intoReason);
-
-            Assert.Equal(general, into);
-            Assert.Equal(general ? null : LineEnding.BareCarriageReturn(bytes) ?? reason, intoReason);
-            if (fast)
-            {
-                Assert.True(general, $"the fast path took a line the general path refuses ({reason})");
-                AssertSameRow(generalRows, fastRows);
-            }
-            else Assert.Equal(0, fastRows.Count);
-            if (general) AssertSameRow(generalRows, intoRows);
-            if (line.Common) Assert.True(fast, "a common shape was left to the general path");
+            AssertOneVerdict(Bytes(line.Text), () => new EventLineParser(), () => Rows(ids), AssertSameRow, ids, line.Common);
         }, iter: 20_000);
     }
 
@@ -210,28 +217,13 @@ public sealed class EventLineShapesPropertyTests
         Gen.Select(GenLine, Extras, Gen.Int[0, 1]).Sample((line, extras, where) =>
         {
             var fields = ExtraFields.Value;
-            var (fastParser, generalParser, intoParser) = (new EventLineParser(fields), new EventLineParser(fields), new EventLineParser(fields));
             var ids = new Utf8ValueIds(new Utf8ValueTable());
             var text = line.Text;
             var added = string.Join(",", extras.Select(e => e.Json));
             if (added.Length > 0)
                 text = where == 0 ? text.Insert(text.IndexOf('{') + 1, added + ",") : text.Insert(text.LastIndexOf('}'), "," + added);
-            var bytes = Bytes(text);
-            var (fastRows, generalRows, intoRows) = (Rows(ids, fields), Rows(ids, fields), Rows(ids, fields));
-            var fast = fastParser.TryParseFast(bytes, fastRows, ids, 3);
-            var general = generalParser.ParseGeneral(bytes, generalRows, ids, 3, out var reason);
-            var into = intoParser.ParseInto(bytes, intoRows, ids, Key, 3, out var intoReason);
-
-            Assert.Equal(general, into);
-            Assert.Equal(general ? null : LineEnding.BareCarriageReturn(bytes) ?? reason, intoReason);
-            if (fast)
-            {
-                Assert.True(general, $"the fast path took a line the general path refuses ({reason})");
-                AssertSameColumns(generalRows, fastRows);
-            }
-            else Assert.Equal(0, fastRows.Count);
-            if (general) AssertSameColumns(generalRows, intoRows);
-            if (line.Common && extras.All(e => e.Common)) Assert.True(fast, "a common shape was left to the general path");
+            AssertOneVerdict(Bytes(text), () => new EventLineParser(fields), () => Rows(ids, fields), AssertSameColumns, ids,
+                line.Common && extras.All(e => e.Common));
         }, iter: 20_000);
     }
 
