@@ -37,7 +37,7 @@ internal sealed partial class TransformBatch
         var (lastSource, lastDay) = (-1, -1);
         long unknown = 0, overflows = 0;
         // total_price of the whole block first, in place: a row that moves up takes its value along (MoveRow).
-        using var totals = _totalPrice.Compute(rows, from, rows.TotalPrice.AsSpan(from, end - from));
+        using var totals = _derived.Compute(rows, from, end - from);
         var beyond = totals.Beyond;
         var nextBeyond = 0;
         var kept = from;
@@ -65,10 +65,10 @@ internal sealed partial class TransformBatch
             {
                 overflows++;
                 var source = sourceKeys[rows.SourceKey[i]];
-                var (_, computation, result) = beyond[nextBeyond - 1];
+                var reason = beyond[nextBeyond - 1].Reason(source, lines[i - from]);
                 lock (_gate)
                     _quarantine.Add((_planOrder.GetValueOrDefault(source, int.MaxValue), lines[i - from], source,
-                        TotalPrice.Reason(source, lines[i - from], computation, result), Describe(rows.OrderId.StringAt(i), rows.UserId[i], rows.EventTs[i])));
+                        reason, Describe(rows.OrderId.StringAt(i), rows.UserId[i], rows.EventTs[i])));
                 continue;
             }
             if (kept != i) rows.MoveRow(i, kept);

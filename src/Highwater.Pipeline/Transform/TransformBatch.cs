@@ -24,7 +24,7 @@ internal sealed partial class TransformBatch
     private readonly UserDimension _users;
     private readonly DatasetColumns _mart;
     private readonly BlockColumns _staged;
-    private readonly TotalPriceDerivation _totalPrice;
+    private readonly DerivedColumns _derived;
     private readonly DailyKpi _kpis;
     private readonly HashSet<string> _replaced;
     private readonly HashSet<string> _retracting;
@@ -43,7 +43,7 @@ internal sealed partial class TransformBatch
     /// <param name="mart">The mart's columns, as its contract declares them: what rows are held, spilled and written as.</param>
     /// <param name="staged">The staging spool's columns.</param>
     public TransformBatch(PipelineContext ctx, BatchPlan plan, HighWatermarkManifest manifest, UserDimension users, DatasetColumns mart, BlockColumns staged,
-        TotalPriceDerivation totalPrice, DailyKpi kpis, HashSet<string> replaced, HashSet<string> retracting, bool fullRefresh, SortedSet<string> touched,
+        DerivedColumns derived, DailyKpi kpis, HashSet<string> replaced, HashSet<string> retracting, bool fullRefresh, SortedSet<string> touched,
         string spillPath)
     {
         _mart = mart;
@@ -51,7 +51,7 @@ internal sealed partial class TransformBatch
         _ctx = ctx;
         _manifest = manifest;
         _users = users;
-        _totalPrice = totalPrice;
+        _derived = derived;
         _kpis = kpis;
         _replaced = replaced;
         _retracting = retracting;
@@ -74,7 +74,7 @@ internal sealed partial class TransformBatch
 
     public long UnknownUsers => Interlocked.Read(ref _unknownUsers);
 
-    /// <summary>Rows quarantined because their derived total_price does not fit its type (<see cref="TotalPrice"/>).</summary>
+    /// <summary>Rows quarantined because a derived column (total_price) could not be computed or does not fit its type (<see cref="DerivedColumns"/>).</summary>
     public long PriceOverflows => Interlocked.Read(ref _priceOverflows);
 
     /// <summary>Source file -> the partitions (dt) its rows went to.</summary>

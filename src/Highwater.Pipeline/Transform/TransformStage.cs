@@ -15,7 +15,7 @@ namespace Highwater.Pipeline.Transform;
 /// <summary>
 /// Transform: joins the staged events to the user dimension on user_id (inner join; events of unknown
 /// users are quarantined with the reason), computes total_price as the sales_mart contract derives it
-/// (<see cref="TotalPriceDerivation"/>) and dt = UTC date of event_ts. The order index (<see cref="OrderIndex"/>) then decides, one touched bucket at a time, which
+/// (<see cref="DerivedColumns"/>) and dt = UTC date of event_ts. The order index (<see cref="OrderIndex"/>) then decides, one touched bucket at a time, which
 /// version of each order wins and in which partition it lives; every partition that gains or loses a row
 /// (in any day, not only the batch's) is rebuilt with its daily KPIs in the work area, together with the
 /// rewritten index buckets. A backfill's scope retracts the reprocessed files' earlier rows; a full refresh
@@ -46,9 +46,9 @@ public static class TransformStage
         if (await BatchStage.Transform.OpenAsync(ctx) is not { } plan) return null;
         // The contracts' derivations, read once and before any work: a contract error ends the run here (exit 2).
         var contracts = ContractLoader.LoadAll(ctx.ContractsDir);
-        var totalPrice = TotalPriceDerivation.From(contracts, ctx.ContractsDir);
+        var derived = DerivedColumns.From(contracts, ctx.ContractsDir);
         var origins = MartColumnOrigins.From(contracts, ctx.ContractsDir);
-        totalPrice.ReadingOnly(origins);
+        derived.ReadingOnly(origins);
         var kpis = DailyKpi.From(contracts);
 
         var started = ctx.Clock.GetTimestamp();
@@ -91,7 +91,7 @@ public static class TransformStage
         WorkArea.ResetDirectory(ctx.Work.IndexDir);
         WorkArea.ResetDirectory(ctx.Work.MartDir);
         WorkArea.ResetDirectory(ctx.Work.KpiDir);
-        var run = new TransformBatch(ctx, plan, manifest, users, origins.Mart, staging.Columns, totalPrice, kpis, replaced, retracting, fullRefresh, touched,
+        var run = new TransformBatch(ctx, plan, manifest, users, origins.Mart, staging.Columns, derived, kpis, replaced, retracting, fullRefresh, touched,
             ctx.Work.TransformSpill);
         try
         {

@@ -62,6 +62,28 @@ public sealed class TotalPriceDerivationTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_derived_column_is_computed_and_one_beyond_its_type_quarantines_its_line()
+    {
+        LandOrders();
+        EventFixtures.Land(_h.Landing, Day, "b.json", [EventFixtures.Event("B-1", 1003, At(10), At(11), 3, 3.00m)]);
+        _h.ContractsOverride = ContractsWithTotalPrice(
+            "  - {name: total_price, type: \"decimal(18,2)\", nullable: true, derived: qty * unit_price}\n" +
+            "  - {name: unit_price_twice, type: \"decimal(18,2)\", nullable: true, derived: unit_price * 2}\n" +
+            "  - {name: price_in_cents, type: \"decimal(4,2)\", nullable: true, derived: unit_price * 50}");
+
+        var run = await _h.CliAsync("run");
+
+        Assert.True(run.Code == 0, run.Err);
+        using var db = new DuckDb();
+        // 3.00 × 50 does not fit DECIMAL(4,2): B-1 is quarantined, naming the column, its computation and the type.
+        Assert.Equal(["A-1|3.00|75.00", "A-2|0.20|5.00"],
+            db.Rows($"SELECT order_id, unit_price_twice, price_in_cents FROM {DuckDb.Mart(_h.WarehouseRoot)} ORDER BY order_id"));
+        var quarantined = Directory.GetFiles(Path.Combine(_h.WarehouseRoot, "quarantine"), "transform.ndjson", SearchOption.AllDirectories);
+        var line = Assert.Single(File.ReadAllLines(Assert.Single(quarantined)));
+        Assert.Contains("events/2026-01-25/b.json:1: price_in_cents = unit_price 3.00 × 50 = 150.00, beyond DECIMAL(4,2) (at most 99.99 in magnitude)", line);
+    }
+
+    [Fact]
     public async Task A_line_without_order_id_beyond_the_range_is_quarantined_with_the_same_reason()
     {
         // Rows without an order_id take the unkeyed path through Transform (no order index).

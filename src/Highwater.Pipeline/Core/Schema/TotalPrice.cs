@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -6,9 +5,9 @@ namespace Highwater.Pipeline.Core.Schema;
 
 /// <summary>
 /// The mart's total_price is derived: its expression is the sales_mart contract's <c>derived:</c> on the column
-/// (<c>qty * unit_price</c>), evaluated by Transform. The rule here is its range: it is held in DECIMAL(18,2) like
-/// unit_price, so a value beyond that type (qty up to 2^31 times a unit_price of 16 integer digits) cannot be written
-/// and its line is quarantined with <see cref="Reason"/> instead of failing the run.
+/// (<c>qty * unit_price</c>), evaluated by Transform with the other derived columns. The rule here is its range: it is
+/// held in DECIMAL(18,2) like unit_price, so a value beyond that type (qty up to 2^31 times a unit_price of 16 integer
+/// digits) cannot be written and its line is quarantined instead of failing the run.
 /// </summary>
 public static class TotalPrice
 {
@@ -48,11 +47,4 @@ public static class TotalPrice
         var bits = Unsafe.As<decimal, DecimalBits>(ref d);
         return bits.Flags == expected[3] && bits.Hi32 == (uint)expected[2] && bits.Lo64 == ((ulong)(uint)expected[1] << 32 | (uint)expected[0]);
     }
-
-    /// <summary>
-    /// The quarantine reason for a line whose total_price does not fit: <paramref name="computation"/> is the
-    /// derivation with the line's values (<c>qty 2 × unit_price 9.99</c>), <paramref name="result"/> what it came to.
-    /// </summary>
-    public static string Reason(string sourceKey, long line, string computation, string result) => string.Create(CultureInfo.InvariantCulture,
-        $"{sourceKey}:{line}: {Column} = {computation} = {result}, beyond DECIMAL({Schemas.MoneyPrecision},{Schemas.MoneyScale}) (at most {Schemas.MoneyMax} in magnitude)");
 }

@@ -6,8 +6,9 @@ namespace Highwater.Pipeline.Core.WorkFiles;
 /// sales_mart rows held as columns while Transform works on them: a bucket's candidates, a partition being rebuilt, the
 /// rows a held file gives back. One <see cref="ColumnVector"/> per column of its <see cref="Columns"/>, specialised by
 /// encoding, so blocks decode straight into them and Parquet and block files are written from them, and a row never
-/// becomes an object on the way. The columns a rule reads (the order winner rule, the partition order, the user join,
-/// the total_price derivation) are found by name once, here; every other column only travels with its row.
+/// becomes an object on the way. The columns a rule reads (the order winner rule, the partition order, the user join)
+/// are found by name once, here; every other column only travels with its row (derivations and aggregates find theirs
+/// by name in <see cref="Vector"/>).
 /// Reusable: <see cref="Clear"/> empties it and keeps the arrays and the string columns' distinct values.
 /// </summary>
 internal sealed class PartitionColumns
@@ -16,8 +17,6 @@ internal sealed class PartitionColumns
     private readonly PlainStringVector _orderId;
     private readonly Int64Vector _userId;
     private readonly TimestampVector _eventTs, _arrivalTs;
-    private readonly NullableInt32Vector _qty;
-    private readonly NullableDecimalVector _unitPrice, _totalPrice;
     private readonly NullableTimestampVector _signupDate;
     private readonly StringIdVector _country, _segment, _sourceKey;
     private readonly int[] _stagedVectors; // the vectors a staging block fills, in Staged's order (source_line aside)
@@ -40,9 +39,6 @@ internal sealed class PartitionColumns
         _userId = Rule<Int64Vector>(Schemas.SalesMart.UserId.Name);
         _eventTs = Rule<TimestampVector>(Schemas.SalesMart.EventTs.Name);
         _arrivalTs = Rule<TimestampVector>(Schemas.SalesMart.ArrivalTs.Name);
-        _qty = Rule<NullableInt32Vector>(Schemas.SalesMart.Qty.Name);
-        _unitPrice = Rule<NullableDecimalVector>(Schemas.SalesMart.UnitPrice.Name);
-        _totalPrice = Rule<NullableDecimalVector>(Schemas.SalesMart.TotalPrice.Name);
         _country = Rule<StringIdVector>(Schemas.SalesMart.Country.Name);
         _segment = Rule<StringIdVector>(Schemas.SalesMart.Segment.Name);
         _signupDate = Rule<NullableTimestampVector>(Schemas.SalesMart.SignupDate.Name);
@@ -82,9 +78,6 @@ internal sealed class PartitionColumns
     public long[] UserId => _userId.Values;
     public DateTime[] EventTs => _eventTs.Values;
     public DateTime[] ArrivalTs => _arrivalTs.Values;
-    public int?[] Qty => _qty.Values;
-    public decimal?[] UnitPrice => _unitPrice.Values;
-    public decimal?[] TotalPrice => _totalPrice.Values;
     public DateTime?[] SignupDate => _signupDate.Values;
     public int[] SourceKey => _sourceKey.Values;
     public DistinctStrings SourceKeyValues => _sourceKey.Distinct;
