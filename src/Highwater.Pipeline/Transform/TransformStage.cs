@@ -24,6 +24,21 @@ namespace Highwater.Pipeline.Transform;
 public static class TransformStage
 {
 
+    /// <summary>
+    /// A batch staged before the events contract declared a column the mart takes from the events (or with another
+    /// type) would give that column nulls without a word: refused, with the way to stage it again.
+    /// </summary>
+    private static void EnsureStagedWithTheContract(PartitionedSpool.Reader staging, MartColumnOrigins origins, BatchPlan plan)
+    {
+        var stale = origins.Staged.Where(name => staging.Columns.IndexOf(name) is var i
+            && (i < 0 || staging.Columns.Columns[i].Kind != origins.Mart.Blocks.Columns[origins.Mart.IndexOf(name)].Kind)).ToList();
+        if (stale.Count > 0)
+            throw new PipelineStateException(
+                $"batch {plan.BatchId} was staged by Extract before the contracts declared {string.Join(", ", stale.Select(c => $"'{c}'"))} as they do now " +
+                "(the data contracts changed between Extract and Transform): run ./build.sh --target=Clean, then ./build.sh again, " +
+                "which stages the batch anew with the current contracts (the warehouse is left alone).");
+    }
+
     /// <summary>How many buckets, then partitions, are worked on at once (one per core).</summary>
     internal static int Workers { get; set; } = Environment.ProcessorCount;
 
@@ -70,6 +85,7 @@ public static class TransformStage
         var replaced = plan.Files.Where(f => scope is null ? f.PreviousETag is not null : manifest.Files.ContainsKey(f.Key))
             .Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
         using var staging = PartitionedSpool.Reader.Open(ctx.Work.StagingEvents);
+        EnsureStagedWithTheContract(staging, origins, plan);
         var touchedBuckets = new SortedSet<string>(staging.Partitions.Where(p => p != EventStagingWriter.Unkeyed), StringComparer.Ordinal);
         var touched = new SortedSet<string>(StringComparer.Ordinal);
         var retracting = new HashSet<string>(StringComparer.Ordinal);

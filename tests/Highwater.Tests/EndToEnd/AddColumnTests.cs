@@ -141,6 +141,23 @@ public sealed class AddColumnTests : IDisposable
     }
 
     [Fact]
+    public async Task Contracts_changed_between_extract_and_transform_are_refused_with_the_way_out_and_nothing_published_changes()
+    {
+        var before = await PublishSamplesAsync();
+        EventFixtures.Land(_h.Landing, NewDay, "file_c.json", [Line("C-1", 1001, 8, 2, 10.00m, ",\"discount\":3.50")]);
+        Assert.Equal(0, (await _h.CliAsync("discover")).Code);
+        Assert.Equal(0, (await _h.CliAsync("extract")).Code);
+        _h.ContractsOverride = AddCouponAndDiscount(); // edited after Extract staged the day without the new fields
+
+        var transform = await _h.CliAsync("transform");
+
+        Assert.Equal(ExitCodes.PipelineState, transform.Code);
+        Assert.Contains("was staged by Extract before the contracts declared 'coupon_code', 'discount'", transform.Err);
+        Assert.Contains("run ./build.sh --target=Clean, then ./build.sh again", transform.Err);
+        Assert.Equal(before, Published());
+    }
+
+    [Fact]
     public async Task A_discount_beyond_its_line_fails_the_new_check_and_nothing_published_changes()
     {
         var before = await PublishSamplesAsync();
