@@ -28,9 +28,11 @@ internal sealed class DerivedColumns
     {
         public Expression Expression => Column.Derivation!;
 
-        /// <summary>The largest magnitude a decimal column holds, and the coefficient below which any value fits.</summary>
-        public decimal Max { get; } = Column.Type.Kind == ColumnKind.Decimal ? DecimalColumnFit.Max(Column.Type.Precision, Column.Type.Scale)
-            : Column.Type.Kind == ColumnKind.Int32 ? int.MaxValue : long.MaxValue;
+        /// <summary>A decimal column's range.</summary>
+        public DecimalColumnFit.Limit Limit { get; } = Column.Type.Kind == ColumnKind.Decimal ? new(Column.Type.Precision, Column.Type.Scale) : default;
+
+        /// <summary>The largest magnitude the column holds, for a quarantine reason.</summary>
+        public decimal Max => Column.Type.Kind == ColumnKind.Decimal ? Limit.Max : Column.Type.Kind == ColumnKind.Int32 ? int.MaxValue : long.MaxValue;
 
         /// <summary>The column's type in a quarantine reason.</summary>
         public string TypeText { get; } = Column.Type.Kind switch
@@ -128,7 +130,6 @@ internal sealed class DerivedColumns
         ReadOnlySpan<long> longs = isDecimal ? default : eval.Longs(0);
         var target = rows.Vector(d.Column.Name);
         var scale = d.Column.Type.Scale;
-        var money = d.Column.Type is { Kind: ColumnKind.Decimal, Precision: Schemas.MoneyPrecision, Scale: Schemas.MoneyScale };
         for (var i = 0; i < n; i++)
         {
             var row = from + i;
@@ -147,7 +148,7 @@ internal sealed class DerivedColumns
             {
                 case NullableDecimalVector v:
                     var value = DecimalColumnFit.Round(isDecimal ? decimals[i] : longs[i], scale);
-                    if (money ? TotalPrice.Fits(value) : Math.Abs(value) <= d.Max) v.Values[row] = value;
+                    if (d.Limit.Fits(value)) v.Values[row] = value;
                     else
                     {
                         v.Values[row] = null;

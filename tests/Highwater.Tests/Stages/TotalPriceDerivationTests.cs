@@ -37,7 +37,7 @@ public sealed class TotalPriceDerivationTests : IDisposable
     [InlineData("9999999999999999.999", false)]
     [InlineData("0", true)]
     public void The_range_rule_is_decimal_18_2_whatever_the_scale_of_the_value(string value, bool fits) =>
-        Assert.Equal(fits, Highwater.Pipeline.Core.Schema.TotalPrice.Fits(decimal.Parse(value, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(fits, new Highwater.Pipeline.Core.Mart.DecimalColumnFit.Limit(18, 2).Fits(decimal.Parse(value, System.Globalization.CultureInfo.InvariantCulture)));
 
     [Fact]
     public void The_shipped_contract_derives_total_price_as_qty_times_unit_price()

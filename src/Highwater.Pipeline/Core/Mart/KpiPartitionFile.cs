@@ -38,14 +38,14 @@ public static class KpiPartitionFile
     private static void EnsureFits(KpiTable table, KpiColumn column, decimal?[] values, string dt)
     {
         var (precision, scale) = (column.Spec.Precision, column.Spec.Scale);
-        var max = DecimalColumnFit.Max(precision, scale);
+        var limit = new DecimalColumnFit.Limit(precision, scale);
         for (var g = 0; g < values.Length; g++)
         {
-            if (values[g] is not { } v || Math.Abs(v) <= max) continue;
+            if (values[g] is not { } v || limit.Fits(v)) continue;
             var keys = string.Concat(table.Columns.Where(c => c.IsKey).Select(c => $", {c.Name}={((string?[])c.Values)[g] ?? "null"}"));
             var wider = precision < 18 ? $", or declare {column.Name} wider in kpi_daily's contract (up to decimal(18,{scale}))" : "";
             throw new DataException(string.Create(CultureInfo.InvariantCulture,
-                $"kpi_daily dt={dt}{keys}: {column.Name} {v} does not fit its DECIMAL({precision},{scale}) (at most {max}); the group's rows " +
+                $"kpi_daily dt={dt}{keys}: {column.Name} {v} does not fit its DECIMAL({precision},{scale}) (at most {limit.Max}); the group's rows " +
                 $"fit their columns, its {column.Name} does not: correct or remove the landed files of that day and rerun{wider}"));
         }
     }

@@ -13,9 +13,6 @@ public static class Schemas
     public const int MoneyPrecision = 18;
     public const int MoneyScale = 2;
 
-    /// <summary>The largest magnitude DECIMAL(<see cref="MoneyPrecision"/>,<see cref="MoneyScale"/>) holds: 9999999999999999.99.</summary>
-    public static readonly decimal MoneyMax = (decimal)Math.Pow(10, MoneyPrecision - MoneyScale) - 1m / (decimal)Math.Pow(10, MoneyScale);
-
     public static DateTimeDataField Timestamp(string name, bool nullable = false) =>
         new(name, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: nullable);
 
