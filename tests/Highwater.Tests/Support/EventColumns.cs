@@ -98,7 +98,7 @@ public sealed class EventColumns
     /// </summary>
     public static EventColumns Decode(ReadOnlySpan<byte> bytes, StringPool pool, EventColumns? reuse = null, BlockPlan? plan = null)
     {
-        var block = new ColumnBlockReader(bytes, pool, plan ?? BlockPlan.Events);
+        var block = new ColumnBlockReader(bytes, pool, plan ?? BlockPlan.Same(BlockColumns.Events));
         var n = block.Rows;
         var c = reuse is { } r && r.Capacity >= n ? r : new EventColumns(Math.Max(n, 1));
         c.Clear();

@@ -7,6 +7,12 @@ namespace Highwater.Pipeline.Core.Contracts;
 /// </summary>
 public sealed record ContractColumn(string Name, ColumnType Type, bool Nullable, string? Description)
 {
+    /// <summary>The column a flat Parquet.Net field of a contract type declares (a dataset's schema built in code, for tests and tools).</summary>
+    /// <exception cref="ArgumentException">The field's type has no contract type.</exception>
+    public static ContractColumn FromField(global::Parquet.Schema.DataField field) =>
+        new(field.Name, ColumnType.FromField(field) ?? throw new ArgumentException($"column {field.Name}: {ColumnType.Describe(field)} has no contract type"),
+            field.IsNullable, null);
+
     /// <summary>
     /// <c>derived: qty * unit_price</c>: the column's value is this expression of other columns of the row, computed by
     /// the stage that builds the dataset (docs/contracts.md, "Derived columns"); null for a column that is not derived.

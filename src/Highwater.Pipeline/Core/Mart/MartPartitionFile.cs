@@ -1,8 +1,6 @@
 using Highwater.Parquet.Writing;
-using Highwater.Pipeline.Core.Schema;
 using Highwater.Pipeline.Core.WorkFiles;
 using Parquet;
-using Parquet.Schema;
 using static Highwater.Pipeline.Core.Mart.ParquetColumns;
 using M = Highwater.Pipeline.Core.Schema.Schemas.SalesMart;
 
@@ -47,18 +45,6 @@ public static class MartPartitionFile
         writer.Complete();
         return Task.CompletedTask;
     }
-
-    /// <summary>A flat Parquet.Net field as the column <see cref="ParquetFileWriter"/> writes for it.</summary>
-    internal static ParquetColumnSpec ColumnSpec(DataField f) => f switch
-    {
-        DecimalDataField d => new(f.Name, ParquetValueKind.Decimal, f.IsNullable, d.Precision, d.Scale),
-        DateTimeDataField { DateTimeFormat: DateTimeFormat.Date } => new(f.Name, ParquetValueKind.Date, f.IsNullable),
-        DateTimeDataField => new(f.Name, ParquetValueKind.TimestampMicrosUtc, f.IsNullable),
-        DataField<string> => new(f.Name, ParquetValueKind.Utf8, f.IsNullable),
-        DataField<long> => new(f.Name, ParquetValueKind.Int64, f.IsNullable),
-        DataField<int?> or DataField<int> => new(f.Name, ParquetValueKind.Int32, f.IsNullable),
-        _ => throw new NotSupportedException($"column '{f.Name}' of type {f.ClrType.Name} has no ParquetFileWriter kind"),
-    };
 
     /// <summary>
     /// Appends the file's rows whose order_id <paramref name="keep"/> accepts (all rows when it is null). The order_id

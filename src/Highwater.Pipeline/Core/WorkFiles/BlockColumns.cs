@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using Highwater.Pipeline.Core.Schema;
-using Parquet.Schema;
 
 namespace Highwater.Pipeline.Core.WorkFiles;
 
@@ -72,30 +70,11 @@ public sealed class BlockColumns : IEquatable<BlockColumns>
     /// <summary>The position of the column named <paramref name="name"/>, or -1.</summary>
     public int IndexOf(string name) => _byName.GetValueOrDefault(name, -1);
 
-    /// <summary>The staged events' columns (the staging spool): <see cref="Schemas.Events"/>, order_id plain.</summary>
-    public static readonly BlockColumns Events = Of(Schemas.Events.Schema, Schemas.Events.OrderId);
+    /// <summary>The shipped events' staging columns (<see cref="EventLayout.Default"/>): tests and tools that build rows in code.</summary>
+    public static BlockColumns Events => EventLayout.Default.Block;
 
-    /// <summary>sales_mart's columns (order-index segments, Transform's spill): <see cref="Schemas.SalesMart"/>, order_id plain.</summary>
-    public static readonly BlockColumns Mart = Of(Schemas.SalesMart.Schema, Schemas.SalesMart.OrderId);
-
-    /// <summary>
-    /// A dataset's columns in its schema's order, each with the encoding its type takes: strings as a dictionary unless
-    /// listed in <paramref name="plain"/> (columns of mostly unique values), 64-bit integers, timestamps and dates,
-    /// nullable 32-bit integers and decimals.
-    /// </summary>
-    public static BlockColumns Of(ParquetSchema schema, params DataField[] plain) =>
-        new(schema.DataFields.Select(f => new BlockColumn(f.Name, KindOf(f, plain.Any(p => p.Name == f.Name)))));
-
-    private static BlockEncoding KindOf(DataField field, bool plain) => field.ClrType switch
-    {
-        var t when t == typeof(string) || t == typeof(ReadOnlyMemory<char>) => plain ? BlockEncoding.PlainString : BlockEncoding.DictionaryString,
-        var t when t == typeof(long) && !field.IsNullable => BlockEncoding.Int64,
-        var t when t == typeof(DateTime) => field.IsNullable ? BlockEncoding.NullableTimestamp : BlockEncoding.Timestamp,
-        var t when t == typeof(int) && field.IsNullable => BlockEncoding.NullableInt32,
-        var t when t == typeof(decimal) && field.IsNullable => BlockEncoding.NullableDecimal,
-        _ => throw new ArgumentException(
-            $"column {field.Name} ({(field.IsNullable ? "nullable " : "")}{field.ClrType.Name}) has no column block encoding"),
-    };
+    /// <summary>The shipped sales_mart's columns (<see cref="DatasetColumns.ShippedMart"/>): tests and tools that build rows in code.</summary>
+    public static BlockColumns Mart => DatasetColumns.ShippedMart.Blocks;
 
     /// <summary>The binary form (see the class).</summary>
     public byte[] ToBinary()
@@ -213,12 +192,6 @@ public sealed class BlockPlan
 
     /// <summary>Blocks written with the wanted columns themselves (this build's own files).</summary>
     public static BlockPlan Same(BlockColumns columns, ColumnBlockLayout layout = ColumnBlockLayout.Compact) => For(columns, columns, layout);
-
-    /// <summary>This build's staging blocks, read as written.</summary>
-    public static readonly BlockPlan Events = Same(BlockColumns.Events);
-
-    /// <summary>This build's sales_mart blocks, read as written.</summary>
-    public static readonly BlockPlan Mart = Same(BlockColumns.Mart);
 
     /// <summary>The file's columns a reader of this plan does not read (for messages and tests).</summary>
     public IEnumerable<string> Ignored => File.Columns.Where(c => Wanted.IndexOf(c.Name) < 0).Select(c => c.Name);

@@ -88,7 +88,7 @@ public sealed class DatasetColumns
     {
         Dataset = Schemas.SalesMart.Dataset,
         Version = "shipped",
-        Columns = [.. Schemas.SalesMart.Schema.DataFields.Select(f => new ContractColumn(f.Name, ColumnType.FromField(f)!, f.IsNullable, null))],
+        Columns = [.. Schemas.SalesMart.Schema.DataFields.Select(ContractColumn.FromField)],
     }, plain: Schemas.SalesMart.OrderId.Name);
 
     /// <summary>The column named <paramref name="name"/>'s position, or -1.</summary>

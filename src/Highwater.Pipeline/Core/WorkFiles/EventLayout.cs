@@ -112,9 +112,9 @@ public sealed class EventLayout
     /// <summary><see cref="Schemas.Events"/> as a contract: every field read from the line of its name, the lineage columns from the input.</summary>
     public static DataContract DefaultContract() => new()
     {
-        Dataset = "events",
+        Dataset = Schemas.Events.Dataset,
         Version = "1",
-        Columns = [.. Schemas.Events.Schema.DataFields.Select(f => new ContractColumn(f.Name, ColumnType.FromField(f)!, f.IsNullable, null)
+        Columns = [.. Schemas.Events.Schema.DataFields.Select(f => ContractColumn.FromField(f) with
         {
             Lineage = f.Name == Schemas.Events.SourceKey.Name ? ColumnLineage.File
                 : f.Name == Schemas.Events.SourceLine.Name ? ColumnLineage.Line : ColumnLineage.None,

@@ -20,6 +20,7 @@ internal sealed class PartitionColumns
     private readonly NullableTimestampVector _signupDate;
     private readonly StringIdVector _country, _segment, _sourceKey;
     private readonly int[] _stagedVectors; // the vectors a staging block fills, in Staged's order (source_line aside)
+    private readonly int[] _joinedVectors; // the others: the user join's and the derived columns, left null for them
     private long[] _lines = [];
     private BlockPlan? _ownBlocks;
 
@@ -45,6 +46,7 @@ internal sealed class PartitionColumns
         _sourceKey = Rule<StringIdVector>(Schemas.SalesMart.SourceKey.Name);
         Staged = staged ?? StagedOf(columns, BlockColumns.Events);
         _stagedVectors = [.. Staged.Columns.Where(c => c.Name != SourceLine).Select(c => columns.IndexOf(c.Name))];
+        _joinedVectors = [.. Enumerable.Range(0, _vectors.Length).Except(_stagedVectors)];
     }
 
     /// <summary>
@@ -122,16 +124,10 @@ internal sealed class PartitionColumns
         var block = new ColumnBlockReader(bytes, pool, plan);
         var n = block.Rows;
         Ensure(Count + n);
-        var filled = new bool[_vectors.Length];
-        foreach (var v in _stagedVectors)
-        {
-            _vectors[v].Read(ref block, Count, n, pool);
-            filled[v] = true;
-        }
+        foreach (var v in _stagedVectors) _vectors[v].Read(ref block, Count, n, pool);
         if (_lines.Length < n) _lines = new long[n];
         block.Int64s(_lines.AsSpan(0, n));
-        for (var v = 0; v < _vectors.Length; v++)
-            if (!filled[v]) _vectors[v].SetNull(Count, n);
+        foreach (var v in _joinedVectors) _vectors[v].SetNull(Count, n);
         Count += n;
         return _lines.AsSpan(0, n);
     }
