@@ -51,6 +51,24 @@ public sealed class OrderIndexSegmentTests
         Assert.Empty(read);
     }
 
+    [Fact]
+    public async Task Wanted_orders_are_found_by_their_bytes_in_whichever_block_holds_them()
+    {
+        // Five groups, so five blocks; ids that share prefixes or lengths with the wanted ones, and non-ASCII ones.
+        var rows = Enumerable.Range(0, 500).Select(Row).ToList();
+        rows[120] = rows[120] with { OrderId = "Ö-ü" };
+        rows[430] = rows[430] with { OrderId = "Ö-ü2" };
+        var groups = Enumerable.Range(0, 5).Select(g => new OrderIndexSegment.RowGroup(null, [.. Enumerable.Range(g * 100, 100)])).ToList();
+        using var s = new MemoryStream();
+        MartTestRows.WriteSegment(s, rows, groups);
+        string[] wanted = ["O-15", "Ö-ü", "O-499", "O-1500", "Ö"];
+
+        var read = new List<MartRecord>();
+        Assert.True(await MartTestRows.ReadSegmentAsync(new MemoryStream(s.ToArray()), "seg", read, id => id is not null && wanted.Contains(id), wanted));
+
+        Assert.Equal(rows.Where(r => r.OrderId is "O-15" or "Ö-ü" or "O-499"), read);
+    }
+
     [Theory]
     [InlineData(8)]     // right after the opening mark
     [InlineData(200)]   // inside the filter or a block

@@ -149,7 +149,11 @@ public static class OrderIndexSegment
             : throw Damaged(name, "it does not start like an order-index segment");
         var bits = await ReadExactlyAsync(stream, await ReadInt32Async(stream, name), name);
         var filter = OrderIdFilter.FromBinary(bits) ?? throw Damaged(name, "its order_id filter is not readable");
-        if (wanted is not null && !wanted.Any(filter.MayContain)) return false;
+        // The wanted ids the filter may hold: a row with a wanted id has one of these (the filter's "no" is certain). A block
+        // whose order_id column holds none of them is not decoded: most of a segment's "maybe"s are the filter's false ones.
+        var maybe = wanted is null ? null : new Utf8KeySet(wanted.Where(filter.MayContain));
+        if (maybe is { Count: 0 }) return false;
+        var orderIds = maybe is null ? null : OrderIdPlan(plan, into, name);
 
         var pool = new StringPool();
         while (true)
@@ -162,6 +166,7 @@ public static class OrderIndexSegment
             try
             {
                 await ReadExactlyAsync(stream, bytes.AsMemory(0, length), name);
+                if (orderIds is not null && !HoldsAny(bytes.AsSpan(0, length), orderIds, maybe!, pool, name)) continue;
                 var from = into.Count;
                 DecodeBlock(bytes.AsSpan(0, length), into, pool, name, plan);
                 if (keep is not null) into.KeepWhere(i => keep(into.OrderId.StringAt(i)), from);
@@ -174,6 +179,25 @@ public static class OrderIndexSegment
         if (!(await ReadExactlyAsync(stream, Magic.Length, name)).AsSpan().SequenceEqual(magic))
             throw Damaged(name, "it does not end with the closing mark (it was cut short)");
         return true;
+    }
+
+    /// <summary>A plan that reads only the order_id column of the segment's blocks (read with <paramref name="plan"/>).</summary>
+    private static BlockPlan OrderIdPlan(BlockPlan plan, PartitionColumns into, string name)
+    {
+        return Plan(plan.File, new BlockColumns([into.OrderIdColumn]), plan.Layout, name);
+    }
+
+    /// <summary>Whether the block's order_id column holds one of <paramref name="ids"/>; only that column is scanned.</summary>
+    private static bool HoldsAny(ReadOnlySpan<byte> block, BlockPlan orderIds, Utf8KeySet ids, StringPool pool, string name)
+    {
+        try
+        {
+            return new ColumnBlockReader(block, pool, orderIds).AnyPlainUtf8In(ids);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Damaged(name, e.Message);
+        }
     }
 
     /// <summary>How the <paramref name="wanted"/> mart columns are read from blocks of <paramref name="columns"/>; refused with the segment's name.</summary>

@@ -20,6 +20,7 @@ public ref struct ColumnBlockReader : IColumnCodec
     private int _at;
     private int _next;
     private int[]? _offsets;
+    private int _offsetsFound, _scanned; // _offsets[0.._offsetsFound) are known; the column after them starts at _scanned
 
     /// <param name="pool">Interns dictionary values across blocks, so a value read in every block is one string.</param>
     /// <param name="plan">
@@ -51,22 +52,24 @@ public ref struct ColumnBlockReader : IColumnCodec
         if (_plan.InOrder) return true;
         var f = _plan.FileIndex[w];
         if (f < 0) return false;
-        _offsets ??= ColumnOffsets();
-        _at = _offsets[f];
+        _at = OffsetOf(f);
         return true;
     }
 
-    /// <summary>Where each of the file's columns starts in the block, found by skipping one after another.</summary>
-    private int[] ColumnOffsets()
+    /// <summary>
+    /// Where the file's column <paramref name="f"/> starts in the block, found by skipping the columns before it one after
+    /// another (once: each offset found is kept, and no column after the last one asked for is skipped).
+    /// </summary>
+    private int OffsetOf(int f)
     {
-        var offsets = new int[_plan!.File.Count];
-        _at = 4;
-        for (var f = 0; f < offsets.Length; f++)
+        _offsets ??= new int[_plan!.File.Count];
+        for (; _offsetsFound <= f; _offsetsFound++)
         {
-            offsets[f] = _at;
-            Skip(_plan.File.Columns[f].Kind);
+            _at = _offsets[_offsetsFound] = _offsetsFound == 0 ? 4 : _scanned;
+            Skip(_plan!.File.Columns[_offsetsFound].Kind);
+            _scanned = _at;
         }
-        return offsets;
+        return _offsets[f];
     }
 
     private void Skip(BlockEncoding kind)
@@ -257,6 +260,22 @@ public ref struct ColumnBlockReader : IColumnCodec
             if (n < 0) into.AddNull();
             else into.Add(Take(n));
         }
+    }
+
+    /// <summary>
+    /// Whether a value of the next wanted column (a <see cref="PlainStrings"/> one) is in <paramref name="values"/>, compared as
+    /// UTF-8 bytes: the column is scanned, never decoded into strings. False when the file lacks the column.
+    /// </summary>
+    internal bool AnyPlainUtf8In(Utf8KeySet values)
+    {
+        if (!Enter(BlockEncoding.PlainString)) return false;
+        var narrow = Form() == ColumnBlockWriter.NarrowForm;
+        for (var i = 0; i < Rows; i++)
+        {
+            var n = PlainLength(narrow);
+            if (n >= 0 && values.Contains(Take(n))) return true;
+        }
+        return false;
     }
 
     public void PlainStrings(Span<string?> into)

@@ -77,6 +77,9 @@ internal sealed class PartitionColumns
     public int Count { get; private set; }
 
     public Utf8Column OrderId => _orderId.Values;
+
+    /// <summary>The order_id column's name and encoding (what the order index is keyed on).</summary>
+    public BlockColumn OrderIdColumn => Columns.Columns[Columns.IndexOf(Schemas.SalesMart.OrderId.Name)];
     public long[] UserId => _userId.Values;
     public DateTime[] EventTs => _eventTs.Values;
     public DateTime[] ArrivalTs => _arrivalTs.Values;
