@@ -57,7 +57,8 @@ public sealed partial class Bench(Options o)
                             FullLoad(n, users, shape);
                     break;
                 case var _ when DayCase().Match(c) is { Success: true } m:
-                    Incremental(int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), users, noop: m.Groups[1].Value == "noop");
+                    foreach (var shape in o.Shapes)
+                        Incremental(int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), users, shape, noop: m.Groups[1].Value == "noop");
                     break;
                 default:
                     throw new ArgumentException($"unknown case '{c}' (full, dayN, noopN)");
@@ -110,14 +111,20 @@ public sealed partial class Bench(Options o)
             written.Lines, load, LoadAverage(), [new("highwater", hw), new("duckdb", dk)]));
     }
 
-    private void Incremental(int historyDays, string users, bool noop)
+    /// <summary>
+    /// One new day (or nothing new) on <paramref name="historyDays"/> days of history, all written in one producer
+    /// <paramref name="shape"/>: case <c>day30</c> for the shipped shape, <c>day30-millis</c> and so on for the others.
+    /// </summary>
+    private void Incremental(int historyDays, string users, ProducerShape shape, bool noop)
     {
         var perDay = o.HistoryEventsPerDay;
-        var data = Path.Combine(o.DataDir, $"hist-{historyDays}d-{perDay}-s{o.Seed}");
+        var shipped = shape == ProducerShape.Shipped;
+        var suffix = shipped ? "" : $"-{shape.Name}";
+        var data = Path.Combine(o.DataDir, $"hist-{historyDays}d-{perDay}-s{o.Seed}{suffix}");
         var history = Path.Combine(data, "history");
         var newDay = Path.Combine(data, "newday");
-        Generated(history, () => new DataGenerator(o.Seed, o.Users).WriteEvents(history, 0, historyDays, perDay));
-        var fresh = Generated(newDay, () => new DataGenerator(o.Seed, o.Users).WriteEvents(newDay, historyDays, 1, perDay));
+        Generated(history, () => new DataGenerator(o.Seed, o.Users, shape).WriteEvents(history, 0, historyDays, perDay));
+        var fresh = Generated(newDay, () => new DataGenerator(o.Seed, o.Users, shape).WriteEvents(newDay, historyDays, 1, perDay));
 
         var run = Path.Combine(data, "run");
         var (landing, warehouse, work) = (Path.Combine(run, "landing"), Path.Combine(run, "warehouse"), Path.Combine(run, "work"));
@@ -160,10 +167,10 @@ public sealed partial class Bench(Options o)
         {
             // Everything landed is processed: bring the state there once (untimed), then time the whole command.
             Restore();
-            Highwater($"noop{historyDays}-prepare", 0, landing, users, warehouse, work);
+            Highwater($"noop{historyDays}{suffix}-prepare", 0, landing, users, warehouse, work);
             Settle();
-            for (var i = 0; i < o.Runs; i++) hw.Add(Highwater($"noop{historyDays}", i, landing, users, warehouse, work));
-            Add(new CaseResult($"noop{historyDays}", $"nothing new, {historyDays + 1} days of history ({perDay:N0} events/day)", 0, 0, 0,
+            for (var i = 0; i < o.Runs; i++) hw.Add(Highwater($"noop{historyDays}{suffix}", i, landing, users, warehouse, work));
+            Add(new CaseResult($"noop{historyDays}{suffix}", $"nothing new, {historyDays + 1} days of history ({perDay:N0} events/day, shape {shape.Name})", 0, 0, 0,
                 load, LoadAverage(), [new("highwater", hw)]));
             return;
         }
@@ -173,11 +180,11 @@ public sealed partial class Bench(Options o)
         var dk = new List<RunResult>();
         for (var i = 0; i < o.Runs; i++)
         {
-            void Hw() { Restore(); hw.Add(Highwater($"day{historyDays}", i, landing, users, warehouse, work)); }
-            void Dk() { Reset(duck); Reset(duck + ".tmp"); dk.Add(Duck($"day{historyDays}", i, files, users, duck)); }
+            void Hw() { Restore(); hw.Add(Highwater($"day{historyDays}{suffix}", i, landing, users, warehouse, work)); }
+            void Dk() { Reset(duck); Reset(duck + ".tmp"); dk.Add(Duck($"day{historyDays}{suffix}", i, files, users, duck)); }
             if (i % 2 == 0) { Hw(); Dk(); } else { Dk(); Hw(); }
         }
-        Add(new CaseResult($"day{historyDays}", $"one new day ({perDay:N0} events, {fresh.Files} files) on {historyDays} days of history",
+        Add(new CaseResult($"day{historyDays}{suffix}", $"one new day ({perDay:N0} events, {fresh.Files} files, shape {shape.Name}) on {historyDays} days of history",
             fresh.Files, fresh.Bytes, fresh.Lines, load, LoadAverage(), [new("highwater", hw), new("duckdb", dk)]));
     }
 
@@ -237,6 +244,8 @@ public sealed partial class Bench(Options o)
             date = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture),
             options = new { o.Events, o.Days, o.Users, o.Runs, o.Cases, o.HistoryEventsPerDay, o.Seed, o.DuckDbThreads, Shapes = o.Shapes.Select(s => s.Name) },
             worstShape = Worst().Select(w => new { w.Events, w.Case, w.Ratio }),
+            slowestNewDay = SlowestIncremental("day") is { } day ? new { day.Case, day.Wall } : null,
+            slowestNothingNew = SlowestIncremental("noop") is { } noop ? new { noop.Case, noop.Wall } : null,
             cases = _results.Select(c => new
             {
                 c.Case, c.Description, c.Files, inputMB = c.InputBytes / 1e6, c.InputLines, c.LoadBefore, c.LoadAfter,
@@ -261,6 +270,15 @@ public sealed partial class Bench(Options o)
             .GroupBy(c => FullLoadSize(c)!)
             .Select(g => g.OrderByDescending(c => WallRatio(c)).First())
             .Select(c => (FullLoadSize(c)!, c.Case, WallRatio(c)!.Value));
+
+    /// <summary>The incremental case of a kind (<c>day</c> or <c>noop</c>) whose Highwater wall time is the longest, over every shape run.</summary>
+    private (string Case, double Wall)? SlowestIncremental(string kind) =>
+        _results.Where(c => IncrementalCase().IsMatch(c.Case) && c.Case.StartsWith(kind, StringComparison.Ordinal))
+            .Select(c => (c.Case, Wall: c.Engines.First(e => e.Engine == "highwater").Wall))
+            .OrderByDescending(c => c.Wall).Cast<(string, double)?>().FirstOrDefault();
+
+    [GeneratedRegex("^(day|noop)[0-9]+(-[a-z]+)?$")]
+    private static partial Regex IncrementalCase();
 
     private static string? FullLoadSize(CaseResult c) => c.Case.StartsWith("full-", StringComparison.Ordinal) ? c.Case.Split('-')[1] : null;
 
@@ -302,6 +320,9 @@ public sealed partial class Bench(Options o)
         sb.AppendLine();
         foreach (var (events, worstCase, ratio) in Worst())
             sb.AppendLine($"Headline, full load of {events} (worst producer shape): {worstCase}, {ratio:F2} x DuckDB's wall time.");
+        foreach (var (kind, what) in new[] { ("day", "one new day"), ("noop", "nothing new") })
+            if (SlowestIncremental(kind) is { } slowest)
+                sb.AppendLine($"Slowest {what} (worst producer shape): {slowest.Case}, {slowest.Wall:F2} s for the whole command.");
         sb.AppendLine();
         sb.AppendLine("Highwater per stage (median seconds, as each stage process reports it):");
         sb.AppendLine();
