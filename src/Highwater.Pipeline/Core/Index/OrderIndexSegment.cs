@@ -147,11 +147,9 @@ public static class OrderIndexSegment
             : magic.AsSpan().SequenceEqual(FixedMagic) ? Plan(FixedColumns, wantedColumns, ColumnBlockLayout.Compact, name)
             : magic.AsSpan().SequenceEqual(WideMagic) ? Plan(FixedColumns, wantedColumns, ColumnBlockLayout.Wide, name)
             : throw Damaged(name, "it does not start like an order-index segment");
-        var bits = await ReadExactlyAsync(stream, await ReadInt32Async(stream, name), name);
-        var filter = OrderIdFilter.FromBinary(bits) ?? throw Damaged(name, "its order_id filter is not readable");
         // The wanted ids the filter may hold: a row with a wanted id has one of these (the filter's "no" is certain). A block
         // whose order_id column holds none of them is not decoded: most of a segment's "maybe"s are the filter's false ones.
-        var maybe = wanted is null ? null : new Utf8KeySet(wanted.Where(filter.MayContain));
+        var maybe = await ReadFilterAsync(stream, name, wanted);
         if (maybe is { Count: 0 }) return false;
         var orderIds = maybe is null ? null : OrderIdPlan(plan, into, name);
 
@@ -179,6 +177,36 @@ public static class OrderIndexSegment
         if (!(await ReadExactlyAsync(stream, Magic.Length, name)).AsSpan().SequenceEqual(magic))
             throw Damaged(name, "it does not end with the closing mark (it was cut short)");
         return true;
+    }
+
+    /// <summary>
+    /// Reads the segment's order_id filter and gives the <paramref name="wanted"/> ids it may hold (null when none are
+    /// wanted). The filter's bytes and words are pooled: a one-day run reads the filter of every held segment.
+    /// </summary>
+    private static async Task<Utf8KeySet?> ReadFilterAsync(Stream stream, string name, IReadOnlyCollection<string>? wanted)
+    {
+        var length = await ReadInt32Async(stream, name);
+        if (length < 0) throw Damaged(name, $"its order_id filter is said to be {length:N0} bytes");
+        if (stream.CanSeek && length > stream.Length - stream.Position)
+            throw Damaged(name, $"its order_id filter of {length:N0} bytes runs past the end of the file");
+        var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            await ReadExactlyAsync(stream, bytes.AsMemory(0, length), name);
+            var filter = OrderIdFilter.FromBinary(bytes.AsSpan(0, length), rented: true) ?? throw Damaged(name, "its order_id filter is not readable");
+            try
+            {
+                return wanted is null ? null : new Utf8KeySet(wanted.Where(filter.MayContain));
+            }
+            finally
+            {
+                filter.Return();
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+        }
     }
 
     /// <summary>A plan that reads only the order_id column of the segment's blocks (read with <paramref name="plan"/>).</summary>

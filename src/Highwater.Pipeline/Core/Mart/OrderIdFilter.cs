@@ -25,16 +25,18 @@ public sealed class OrderIdFilter
 
     private const int BitsPerId = 24, Probes = 8, BlockWords = 8;
 
-    private readonly ulong[] _words;
+    private readonly ulong[] _words; // the first _count are the filter's (more when rented from the pool)
+    private readonly int _count;
+    private readonly bool _rented;
     private readonly int _probes;
     private readonly bool _blocked;
 
     private readonly ulong _mask; // classic: bits - 1 when the bit count is a power of two, else 0 (probe by division)
 
-    private OrderIdFilter(ulong[] words, int probes, bool blocked)
+    private OrderIdFilter(ulong[] words, int count, int probes, bool blocked, bool rented = false)
     {
-        (_words, _probes, _blocked) = (words, probes, blocked);
-        var bits = (ulong)words.Length * 64;
+        (_words, _count, _probes, _blocked, _rented) = (words, count, probes, blocked, rented);
+        var bits = (ulong)count * 64;
         _mask = !blocked && System.Numerics.BitOperations.IsPow2(bits) ? bits - 1 : 0;
     }
 
@@ -46,7 +48,7 @@ public sealed class OrderIdFilter
     {
         var blocks = Math.Max(1L, ((long)ids * BitsPerId + 511) / 512);
         var words = Math.Min(1L << 30, blocks * BlockWords);
-        return new(new ulong[words], Probes, blocked: true);
+        return new(new ulong[words], (int)words, Probes, blocked: true);
     }
 
     /// <summary>Adds an id; only to a filter made by <see cref="For"/> (a classic filter of an earlier version is only read).</summary>
@@ -81,7 +83,7 @@ public sealed class OrderIdFilter
             }
             return true;
         }
-        var bits = (ulong)_words.Length * 64;
+        var bits = (ulong)_count * 64;
         for (var i = 0; i < _probes; i++)
         {
             var bit = BitOf(h1, h2, i, bits);
@@ -100,7 +102,7 @@ public sealed class OrderIdFilter
     /// The first word of the id's block: the high 32 bits of its hash scaled to the block count (a multiply and a shift,
     /// for any count, so a filter needs no rounding up to a power of two).
     /// </summary>
-    private int BlockOf(ulong h1) => (int)(((h1 >> 32) * (ulong)(_words.Length / BlockWords)) >> 32) * BlockWords;
+    private int BlockOf(ulong h1) => (int)(((h1 >> 32) * (ulong)(_count / BlockWords)) >> 32) * BlockWords;
 
     /// <summary>
     /// The probe's bit in the block (0..511): nine bits of the hashes each, probes 0 to 6 from h2 and probe 7 from the low
@@ -123,19 +125,29 @@ public sealed class OrderIdFilter
         var words = WordBytes();
         var bytes = new byte[8 + words.Length];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes, StoredProbes);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), _words.Length);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), _count);
         words.CopyTo(bytes.AsSpan(8));
         return bytes;
     }
 
-    /// <summary>The filter of <see cref="ToBinary"/>; null when the bytes are not of that form.</summary>
-    public static OrderIdFilter? FromBinary(ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// The filter of <see cref="ToBinary"/>; null when the bytes are not of that form. <paramref name="rented"/>: its words
+    /// are taken from the shared pool, for a filter read only for a moment (a one-day run reads one per held segment, each
+    /// hundreds of kilobytes): give them back with <see cref="Return"/> and use it no more.
+    /// </summary>
+    public static OrderIdFilter? FromBinary(ReadOnlySpan<byte> bytes, bool rented = false)
     {
         if (bytes.Length < 16) return null;
         var probes = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes);
         var count = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[4..]);
         if (count < 1 || (long)count * 8 != bytes.Length - 8) return null;
-        return Of(probes, bytes[8..]);
+        return Of(probes, bytes[8..], rented);
+    }
+
+    /// <summary>Gives a rented filter's words back to the pool (see <see cref="FromBinary"/>); nothing for any other.</summary>
+    public void Return()
+    {
+        if (_rented) System.Buffers.ArrayPool<ulong>.Shared.Return(_words);
     }
 
     /// <summary>The filter in a segment's footer metadata, or null when there is none (or it is of an unknown form).</summary>
@@ -153,21 +165,24 @@ public sealed class OrderIdFilter
     /// <summary>The bit array as little-endian 64-bit words, as both forms hold it.</summary>
     private byte[] WordBytes()
     {
-        var bytes = new byte[_words.Length * 8];
-        for (var i = 0; i < _words.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(i * 8), _words[i]);
+        var bytes = new byte[_count * 8];
+        for (var i = 0; i < _count; i++) System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(i * 8), _words[i]);
         return bytes;
     }
 
     /// <summary>A filter from its stored probe count and words; null when either is out of range.</summary>
-    private static OrderIdFilter? Of(int stored, ReadOnlySpan<byte> wordBytes)
+    private static OrderIdFilter? Of(int stored, ReadOnlySpan<byte> wordBytes, bool rented = false)
     {
         var blocked = (stored & BlockedFlag) != 0;
         var probes = stored & ~BlockedFlag;
         if (probes is < 1 or > 64 || wordBytes.Length == 0 || wordBytes.Length % 8 != 0) return null;
         if (blocked && (probes > Probes || wordBytes.Length % (8 * BlockWords) != 0)) return null;
-        var words = new ulong[wordBytes.Length / 8];
-        for (var i = 0; i < words.Length; i++) words[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(wordBytes[(i * 8)..]);
-        return new OrderIdFilter(words, probes, blocked);
+        var count = wordBytes.Length / 8;
+        var words = rented ? System.Buffers.ArrayPool<ulong>.Shared.Rent(count) : new ulong[count];
+        if (BitConverter.IsLittleEndian) wordBytes.CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(words.AsSpan(0, count)));
+        else
+            for (var i = 0; i < count; i++) words[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(wordBytes[(i * 8)..]);
+        return new OrderIdFilter(words, count, probes, blocked, rented);
     }
 
     private static (ulong, ulong) Hash(string id)
