@@ -97,6 +97,15 @@ internal sealed class Utf8Column
         _lengths[row] = -1;
     }
 
+    /// <summary>Makes room for <paramref name="rows"/> rows (their bytes still grow as they are added).</summary>
+    public void EnsureRows(int rows)
+    {
+        if (_starts.Length >= rows) return;
+        var size = Math.Max(rows, _starts.Length * 2);
+        Array.Resize(ref _starts, size);
+        Array.Resize(ref _lengths, size);
+    }
+
     private int NextRow()
     {
         if (Count == _starts.Length)

@@ -21,6 +21,8 @@ internal sealed partial class TransformBatch
         var rows = RentColumns();
         var kit = RentKit();
         var plan = spilled.PlanFor(_mart.Blocks);
+        // Room for the new rows at once: grown block by block, a day's columns were copied over and over on the way up.
+        rows.Ensure((int)Math.Min(int.MaxValue / 2, spilled.RowsOf(dt) + winners.Sum(b => (long)b.Block.Rows)));
         foreach (var b in spilled.BlocksOf(dt)) rows.AppendBlock(spilled.Read(b, ref kit.Buffer), kit.Strings, plan);
         foreach (var fileBlocks in winners.GroupBy(b => b.File))
         {

@@ -166,7 +166,7 @@ internal sealed class PlainStringVector(BlockColumn column) : ColumnVector(colum
 {
     public readonly Utf8Column Values = new();
 
-    public override void Ensure(int capacity) { }
+    public override void Ensure(int capacity) => Values.EnsureRows(capacity);
     public override void Read(ref ColumnBlockReader block, int at, int n, StringPool pool) => block.PlainUtf8(n, Values);
     public override void Encode(ColumnBlockWriter block, ReadOnlySpan<int> positions) => block.PlainUtf8(Values, positions);
     public override void WriteParquet(ParquetFileWriter writer, ParquetColumnSpec spec, ReadOnlySpan<int> positions) => writer.WriteUtf8(Values, positions);

@@ -252,7 +252,7 @@ internal sealed class PartitionColumns
         return _vectors.ToDictionary(v => v.Name, v => v.ValueAt(i), StringComparer.Ordinal);
     }
 
-    /// <summary>Makes room for <paramref name="n"/> rows; the plain string columns grow as they are appended to.</summary>
+    /// <summary>Makes room for <paramref name="n"/> rows (a plain string column's bytes grow as they are appended).</summary>
     public void Ensure(int n)
     {
         foreach (var v in _vectors) v.Ensure(n);
