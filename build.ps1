@@ -92,6 +92,8 @@ $cakeDll = $remembered[1]
 if (-not (Test-Path -LiteralPath $cakeDll -PathType Leaf)) { $cakeDll = 'none' }
 
 Copy-Item cake.config build/cake.config -Force
+# Tiered PGO off for Cake's process and its children, as build.sh does, unless the CLI is the ReadyToRun fallback.
+if (-not (Test-Path -LiteralPath "artifacts/highwater/highwater.dll")) { $env:DOTNET_TieredPGO = '0' }
 if ($cakeDll -ne 'none') { dotnet $cakeDll build/build.cake @args } else { dotnet cake build/build.cake @args }
 $code = $LASTEXITCODE
 # 150: the host found no runtime for the remembered assembly (the SDK changed since): nothing ran; forget it and use

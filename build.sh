@@ -109,8 +109,13 @@ cake_dll="$(sed -n 2p "$launcher")"
 [ -f "$cake_dll" ] || cake_dll=none
 
 cp cake.config build/cake.config
+# Cake's start is reflection over its alias assemblies, code that runs once: tiered PGO's instrumentation only slows it.
+# Set for Cake's process, whose children inherit it: harmless to the Native AOT CLI (no JIT), so not set when the CLI is
+# the ReadyToRun fallback (highwater.dll), whose long runs PGO speeds up.
+pgo=""
+[ -f artifacts/highwater/highwater.dll ] || pgo="DOTNET_TieredPGO=0"
 set +e
-if [ "$cake_dll" != none ]; then dotnet "$cake_dll" build/build.cake "$@"; else dotnet cake build/build.cake "$@"; fi
+if [ "$cake_dll" != none ]; then env $pgo dotnet "$cake_dll" build/build.cake "$@"; else env $pgo dotnet cake build/build.cake "$@"; fi
 code=$?
 # 150: the host found no runtime for the remembered assembly (the SDK changed since): nothing ran; forget it and use
 # `dotnet cake`, which picks the tool's assembly for this runtime.
