@@ -210,10 +210,8 @@ public static class OrderIndexSegment
     }
 
     /// <summary>A plan that reads only the order_id column of the segment's blocks (read with <paramref name="plan"/>).</summary>
-    private static BlockPlan OrderIdPlan(BlockPlan plan, PartitionColumns into, string name)
-    {
-        return Plan(plan.File, new BlockColumns([into.OrderIdColumn]), plan.Layout, name);
-    }
+    private static BlockPlan OrderIdPlan(BlockPlan plan, PartitionColumns into, string name) =>
+        Plan(plan.File, new BlockColumns([into.OrderIdColumn]), plan.Layout, name);
 
     /// <summary>Whether the block's order_id column holds one of <paramref name="ids"/>; only that column is scanned.</summary>
     private static bool HoldsAny(ReadOnlySpan<byte> block, BlockPlan orderIds, Utf8KeySet ids, StringPool pool, string name)
