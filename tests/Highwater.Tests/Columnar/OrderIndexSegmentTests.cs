@@ -69,6 +69,29 @@ public sealed class OrderIndexSegmentTests
         Assert.Equal(rows.Where(r => r.OrderId is "O-15" or "Ö-ü" or "O-499"), read);
     }
 
+    [Fact]
+    public async Task A_block_without_a_wanted_order_is_not_decoded()
+    {
+        // Two blocks; the last byte of the second (a source_key row id) is made to point outside its dictionary, so
+        // decoding that block fails: a read that does not fail did not decode it.
+        var rows = Enumerable.Range(1, 200).Select(Row).ToList();
+        using var s = new MemoryStream();
+        var blocks = MartTestRows.WriteSegment(s, rows,
+            [new("2026-01-25", [.. Enumerable.Range(0, 100)]), new("2026-01-26", [.. Enumerable.Range(100, 100)])]);
+        var bytes = s.ToArray();
+        var second = blocks.Single(b => b.Partition == "2026-01-26");
+        bytes[second.Offset + second.Length - 1] = 0xFE;
+
+        var read = new List<MartRecord>();
+        Assert.True(await MartTestRows.ReadSegmentAsync(new MemoryStream(bytes), "seg", read, id => id == "O-8", ["O-8"]));
+        Assert.Equal(rows.Where(r => r.OrderId == "O-8"), read);
+
+        var e = await Assert.ThrowsAsync<DataException>(() =>
+            MartTestRows.ReadSegmentAsync(new MemoryStream(bytes), "wh/bucket=07/part-r1-00000.hwidx", [], id => id == "O-108", ["O-108"]));
+        Assert.Contains("bucket=07/part-r1-00000.hwidx", e.Message);
+        Assert.Contains("damaged", e.Message);
+    }
+
     [Theory]
     [InlineData(8)]     // right after the opening mark
     [InlineData(200)]   // inside the filter or a block
