@@ -60,7 +60,7 @@ public static class QualityGateStage
                 var rowCount = p.Rows;
                 if (file is not null && file != p.MartFile)
                 {
-                    var rows = new PartitionColumns(DatasetColumns.From(Contract(contracts, Schemas.SalesMart.Dataset), plain: Schemas.SalesMart.OrderId.Name));
+                    var rows = new PartitionColumns(DatasetColumns.Mart(Contract(contracts, Schemas.SalesMart.Dataset)));
                     await using (var s = File.OpenRead(file)) await MartPartitionFile.ReadAsync(s, file, rows);
                     rowCount = rows.Count;
                     // The gate's copy is written by Parquet.Net, whose timestamp statistics are wrong (a reader that

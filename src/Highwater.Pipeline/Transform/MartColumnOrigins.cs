@@ -57,7 +57,7 @@ internal sealed class MartColumnOrigins
                     "declare it in the events contract, or give it a derivation (docs/contracts.md, \"Adding a column\")");
             }
         }
-        var columns = DatasetColumns.From(mart, plain: Schemas.SalesMart.OrderId.Name);
+        var columns = DatasetColumns.Mart(mart);
         try
         {
             _ = new PartitionColumns(columns);

@@ -129,6 +129,19 @@ public sealed class KpiDeriveTests : IDisposable
     }
 
     [Fact]
+    public void A_count_of_distinct_order_ids_is_refused_as_the_partitions_hold_them()
+    {
+        // The partitions hold order_id as plain UTF-8 (mostly unique values), which the KPIs cannot read: refused when the
+        // contracts are loaded together, as it is without them, not left to fail while a partition's KPIs are computed.
+        Edit("kpi_daily.yaml", "    buyers:", "    buyers: count(distinct order_id)");
+        var contracts = ContractLoader.LoadAll(_dir);
+
+        var e = Assert.Throws<ConfigurationException>(() => DailyKpi.From(contracts));
+        Assert.Contains($"{KpiFile}: derive reads sales_mart.order_id", e.Message);
+        Assert.Throws<ConfigurationException>(() => DailyKpi.From(contracts["kpi_daily"]));
+    }
+
+    [Fact]
     public void An_extra_aggregate_over_an_extra_mart_column_is_computed_like_sql_group_by()
     {
         Edit("sales_mart.yaml", "  - {name: total_price,",

@@ -31,7 +31,7 @@ public sealed class DailyKpi
 
     /// <summary>The columns of the mart (<paramref name="source"/>'s, else this build's) a declaration can read.</summary>
     private static string[] Readable(DataContract? source) =>
-        [.. (source is null ? BlockColumns.Mart : DatasetColumns.From(source).Blocks).Columns.Where(c => BindingOf(c.Kind) is not null).Select(c => c.Name)];
+        [.. (source is null ? BlockColumns.Mart : DatasetColumns.Mart(source).Blocks).Columns.Where(c => BindingOf(c.Kind) is not null).Select(c => c.Name)];
 
     private readonly GroupAggregator _aggregator;
     private readonly FileColumn[] _columns;

@@ -81,15 +81,21 @@ public sealed class DatasetColumns
     };
 
     /// <summary>
-    /// sales_mart as this build ships it (<see cref="Schemas.SalesMart"/>, order_id plain): what rows are held as when no
-    /// contract is at hand (tests and tools). A run holds them as its contract declares.
+    /// sales_mart's columns as its <paramref name="contract"/> declares them and its partitions hold them: order_id, the
+    /// order key, as plain UTF-8, every other string with a dictionary. Every holder of mart rows takes them from here.
     /// </summary>
-    public static readonly DatasetColumns ShippedMart = From(new DataContract
+    public static DatasetColumns Mart(DataContract contract) => From(contract, plain: Schemas.SalesMart.OrderId.Name);
+
+    /// <summary>
+    /// sales_mart as this build ships it (<see cref="Schemas.SalesMart"/>): what rows are held as when no contract is at
+    /// hand (tests and tools). A run holds them as its contract declares (<see cref="Mart"/>).
+    /// </summary>
+    public static readonly DatasetColumns ShippedMart = Mart(new DataContract
     {
         Dataset = Schemas.SalesMart.Dataset,
         Version = "shipped",
         Columns = [.. Schemas.SalesMart.Schema.DataFields.Select(ContractColumn.FromField)],
-    }, plain: Schemas.SalesMart.OrderId.Name);
+    });
 
     /// <summary>The column named <paramref name="name"/>'s position, or -1.</summary>
     public int IndexOf(string name) => Blocks.IndexOf(name);
