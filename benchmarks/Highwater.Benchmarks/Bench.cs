@@ -78,9 +78,8 @@ public sealed partial class Bench(Options o)
 
     private void FullLoad(long events, string users, ProducerShape shape)
     {
-        var shipped = shape == ProducerShape.Shipped;
-        var name = shipped ? $"full-{Human(events)}" : $"full-{Human(events)}-{shape.Name}";
-        var data = Path.Combine(o.DataDir, shipped ? $"full-{events}-d{o.Days}-s{o.Seed}" : $"full-{events}-d{o.Days}-s{o.Seed}-{shape.Name}");
+        var name = $"full-{Human(events)}{ShapeSuffix(shape)}";
+        var data = Path.Combine(o.DataDir, $"full-{events}-d{o.Days}-s{o.Seed}{ShapeSuffix(shape)}");
         var landing = Path.Combine(data, "landing");
         var written = Generated(data, () => new DataGenerator(o.Seed, o.Users, shape).WriteEvents(landing, 0, o.Days, events / o.Days));
         var run = Path.Combine(o.OutDir, "cases", name);
@@ -112,14 +111,19 @@ public sealed partial class Bench(Options o)
     }
 
     /// <summary>
+    /// What a case's name and data folder end with for <paramref name="shape"/>: nothing for the shipped shape (the names of
+    /// the rounds before there were shapes), else "-" and the shape's name.
+    /// </summary>
+    private static string ShapeSuffix(ProducerShape shape) => shape == ProducerShape.Shipped ? "" : $"-{shape.Name}";
+
+    /// <summary>
     /// One new day (or nothing new) on <paramref name="historyDays"/> days of history, all written in one producer
     /// <paramref name="shape"/>: case <c>day30</c> for the shipped shape, <c>day30-millis</c> and so on for the others.
     /// </summary>
     private void Incremental(int historyDays, string users, ProducerShape shape, bool noop)
     {
         var perDay = o.HistoryEventsPerDay;
-        var shipped = shape == ProducerShape.Shipped;
-        var suffix = shipped ? "" : $"-{shape.Name}";
+        var suffix = ShapeSuffix(shape);
         var data = Path.Combine(o.DataDir, $"hist-{historyDays}d-{perDay}-s{o.Seed}{suffix}");
         var history = Path.Combine(data, "history");
         var newDay = Path.Combine(data, "newday");
