@@ -91,16 +91,35 @@ if ($remembered.Count -lt 2 -or $remembered[0] -ne $cakeVersion) {
 $cakeDll = $remembered[1]
 if (-not (Test-Path -LiteralPath $cakeDll -PathType Leaf)) { $cakeDll = 'none' }
 
+# The Cake module build/Cake.Highwater.Module hands Cake's alias finder only the assemblies that can hold an alias (see
+# build.sh): built once per Cake version and module source into artifacts/cake-modules, found through CAKE_PATHS_MODULES.
+$moduleFiles = @('.config/dotnet-tools.json') + @(Get-ChildItem build/Cake.Highwater.Module -File |
+    Where-Object { $_.Extension -in '.cs', '.csproj', '.props' } | Sort-Object Name | ForEach-Object { $_.FullName })
+$moduleHash = (Get-FileHash -Algorithm SHA256 -InputStream ([IO.MemoryStream]::new([byte[]]($moduleFiles | ForEach-Object { [IO.File]::ReadAllBytes($_) })))).Hash.ToLowerInvariant()
+$modules = 'artifacts/cake-modules'
+if (-not (Test-Path "$modules/.source-hash") -or (Get-Content "$modules/.source-hash") -ne $moduleHash) {
+    if (Test-Path $modules) { Remove-Item $modules -Recurse -Force }
+    New-Item -ItemType Directory -Force $modules | Out-Null
+    dotnet build build/Cake.Highwater.Module/Cake.Highwater.Module.csproj -c Release -o "$modules/Cake.Highwater.Module" -nologo -v quiet *> artifacts/cake-module.log
+    if ($LASTEXITCODE -ne 0) {
+        if (Test-Path "$modules/Cake.Highwater.Module") { Remove-Item "$modules/Cake.Highwater.Module" -Recurse -Force }
+        Write-Host 'build.ps1: the Cake module did not build (artifacts/cake-module.log); Cake starts without it (remove artifacts/cake-modules to try again)'
+    }
+    Set-Content -Path "$modules/.source-hash" -Value $moduleHash
+}
+if (Test-Path "$modules/Cake.Highwater.Module/Cake.Highwater.Module.dll") { $env:CAKE_PATHS_MODULES = (Resolve-Path $modules).Path }
+
 Copy-Item cake.config build/cake.config -Force
 # Tiered PGO off for Cake's process and its children, as build.sh does, unless the CLI is the ReadyToRun fallback.
 if (-not (Test-Path -LiteralPath "artifacts/highwater/highwater.dll")) { $env:DOTNET_TieredPGO = '0' }
-if ($cakeDll -ne 'none') { dotnet $cakeDll build/build.cake @args } else { dotnet cake build/build.cake @args }
+# --skip-bootstrap: Cake's bootstrap only installs the modules of #module directives, and build.cake has none.
+if ($cakeDll -ne 'none') { dotnet $cakeDll build/build.cake --skip-bootstrap @args } else { dotnet cake build/build.cake --skip-bootstrap @args }
 $code = $LASTEXITCODE
 # 150: the host found no runtime for the remembered assembly (the SDK changed since): nothing ran; forget it and use
 # `dotnet cake`, which picks the tool's assembly for this runtime.
 if ($code -eq 150 -and $cakeDll -ne 'none') {
     Remove-Item $launcher -Force
-    dotnet cake build/build.cake @args
+    dotnet cake build/build.cake --skip-bootstrap @args
     $code = $LASTEXITCODE
 }
 exit $code

@@ -108,20 +108,39 @@ fi
 cake_dll="$(sed -n 2p "$launcher")"
 [ -f "$cake_dll" ] || cake_dll=none
 
+# Cake hands its alias finder every assembly of the .NET reference set on every run, cached script or not, and the finder
+# loads all their types to look for aliases, which only assemblies referencing Cake.Core can hold: most of Cake's start.
+# The module build/Cake.Highwater.Module hands it only those (the aliases, and so the script, are the same). It is built
+# once per Cake version and module source into artifacts/cake-modules, where CAKE_PATHS_MODULES points Cake; when it does
+# not build, Cake runs without it, only slower to start.
+module_hash="$(cat .config/dotnet-tools.json $(ls build/Cake.Highwater.Module/*.cs build/Cake.Highwater.Module/*.csproj \
+  build/Cake.Highwater.Module/*.props | LC_ALL=C sort) | sha256sum | cut -c1-64)" # build.ps1 hashes the same bytes
+modules=artifacts/cake-modules
+if [ "$(cat "$modules/.source-hash" 2>/dev/null)" != "$module_hash" ]; then
+  rm -rf "$modules" && mkdir -p "$modules"
+  dotnet build build/Cake.Highwater.Module/Cake.Highwater.Module.csproj -c Release -o "$modules/Cake.Highwater.Module" \
+    -nologo -v quiet >artifacts/cake-module.log 2>&1 \
+    || { rm -rf "$modules/Cake.Highwater.Module"; echo "build.sh: the Cake module did not build (artifacts/cake-module.log); Cake starts without it (remove artifacts/cake-modules to try again)"; }
+  echo "$module_hash" > "$modules/.source-hash"
+fi
+[ -f "$modules/Cake.Highwater.Module/Cake.Highwater.Module.dll" ] && export CAKE_PATHS_MODULES="$root/$modules"
+
 cp cake.config build/cake.config
 # Cake's start is reflection over its alias assemblies, code that runs once: tiered PGO's instrumentation only slows it.
 # Set for Cake's process, whose children inherit it: harmless to the Native AOT CLI (no JIT), so not set when the CLI is
 # the ReadyToRun fallback (highwater.dll), whose long runs PGO speeds up.
 pgo=""
 [ -f artifacts/highwater/highwater.dll ] || pgo="DOTNET_TieredPGO=0"
+# --skip-bootstrap: Cake's bootstrap reads the script once more, only to install the modules its #module directives
+# name, and build.cake has none.
 set +e
-if [ "$cake_dll" != none ]; then env $pgo dotnet "$cake_dll" build/build.cake "$@"; else env $pgo dotnet cake build/build.cake "$@"; fi
+if [ "$cake_dll" != none ]; then env $pgo dotnet "$cake_dll" build/build.cake --skip-bootstrap "$@"; else env $pgo dotnet cake build/build.cake --skip-bootstrap "$@"; fi
 code=$?
 # 150: the host found no runtime for the remembered assembly (the SDK changed since): nothing ran; forget it and use
 # `dotnet cake`, which picks the tool's assembly for this runtime.
 if [ "$code" -eq 150 ] && [ "$cake_dll" != none ]; then
   rm -f "$launcher"
-  dotnet cake build/build.cake "$@"
+  dotnet cake build/build.cake --skip-bootstrap "$@"
   code=$?
 fi
 set -e

@@ -63,6 +63,10 @@ public sealed class BuildSettingsTests
     [InlineData("Directory.Packages.props")]
     [InlineData("artifacts/cake-launcher")]
     [InlineData("cake.config")]
+    [InlineData("build/Cake.Highwater.Module/Cake.Highwater.Module.csproj")]
+    [InlineData("artifacts/cake-modules")]
+    [InlineData("CAKE_PATHS_MODULES")]
+    [InlineData("--skip-bootstrap")]
     [InlineData("build/build.cake")]
     [InlineData("150")]
     public void Build_sh_and_build_ps1_take_the_same_step(string step)
