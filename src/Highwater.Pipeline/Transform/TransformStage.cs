@@ -177,7 +177,7 @@ public static class TransformStage
         return summary;
     }
 
-    /// <summary>The process's memory for diagnostic lines: managed heap, allocated so far, working set.</summary>
+    /// <summary>The process's memory for diagnostic lines: managed heap, allocated so far, working set, collections by generation and the time they paused.</summary>
     internal static string MemoryText() =>
         $"heap {GC.GetTotalMemory(false) / 1e6:F0} MB, allocated {GC.GetTotalAllocatedBytes() / 1e6:F0} MB, working set {Environment.WorkingSet / 1e6:F0} MB, " +
         $"GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} ({GC.GetTotalPauseDuration().TotalSeconds:F2} s paused)";
